@@ -1,0 +1,119 @@
+package cloud
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// memo caches upstream reads for a short window and coalesces concurrent
+// identical reads, so that a burst of /door status during an incident costs
+// one upstream read per resource per window. Errors are not cached: the
+// next request after a failure tries again.
+type memo struct {
+	ttl time.Duration
+	now func() time.Time
+
+	mu      sync.Mutex
+	entries map[string]*entry
+}
+
+type entry struct {
+	done chan struct{}
+	val  any
+	err  error
+	at   time.Time
+}
+
+func newMemo(ttl time.Duration, now func() time.Time) *memo {
+	return &memo{ttl: ttl, now: now, entries: map[string]*entry{}}
+}
+
+// peek returns a fresh cached value without reading upstream.
+func (m *memo) peek(key string) (any, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.entries[key]
+	if !ok || !m.fresh(e) {
+		return nil, false
+	}
+	return e.val, true
+}
+
+// put stores a value read as part of a larger (batched) read.
+func (m *memo) put(key string, v any) {
+	if m.ttl <= 0 {
+		return
+	}
+	done := make(chan struct{})
+	close(done)
+	m.mu.Lock()
+	m.entries[key] = &entry{done: done, val: v, at: m.now()}
+	m.mu.Unlock()
+}
+
+// fresh must be called with mu held.
+func (m *memo) fresh(e *entry) bool {
+	select {
+	case <-e.done:
+	default:
+		return false
+	}
+	return e.err == nil && m.ttl > 0 && m.now().Sub(e.at) < m.ttl
+}
+
+// do returns the cached value for key, joins a read already in flight, or
+// runs read. A waiter whose context ends stops waiting; the read goes on for
+// the others.
+func (m *memo) do(ctx context.Context, key string, read func(context.Context) (any, error)) (any, error) {
+	m.mu.Lock()
+	if e, ok := m.entries[key]; ok {
+		select {
+		case <-e.done:
+			if m.fresh(e) {
+				m.mu.Unlock()
+				return e.val, nil
+			}
+		default:
+			m.mu.Unlock()
+			select {
+			case <-e.done:
+				return e.val, e.err
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+	}
+	e := &entry{done: make(chan struct{})}
+	m.entries[key] = e
+	m.mu.Unlock()
+
+	e.val, e.err = read(ctx)
+	e.at = m.now()
+	m.mu.Lock()
+	close(e.done)
+	if e.err != nil || m.ttl <= 0 {
+		// Keep nothing that cannot be reused; joiners already hold e.
+		if m.entries[key] == e {
+			delete(m.entries, key)
+		}
+	}
+	m.mu.Unlock()
+	return e.val, e.err
+}
+
+// sweep drops expired entries so the cache does not grow without bound
+// when connection names come and go.
+func (m *memo) sweep() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, e := range m.entries {
+		select {
+		case <-e.done:
+			if !m.fresh(e) {
+				delete(m.entries, k)
+			}
+		default:
+		}
+	}
+}

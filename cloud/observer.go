@@ -1,0 +1,463 @@
+// Package cloud is the observer: it reads both clouds for a set of configured
+// connections in parallel, under per-call and whole-status deadlines, with
+// batching, shared reads and a short cache, and returns one vpn.Observation
+// per connection. A cloud that fails becomes an error entry on the
+// observation; the other cloud is still reported.
+package cloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	awsc "github.com/doorbot/doorbot/cloud/aws"
+	azc "github.com/doorbot/doorbot/cloud/azure"
+	"github.com/doorbot/doorbot/vpn"
+)
+
+// Options tune the observer.
+type Options struct {
+	// StatusTimeout bounds a whole Observe call.
+	StatusTimeout time.Duration
+	// CacheTTL is how long observations are reused; 0 disables the cache
+	// (concurrent identical reads are still coalesced).
+	CacheTTL time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Observer reads both clouds. Either adapter may be nil when that cloud is
+// not configured; connections that need it then report an error.
+type Observer struct {
+	aws   *awsc.Client
+	azure *azc.Client
+	opts  Options
+	memo  *memo
+
+	sweepMu   sync.Mutex
+	lastSweep time.Time
+}
+
+// New builds an observer.
+func New(aws *awsc.Client, azure *azc.Client, opts Options) *Observer {
+	if opts.StatusTimeout <= 0 {
+		opts.StatusTimeout = 20 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Observer{aws: aws, azure: azure, opts: opts, memo: newMemo(opts.CacheTTL, opts.Now)}
+}
+
+// Observe reads every connection. It returns by StatusTimeout whatever the
+// clouds do, with one observation per connection in the given order.
+func (o *Observer) Observe(ctx context.Context, conns []vpn.Connection) []vpn.Observation {
+	ctx, cancel := context.WithTimeout(ctx, o.opts.StatusTimeout)
+	defer cancel()
+	o.maybeSweep()
+
+	var wg sync.WaitGroup
+	var awsRes *awsResults
+	var azRes *azureResults
+	wg.Go(func() { awsRes = o.readAWS(ctx, conns) })
+	wg.Go(func() { azRes = o.readAzure(ctx, conns) })
+	wg.Wait()
+
+	out := make([]vpn.Observation, len(conns))
+	for i, c := range conns {
+		obs := vpn.Observation{Connection: c}
+		if c.ObservesAWS() {
+			awsRes.fill(&obs)
+		}
+		azRes.fill(&obs)
+		obs.Errors = dedupe(obs.Errors)
+		out[i] = obs
+	}
+	return out
+}
+
+func (o *Observer) maybeSweep() {
+	o.sweepMu.Lock()
+	defer o.sweepMu.Unlock()
+	if now := o.opts.Now(); now.Sub(o.lastSweep) > time.Minute {
+		o.lastSweep = now
+		o.memo.sweep()
+	}
+}
+
+// hint turns an adapter error into the line a user reads.
+func hint(err error) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "the status deadline passed before the cloud answered"
+	}
+	return err.Error()
+}
+
+func dedupe(errs []vpn.SideError) []vpn.SideError {
+	var out []vpn.SideError
+	for _, e := range errs {
+		if !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	if out == nil {
+		out = []vpn.SideError{}
+	}
+	return out
+}
+
+// --- AWS ---------------------------------------------------------------
+
+type awsResults struct {
+	conns     map[string]vpn.AWSVPNConnection // by VPN connection ID
+	regionErr map[string]string               // region → hint
+	missing   map[string]bool                 // IDs EC2 did not return
+	noClient  bool
+}
+
+// awsFound is the cached result for one VPN connection ID; Found is false
+// when EC2 returned nothing for it, which is cached like any other answer.
+type awsFound struct {
+	Conn  vpn.AWSVPNConnection
+	Found bool
+}
+
+// readAWS makes one DescribeVpnConnections call per region for every ID not
+// in the cache, all regions in parallel.
+func (o *Observer) readAWS(ctx context.Context, conns []vpn.Connection) *awsResults {
+	res := &awsResults{conns: map[string]vpn.AWSVPNConnection{}, regionErr: map[string]string{}, missing: map[string]bool{}}
+	byRegion := map[string][]string{}
+	for _, c := range conns {
+		if !c.ObservesAWS() {
+			continue
+		}
+		for _, id := range c.AWS.VPNConnectionIDs {
+			if !slices.Contains(byRegion[c.AWS.Region], id) {
+				byRegion[c.AWS.Region] = append(byRegion[c.AWS.Region], id)
+			}
+		}
+	}
+	if len(byRegion) == 0 {
+		return res
+	}
+	if o.aws == nil {
+		res.noClient = true
+		return res
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for region, ids := range byRegion {
+		wg.Go(func() {
+			found, err := o.awsRegion(ctx, region, ids)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				res.regionErr[region] = hint(err)
+				return
+			}
+			for id, f := range found {
+				if f.Found {
+					res.conns[id] = f.Conn
+				} else {
+					res.missing[id] = true
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return res
+}
+
+func (o *Observer) awsRegion(ctx context.Context, region string, ids []string) (map[string]awsFound, error) {
+	out := map[string]awsFound{}
+	var missing []string
+	for _, id := range ids {
+		if v, ok := o.memo.peek(awsKey(region, id)); ok {
+			out[id] = v.(awsFound)
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	slices.Sort(missing)
+	v, err := o.memo.do(ctx, "aws-batch/"+region+"/"+strings.Join(missing, ","), func(ctx context.Context) (any, error) {
+		got, err := o.aws.DescribeVPNConnections(ctx, region, missing)
+		if err != nil {
+			return nil, err
+		}
+		batch := map[string]awsFound{}
+		for _, id := range missing {
+			c, ok := got[id]
+			batch[id] = awsFound{Conn: c, Found: ok}
+			o.memo.put(awsKey(region, id), batch[id])
+		}
+		return batch, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for id, f := range v.(map[string]awsFound) {
+		out[id] = f
+	}
+	return out, nil
+}
+
+func awsKey(region, id string) string { return "aws/" + region + "/" + id }
+
+func (r *awsResults) fill(obs *vpn.Observation) {
+	c := obs.Connection
+	if r.noClient {
+		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAWS, Message: "AWS is not configured in doorbot; set aws.region and AWS credentials"})
+		return
+	}
+	if h, ok := r.regionErr[c.AWS.Region]; ok {
+		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAWS, Message: h})
+		return
+	}
+	side := &vpn.AWSSide{Region: c.AWS.Region}
+	for _, id := range c.AWS.VPNConnectionIDs {
+		if v, ok := r.conns[id]; ok {
+			side.VPNConnections = append(side.VPNConnections, v)
+			continue
+		}
+		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAWS, Message: fmt.Sprintf(
+			"VPN connection %s not found in region %s; check aws.vpn_connection_id and the region of this connection", id, c.AWS.Region)})
+	}
+	if len(side.VPNConnections) > 0 {
+		obs.AWS = side
+	}
+}
+
+// --- Azure -------------------------------------------------------------
+
+type azureResults struct {
+	noClient bool
+	gateways map[string]result[vpn.AzureGateway]
+	lngs     map[string]result[map[string]vpn.LocalNetworkGateway]
+	conns    map[string]result[azc.ConnectionRead]
+	extraLNG map[string]result[vpn.LocalNetworkGateway] // by lower-cased ID
+	bgp      map[string]result[[]vpn.BGPPeer]
+}
+
+type result[T any] struct {
+	val T
+	err error
+}
+
+func gwKey(sub, rg, name string) string { return strings.ToLower("gw/" + sub + "/" + rg + "/" + name) }
+func lngsKey(sub, rg string) string     { return strings.ToLower("lngs/" + sub + "/" + rg) }
+func connKey(sub, rg, name string) string {
+	return strings.ToLower("conn/" + sub + "/" + rg + "/" + name)
+}
+func bgpKey(sub, rg, name string) string {
+	return strings.ToLower("bgp/" + sub + "/" + rg + "/" + name)
+}
+
+// readAzure issues every independent read at once: each gateway once, each
+// resource group's local network gateways once, and every connection, so
+// that a status costs about one round trip however many connections there
+// are. BGP peer status follows its gateway read, only when BGP is on.
+func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azureResults {
+	res := &azureResults{
+		gateways: map[string]result[vpn.AzureGateway]{},
+		lngs:     map[string]result[map[string]vpn.LocalNetworkGateway]{},
+		conns:    map[string]result[azc.ConnectionRead]{},
+		extraLNG: map[string]result[vpn.LocalNetworkGateway]{},
+		bgp:      map[string]result[[]vpn.BGPPeer]{},
+	}
+	if len(conns) == 0 {
+		return res
+	}
+	if o.azure == nil {
+		res.noClient = true
+		return res
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	started := map[string]bool{}
+	start := func(key string, fn func()) {
+		if started[key] {
+			return
+		}
+		started[key] = true
+		wg.Go(fn)
+	}
+	for _, c := range conns {
+		a := c.Azure
+		start(gwKey(a.SubscriptionID, a.ResourceGroup, a.Gateway), func() {
+			k := gwKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)
+			g, err := cached(ctx, o.memo, k, func(ctx context.Context) (vpn.AzureGateway, error) {
+				return o.azure.Gateway(ctx, a.SubscriptionID, a.ResourceGroup, a.Gateway)
+			})
+			mu.Lock()
+			res.gateways[k] = result[vpn.AzureGateway]{g, err}
+			mu.Unlock()
+			if err != nil || !g.EnableBGP {
+				return
+			}
+			bk := bgpKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)
+			peers, err := cached(ctx, o.memo, bk, func(ctx context.Context) ([]vpn.BGPPeer, error) {
+				return o.azure.BGPPeers(ctx, a.SubscriptionID, a.ResourceGroup, a.Gateway)
+			})
+			mu.Lock()
+			res.bgp[bk] = result[[]vpn.BGPPeer]{peers, err}
+			mu.Unlock()
+		})
+		start(lngsKey(a.SubscriptionID, a.ResourceGroup), func() {
+			k := lngsKey(a.SubscriptionID, a.ResourceGroup)
+			l, err := cached(ctx, o.memo, k, func(ctx context.Context) (map[string]vpn.LocalNetworkGateway, error) {
+				return o.azure.LocalNetworkGateways(ctx, a.SubscriptionID, a.ResourceGroup)
+			})
+			mu.Lock()
+			res.lngs[k] = result[map[string]vpn.LocalNetworkGateway]{l, err}
+			mu.Unlock()
+		})
+		for _, name := range a.Connections {
+			start(connKey(a.SubscriptionID, a.ResourceGroup, name), func() {
+				k := connKey(a.SubscriptionID, a.ResourceGroup, name)
+				cr, err := cached(ctx, o.memo, k, func(ctx context.Context) (azc.ConnectionRead, error) {
+					return o.azure.Connection(ctx, a.SubscriptionID, a.ResourceGroup, name)
+				})
+				mu.Lock()
+				res.conns[k] = result[azc.ConnectionRead]{cr, err}
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+
+	// A local network gateway outside the listed resource group is the one
+	// dependent read left; it is rare and read in parallel.
+	var extra []string
+	for _, c := range conns {
+		a := c.Azure
+		lngs := res.lngs[lngsKey(a.SubscriptionID, a.ResourceGroup)]
+		for _, name := range a.Connections {
+			cr := res.conns[connKey(a.SubscriptionID, a.ResourceGroup, name)]
+			id := strings.ToLower(cr.val.LocalNetworkGatewayID)
+			if cr.err != nil || id == "" || lngs.err != nil {
+				continue
+			}
+			if _, ok := lngs.val[id]; !ok && !slices.Contains(extra, id) {
+				extra = append(extra, id)
+			}
+		}
+	}
+	for _, id := range extra {
+		wg.Go(func() {
+			l, err := cached(ctx, o.memo, "lng/"+id, func(ctx context.Context) (vpn.LocalNetworkGateway, error) {
+				return o.azure.LocalNetworkGateway(ctx, id)
+			})
+			mu.Lock()
+			res.extraLNG[id] = result[vpn.LocalNetworkGateway]{l, err}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return res
+}
+
+func cached[T any](ctx context.Context, m *memo, key string, read func(context.Context) (T, error)) (T, error) {
+	v, err := m.do(ctx, key, func(ctx context.Context) (any, error) { return read(ctx) })
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v.(T), nil
+}
+
+func (r *azureResults) fill(obs *vpn.Observation) {
+	a := obs.Connection.Azure
+	if r.noClient {
+		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAzure, Message: "Azure is not configured in doorbot; set azure.subscription_id and Azure credentials"})
+		return
+	}
+	side := &vpn.AzureSide{}
+	observed := false
+	addErr := func(err error) {
+		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAzure, Message: hint(err)})
+	}
+
+	gw := r.gateways[gwKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)]
+	if gw.err != nil {
+		addErr(gw.err)
+	} else {
+		g := gw.val
+		side.Gateway = &g
+		observed = true
+		if b, ok := r.bgp[bgpKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)]; ok {
+			if b.err != nil {
+				obs.Notes = append(obs.Notes, bgpNote(a.Gateway, b.err))
+			} else {
+				side.BGPPeers = b.val
+			}
+		}
+	}
+
+	lngs := r.lngs[lngsKey(a.SubscriptionID, a.ResourceGroup)]
+	if lngs.err != nil {
+		addErr(lngs.err)
+	}
+	for _, name := range a.Connections {
+		cr := r.conns[connKey(a.SubscriptionID, a.ResourceGroup, name)]
+		if cr.err != nil {
+			var ae *azc.Error
+			if errors.As(cr.err, &ae) && ae.StatusCode() == 404 {
+				// Configured but absent: a row of its own, plus the error
+				// that names it.
+				side.Connections = append(side.Connections, vpn.AzureConnection{Name: name})
+				observed = true
+			}
+			addErr(cr.err)
+			continue
+		}
+		observed = true
+		conn := cr.val.Connection
+		id := strings.ToLower(cr.val.LocalNetworkGatewayID)
+		if l, ok := lngs.val[id]; ok {
+			conn.LocalNetworkGateway = &l
+		} else if x, ok := r.extraLNG[id]; ok {
+			if x.err != nil {
+				addErr(x.err)
+			} else {
+				l := x.val
+				conn.LocalNetworkGateway = &l
+			}
+		}
+		side.Connections = append(side.Connections, conn)
+	}
+	if observed {
+		obs.Azure = side
+	}
+}
+
+// bgpNote turns a failed BGP peer status read into a warning: peer status
+// is supplementary and needs an action that Reader lacks, so it must not
+// fail the whole status.
+func bgpNote(gateway string, err error) vpn.Note {
+	var ae *azc.Error
+	if errors.As(err, &ae) && ae.StatusCode() == 403 {
+		return vpn.Note{
+			Rule:     "bgp-peer-status-unavailable",
+			Severity: vpn.SeverityWarning,
+			Message:  fmt.Sprintf("BGP peer status of gateway %s could not be read: permission denied", gateway),
+			Fix:      "grant Microsoft.Network/virtualNetworkGateways/getBgpPeerStatus/action to doorbot's identity (Reader does not include it)",
+		}
+	}
+	return vpn.Note{
+		Rule:     "bgp-peer-status-unavailable",
+		Severity: vpn.SeverityWarning,
+		Message:  fmt.Sprintf("BGP peer status of gateway %s could not be read: %s", gateway, hint(err)),
+		Fix:      "retry; tunnel status above is unaffected",
+	}
+}

@@ -1,0 +1,80 @@
+package sim
+
+import (
+	"context"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/doorbot/doorbot/cloud"
+	awsc "github.com/doorbot/doorbot/cloud/aws"
+	azc "github.com/doorbot/doorbot/cloud/azure"
+)
+
+// ClientOptions tune the real adapters built against a simulator.
+type ClientOptions struct {
+	CallTimeout   time.Duration // default 3s
+	StatusTimeout time.Duration // default 6s
+	CacheTTL      time.Duration
+	MaxAttempts   int // AWS attempts per call, default 3
+	Now           func() time.Time
+}
+
+// AWSClient is the real EC2 adapter pointed at the simulator, with
+// made-up static credentials: nothing leaves the machine.
+func (s *Server) AWSClient(o ClientOptions) *awsc.Client {
+	o = o.withDefaults()
+	cfg := awssdk.Config{
+		Region:      "ap-northeast-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIADOORBOTSIM", "sim-secret", ""),
+	}
+	return awsc.New(cfg, awsc.Options{
+		CallTimeout:   o.CallTimeout,
+		MaxAttempts:   o.MaxAttempts,
+		ClientOptions: []func(*ec2.Options){func(eo *ec2.Options) { eo.BaseEndpoint = awssdk.String(s.EC2URL) }},
+	})
+}
+
+// AzureClient is the real armnetwork adapter pointed at the simulator over
+// TLS, trusting only the simulator's certificate. azcore refuses poll
+// intervals under a second outside `go test`, hence the interval.
+func (s *Server) AzureClient(o ClientOptions) (*azc.Client, error) {
+	o = o.withDefaults()
+	opts, err := azc.ClientOptionsFor("public", s.ARMURL, s.HTTPClient())
+	if err != nil {
+		return nil, err
+	}
+	return azc.New(Token{}, azc.Options{CallTimeout: o.CallTimeout, ClientOptions: opts, PollFrequency: time.Second}), nil
+}
+
+// Observer is the real observer over both real adapters.
+func (s *Server) Observer(o ClientOptions) (*cloud.Observer, error) {
+	o = o.withDefaults()
+	az, err := s.AzureClient(o)
+	if err != nil {
+		return nil, err
+	}
+	return cloud.New(s.AWSClient(o), az, cloud.Options{StatusTimeout: o.StatusTimeout, CacheTTL: o.CacheTTL, Now: o.Now}), nil
+}
+
+func (o ClientOptions) withDefaults() ClientOptions {
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = 3 * time.Second
+	}
+	if o.StatusTimeout <= 0 {
+		o.StatusTimeout = 2 * o.CallTimeout
+	}
+	return o
+}
+
+// Token is a bearer token accepted by the simulator only.
+type Token struct{}
+
+// GetToken implements azcore.TokenCredential.
+func (Token) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{Token: "doorbot-sim-token", ExpiresOn: time.Now().Add(time.Hour)}, nil
+}

@@ -1,0 +1,232 @@
+package sim
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// maxRecorded bounds the request log so a long-running demo console does
+// not grow without limit; tests see far fewer requests.
+const maxRecorded = 10000
+
+// Server runs the simulated EC2 and ARM endpoints on loopback.
+type Server struct {
+	// EC2URL is http://127.0.0.1:port: the EC2 Query API over plain HTTP.
+	EC2URL string
+	// ARMURL is https://127.0.0.1:port: ARM over TLS, trusted via CACertPEM.
+	ARMURL string
+	// CACertPEM is the self-signed certificate the ARM endpoint presents.
+	CACertPEM []byte
+
+	world   *World
+	ec2     *http.Server
+	arm     *http.Server
+	client  *http.Client
+	closing chan struct{}
+	once    sync.Once
+
+	mu       sync.Mutex
+	requests []Request
+	ops      ordered[[]byte] // finished getBgpPeerStatus results by operation ID
+}
+
+// Request is one request the server received.
+type Request struct {
+	Cloud  string // "aws" | "azure"
+	Method string
+	Path   string
+	// Action is the EC2 form Action, or for ARM a short operation name:
+	// GetGateway, ListGateways, ListGatewayConnections, GetConnection,
+	// ListConnections, GetSharedKey, GetLocalNetworkGateway,
+	// ListLocalNetworkGateways, GetBgpPeerStatus, GetOperationResult,
+	// GetPublicIP, ListPublicIPs, a verb+resource name for mutations (e.g.
+	// DeleteConnection), or Unknown.
+	Action string
+	// Region is the EC2 SigV4 signing region ("" when unsigned or ARM).
+	Region string
+	// Query holds the EC2 form parameters or the ARM URL query.
+	Query url.Values
+	At    time.Time
+	// Authorized reports whether credentials were sent: a SigV4
+	// Authorization header for EC2, a bearer token for ARM.
+	Authorized bool
+	// Subscription, ResourceGroup and Resource locate an ARM request.
+	Subscription, ResourceGroup, Resource string
+	// Mutation marks requests that would change cloud state.
+	Mutation bool
+}
+
+// Start serves w on two loopback ports, EC2 and ARM.
+func Start(w *World) (*Server, error) {
+	if w == nil {
+		return nil, errors.New("sim: Start needs a World")
+	}
+	cert, certPEM, err := selfSigned()
+	if err != nil {
+		return nil, err
+	}
+	ec2Ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("sim: listen for EC2: %w", err)
+	}
+	armLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = ec2Ln.Close()
+		return nil, fmt.Errorf("sim: listen for ARM: %w", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert.Leaf)
+	s := &Server{
+		EC2URL:    "http://" + ec2Ln.Addr().String(),
+		ARMURL:    "https://" + armLn.Addr().String(),
+		CACertPEM: certPEM,
+		world:     w,
+		closing:   make(chan struct{}),
+		ops:       newOrdered[[]byte](),
+		client: &http.Client{Transport: &http.Transport{
+			// Loopback only: never route through a proxy from the environment.
+			Proxy:               nil,
+			TLSClientConfig:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+			MaxIdleConnsPerHost: 16,
+			IdleConnTimeout:     30 * time.Second,
+		}},
+	}
+	// Clients that do not trust the certificate would otherwise fill the
+	// demo's terminal with TLS handshake errors.
+	quiet := log.New(io.Discard, "", 0)
+	s.ec2 = &http.Server{Handler: http.HandlerFunc(s.serveEC2), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet}
+	s.arm = &http.Server{Handler: http.HandlerFunc(s.serveARM), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet}
+	tlsLn := tls.NewListener(armLn, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	go func() { _ = s.ec2.Serve(ec2Ln) }()
+	go func() { _ = s.arm.Serve(tlsLn) }()
+	return s, nil
+}
+
+// Close stops both endpoints. Hung and delayed requests are released
+// first, so Close returns promptly even under a Hang fault.
+func (s *Server) Close() {
+	s.once.Do(func() {
+		close(s.closing)
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		if err := s.ec2.Shutdown(ctx); err != nil {
+			_ = s.ec2.Close()
+		}
+		if err := s.arm.Shutdown(ctx); err != nil {
+			_ = s.arm.Close()
+		}
+		s.client.CloseIdleConnections()
+	})
+}
+
+// HTTPClient returns a client that trusts the ARM endpoint's certificate,
+// for use as the ARM client's Transport.
+func (s *Server) HTTPClient() *http.Client { return s.client }
+
+// Requests returns every request received since Start or Reset, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		r.Query = cloneValues(r.Query)
+		out[i] = r
+	}
+	return out
+}
+
+// Mutations returns the recorded requests that would change cloud state.
+// doorbot is read-only toward the clouds, so tests expect none.
+func (s *Server) Mutations() []Request {
+	var out []Request
+	for _, r := range s.Requests() {
+		if r.Mutation {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Reset forgets the recorded requests.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = nil
+}
+
+func (s *Server) record(r Request) {
+	r.At = time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.requests) >= maxRecorded {
+		s.requests = append(s.requests[:0], s.requests[len(s.requests)-maxRecorded+1:]...)
+	}
+	s.requests = append(s.requests, r)
+}
+
+// delay applies the cloud's latency and fault to a request. It returns the
+// fault to answer with, if any, and answer=false when nothing may be
+// written: the client gave up or the server is closing.
+func (s *Server) delay(ctx context.Context, cloud, matchOn string) (f *Fault, answer bool) {
+	d, f := s.world.behaviour(cloud, matchOn)
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return nil, false
+		case <-s.closing:
+			return nil, false
+		}
+	}
+	if f != nil && f.Hang {
+		select {
+		case <-ctx.Done():
+		case <-s.closing:
+		}
+		return nil, false
+	}
+	return f, true
+}
+
+// guard turns a handler panic into a 500 in the cloud's own error format,
+// because a malformed request must never take the simulation down.
+func guard(w http.ResponseWriter, fail func(http.ResponseWriter)) {
+	if v := recover(); v != nil {
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		fail(w)
+	}
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func cloneValues(v url.Values) url.Values {
+	if v == nil {
+		return nil
+	}
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/doorbot/doorbot/cloud/sim"
+	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/vpn"
+)
+
+func (a *app) consoleCommand() *cobra.Command {
+	var demo bool
+	cmd := &cobra.Command{
+		Use:   "console",
+		Short: "Type /door lines and see the replies the bot would post",
+		Long: "Reads /door command lines from standard input and prints each reply as the bot would\n" +
+			"post it, rendered for a terminal. Works when Slack is down. With --demo it reads the\n" +
+			"built-in simulated clouds instead of the configured ones.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var svc *handlers.Service
+			if demo {
+				world, scenarios := sim.DemoWorld()
+				srv, err := sim.Start(world)
+				if err != nil {
+					return fmt.Errorf("start simulated clouds: %w", err)
+				}
+				defer srv.Close()
+				conns := make([]vpn.Connection, len(scenarios))
+				for i, s := range scenarios {
+					conns[i] = s.Connection
+				}
+				if svc, err = demoService(srv, conns); err != nil {
+					return err
+				}
+			} else {
+				cfg, err := a.loadConfig()
+				if err != nil {
+					return err
+				}
+				if svc, err = a.service(cmd.Context(), cfg); err != nil {
+					return err
+				}
+			}
+			router := &handlers.Router{Service: svc}
+			interactive := isTerminal(a.stdin)
+			if interactive {
+				fmt.Fprintln(a.stdout, "doorbot console: type /door help, /door status [NAME...]; Ctrl-D to leave")
+			}
+			sc := bufio.NewScanner(a.stdin)
+			sc.Buffer(make([]byte, 64*1024), 64*1024)
+			for {
+				if interactive {
+					fmt.Fprint(a.stdout, "door> ")
+				}
+				if !sc.Scan() {
+					break
+				}
+				line := strings.TrimSpace(sc.Text())
+				switch {
+				case line == "" || strings.HasPrefix(line, "#"):
+					continue
+				case line == "exit" || line == "quit":
+					return nil
+				case !strings.HasPrefix(strings.ToLower(line), "/door"):
+					fmt.Fprintln(a.stdout, "  lines start with /door; try /door help")
+					continue
+				}
+				if !interactive {
+					fmt.Fprintf(a.stdout, "> %s\n", line)
+				}
+				if err := handlers.RenderText(a.stdout, router.Handle(cmd.Context(), line)); err != nil {
+					return err
+				}
+				fmt.Fprintln(a.stdout)
+			}
+			if err := sc.Err(); err != nil {
+				return usageErr("reading input: %v", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&demo, "demo", false, "use the built-in simulated clouds")
+	return cmd
+}
+
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

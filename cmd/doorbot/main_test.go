@@ -1,0 +1,303 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/doorbot/doorbot/cloud/sim"
+	"github.com/doorbot/doorbot/vpn"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb, os.Getenv)
+	return result{code, out.String(), errb.String()}
+}
+
+// realCloudEnv points the standard AWS and Azure credential chains at the
+// simulators, as a user would point doorbot at real accounts: env
+// credentials and AWS_ENDPOINT_URL_EC2 for AWS; AZURE_TOKEN_CREDENTIALS and
+// a fake `az` on PATH for Azure; the simulator's CA via SSL_CERT_FILE.
+func realCloudEnv(t *testing.T, srv *sim.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, srv.CACertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	az := filepath.Join(dir, "az")
+	script := "#!/bin/sh\necho '{\"accessToken\":\"fake-az-token\",\"expiresOn\":\"2099-01-01 00:00:00.000000\",\"expires_on\":4070908800,\"tokenType\":\"Bearer\"}'\n"
+	if err := os.WriteFile(az, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"SSL_CERT_FILE":               ca,
+		"PATH":                        dir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"AZURE_TOKEN_CREDENTIALS":     "AzureCLICredential",
+		"AWS_ACCESS_KEY_ID":           "AKIADOORBOTTEST",
+		"AWS_SECRET_ACCESS_KEY":       "test-secret",
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_PROFILE":                 "",
+		"AWS_CONFIG_FILE":             filepath.Join(dir, "no-aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "no-aws-credentials"),
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"AWS_ENDPOINT_URL_EC2":        srv.EC2URL,
+		"DOORBOT_CONFIG":              "",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+// writeConfig writes a config for the given scenarios, with ARM at the
+// simulator's https endpoint.
+func writeConfig(t *testing.T, srv *sim.Server, scenarios []sim.Scenario) string {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "aws:\n  region: ap-northeast-1\nazure:\n  subscription_id: %s\n  resource_manager_endpoint: %s\n", sim.SubscriptionID, srv.ARMURL)
+	b.WriteString("timeouts:\n  cloud_call: 2s\n  status: 5s\nconnections:\n")
+	for _, s := range scenarios {
+		c := s.Connection
+		fmt.Fprintf(&b, "  - name: %s\n    kind: %s\n", c.Name, c.Kind)
+		if c.Kind == vpn.KindAWSVPN {
+			fmt.Fprintf(&b, "    aws:\n      vpn_connection_ids: [%s]\n      region: %s\n", strings.Join(c.AWS.VPNConnectionIDs, ", "), c.AWS.Region)
+		}
+		fmt.Fprintf(&b, "    azure:\n      resource_group: %s\n      gateway: %s\n      connections: [%s]\n", c.Azure.ResourceGroup, c.Azure.Gateway, strings.Join(c.Azure.Connections, ", "))
+	}
+	path := filepath.Join(t.TempDir(), "doorbot.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func startDemoWorld(t *testing.T) (*sim.Server, []sim.Scenario) {
+	t.Helper()
+	world, scenarios := sim.DemoWorld()
+	srv, err := sim.Start(world)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if m := srv.Mutations(); len(m) > 0 {
+			t.Errorf("mutating calls: %+v", m)
+		}
+		srv.Close()
+	})
+	return srv, scenarios
+}
+
+func assertNoKeys(t *testing.T, texts ...string) {
+	t.Helper()
+	for _, s := range texts {
+		if strings.Contains(s, sim.PSKPrefix) {
+			i := strings.Index(s, sim.PSKPrefix)
+			t.Errorf("a pre-shared key reached the output: …%s…", s[max(0, i-40):min(len(s), i+40)])
+		}
+	}
+}
+
+// The real CLI, on the real credential chains and SDKs, against the
+// simulated clouds: the JSON is design.md §4 and right for each scenario.
+func TestStatusJSONAgainstSimulatedClouds(t *testing.T) {
+	srv, scenarios := startDemoWorld(t)
+	realCloudEnv(t, srv)
+	cfg := writeConfig(t, srv, scenarios)
+
+	r := runCLI(t, "", "status", "--config", cfg, "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	assertNoKeys(t, r.stdout, r.stderr)
+	var rep struct {
+		GeneratedAt string `json:"generated_at"`
+		Connections []struct {
+			Name    string `json:"name"`
+			Kind    string `json:"kind"`
+			Health  string `json:"health"`
+			Summary string `json:"summary"`
+			Routing struct {
+				AWS   string `json:"aws"`
+				Azure string `json:"azure"`
+			} `json:"routing"`
+			Tunnels  []map[string]any `json:"tunnels"`
+			Findings []struct {
+				Rule      string `json:"rule"`
+				Severity  string `json:"severity"`
+				Reference string `json:"reference"`
+			} `json:"findings"`
+			Errors []struct {
+				Cloud   string `json:"cloud"`
+				Message string `json:"message"`
+			} `json:"errors"`
+		} `json:"connections"`
+	}
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("JSON does not match design.md §4: %v\n%s", err, r.stdout)
+	}
+	if rep.GeneratedAt == "" || len(rep.Connections) != len(scenarios) {
+		t.Fatalf("generated_at %q, %d connections", rep.GeneratedAt, len(rep.Connections))
+	}
+	want := map[string]struct {
+		health, awsRouting, azureRouting string
+		rules                            []string
+		errCloud                         string
+	}{
+		"healthy-static": {"healthy", "static", "static", nil, ""},
+		"tunnel2-down":   {"degraded", "static", "static", []string{"tunnel-down"}, ""},
+		"bgp-single-ip":  {"degraded", "bgp", "bgp", []string{"bgp-needs-active-active", "tunnel-down"}, ""},
+		"soracom-door":   {"healthy", "unknown", "static", nil, ""},
+		"aws-throttled":  {"healthy", "unknown", "static", nil, "aws"},
+	}
+	tunnelKeys := []string{"index", "aws_outside_ip", "aws_status", "aws_since", "aws_message", "aws_accepted_routes",
+		"azure_connection", "azure_status", "azure_ingress_bytes", "azure_egress_bytes"}
+	for _, c := range rep.Connections {
+		w, ok := want[c.Name]
+		if !ok {
+			t.Errorf("unexpected connection %q", c.Name)
+			continue
+		}
+		if c.Health != w.health || c.Routing.AWS != w.awsRouting || c.Routing.Azure != w.azureRouting {
+			t.Errorf("%s: health %s routing %s/%s, want %s %s/%s (summary %q)", c.Name, c.Health, c.Routing.AWS, c.Routing.Azure, w.health, w.awsRouting, w.azureRouting, c.Summary)
+		}
+		rules := map[string]bool{}
+		for _, f := range c.Findings {
+			rules[f.Rule] = true
+			if !strings.HasPrefix(f.Reference, "https://") {
+				t.Errorf("%s: finding %s has no reference URL", c.Name, f.Rule)
+			}
+		}
+		for _, id := range w.rules {
+			if !rules[id] {
+				t.Errorf("%s: finding %s missing; got %v", c.Name, id, rules)
+			}
+		}
+		if w.rules == nil && len(c.Findings) > 0 {
+			t.Errorf("%s: unexpected findings %+v", c.Name, c.Findings)
+		}
+		if (w.errCloud != "") != (len(c.Errors) > 0) || (w.errCloud != "" && c.Errors[0].Cloud != w.errCloud) {
+			t.Errorf("%s: errors %+v, want cloud %q", c.Name, c.Errors, w.errCloud)
+		}
+		if len(c.Tunnels) != 2 {
+			t.Errorf("%s: %d tunnels, want 2", c.Name, len(c.Tunnels))
+		}
+		for _, tu := range c.Tunnels {
+			for _, k := range tunnelKeys {
+				if _, ok := tu[k]; !ok {
+					t.Errorf("%s: tunnel lacks %q", c.Name, k)
+				}
+			}
+			if c.Name == "soracom-door" && tu["aws_status"] != "unknown" {
+				t.Errorf("Door: aws_status %v, want unknown (SORACOM's side)", tu["aws_status"])
+			}
+		}
+	}
+	var authorized int
+	for _, req := range srv.Requests() {
+		if req.Cloud == "azure" && req.Authorized {
+			authorized++
+		}
+	}
+	if authorized == 0 {
+		t.Error("no ARM request carried the token from DefaultAzureCredential")
+	}
+}
+
+func TestStatusTextNamesAndErrors(t *testing.T) {
+	srv, scenarios := startDemoWorld(t)
+	realCloudEnv(t, srv)
+	cfg := writeConfig(t, srv, scenarios)
+
+	r := runCLI(t, "", "status", "tunnel2-down", "--config", cfg)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"tunnel2-down — DEGRADED", "IPSEC IS DOWN", "NotConnected", "tunnel-down", "fix:"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("text output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "healthy-static") {
+		t.Error("only the named connection must be shown")
+	}
+	assertNoKeys(t, r.stdout, r.stderr)
+
+	r = runCLI(t, "", "status", "nope", "--config", cfg)
+	if r.code != 2 || !strings.Contains(r.stderr, `unknown connection "nope"; known: healthy-static`) || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("unknown name: exit %d stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("aws:\n  region: ap-northeast-1\n  regoin: x\n"), 0o600)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"status", "--config", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
+		{[]string{"status", "--config", bad}, "bad.yaml:3"},
+		{[]string{"status", "--output", "xml"}, `--output "xml"`},
+		{[]string{"frobnicate"}, "unknown command"},
+		{[]string{"demo", "--scenario", "nope"}, "known scenarios: healthy-static"},
+	}
+	for _, tc := range cases {
+		r := runCLI(t, "", tc.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.want) || strings.Count(r.stderr, "\n") != 1 || strings.Contains(r.stderr, "goroutine") {
+			t.Errorf("%v: exit %d stderr %q, want exit 2 and one line containing %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}
+
+func TestDemo(t *testing.T) {
+	r := runCLI(t, "", "demo")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"healthy-static — HEALTHY", "tunnel2-down — DEGRADED", "bgp-needs-active-active", "soracom-door — HEALTHY",
+		"throttling", "0 would have changed anything"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	assertNoKeys(t, r.stdout, r.stderr)
+
+	r = runCLI(t, "", "demo", "--scenario", "bgp-single-ip", "--output", "json")
+	var rep vpn.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || len(rep.Connections) != 1 || rep.Connections[0].Health != vpn.Degraded {
+		t.Errorf("demo json: %v %+v", err, rep)
+	}
+}
+
+func TestConsoleDemo(t *testing.T) {
+	in := "/door help\n/door status soracom-door\n/door status <!channel>\n/door frob\nhello\n"
+	r := runCLI(t, in, "console", "--demo")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"/door status [NAME...]", "soracom-door — HEALTHY", `"<!channel>" is not a connection name`, `unknown subcommand "frob"`, "lines start with /door"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("console output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	if r := runCLI(t, "", "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "doorbot ") {
+		t.Errorf("version: %+v", r)
+	}
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/spf13/cobra"
+
+	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/vpn"
+)
+
+func (a *app) statusCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status [NAME...]",
+		Short: "Live status of configured connections from both clouds",
+		Long: "Reads AWS and Azure for each named connection (all when none is named), pairs the tunnels\n" +
+			"across clouds by outside IP, and prints the verdict, both sides per tunnel, findings and errors.\n" +
+			"Exit 0 when the command ran, whatever the tunnels' state; 2 on a usage or config error.",
+		RunE: func(cmd *cobra.Command, names []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			svc, err := a.service(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			if _, err := svc.Select(names); err != nil {
+				return usageErr("%v", err)
+			}
+			report, err := svc.Status(cmd.Context(), names)
+			if err != nil {
+				var unknown *handlers.UnknownConnectionError
+				if errors.As(err, &unknown) {
+					return usageErr("%v", err)
+				}
+				return err
+			}
+			return a.printReport(report)
+		},
+	}
+}
+
+func (a *app) printReport(r vpn.Report) error {
+	if a.output == "json" {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	return handlers.RenderText(a.stdout, handlers.StatusReply(r))
+}

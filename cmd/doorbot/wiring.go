@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/doorbot/doorbot/cloud"
+	awsc "github.com/doorbot/doorbot/cloud/aws"
+	azc "github.com/doorbot/doorbot/cloud/azure"
+	"github.com/doorbot/doorbot/cloud/sim"
+	"github.com/doorbot/doorbot/config"
+	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/vpn"
+)
+
+// loadConfig reads the config named by --config, $DOORBOT_CONFIG or
+// ./doorbot.yaml. Any problem is a usage error.
+func (a *app) loadConfig() (*config.Config, error) {
+	cfg, err := config.Load(config.Path(a.configPath, a.getenv))
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return cfg, nil
+}
+
+// service builds the observer on the real credential chains. Missing or
+// expired credentials are not an error here: they surface per cloud in the
+// status, so the other cloud is still reported.
+func (a *app) service(ctx context.Context, cfg *config.Config) (*handlers.Service, error) {
+	conns := cfg.VPNConnections()
+	var awsClient *awsc.Client
+	var azClient *azc.Client
+	needAWS := false
+	for _, c := range conns {
+		needAWS = needAWS || c.ObservesAWS()
+	}
+	if needAWS {
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.AWS.Region))
+		if err != nil {
+			return nil, usageErr("aws: %v", err)
+		}
+		awsClient = awsc.New(awsCfg, awsc.Options{CallTimeout: cfg.Timeouts.CloudCall})
+	}
+	if len(conns) > 0 {
+		opts, err := azc.ClientOptionsFor(cfg.Azure.Cloud, cfg.Azure.ResourceManagerEndpoint, nil)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
+			ClientOptions: policy.ClientOptions{Cloud: opts.Cloud},
+		})
+		if err != nil {
+			return nil, usageErr("azure credentials: %v", err)
+		}
+		azClient = azc.New(cred, azc.Options{CallTimeout: cfg.Timeouts.CloudCall, ClientOptions: opts})
+	}
+	obs := cloud.New(awsClient, azClient, cloud.Options{StatusTimeout: cfg.Timeouts.Status, CacheTTL: cfg.CacheTTL})
+	return &handlers.Service{Connections: conns, Observer: obs}, nil
+}
+
+// demoService points the real SDK clients at the simulated clouds, with
+// made-up credentials: nothing leaves the machine. The timeouts keep the
+// throttled scenario brisk.
+func demoService(srv *sim.Server, conns []vpn.Connection) (*handlers.Service, error) {
+	obs, err := srv.Observer(sim.ClientOptions{CallTimeout: 3 * time.Second, StatusTimeout: 6 * time.Second, CacheTTL: 20 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	return &handlers.Service{Connections: conns, Observer: obs}, nil
+}

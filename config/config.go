@@ -1,0 +1,276 @@
+// Package config is the schema of doorbot's YAML config file (design.md §3):
+// loading, strict decoding with line-accurate errors, validation, and the
+// secrets that come only from the environment. Only cmd/doorbot uses it;
+// everything else receives the resolved values.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/doorbot/doorbot/vpn"
+)
+
+// DefaultPath is the config file used when neither --config nor
+// $DOORBOT_CONFIG names one; relative, so it resolves in the working
+// directory and messages read "doorbot.yaml:14: ...".
+const DefaultPath = "doorbot.yaml"
+
+// EnvConfig names the environment variable that overrides DefaultPath.
+const EnvConfig = "DOORBOT_CONFIG"
+
+// maxFileSize bounds Load: a real config is a few kilobytes, and a huge
+// file is far more likely a wrong path (a log, a binary) than a config.
+const maxFileSize = 1 << 20
+
+// Allowed values of the enumerated keys.
+const (
+	ModeSocket = "socket"
+	ModeHTTP   = "http"
+
+	ReplyInChannel = "in_channel"
+	ReplyEphemeral = "ephemeral"
+
+	CloudPublic = "public"
+	CloudChina  = "china"
+	CloudUSGov  = "usgov"
+
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+
+	KindAWSVPN      = string(vpn.KindAWSVPN)
+	KindSoracomDoor = string(vpn.KindSoracomDoor)
+)
+
+// Config is the whole config file after defaults.
+type Config struct {
+	Slack    Slack
+	AWS      AWS
+	Azure    Azure
+	Timeouts Timeouts
+	// CacheTTL is how long observations are reused; 0 disables the cache.
+	CacheTTL    time.Duration
+	Store       Store
+	Connections []Connection
+	// Source is the file name the config came from ("" for Default), so
+	// later messages such as "no connections configured" can name it.
+	Source string
+}
+
+// Slack configures the Slack transport and the change-approval flow.
+type Slack struct {
+	Mode              string // socket (default) | http
+	Listen            string // host:port, default ":8080"
+	APIURL            string // optional Slack Web API base URL
+	Reply             string // in_channel (default) | ephemeral
+	ApprovalsChannel  string // channel ID, optional
+	Approvers         []string
+	RequiredApprovals int // default 1
+}
+
+// AWS holds defaults for connections' AWS side.
+type AWS struct {
+	Region string
+}
+
+// Azure holds defaults for connections' Azure side and the ARM endpoint.
+type Azure struct {
+	SubscriptionID          string
+	Cloud                   string // public (default) | china | usgov
+	ResourceManagerEndpoint string // optional, https only
+}
+
+// Timeouts bound upstream work.
+type Timeouts struct {
+	CloudCall time.Duration // per upstream call, default 8s
+	Status    time.Duration // whole status command, default 20s
+}
+
+// Store selects the change-request store.
+type Store struct {
+	Driver string // sqlite (default) | postgres
+	DSN    string // default "doorbot.db"
+}
+
+// Connection is one entry of connections: as written in the file, before
+// the per-connection fallbacks to aws.region and azure.subscription_id.
+type Connection struct {
+	Name  string
+	Kind  string // aws-vpn | soracom-door
+	AWS   ConnectionAWS
+	Azure ConnectionAzure
+	// Line is the line of the entry in the file, for messages; 0 when the
+	// connection was not read from a file.
+	Line int
+}
+
+// ConnectionAWS is a connection's aws block.
+type ConnectionAWS struct {
+	VPNConnectionID  string   // yaml vpn_connection_id
+	VPNConnectionIDs []string // yaml vpn_connection_ids
+	Region           string   // optional, else aws.region
+}
+
+// ConnectionAzure is a connection's azure block.
+type ConnectionAzure struct {
+	SubscriptionID string // optional, else azure.subscription_id
+	ResourceGroup  string
+	Gateway        string
+	Connections    []string
+}
+
+// Default returns a config with every default applied and no connections.
+func Default() *Config {
+	return &Config{
+		Slack: Slack{
+			Mode:              ModeSocket,
+			Listen:            ":8080",
+			Reply:             ReplyInChannel,
+			RequiredApprovals: 1,
+		},
+		Azure:    Azure{Cloud: CloudPublic},
+		Timeouts: Timeouts{CloudCall: 8 * time.Second, Status: 20 * time.Second},
+		CacheTTL: 20 * time.Second,
+		Store:    Store{Driver: DriverSQLite, DSN: "doorbot.db"},
+	}
+}
+
+// Path picks the config file: the --config flag, else $DOORBOT_CONFIG, else
+// DefaultPath. A nil getenv means os.Getenv.
+func Path(flagValue string, getenv func(string) string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if p := getenv(EnvConfig); p != "" {
+		return p
+	}
+	return DefaultPath
+}
+
+// Load reads and parses the config file at path. A missing file gives an
+// error that wraps fs.ErrNotExist, so a caller that can run without a
+// config (demo) may fall back to Default.
+func Load(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory, not a config file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("%s: too large for a config file (over %d KiB)", path, maxFileSize>>10)
+	}
+	return Parse(data, path)
+}
+
+// fileError keeps the message to one line naming the path once; os errors
+// already embed the path, which would repeat it.
+func fileError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: config file not found (use --config FILE or $%s): %w", path, EnvConfig, fs.ErrNotExist)
+	}
+	return fmt.Errorf("%s: cannot read config: %s", path, oneLine(err.Error()))
+}
+
+// VPNConnections resolves every configured connection for the domain:
+// the per-connection region and subscription fall back to the global ones,
+// and vpn_connection_id / vpn_connection_ids become one list.
+func (c *Config) VPNConnections() []vpn.Connection {
+	if c == nil || len(c.Connections) == 0 {
+		return nil
+	}
+	out := make([]vpn.Connection, 0, len(c.Connections))
+	for _, cc := range c.Connections {
+		out = append(out, c.resolve(cc))
+	}
+	return out
+}
+
+func (c *Config) resolve(cc Connection) vpn.Connection {
+	var ids []string
+	if cc.AWS.VPNConnectionID != "" {
+		ids = append(ids, cc.AWS.VPNConnectionID)
+	}
+	ids = append(ids, cc.AWS.VPNConnectionIDs...)
+	region := cc.AWS.Region
+	if region == "" {
+		region = c.AWS.Region
+	}
+	sub := cc.Azure.SubscriptionID
+	if sub == "" {
+		sub = c.Azure.SubscriptionID
+	}
+	return vpn.Connection{
+		Name: cc.Name,
+		Kind: vpn.Kind(cc.Kind),
+		AWS:  vpn.AWSRef{VPNConnectionIDs: ids, Region: region},
+		Azure: vpn.AzureRef{
+			SubscriptionID: sub,
+			ResourceGroup:  cc.Azure.ResourceGroup,
+			Gateway:        cc.Azure.Gateway,
+			Connections:    append([]string(nil), cc.Azure.Connections...),
+		},
+	}
+}
+
+// Lookup returns the named connections, resolved, in config order (so a
+// reply lists them the same way whatever order they were typed in). No
+// names means all. Any unknown name is an error listing the known names.
+func (c *Config) Lookup(names ...string) ([]vpn.Connection, error) {
+	all := c.VPNConnections()
+	if len(names) == 0 {
+		return all, nil
+	}
+	want := make(map[string]bool, len(names))
+	for _, n := range names {
+		want[n] = true
+	}
+	var out []vpn.Connection
+	for _, vc := range all {
+		if want[vc.Name] {
+			out = append(out, vc)
+			delete(want, vc.Name)
+		}
+	}
+	if len(want) == 0 {
+		return out, nil
+	}
+	// Report unknown names in the order they were typed.
+	var unknown []string
+	for _, n := range names {
+		if want[n] {
+			unknown = append(unknown, quote(n))
+			delete(want, n)
+		}
+	}
+	msg := "unknown connection " + unknown[0]
+	if len(unknown) > 1 {
+		msg = "unknown connections " + strings.Join(unknown, ", ")
+	}
+	if len(all) == 0 {
+		return nil, errors.New(msg + "; no connections configured")
+	}
+	known := make([]string, len(all))
+	for i, vc := range all {
+		known[i] = vc.Name
+	}
+	return nil, errors.New(msg + "; known: " + strings.Join(known, ", "))
+}

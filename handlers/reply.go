@@ -1,0 +1,62 @@
+// Package handlers implements each /door command once, for Slack, the
+// console and the CLI alike. A handler parses its arguments, calls the
+// domain and the observer, and returns a platform-neutral Reply; it knows
+// nothing of Slack (the bot package renders Block Kit) or terminals
+// (RenderText here is the plain-text renderer).
+package handlers
+
+// Reply is what a command answers, independent of where it is shown.
+// All text is plain: renderers escape it for their medium.
+type Reply struct {
+	// Text is a one-line fallback (Slack notifications, logs).
+	Text   string
+	Blocks []Block
+	// Thread holds follow-up replies for media that split long answers.
+	Thread []Reply
+	// Ephemeral asks for a reply only the requester sees (usage errors).
+	Ephemeral bool
+}
+
+// BlockKind is the shape of a block.
+type BlockKind int
+
+const (
+	// Heading is a title line.
+	Heading BlockKind = iota
+	// Paragraph is a run of text; Lines are kept as separate lines.
+	Paragraph
+	// Table is rows of cells under column names.
+	Table
+	// Notes are small print: context, references, timestamps.
+	Notes
+	// Divider separates sections.
+	Divider
+)
+
+// Tone colours a block where the medium can: a verdict, a finding.
+type Tone string
+
+const (
+	ToneNone    Tone = ""
+	ToneGood    Tone = "good"
+	ToneWarning Tone = "warning"
+	ToneBad     Tone = "bad"
+	ToneMuted   Tone = "muted"
+)
+
+// Block is one part of a reply.
+type Block struct {
+	Kind    BlockKind
+	Tone    Tone
+	Lines   []string
+	Columns []string   // Table
+	Rows    [][]string // Table
+}
+
+func heading(tone Tone, text string) Block {
+	return Block{Kind: Heading, Tone: tone, Lines: []string{text}}
+}
+func paragraph(tone Tone, lines ...string) Block {
+	return Block{Kind: Paragraph, Tone: tone, Lines: lines}
+}
+func notes(lines ...string) Block { return Block{Kind: Notes, Lines: lines} }

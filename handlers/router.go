@@ -1,0 +1,106 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxCommandText bounds slash-command text; Slack itself sends far less.
+const MaxCommandText = 2000
+
+var namePattern = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+
+// Command is parsed /door text.
+type Command struct {
+	Name string   // subcommand: status, help
+	Args []string // its arguments
+}
+
+// ParseCommand parses the text after "/door". It accepts what a person
+// types: extra spaces, a leading "/door", upper-case subcommands.
+func ParseCommand(text string) (Command, error) {
+	if !utf8.ValidString(text) {
+		return Command{}, errors.New("the command is not valid UTF-8 text")
+	}
+	if len(text) > MaxCommandText {
+		return Command{}, fmt.Errorf("the command is %d characters long; the limit is %d", len(text), MaxCommandText)
+	}
+	fields := strings.Fields(text)
+	if len(fields) > 0 && strings.EqualFold(fields[0], "/door") {
+		fields = fields[1:]
+	}
+	if len(fields) == 0 {
+		return Command{Name: "help"}, nil
+	}
+	return Command{Name: strings.ToLower(fields[0]), Args: fields[1:]}, nil
+}
+
+// Router dispatches /door text to the command handlers.
+type Router struct {
+	Service *Service
+}
+
+// Handle answers one /door line. It never fails: a usage problem is an
+// answer too, shown only to the person who typed it.
+func (rt *Router) Handle(ctx context.Context, text string) Reply {
+	cmd, err := ParseCommand(text)
+	if err != nil {
+		return usage(err.Error())
+	}
+	switch cmd.Name {
+	case "help", "-h", "--help":
+		return Help("")
+	case "status":
+		return rt.status(ctx, cmd.Args)
+	}
+	return Help(fmt.Sprintf("unknown subcommand %q", cmd.Name))
+}
+
+func (rt *Router) status(ctx context.Context, args []string) Reply {
+	for _, a := range args {
+		if !namePattern.MatchString(a) {
+			return usage(fmt.Sprintf("%q is not a connection name (names are 1-40 of a-z, 0-9 and -)", a))
+		}
+	}
+	report, err := rt.Service.Status(ctx, args)
+	if err != nil {
+		var unknown *UnknownConnectionError
+		if errors.As(err, &unknown) {
+			return usage(err.Error())
+		}
+		return usage("status failed: " + err.Error())
+	}
+	return StatusReply(report)
+}
+
+func usage(problem string) Reply {
+	r := Help(problem)
+	r.Ephemeral = true
+	return r
+}
+
+// Help is the usage text, with an optional hint about what went wrong.
+func Help(problem string) Reply {
+	var r Reply
+	if problem != "" {
+		r.Blocks = append(r.Blocks, paragraph(ToneWarning, problem))
+		r.Ephemeral = true
+	}
+	r.Blocks = append(r.Blocks,
+		heading(ToneNone, "/door — AWS ↔ Azure VPN status and checks"),
+		paragraph(ToneNone,
+			"/door status [NAME...]   both clouds' view of every tunnel, the verdict and what to do",
+			"/door help               this text",
+		),
+		notes("Connection names come from doorbot's config. The same commands run on the CLI: doorbot status NAME."),
+	)
+	r.Text = "usage: /door status [NAME...] | /door help"
+	if problem != "" {
+		r.Text = problem + " — " + r.Text
+	}
+	return r
+}

@@ -1,0 +1,237 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/doorbot/doorbot/cloud"
+	"github.com/doorbot/doorbot/vpn"
+	"github.com/doorbot/doorbot/vpn/rules"
+)
+
+// Service is what the handlers need: the configured connections, the
+// observer that reads the clouds, and a clock.
+type Service struct {
+	Connections []vpn.Connection
+	Observer    *cloud.Observer
+	Clock       func() time.Time // nil means time.Now
+}
+
+// Now is the service clock.
+func (s *Service) Now() time.Time {
+	if s.Clock == nil {
+		return time.Now()
+	}
+	return s.Clock()
+}
+
+// UnknownConnectionError is a name that is not configured.
+type UnknownConnectionError struct {
+	Name  string
+	Known []string
+}
+
+func (e *UnknownConnectionError) Error() string {
+	if len(e.Known) == 0 {
+		return fmt.Sprintf("unknown connection %q: no connections are configured", e.Name)
+	}
+	return fmt.Sprintf("unknown connection %q; known: %s", e.Name, strings.Join(e.Known, ", "))
+}
+
+// Select returns the named connections in the order asked, or all of them
+// in config order when names is empty.
+func (s *Service) Select(names []string) ([]vpn.Connection, error) {
+	if len(names) == 0 {
+		return s.Connections, nil
+	}
+	byName := make(map[string]vpn.Connection, len(s.Connections))
+	known := make([]string, 0, len(s.Connections))
+	for _, c := range s.Connections {
+		byName[c.Name] = c
+		known = append(known, c.Name)
+	}
+	var out []vpn.Connection
+	seen := map[string]bool{}
+	for _, n := range names {
+		c, ok := byName[n]
+		if !ok {
+			return nil, &UnknownConnectionError{Name: n, Known: known}
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Status observes the named connections (all when none are named) and
+// assesses each: tunnels paired across clouds, findings, verdict.
+func (s *Service) Status(ctx context.Context, names []string) (vpn.Report, error) {
+	conns, err := s.Select(names)
+	if err != nil {
+		return vpn.Report{}, err
+	}
+	obs := s.Observer.Observe(ctx, conns)
+	out := make([]vpn.ConnectionStatus, len(obs))
+	for i, o := range obs {
+		out[i] = Assess(o)
+	}
+	return vpn.NewReport(s.Now(), out), nil
+}
+
+// Assess turns one observation into its status entry.
+func Assess(o vpn.Observation) vpn.ConnectionStatus {
+	tunnels := vpn.Pair(o)
+	findings := rules.Live(o, tunnels)
+	if findings == nil {
+		findings = []vpn.Finding{}
+	}
+	health := vpn.Verdict(o, tunnels, findings)
+	errs := o.Errors
+	if errs == nil {
+		errs = []vpn.SideError{}
+	}
+	routing := vpn.RoutingPair{AWS: vpn.RoutingUnknown, Azure: o.Azure.Routing()}
+	if o.AWS != nil {
+		routing.AWS = o.AWS.Routing()
+	}
+	return vpn.ConnectionStatus{
+		Name:     o.Connection.Name,
+		Kind:     o.Connection.Kind,
+		Health:   health,
+		Summary:  vpn.Summarize(o, health, tunnels, findings),
+		Routing:  routing,
+		Tunnels:  tunnels,
+		Findings: findings,
+		Errors:   errs,
+	}
+}
+
+// StatusReply renders a report for people: per connection a verdict line,
+// both clouds side by side per tunnel, findings with fixes, then errors.
+func StatusReply(r vpn.Report) Reply {
+	var rep Reply
+	var fallback []string
+	if len(r.Connections) == 0 {
+		rep.Blocks = append(rep.Blocks, paragraph(ToneMuted, "No connections are configured."))
+		rep.Text = "no connections configured"
+		return rep
+	}
+	for i, c := range r.Connections {
+		if i > 0 {
+			rep.Blocks = append(rep.Blocks, Block{Kind: Divider})
+		}
+		rep.Blocks = append(rep.Blocks, connectionBlocks(c)...)
+		fallback = append(fallback, fmt.Sprintf("%s %s: %s", c.Name, c.Health, c.Summary))
+	}
+	rep.Blocks = append(rep.Blocks, notes("generated "+r.GeneratedAt))
+	rep.Text = strings.Join(fallback, "\n")
+	return rep
+}
+
+func connectionBlocks(c vpn.ConnectionStatus) []Block {
+	blocks := []Block{
+		heading(healthTone(c.Health), fmt.Sprintf("%s %s — %s", healthIcon(c.Health), c.Name, strings.ToUpper(string(c.Health)))),
+		paragraph(ToneNone, c.Summary),
+	}
+	kind := "user-owned AWS VPN"
+	if c.Kind == vpn.KindSoracomDoor {
+		kind = "SORACOM Door (AWS side owned by SORACOM, read from Azure)"
+	}
+	blocks = append(blocks, notes(fmt.Sprintf("%s · routing: AWS %s, Azure %s", kind, c.Routing.AWS, c.Routing.Azure)))
+
+	if len(c.Tunnels) > 0 {
+		t := Block{Kind: Table, Columns: []string{"#", "AWS outside IP", "AWS", "AWS since", "AWS message", "routes", "Azure connection", "Azure", "in / out"}}
+		for _, tu := range c.Tunnels {
+			t.Rows = append(t.Rows, []string{
+				fmt.Sprint(tu.Index), dash(tu.AWSOutsideIP), tu.AWSStatus, dash(tu.AWSSince), dash(tu.AWSMessage),
+				fmt.Sprint(tu.AWSAcceptedRoutes), dash(tu.AzureConnection), tu.AzureStatus,
+				bytesText(tu.AzureIngressBytes) + " / " + bytesText(tu.AzureEgressBytes),
+			})
+		}
+		blocks = append(blocks, t)
+	}
+	for _, f := range c.Findings {
+		lines := []string{fmt.Sprintf("%s %s %s: %s", severityIcon(f.Severity), f.Severity, f.Rule, f.Message)}
+		if f.Fix != "" {
+			lines = append(lines, "fix: "+f.Fix)
+		}
+		if f.Reference != "" {
+			lines = append(lines, "ref: "+f.Reference)
+		}
+		blocks = append(blocks, paragraph(severityTone(f.Severity), lines...))
+	}
+	for _, e := range c.Errors {
+		blocks = append(blocks, paragraph(ToneWarning, fmt.Sprintf("⚠ %s: %s", e.Cloud, e.Message)))
+	}
+	return blocks
+}
+
+func healthTone(h vpn.Health) Tone {
+	switch h {
+	case vpn.Healthy:
+		return ToneGood
+	case vpn.Degraded:
+		return ToneWarning
+	case vpn.Down:
+		return ToneBad
+	}
+	return ToneMuted
+}
+
+func healthIcon(h vpn.Health) string {
+	switch h {
+	case vpn.Healthy:
+		return "✓"
+	case vpn.Degraded:
+		return "▲"
+	case vpn.Down:
+		return "✗"
+	}
+	return "?"
+}
+
+func severityIcon(s vpn.Severity) string {
+	switch s {
+	case vpn.SeverityError:
+		return "✗"
+	case vpn.SeverityWarning:
+		return "▲"
+	}
+	return "·"
+}
+
+func severityTone(s vpn.Severity) Tone {
+	switch s {
+	case vpn.SeverityError:
+		return ToneBad
+	case vpn.SeverityWarning:
+		return ToneWarning
+	}
+	return ToneMuted
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// bytesText prints byte counters the way people compare them: 0 stays 0
+// because "no traffic on the standby connection" is the point.
+func bytesText(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,84 @@
+package handlers
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// RenderText writes a reply for a terminal: the console and the CLI's text
+// output. Thread replies follow their parent, marked as such.
+func RenderText(w io.Writer, r Reply) error {
+	ew := &errWriter{w: w}
+	renderBlocks(ew, r.Blocks)
+	for i, t := range r.Thread {
+		fmt.Fprintf(ew, "\n── thread reply %d ──\n", i+1)
+		renderBlocks(ew, t.Blocks)
+	}
+	return ew.err
+}
+
+func renderBlocks(w io.Writer, blocks []Block) {
+	for _, b := range blocks {
+		switch b.Kind {
+		case Heading:
+			for _, l := range b.Lines {
+				fmt.Fprintln(w, oneLine(l))
+			}
+		case Paragraph:
+			for i, l := range b.Lines {
+				indent := "  "
+				if i > 0 {
+					indent = "      "
+				}
+				fmt.Fprintln(w, indent+oneLine(l))
+			}
+		case Notes:
+			for _, l := range b.Lines {
+				fmt.Fprintln(w, "  "+oneLine(l))
+			}
+		case Table:
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "  "+strings.Join(b.Columns, "\t"))
+			for _, row := range b.Rows {
+				cells := make([]string, len(row))
+				for i, c := range row {
+					cells[i] = oneLine(c)
+				}
+				fmt.Fprintln(tw, "  "+strings.Join(cells, "\t"))
+			}
+			tw.Flush()
+		case Divider:
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// oneLine keeps cloud-supplied text from breaking the layout or smuggling
+// terminal escape sequences.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return ' '
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return -1
+		}
+		return r
+	}, s)
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}

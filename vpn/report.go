@@ -1,0 +1,315 @@
+package vpn
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Severity of a finding.
+type Severity string
+
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	SeverityInfo    Severity = "info"
+)
+
+// Finding is one diagnosis: a rule that fired, what it saw and what to do.
+type Finding struct {
+	Rule      string   `json:"rule"`
+	Severity  Severity `json:"severity"`
+	Message   string   `json:"message"`
+	Fix       string   `json:"fix"`
+	Reference string   `json:"reference"`
+}
+
+// Status values a tunnel side can have besides what the cloud reports.
+const (
+	StatusMissing = "missing" // observed, but this side has no counterpart
+	StatusUnknown = "unknown" // side not observed
+)
+
+// TunnelStatus is one row of the status: an AWS tunnel and the Azure
+// connection that terminates it, paired by outside IP (design.md §4).
+type TunnelStatus struct {
+	Index             int    `json:"index"`
+	AWSOutsideIP      string `json:"aws_outside_ip"`
+	AWSStatus         string `json:"aws_status"`
+	AWSSince          string `json:"aws_since"`
+	AWSMessage        string `json:"aws_message"`
+	AWSAcceptedRoutes int    `json:"aws_accepted_routes"`
+	AzureConnection   string `json:"azure_connection"`
+	AzureStatus       string `json:"azure_status"`
+	AzureIngressBytes int64  `json:"azure_ingress_bytes"`
+	AzureEgressBytes  int64  `json:"azure_egress_bytes"`
+
+	// AWSVPNConnectionID says which AWS VPN connection the tunnel belongs
+	// to; not part of the JSON interface but useful to rules and views.
+	AWSVPNConnectionID string `json:"aws_vpn_connection_id,omitempty"`
+}
+
+// AWSUp and AzureUp report whether each side says the tunnel is up.
+func (t TunnelStatus) AWSUp() bool   { return strings.EqualFold(t.AWSStatus, "UP") }
+func (t TunnelStatus) AzureUp() bool { return strings.EqualFold(t.AzureStatus, "Connected") }
+
+// RoutingPair is each side's routing mode.
+type RoutingPair struct {
+	AWS   Routing `json:"aws"`
+	Azure Routing `json:"azure"`
+}
+
+// ConnectionStatus is one connection in the status output.
+type ConnectionStatus struct {
+	Name     string         `json:"name"`
+	Kind     Kind           `json:"kind"`
+	Health   Health         `json:"health"`
+	Summary  string         `json:"summary"`
+	Routing  RoutingPair    `json:"routing"`
+	Tunnels  []TunnelStatus `json:"tunnels"`
+	Findings []Finding      `json:"findings"`
+	Errors   []SideError    `json:"errors"`
+}
+
+// MarshalJSON keeps tunnels, findings and errors JSON arrays even when
+// empty: design.md §4 shows arrays and consumers iterate them, so a Go nil
+// slice must not come out as null.
+func (c ConnectionStatus) MarshalJSON() ([]byte, error) {
+	type plain ConnectionStatus // drops the method, avoiding recursion
+	p := plain(c)
+	if p.Tunnels == nil {
+		p.Tunnels = []TunnelStatus{}
+	}
+	if p.Findings == nil {
+		p.Findings = []Finding{}
+	}
+	if p.Errors == nil {
+		p.Errors = []SideError{}
+	}
+	return json.Marshal(p)
+}
+
+// Report is the whole status output of design.md §4.
+type Report struct {
+	GeneratedAt string             `json:"generated_at"`
+	Connections []ConnectionStatus `json:"connections"`
+}
+
+// NewReport stamps a report; now is passed in to keep the domain clock-free.
+func NewReport(now time.Time, conns []ConnectionStatus) Report {
+	if conns == nil {
+		conns = []ConnectionStatus{}
+	}
+	return Report{GeneratedAt: now.UTC().Format(time.RFC3339), Connections: conns}
+}
+
+// Pair lines up AWS tunnels and Azure connections by IP: an AWS tunnel's
+// outside IP is the gatewayIpAddress of the local network gateway behind an
+// Azure connection. Every tunnel and every connection appears in exactly one
+// row; a side without a counterpart is "missing" when observed and
+// "unknown" when not.
+func Pair(obs Observation) []TunnelStatus {
+	awsObserved, azureObserved := obs.AWS != nil, obs.Azure != nil
+	var azConns []AzureConnection
+	if obs.Azure != nil {
+		azConns = obs.Azure.Connections
+	}
+	used := make([]bool, len(azConns))
+	var rows []TunnelStatus
+
+	if obs.AWS != nil {
+		for _, v := range obs.AWS.VPNConnections {
+			for _, t := range v.Tunnels {
+				row := awsRow(v.ID, t)
+				row.AzureStatus = StatusUnknown
+				if azureObserved {
+					row.AzureStatus = StatusMissing
+				}
+				for i, c := range azConns {
+					if used[i] || !c.Found || c.LocalNetworkGateway == nil || !sameIP(c.LocalNetworkGateway.GatewayIP, t.OutsideIP) {
+						continue
+					}
+					used[i] = true
+					fillAzure(&row, c)
+					break
+				}
+				rows = append(rows, row)
+			}
+		}
+	}
+	for i, c := range azConns {
+		if used[i] {
+			continue
+		}
+		row := TunnelStatus{AWSStatus: StatusUnknown}
+		if awsObserved {
+			row.AWSStatus = StatusMissing
+		}
+		if c.LocalNetworkGateway != nil {
+			row.AWSOutsideIP = c.LocalNetworkGateway.GatewayIP
+		}
+		fillAzure(&row, c)
+		rows = append(rows, row)
+	}
+	for i := range rows {
+		rows[i].Index = i + 1
+	}
+	if rows == nil {
+		rows = []TunnelStatus{}
+	}
+	return rows
+}
+
+func awsRow(vpnID string, t AWSTunnel) TunnelStatus {
+	row := TunnelStatus{
+		AWSOutsideIP:       t.OutsideIP,
+		AWSStatus:          strings.ToUpper(t.Status),
+		AWSMessage:         t.StatusMessage,
+		AWSAcceptedRoutes:  t.AcceptedRoutes,
+		AWSVPNConnectionID: vpnID,
+	}
+	if row.AWSStatus == "" {
+		row.AWSStatus = StatusUnknown
+	}
+	if !t.LastStatusChange.IsZero() {
+		row.AWSSince = t.LastStatusChange.UTC().Format(time.RFC3339)
+	}
+	return row
+}
+
+func fillAzure(row *TunnelStatus, c AzureConnection) {
+	row.AzureConnection = c.Name
+	switch {
+	case !c.Found:
+		row.AzureStatus = StatusMissing
+	case c.Status == "":
+		row.AzureStatus = "Unknown"
+	default:
+		row.AzureStatus = c.Status
+	}
+	row.AzureIngressBytes = c.IngressBytes
+	row.AzureEgressBytes = c.EgressBytes
+}
+
+func sameIP(a, b string) bool {
+	pa, errA := netip.ParseAddr(strings.TrimSpace(a))
+	pb, errB := netip.ParseAddr(strings.TrimSpace(b))
+	if errA != nil || errB != nil {
+		return a != "" && a == b
+	}
+	return pa == pb
+}
+
+// Verdict applies design.md §4: healthy when every tunnel is up on every
+// observed side and no finding is an error; down when no tunnel is up on any
+// observed side; unknown when no side was observed; degraded otherwise.
+// Fewer than two tunnels is never healthy: that is redundancy lost.
+func Verdict(obs Observation, tunnels []TunnelStatus, findings []Finding) Health {
+	awsObserved, azureObserved := obs.AWS != nil, obs.Azure != nil
+	if !awsObserved && !azureObserved {
+		return Unknown
+	}
+	anyUp, allUp := false, len(tunnels) >= 2
+	for _, t := range tunnels {
+		upHere := true
+		if awsObserved {
+			upHere = upHere && t.AWSUp()
+			anyUp = anyUp || t.AWSUp()
+		}
+		if azureObserved {
+			upHere = upHere && t.AzureUp()
+			anyUp = anyUp || t.AzureUp()
+		}
+		allUp = allUp && upHere
+	}
+	if !anyUp {
+		return Down
+	}
+	for _, f := range findings {
+		if f.Severity == SeverityError {
+			return Degraded
+		}
+	}
+	if allUp {
+		return Healthy
+	}
+	return Degraded
+}
+
+// Summarize writes the one line a human reads first.
+func Summarize(obs Observation, health Health, tunnels []TunnelStatus, findings []Finding) string {
+	awsObserved, azureObserved := obs.AWS != nil, obs.Azure != nil
+	if health == Unknown {
+		return "no side could be observed: " + errorClouds(obs.Errors)
+	}
+	up := 0
+	var downs []string
+	for _, t := range tunnels {
+		ok := (!awsObserved || t.AWSUp()) && (!azureObserved || t.AzureUp())
+		if ok {
+			up++
+			continue
+		}
+		downs = append(downs, fmt.Sprintf("tunnel %d (%s) %s", t.Index, orDash(t.AWSOutsideIP), sideWords(t, awsObserved, azureObserved)))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of %d tunnels up", up, len(tunnels))
+	switch {
+	case awsObserved && azureObserved:
+		b.WriteString(" on both clouds")
+	case azureObserved && obs.Connection.Kind == KindSoracomDoor:
+		b.WriteString(" (Azure view; AWS side is SORACOM's)")
+	case azureObserved:
+		b.WriteString(" (Azure only: AWS not observed)")
+	case awsObserved:
+		b.WriteString(" (AWS only: Azure not observed)")
+	}
+	if len(downs) > 0 {
+		b.WriteString("; ")
+		b.WriteString(strings.Join(downs, "; "))
+	}
+	for _, f := range findings {
+		if f.Severity == SeverityError {
+			fmt.Fprintf(&b, "; %s", f.Rule)
+		}
+	}
+	if len(obs.Errors) > 0 {
+		fmt.Fprintf(&b, "; %s", errorClouds(obs.Errors))
+	}
+	return b.String()
+}
+
+func sideWords(t TunnelStatus, awsObserved, azureObserved bool) string {
+	var parts []string
+	if awsObserved && !t.AWSUp() {
+		parts = append(parts, "AWS "+t.AWSStatus)
+	}
+	if azureObserved && !t.AzureUp() {
+		parts = append(parts, "Azure "+t.AzureStatus)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func errorClouds(errs []SideError) string {
+	if len(errs) == 0 {
+		return "no errors recorded"
+	}
+	seen := map[Cloud]bool{}
+	var names []string
+	for _, e := range errs {
+		if !seen[e.Cloud] {
+			seen[e.Cloud] = true
+			names = append(names, string(e.Cloud))
+		}
+	}
+	return "errors from " + strings.Join(names, " and ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

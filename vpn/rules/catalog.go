@@ -1,0 +1,147 @@
+// Package rules is doorbot's rule catalog (design.md §5): every rule has a
+// stable ID, a default severity, a one-line title and an official reference,
+// and the checks are pure functions of what was observed or proposed.
+//
+// The same IDs are used by `status` (live-state rules, see Live) and by
+// `validate` (proposal rules), so a finding means the same thing wherever it
+// appears and people can alert or search on the ID.
+package rules
+
+import "github.com/doorbot/doorbot/vpn"
+
+// Rule is one catalog entry.
+type Rule struct {
+	ID       string
+	Severity vpn.Severity
+	// Title says what the rule checks, in one line.
+	Title string
+	// Reference is the official page that backs the rule.
+	Reference string
+}
+
+// Rule IDs. They are interface (design.md §5): never rename one.
+const (
+	IDBGPNeedsActiveActive     = "bgp-needs-active-active"
+	IDSingleTunnel             = "single-tunnel"
+	IDTunnelDown               = "tunnel-down"
+	IDRoutingMismatch          = "routing-mismatch"
+	IDAPIPAOutOfRange          = "apipa-out-of-range"
+	IDInsideCIDRInvalid        = "inside-cidr-invalid"
+	IDInsideCIDRDuplicate      = "inside-cidr-duplicate"
+	IDBGPAddressMismatch       = "bgp-address-mismatch"
+	IDPeerIPMismatch           = "peer-ip-mismatch"
+	IDStaticRouteMissing       = "static-route-missing"
+	IDPrefixOverlap            = "prefix-overlap"
+	IDPolicyBasedSelectors     = "policy-based-selectors"
+	IDSKUUnsupported           = "sku-unsupported"
+	IDPSKInvalid               = "psk-invalid"
+	IDIKEParamsIncompatible    = "ike-params-incompatible"
+	IDDPDTimeoutRange          = "dpd-timeout-range"
+	IDASNInvalid               = "asn-invalid"
+	IDGatewaySubnet            = "gateway-subnet"
+	IDResponderOnly            = "responder-only"
+	IDChangeCausesOutage       = "change-causes-outage"
+	IDBGPPeerStatusUnavailable = "bgp-peer-status-unavailable"
+)
+
+// Reference pages, named once so that rules sharing a source stay in step.
+const (
+	refAWSTunnels      = "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNTunnels.html"
+	refAWSEndpointRepl = "https://docs.aws.amazon.com/vpn/latest/s2svpn/endpoint-replacements.html"
+	refAWSRoutingTypes = "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html"
+	refAWSStaticRoutes = "https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-edit-static-routes.html"
+	refAWSCGWOptions   = "https://docs.aws.amazon.com/vpn/latest/s2svpn/cgw-options.html"
+	refAWSInitiate     = "https://docs.aws.amazon.com/vpn/latest/s2svpn/initiate-vpn-tunnels.html"
+	refMSAWSBGP        = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-howto-aws-bgp"
+	refMSCannotConnect = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-troubleshoot-site-to-site-cannot-connect"
+	refMSSettingsLNG   = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-about-vpn-gateway-settings#lng"
+	refMSSettingsGWSub = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-about-vpn-gateway-settings#gwsub"
+	refMSFAQ           = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq"
+	refMSPolicyBased   = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-connect-multiple-policybased-rm-ps"
+	refMSSKUs          = "https://learn.microsoft.com/azure/vpn-gateway/about-gateway-skus"
+	refMSRBACNetwork   = "https://learn.microsoft.com/azure/role-based-access-control/permissions/networking"
+
+	// refSoracomStatic explains why SORACOM recommends static routing for
+	// Door to an Azure gateway with one public IP.
+	refSoracomStatic = "https://blog.soracom.com/ja-jp/2021/12/16/soracom-door-azure-vpn-static-route/"
+)
+
+// catalog is ordered as design.md §5 lists the rules, then doorbot's extra
+// IDs, so that `doorbot rules` reads like the design.
+var catalog = []Rule{
+	{IDBGPNeedsActiveActive, vpn.SeverityError,
+		"BGP over both AWS tunnels needs an active-active Azure gateway with two public IPs and a custom APIPA address per tunnel", refMSAWSBGP},
+	{IDSingleTunnel, vpn.SeverityWarning,
+		"both AWS tunnels are terminated on Azure, so AWS maintenance (one tunnel at a time) is not an outage", refAWSEndpointRepl},
+	{IDTunnelDown, vpn.SeverityError,
+		"every configured tunnel is up on every observed side", refMSCannotConnect},
+	{IDRoutingMismatch, vpn.SeverityError,
+		"AWS and Azure use the same routing (static or BGP), and BGP is on for all Azure connections or none", refAWSRoutingTypes},
+	{IDAPIPAOutOfRange, vpn.SeverityError,
+		"Azure custom BGP (APIPA) addresses lie in 169.254.21.0-169.254.22.255", refMSAWSBGP},
+	{IDInsideCIDRInvalid, vpn.SeverityError,
+		"AWS tunnel inside CIDRs are /30s in 169.254.0.0/16 and not one of AWS's reserved /30s", refAWSTunnels},
+	{IDInsideCIDRDuplicate, vpn.SeverityError,
+		"no two tunnels share an inside CIDR", refAWSTunnels},
+	{IDBGPAddressMismatch, vpn.SeverityError,
+		"Azure's APIPA address is the .2 and the local network gateway's BGP peer the .1 of the AWS inside /30", refMSAWSBGP},
+	{IDPeerIPMismatch, vpn.SeverityError,
+		"each local network gateway points at its own AWS tunnel outside IP, and each AWS tunnel has one", refMSSettingsLNG},
+	{IDStaticRouteMissing, vpn.SeverityError,
+		"with static routing, AWS static routes cover the Azure VNet and the local network gateways cover the AWS-side prefixes", refAWSStaticRoutes},
+	{IDPrefixOverlap, vpn.SeverityError,
+		"Azure VNet prefixes do not overlap the AWS-side prefixes or the SORACOM device/VPG subnets", refMSFAQ},
+	{IDPolicyBasedSelectors, vpn.SeverityError,
+		"the Azure gateway is RouteBased and connections do not use policy-based traffic selectors", refMSPolicyBased},
+	{IDSKUUnsupported, vpn.SeverityError,
+		"the Azure gateway SKU supports what is asked (Basic: no BGP, active-active, custom IPsec policy or IKEv1)", refMSSKUs},
+	{IDPSKInvalid, vpn.SeverityError,
+		"pre-shared keys satisfy AWS (8-64 of [A-Za-z0-9._], not starting with 0) and Azure", refAWSTunnels},
+	{IDIKEParamsIncompatible, vpn.SeverityError,
+		"phase 1/2 algorithms, DH groups and lifetimes are allowed by AWS and overlap Azure's IPsec policy", refAWSTunnels},
+	{IDDPDTimeoutRange, vpn.SeverityError,
+		"DPD timeouts are within each side's range (AWS at least 30 s, Azure 9-3600 s)", refAWSTunnels},
+	{IDASNInvalid, vpn.SeverityError,
+		"BGP ASNs are not reserved by AWS or Azure and differ between the sides", refAWSCGWOptions},
+	{IDGatewaySubnet, vpn.SeverityError,
+		"the GatewaySubnet is at least /29 (/27 recommended)", refMSSettingsGWSub},
+	{IDResponderOnly, vpn.SeverityError,
+		"someone initiates IKE: the Azure connection is not ResponderOnly while AWS's startup action is add", refAWSInitiate},
+	{IDChangeCausesOutage, vpn.SeverityWarning,
+		"the change does not make AWS replace both tunnels at once", refAWSEndpointRepl},
+
+	// Not in design.md §5: raised from observation notes.
+	{IDBGPPeerStatusUnavailable, vpn.SeverityWarning,
+		"doorbot may read the Azure gateway's BGP peer status (Microsoft.Network/virtualNetworkGateways/getBgpPeerStatus/action)", refMSRBACNetwork},
+}
+
+var byID = func() map[string]Rule {
+	m := make(map[string]Rule, len(catalog))
+	for _, r := range catalog {
+		m[r.ID] = r
+	}
+	return m
+}()
+
+// Catalog returns every rule, including those not yet evaluated live. The
+// slice is a copy: callers may sort or filter it.
+func Catalog() []Rule {
+	return append([]Rule(nil), catalog...)
+}
+
+// Lookup finds a rule by ID.
+func Lookup(id string) (Rule, bool) {
+	r, ok := byID[id]
+	return r, ok
+}
+
+// newFinding fills severity and reference from the catalog so that a rule's
+// findings can never drift from what `doorbot rules` lists.
+func newFinding(id, message, fix string) vpn.Finding {
+	r, ok := byID[id]
+	if !ok {
+		// A typo in a rule ID is a programming error that tests must catch.
+		panic("rules: unknown rule ID " + id)
+	}
+	return vpn.Finding{Rule: id, Severity: r.Severity, Message: message, Fix: fix, Reference: r.Reference}
+}

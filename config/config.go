@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/doorbot/doorbot/vpn"
@@ -229,48 +228,4 @@ func (c *Config) resolve(cc Connection) vpn.Connection {
 			Connections:    append([]string(nil), cc.Azure.Connections...),
 		},
 	}
-}
-
-// Lookup returns the named connections, resolved, in config order (so a
-// reply lists them the same way whatever order they were typed in). No
-// names means all. Any unknown name is an error listing the known names.
-func (c *Config) Lookup(names ...string) ([]vpn.Connection, error) {
-	all := c.VPNConnections()
-	if len(names) == 0 {
-		return all, nil
-	}
-	want := make(map[string]bool, len(names))
-	for _, n := range names {
-		want[n] = true
-	}
-	var out []vpn.Connection
-	for _, vc := range all {
-		if want[vc.Name] {
-			out = append(out, vc)
-			delete(want, vc.Name)
-		}
-	}
-	if len(want) == 0 {
-		return out, nil
-	}
-	// Report unknown names in the order they were typed.
-	var unknown []string
-	for _, n := range names {
-		if want[n] {
-			unknown = append(unknown, quote(n))
-			delete(want, n)
-		}
-	}
-	msg := "unknown connection " + unknown[0]
-	if len(unknown) > 1 {
-		msg = "unknown connections " + strings.Join(unknown, ", ")
-	}
-	if len(all) == 0 {
-		return nil, errors.New(msg + "; no connections configured")
-	}
-	known := make([]string, len(all))
-	for i, vc := range all {
-		known[i] = vc.Name
-	}
-	return nil, errors.New(msg + "; known: " + strings.Join(known, ", "))
 }

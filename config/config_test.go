@@ -383,7 +383,7 @@ func TestSecretsRefused(t *testing.T) {
 		{"signing secret", y("slack:", "  signing_secret: "+value),
 			"doorbot.yaml:2: slack.signing_secret: secrets come only from the environment (SLACK_SIGNING_SECRET)"},
 		{"top-level token", y("token: " + value),
-			"doorbot.yaml:1: token: secrets come only from the environment (use an environment variable)"},
+			"doorbot.yaml:1: token: secrets come only from the environment"},
 		{"slack token", y("slack:", "  token: "+value),
 			"doorbot.yaml:2: slack.token: secrets come only from the environment (SLACK_BOT_TOKEN, SLACK_APP_TOKEN or SLACK_SIGNING_SECRET)"},
 		{"store password", y("store:", "  password: "+value),
@@ -458,46 +458,6 @@ func TestVPNConnectionsResolution(t *testing.T) {
 	}
 	if (*Config)(nil).VPNConnections() != nil || Default().VPNConnections() != nil {
 		t.Error("no connections should resolve to nil")
-	}
-}
-
-func TestLookup(t *testing.T) {
-	c := Default()
-	for _, n := range []string{"a", "b", "c"} {
-		c.Connections = append(c.Connections, Connection{Name: n, Kind: KindSoracomDoor})
-	}
-	names := func(cs []vpn.Connection) string {
-		var s []string
-		for _, c := range cs {
-			s = append(s, c.Name)
-		}
-		return strings.Join(s, ",")
-	}
-	for _, tc := range []struct {
-		args    []string
-		want    string
-		wantErr string
-	}{
-		{nil, "a,b,c", ""},
-		{[]string{"c", "a"}, "a,c", ""},
-		{[]string{"b", "b"}, "b", ""},
-		{[]string{"x"}, "", `unknown connection "x"; known: a, b, c`},
-		{[]string{"a", "y", "x"}, "", `unknown connections "y", "x"; known: a, b, c`},
-		{[]string{"x\ny"}, "", `unknown connection "x\ny"; known: a, b, c`},
-	} {
-		got, err := c.Lookup(tc.args...)
-		if tc.wantErr != "" {
-			if err == nil || err.Error() != tc.wantErr {
-				t.Errorf("Lookup(%q) error = %v, want %s", tc.args, err, tc.wantErr)
-			}
-			continue
-		}
-		if err != nil || names(got) != tc.want {
-			t.Errorf("Lookup(%q) = %s, %v; want %s", tc.args, names(got), err, tc.want)
-		}
-	}
-	if _, err := Default().Lookup("x"); err == nil || err.Error() != `unknown connection "x"; no connections configured` {
-		t.Errorf("empty config: %v", err)
 	}
 }
 

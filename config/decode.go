@@ -226,7 +226,10 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields []field) {
 		// Checked before the schema so that no secret key can ever be
 		// accepted, whatever keys are added later; the value is not read.
 		if env, ok := secretKey(path, k.Value); ok {
-			d.add(k.Line, kp, "secrets come only from the environment (%s)", env)
+			if env != "" {
+				env = " (" + env + ")"
+			}
+			d.add(k.Line, kp, "secrets come only from the environment%s", env)
 			continue
 		}
 		var f *field

@@ -91,8 +91,9 @@ func (s Secrets) Check(mode string) error {
 }
 
 // secretKey reports whether a config key names a credential and, if so,
-// where that credential belongs instead. parent is the key path of the
-// mapping holding the key, which decides the hint.
+// where that credential belongs instead ("" when there is no better hint
+// than "the environment"). parent is the key path of the mapping holding
+// the key, which decides the hint.
 func secretKey(parent, key string) (string, bool) {
 	k := strings.ToLower(strings.ReplaceAll(key, "-", "_"))
 	switch k {
@@ -136,5 +137,5 @@ func secretKey(parent, key string) (string, bool) {
 	case section == "store":
 		return "PGPASSWORD", true
 	}
-	return "use an environment variable", true
+	return "", true
 }

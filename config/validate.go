@@ -204,6 +204,7 @@ func (v *validator) dsn(s Store) {
 	case s.DSN == "":
 		v.errf("store.dsn", "must not be empty")
 	case s.Driver != DriverPostgres:
+		// A sqlite DSN is a file path: nothing secret, nothing to parse.
 	case s.DSN == Default().Store.DSN:
 		v.errf("store.dsn", "required for driver postgres (e.g. postgres://doorbot@db/doorbot)")
 	case dsnHasPassword(s.DSN):

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -73,6 +74,12 @@ func (s *Service) Status(ctx context.Context, names []string) (vpn.Report, error
 	conns, err := s.Select(names)
 	if err != nil {
 		return vpn.Report{}, err
+	}
+	if len(conns) == 0 {
+		return vpn.NewReport(s.Now(), nil), nil
+	}
+	if s.Observer == nil {
+		return vpn.Report{}, errors.New("no cloud observer is configured")
 	}
 	obs := s.Observer.Observe(ctx, conns)
 	out := make([]vpn.ConnectionStatus, len(obs))

@@ -6,6 +6,7 @@ package aws
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -251,6 +252,10 @@ func (e *Error) Hint() string {
 	var re interface{ HTTPStatusCode() int }
 	if errors.As(e.Err, &re) {
 		return fmt.Sprintf("EC2 %s in %s failed with HTTP %s", e.Op, e.Region, strconv.Itoa(re.HTTPStatusCode()))
+	}
+	var certErr *tls.CertificateVerificationError
+	if errors.As(e.Err, &certErr) {
+		return fmt.Sprintf("the EC2 endpoint's TLS certificate is not trusted (%s); check AWS_ENDPOINT_URL_EC2 and the system CA bundle", e.Region)
 	}
 	var netErr net.Error
 	if errors.As(e.Err, &netErr) {

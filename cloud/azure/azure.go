@@ -6,6 +6,7 @@ package azure
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -420,6 +421,10 @@ func (e *Error) Hint() string {
 		return "no usable Azure credentials: set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, use a managed or workload identity, or run `az login`"
 	case strings.Contains(msg, "non-TLS"):
 		return "azure.resource_manager_endpoint must be https"
+	}
+	var certErr *tls.CertificateVerificationError
+	if errors.As(e.Err, &certErr) {
+		return "the Resource Manager endpoint's TLS certificate is not trusted; check azure.resource_manager_endpoint and the system CA bundle"
 	}
 	var netErr net.Error
 	if errors.As(e.Err, &netErr) {

@@ -134,7 +134,10 @@ func (s *Server) describeVPNConnections(reqID, region string, form url.Values) (
 	if e := dryRun(form); e != nil {
 		return nil, e
 	}
-	ids := indexed(form, "VpnConnectionId")
+	ids, e := indexed(form, "VpnConnectionId")
+	if e != nil {
+		return nil, e
+	}
 	filters, e := parseFilters(form)
 	if e != nil {
 		return nil, e
@@ -171,7 +174,10 @@ func (s *Server) describeCustomerGateways(reqID, region string, form url.Values)
 	if e := dryRun(form); e != nil {
 		return nil, e
 	}
-	ids := indexed(form, "CustomerGatewayId")
+	ids, e := indexed(form, "CustomerGatewayId")
+	if e != nil {
+		return nil, e
+	}
 	filters, e := parseFilters(form)
 	if e != nil {
 		return nil, e
@@ -215,8 +221,10 @@ func dryRun(form url.Values) *ec2Err {
 }
 
 // indexed collects the values of a Query list parameter (Name.1, Name.2, …)
-// in index order; the index, not the form order, is what EC2 honours.
-func indexed(form url.Values, name string) []string {
+// in index order; the index, not the form order, is what EC2 honours. A
+// malformed index is refused rather than ignored, since ignoring it would
+// widen the request to every resource.
+func indexed(form url.Values, name string) ([]string, *ec2Err) {
 	type iv struct {
 		i int
 		v string
@@ -229,7 +237,7 @@ func indexed(form url.Values, name string) []string {
 		}
 		i, err := strconv.Atoi(rest)
 		if err != nil || i < 1 {
-			continue
+			return nil, unknownParameter(k)
 		}
 		items = append(items, iv{i, vs[0]})
 	}
@@ -238,7 +246,11 @@ func indexed(form url.Values, name string) []string {
 	for _, it := range items {
 		out = append(out, it.v)
 	}
-	return out
+	return out, nil
+}
+
+func unknownParameter(name string) *ec2Err {
+	return &ec2Err{http.StatusBadRequest, "UnknownParameter", fmt.Sprintf("The parameter %s is not recognized", name)}
 }
 
 type ec2Filter struct {
@@ -255,8 +267,8 @@ func parseFilters(form url.Values) ([]ec2Filter, *ec2Err) {
 		}
 		num, field, _ := strings.Cut(rest, ".")
 		i, err := strconv.Atoi(num)
-		if err != nil || i < 1 {
-			continue
+		if err != nil || i < 1 || (field != "Name" && !strings.HasPrefix(field, "Value.")) {
+			return nil, unknownParameter(k)
 		}
 		f := byIndex[i]
 		if f == nil {

@@ -43,6 +43,7 @@ func ec2Client(srv *Server, region string) *ec2.Client {
 	return ec2.NewFromConfig(aws.Config{
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+		HTTPClient:  srv.EC2HTTPClient(),
 	}, func(o *ec2.Options) {
 		o.BaseEndpoint = aws.String(srv.EC2URL)
 		o.RetryMaxAttempts = 1

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -29,10 +30,11 @@ type Server struct {
 	// CACertPEM is the self-signed certificate the ARM endpoint presents.
 	CACertPEM []byte
 
-	world   *World
-	ec2     *http.Server
-	arm     *http.Server
-	client  *http.Client
+	world     *World
+	ec2       *http.Server
+	arm       *http.Server
+	client    *http.Client
+	ec2Client *http.Client
 	closing chan struct{}
 	once    sync.Once
 
@@ -102,6 +104,11 @@ func Start(w *World) (*Server, error) {
 			IdleConnTimeout:     30 * time.Second,
 		}},
 	}
+	s.ec2Client = &http.Client{Transport: bufferedBody{&http.Transport{
+		Proxy:               nil,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     30 * time.Second,
+	}}}
 	// Clients that do not trust the certificate would otherwise fill the
 	// demo's terminal with TLS handshake errors.
 	quiet := log.New(io.Discard, "", 0)
@@ -127,12 +134,42 @@ func (s *Server) Close() {
 			_ = s.arm.Close()
 		}
 		s.client.CloseIdleConnections()
+		s.ec2Client.CloseIdleConnections()
 	})
 }
 
 // HTTPClient returns a client that trusts the ARM endpoint's certificate,
 // for use as the ARM client's Transport.
 func (s *Server) HTTPClient() *http.Client { return s.client }
+
+// EC2HTTPClient returns a client for aws.Config.HTTPClient when talking to
+// the simulated EC2. The SDK's own client races with a server as fast as
+// loopback: smithy-go closes the request body as soon as response headers
+// arrive, and its closed body then reports io.EOF from WriteTo, which makes
+// net/http's write loop close the connection under the response still being
+// read ("use of closed network connection", aws/aws-sdk-go-v2#2737). The
+// SDK retries that by default, but not with RetryMaxAttempts=1 as in tests.
+// This client hands net/http its own copy of the body instead.
+func (s *Server) EC2HTTPClient() *http.Client { return s.ec2Client }
+
+// bufferedBody gives each request a body only the transport owns.
+type bufferedBody struct{ next http.RoundTripper }
+
+func (b bufferedBody) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return b.next.RoundTrip(r)
+	}
+	data, err := io.ReadAll(r.Body)
+	_ = r.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	c := r.Clone(r.Context())
+	c.Body = io.NopCloser(bytes.NewReader(data))
+	c.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	c.ContentLength = int64(len(data))
+	return b.next.RoundTrip(c)
+}
 
 // Requests returns every request received since Start or Reset, in order.
 func (s *Server) Requests() []Request {

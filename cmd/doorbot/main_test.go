@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/doorbot/doorbot/cloud/sim"
@@ -82,20 +83,31 @@ func writeConfig(t *testing.T, srv *sim.Server, scenarios []sim.Scenario) string
 	return path
 }
 
+// One simulator serves every CLI test: Go loads SSL_CERT_FILE once per
+// process, so its certificate must not change between tests.
+var (
+	demoOnce      sync.Once
+	demoSrv       *sim.Server
+	demoScenarios []sim.Scenario
+	demoErr       error
+)
+
 func startDemoWorld(t *testing.T) (*sim.Server, []sim.Scenario) {
 	t.Helper()
-	world, scenarios := sim.DemoWorld()
-	srv, err := sim.Start(world)
-	if err != nil {
-		t.Fatal(err)
+	demoOnce.Do(func() {
+		var world *sim.World
+		world, demoScenarios = sim.DemoWorld()
+		demoSrv, demoErr = sim.Start(world)
+	})
+	if demoErr != nil {
+		t.Fatal(demoErr)
 	}
 	t.Cleanup(func() {
-		if m := srv.Mutations(); len(m) > 0 {
+		if m := demoSrv.Mutations(); len(m) > 0 {
 			t.Errorf("mutating calls: %+v", m)
 		}
-		srv.Close()
 	})
-	return srv, scenarios
+	return demoSrv, demoScenarios
 }
 
 func assertNoKeys(t *testing.T, texts ...string) {
@@ -135,6 +147,8 @@ func TestStatusJSONAgainstSimulatedClouds(t *testing.T) {
 			Findings []struct {
 				Rule      string `json:"rule"`
 				Severity  string `json:"severity"`
+				Message   string `json:"message"`
+				Fix       string `json:"fix"`
 				Reference string `json:"reference"`
 			} `json:"findings"`
 			Errors []struct {

@@ -15,7 +15,7 @@ import (
 // status in units of that latency: about 1-2 means the fan-out costs one
 // (or, with BGP, two) round trips whatever the number of connections.
 func BenchmarkStatusFanOut(b *testing.B) {
-	const latency = 25 * time.Millisecond
+	const latency = 50 * time.Millisecond
 	for _, n := range []int{1, 10, 100} {
 		b.Run(fmt.Sprintf("connections=%d", n), func(b *testing.B) {
 			w := sim.NewWorld()

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -28,6 +29,9 @@ type Options struct {
 	CacheTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Logger receives one record per upstream read (debug) and per failure
+	// (warn); nil discards. Records carry hints, never response bodies.
+	Logger *slog.Logger
 }
 
 // Observer reads both clouds. Either adapter may be nil when that cloud is
@@ -49,6 +53,9 @@ func New(aws *awsc.Client, azure *azc.Client, opts Options) *Observer {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Observer{aws: aws, azure: azure, opts: opts, memo: newMemo(opts.CacheTTL, opts.Now)}
 }
@@ -190,7 +197,7 @@ func (o *Observer) awsRegion(ctx context.Context, region string, ids []string) (
 		return out, nil
 	}
 	slices.Sort(missing)
-	v, err := o.memo.do(ctx, "aws-batch/"+region+"/"+strings.Join(missing, ","), func(ctx context.Context) (any, error) {
+	v, err := o.cached(ctx, "aws-batch/"+region+"/"+strings.Join(missing, ","), func(ctx context.Context) (any, error) {
 		got, err := o.aws.DescribeVPNConnections(ctx, region, missing)
 		if err != nil {
 			return nil, err
@@ -296,7 +303,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 		a := c.Azure
 		start(gwKey(a.SubscriptionID, a.ResourceGroup, a.Gateway), func() {
 			k := gwKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)
-			g, err := cached(ctx, o.memo, k, func(ctx context.Context) (vpn.AzureGateway, error) {
+			g, err := readAs(ctx, o, k, func(ctx context.Context) (vpn.AzureGateway, error) {
 				return o.azure.Gateway(ctx, a.SubscriptionID, a.ResourceGroup, a.Gateway)
 			})
 			mu.Lock()
@@ -306,7 +313,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 				return
 			}
 			bk := bgpKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)
-			peers, err := cached(ctx, o.memo, bk, func(ctx context.Context) ([]vpn.BGPPeer, error) {
+			peers, err := readAs(ctx, o, bk, func(ctx context.Context) ([]vpn.BGPPeer, error) {
 				return o.azure.BGPPeers(ctx, a.SubscriptionID, a.ResourceGroup, a.Gateway)
 			})
 			mu.Lock()
@@ -315,7 +322,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 		})
 		start(lngsKey(a.SubscriptionID, a.ResourceGroup), func() {
 			k := lngsKey(a.SubscriptionID, a.ResourceGroup)
-			l, err := cached(ctx, o.memo, k, func(ctx context.Context) (map[string]vpn.LocalNetworkGateway, error) {
+			l, err := readAs(ctx, o, k, func(ctx context.Context) (map[string]vpn.LocalNetworkGateway, error) {
 				return o.azure.LocalNetworkGateways(ctx, a.SubscriptionID, a.ResourceGroup)
 			})
 			mu.Lock()
@@ -325,7 +332,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 		for _, name := range a.Connections {
 			start(connKey(a.SubscriptionID, a.ResourceGroup, name), func() {
 				k := connKey(a.SubscriptionID, a.ResourceGroup, name)
-				cr, err := cached(ctx, o.memo, k, func(ctx context.Context) (azc.ConnectionRead, error) {
+				cr, err := readAs(ctx, o, k, func(ctx context.Context) (azc.ConnectionRead, error) {
 					return o.azure.Connection(ctx, a.SubscriptionID, a.ResourceGroup, name)
 				})
 				mu.Lock()
@@ -355,7 +362,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 	}
 	for _, id := range extra {
 		wg.Go(func() {
-			l, err := cached(ctx, o.memo, "lng/"+id, func(ctx context.Context) (vpn.LocalNetworkGateway, error) {
+			l, err := readAs(ctx, o, "lng/"+id, func(ctx context.Context) (vpn.LocalNetworkGateway, error) {
 				return o.azure.LocalNetworkGateway(ctx, id)
 			})
 			mu.Lock()
@@ -367,8 +374,21 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 	return res
 }
 
-func cached[T any](ctx context.Context, m *memo, key string, read func(context.Context) (T, error)) (T, error) {
-	v, err := m.do(ctx, key, func(ctx context.Context) (any, error) { return read(ctx) })
+func (o *Observer) cached(ctx context.Context, key string, read func(context.Context) (any, error)) (any, error) {
+	return o.memo.do(ctx, key, func(ctx context.Context) (any, error) {
+		began := time.Now()
+		v, err := read(ctx)
+		if err != nil {
+			o.opts.Logger.Warn("upstream read failed", "resource", key, "duration", time.Since(began), "hint", hint(err))
+		} else {
+			o.opts.Logger.Debug("upstream read", "resource", key, "duration", time.Since(began))
+		}
+		return v, err
+	})
+}
+
+func readAs[T any](ctx context.Context, o *Observer, key string, read func(context.Context) (T, error)) (T, error) {
+	v, err := o.cached(ctx, key, func(ctx context.Context) (any, error) { return read(ctx) })
 	if err != nil {
 		var zero T
 		return zero, err

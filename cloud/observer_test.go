@@ -1,7 +1,10 @@
 package cloud_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -312,6 +315,35 @@ func TestBurstCoalesces(t *testing.T) {
 	for res, n := range perResource {
 		if n != 1 {
 			t.Errorf("%s read %d times by 20 identical requests, want 1", res, n)
+		}
+	}
+}
+
+// Every scenario and every fault, logged at debug level: no pre-shared key
+// reaches a log line, an error or an observation.
+func TestNoKeyInLogsErrorsOrObservations(t *testing.T) {
+	for _, fault := range []sim.Fault{{}, {Status: 503, Code: "RequestLimitExceeded"}, {Status: 500, Code: "InternalError"}} {
+		world, scenarios := sim.DemoWorld()
+		if fault.Status != 0 {
+			world.SetFault("aws", fault)
+		}
+		srv := start(t, world)
+		var logs bytes.Buffer
+		logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		obs := observer(t, srv, sim.ClientOptions{Logger: logger, MaxAttempts: 1})
+		var conns []vpn.Connection
+		for _, s := range scenarios {
+			conns = append(conns, s.Connection)
+		}
+		got := obs.Observe(context.Background(), conns)
+		dump := fmt.Sprintf("%#v", got)
+		if logs.Len() == 0 {
+			t.Fatal("no log records at debug level")
+		}
+		for name, s := range map[string]string{"logs": logs.String(), "observations": dump} {
+			if strings.Contains(s, sim.PSKPrefix) {
+				t.Errorf("fault %+v: a pre-shared key reached the %s", fault, name)
+			}
 		}
 	}
 }

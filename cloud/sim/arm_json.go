@@ -100,30 +100,30 @@ type armConnectionJSON struct {
 // armConnectionProps has no sharedKey field at all, so the key cannot leak
 // through a response by accident.
 type armConnectionProps struct {
-	ProvisioningState              string              `json:"provisioningState"`
-	ResourceGUID                   string              `json:"resourceGuid"`
-	VirtualNetworkGateway1         armRef              `json:"virtualNetworkGateway1"`
-	LocalNetworkGateway2           armRef              `json:"localNetworkGateway2"`
-	ConnectionType                 string              `json:"connectionType"`
-	ConnectionProtocol             string              `json:"connectionProtocol"`
-	AuthenticationType             string              `json:"authenticationType"`
-	RoutingWeight                  int                 `json:"routingWeight"`
-	DPDTimeoutSeconds              int                 `json:"dpdTimeoutSeconds"`
-	ConnectionMode                 string              `json:"connectionMode"`
-	EnableBGP                      bool                `json:"enableBgp"`
-	UseLocalAzureIPAddress         bool                `json:"useLocalAzureIpAddress"`
-	UsePolicyBasedTrafficSelectors bool                `json:"usePolicyBasedTrafficSelectors"`
-	IPsecPolicies                  []struct{}          `json:"ipsecPolicies"`
-	TrafficSelectorPolicies        []struct{}          `json:"trafficSelectorPolicies"`
-	IngressNATRules                []struct{}          `json:"ingressNatRules"`
-	EgressNATRules                 []struct{}          `json:"egressNatRules"`
-	ExpressRouteGatewayBypass      bool                `json:"expressRouteGatewayBypass"`
-	EnablePrivateLinkFastPath      bool                `json:"enablePrivateLinkFastPath"`
-	GatewayCustomBGPIPAddresses    []armCustomBGPAddr  `json:"gatewayCustomBgpIpAddresses"`
-	ConnectionStatus               string              `json:"connectionStatus,omitempty"`
-	IngressBytesTransferred        int64               `json:"ingressBytesTransferred"`
-	EgressBytesTransferred         int64               `json:"egressBytesTransferred"`
-	TunnelConnectionStatus         []armTunnelHealthJS `json:"tunnelConnectionStatus,omitempty"`
+	ProvisioningState              string             `json:"provisioningState"`
+	ResourceGUID                   string             `json:"resourceGuid"`
+	VirtualNetworkGateway1         armRef             `json:"virtualNetworkGateway1"`
+	LocalNetworkGateway2           armRef             `json:"localNetworkGateway2"`
+	ConnectionType                 string             `json:"connectionType"`
+	ConnectionProtocol             string             `json:"connectionProtocol"`
+	AuthenticationType             string             `json:"authenticationType"`
+	RoutingWeight                  int                `json:"routingWeight"`
+	DPDTimeoutSeconds              int                `json:"dpdTimeoutSeconds"`
+	ConnectionMode                 string             `json:"connectionMode"`
+	EnableBGP                      bool               `json:"enableBgp"`
+	UseLocalAzureIPAddress         bool               `json:"useLocalAzureIpAddress"`
+	UsePolicyBasedTrafficSelectors bool               `json:"usePolicyBasedTrafficSelectors"`
+	IPsecPolicies                  []struct{}         `json:"ipsecPolicies"`
+	TrafficSelectorPolicies        []struct{}         `json:"trafficSelectorPolicies"`
+	IngressNATRules                []struct{}         `json:"ingressNatRules"`
+	EgressNATRules                 []struct{}         `json:"egressNatRules"`
+	ExpressRouteGatewayBypass      bool               `json:"expressRouteGatewayBypass"`
+	EnablePrivateLinkFastPath      bool               `json:"enablePrivateLinkFastPath"`
+	GatewayCustomBGPIPAddresses    []armCustomBGPAddr `json:"gatewayCustomBgpIpAddresses"`
+	ConnectionStatus               string             `json:"connectionStatus,omitempty"`
+	IngressBytesTransferred        int64              `json:"ingressBytesTransferred"`
+	EgressBytesTransferred         int64              `json:"egressBytesTransferred"`
+	TunnelConnectionStatus         []armTunnelHealth  `json:"tunnelConnectionStatus,omitempty"`
 }
 
 type armCustomBGPAddr struct {
@@ -131,7 +131,7 @@ type armCustomBGPAddr struct {
 	CustomBGPIPAddress string `json:"customBgpIpAddress"`
 }
 
-type armTunnelHealthJS struct {
+type armTunnelHealth struct {
 	Tunnel                           string `json:"tunnel"`
 	ConnectionStatus                 string `json:"connectionStatus"`
 	IngressBytesTransferred          int64  `json:"ingressBytesTransferred"`
@@ -149,14 +149,14 @@ type armLNGJSON struct {
 }
 
 type armLNGProps struct {
-	ProvisioningState        string       `json:"provisioningState"`
-	ResourceGUID             string       `json:"resourceGuid"`
-	GatewayIPAddress         string       `json:"gatewayIpAddress"`
-	LocalNetworkAddressSpace armLNGSpaceJ `json:"localNetworkAddressSpace"`
-	BGPSettings              *armLNGBGP   `json:"bgpSettings,omitempty"`
+	ProvisioningState        string          `json:"provisioningState"`
+	ResourceGUID             string          `json:"resourceGuid"`
+	GatewayIPAddress         string          `json:"gatewayIpAddress"`
+	LocalNetworkAddressSpace armAddressSpace `json:"localNetworkAddressSpace"`
+	BGPSettings              *armLNGBGP      `json:"bgpSettings,omitempty"`
 }
 
-type armLNGSpaceJ struct {
+type armAddressSpace struct {
 	AddressPrefixes []string `json:"addressPrefixes"`
 }
 
@@ -412,7 +412,7 @@ func connectionJSON(c ARMConnection, gw *ARMGateway, withState bool, established
 		props.IngressBytesTransferred = c.IngressBytes
 		props.EgressBytesTransferred = c.EgressBytes
 		if gw != nil && len(gw.PublicIPs) > 0 {
-			th := armTunnelHealthJS{
+			th := armTunnelHealth{
 				Tunnel:                  c.Name + "_" + gw.PublicIPs[0],
 				ConnectionStatus:        status,
 				IngressBytesTransferred: c.IngressBytes,
@@ -421,7 +421,7 @@ func connectionJSON(c ARMConnection, gw *ARMGateway, withState bool, established
 			if status == "Connected" {
 				th.LastConnectionEstablishedUTCTime = established.UTC().Format("01/02/2006 15:04:05")
 			}
-			props.TunnelConnectionStatus = []armTunnelHealthJS{th}
+			props.TunnelConnectionStatus = []armTunnelHealth{th}
 		}
 	}
 	return armConnectionJSON{
@@ -444,7 +444,7 @@ func lngJSON(l ARMLNG, location string) armLNGJSON {
 		ProvisioningState:        "Succeeded",
 		ResourceGUID:             stableGUID(key),
 		GatewayIPAddress:         l.GatewayIP,
-		LocalNetworkAddressSpace: armLNGSpaceJ{AddressPrefixes: prefixes},
+		LocalNetworkAddressSpace: armAddressSpace{AddressPrefixes: prefixes},
 	}
 	if l.BGPPeerAddress != "" {
 		props.BGPSettings = &armLNGBGP{ASN: l.ASN, BGPPeeringAddress: l.BGPPeerAddress}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -22,6 +23,7 @@ type ClientOptions struct {
 	CacheTTL      time.Duration
 	MaxAttempts   int // AWS attempts per call, default 3
 	Now           func() time.Time
+	Logger        *slog.Logger
 }
 
 // AWSClient is the real EC2 adapter pointed at the simulator, with
@@ -31,6 +33,7 @@ func (s *Server) AWSClient(o ClientOptions) *awsc.Client {
 	cfg := awssdk.Config{
 		Region:      "ap-northeast-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIADOORBOTSIM", "sim-secret", ""),
+		HTTPClient:  s.EC2HTTPClient(),
 	}
 	return awsc.New(cfg, awsc.Options{
 		CallTimeout:   o.CallTimeout,
@@ -58,7 +61,7 @@ func (s *Server) Observer(o ClientOptions) (*cloud.Observer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cloud.New(s.AWSClient(o), az, cloud.Options{StatusTimeout: o.StatusTimeout, CacheTTL: o.CacheTTL, Now: o.Now}), nil
+	return cloud.New(s.AWSClient(o), az, cloud.Options{StatusTimeout: o.StatusTimeout, CacheTTL: o.CacheTTL, Now: o.Now, Logger: o.Logger}), nil
 }
 
 func (o ClientOptions) withDefaults() ClientOptions {

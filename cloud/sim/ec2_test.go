@@ -241,8 +241,8 @@ func TestEC2UnsignedAndUnknownActions(t *testing.T) {
 func TestSigV4Region(t *testing.T) {
 	for in, want := range map[string]string{
 		"AWS4-HMAC-SHA256 Credential=AKID/20261125/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=ab": "eu-west-1",
-		"AWS4-HMAC-SHA256 Credential=AKID/20261125/us-east-1/ec2/aws4_request":                                  "us-east-1",
-		"AWS4-HMAC-SHA256 Credential=AKID/20261125//ec2/aws4_request":                                           "",
+		"AWS4-HMAC-SHA256 Credential=AKID/20261125/us-east-1/ec2/aws4_request":                                   "us-east-1",
+		"AWS4-HMAC-SHA256 Credential=AKID/20261125//ec2/aws4_request":                                            "",
 		"AWS4-HMAC-SHA256 Credential=AKID/20261125/x/ec2":                                                        "",
 		"Bearer abc": "",
 		"":           "",

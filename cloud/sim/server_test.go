@@ -52,8 +52,10 @@ func TestCloseReleasesHungRequests(t *testing.T) {
 		}
 		done <- err
 	}()
-	for len(srv.Requests()) == 0 {
-		time.Sleep(5 * time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); len(srv.Requests()) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the request never reached the server")
+		}
 	}
 	closed := make(chan struct{})
 	go func() { srv.Close(); close(closed) }()

@@ -35,7 +35,7 @@ func (a *app) consoleCommand() *cobra.Command {
 				for i, s := range scenarios {
 					conns[i] = s.Connection
 				}
-				if svc, err = demoService(srv, conns); err != nil {
+				if svc, err = a.demoService(srv, conns); err != nil {
 					return err
 				}
 			} else {

@@ -45,7 +45,7 @@ func (a *app) demoCommand() *cobra.Command {
 			for i, s := range scenarios {
 				conns[i] = s.Connection
 			}
-			svc, err := demoService(srv, conns)
+			svc, err := a.demoService(srv, conns)
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -43,6 +44,8 @@ type app struct {
 
 	configPath string
 	output     string
+	logLevel   string
+	logger     *slog.Logger
 }
 
 func main() {
@@ -92,11 +95,18 @@ func (a *app) rootCommand() *cobra.Command {
 			if a.output != "text" && a.output != "json" {
 				return usageErr("--output %q: use text or json", a.output)
 			}
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
+				return usageErr("--log-level %q: use debug, info, warn or error", a.logLevel)
+			}
+			// JSON logs on stderr keep stdout clean for --output json.
+			a.logger = slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: level}))
 			return nil
 		},
 	}
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "config file (default $DOORBOT_CONFIG, else ./doorbot.yaml)")
 	root.PersistentFlags().StringVar(&a.output, "output", "text", "output format: text or json")
+	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "error", "log level on stderr: debug, info, warn or error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
 	root.AddCommand(a.statusCommand(), a.demoCommand(), a.consoleCommand(), a.versionCommand())
 	return root

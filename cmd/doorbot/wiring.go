@@ -58,15 +58,15 @@ func (a *app) service(ctx context.Context, cfg *config.Config) (*handlers.Servic
 		}
 		azClient = azc.New(cred, azc.Options{CallTimeout: cfg.Timeouts.CloudCall, ClientOptions: opts})
 	}
-	obs := cloud.New(awsClient, azClient, cloud.Options{StatusTimeout: cfg.Timeouts.Status, CacheTTL: cfg.CacheTTL})
+	obs := cloud.New(awsClient, azClient, cloud.Options{StatusTimeout: cfg.Timeouts.Status, CacheTTL: cfg.CacheTTL, Logger: a.logger})
 	return &handlers.Service{Connections: conns, Observer: obs}, nil
 }
 
 // demoService points the real SDK clients at the simulated clouds, with
 // made-up credentials: nothing leaves the machine. The timeouts keep the
 // throttled scenario brisk.
-func demoService(srv *sim.Server, conns []vpn.Connection) (*handlers.Service, error) {
-	obs, err := srv.Observer(sim.ClientOptions{CallTimeout: 3 * time.Second, StatusTimeout: 6 * time.Second, CacheTTL: 20 * time.Second})
+func (a *app) demoService(srv *sim.Server, conns []vpn.Connection) (*handlers.Service, error) {
+	obs, err := srv.Observer(sim.ClientOptions{CallTimeout: 3 * time.Second, StatusTimeout: 6 * time.Second, CacheTTL: 20 * time.Second, Logger: a.logger})
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,10 @@ type Options struct {
 	// Logger receives one record per upstream read (debug) and per failure
 	// (warn); nil discards. Records carry hints, never response bodies.
 	Logger *slog.Logger
+	// OnCall, when set, is told of every upstream read: cloud (aws,
+	// azure), operation, and result (ok, throttled, denied, auth,
+	// not_found, timeout, error). Metrics hang here.
+	OnCall func(cloud, operation, result string)
 }
 
 // Observer reads both clouds. Either adapter may be nil when that cloud is
@@ -59,6 +63,10 @@ func New(aws *awsc.Client, azure *azc.Client, opts Options) *Observer {
 	}
 	return &Observer{aws: aws, azure: azure, opts: opts, memo: newMemo(opts.CacheTTL, opts.Now)}
 }
+
+// OnCall sets the hook told of every upstream read (see Options.OnCall);
+// call it before the first Observe.
+func (o *Observer) OnCall(fn func(cloud, operation, result string)) { o.opts.OnCall = fn }
 
 // Observe reads every connection. It returns by StatusTimeout whatever the
 // clouds do, with one observation per connection in the given order.
@@ -197,7 +205,7 @@ func (o *Observer) awsRegion(ctx context.Context, region string, ids []string) (
 		return out, nil
 	}
 	slices.Sort(missing)
-	v, err := o.cached(ctx, "aws-batch/"+region+"/"+strings.Join(missing, ","), func(ctx context.Context) (any, error) {
+	v, err := o.cached(ctx, call{"aws", "DescribeVpnConnections", "aws-batch/" + region + "/" + strings.Join(missing, ",")}, func(ctx context.Context) (any, error) {
 		got, err := o.aws.DescribeVPNConnections(ctx, region, missing)
 		if err != nil {
 			return nil, err
@@ -303,7 +311,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 		a := c.Azure
 		start(gwKey(a.SubscriptionID, a.ResourceGroup, a.Gateway), func() {
 			k := gwKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)
-			g, err := readAs(ctx, o, k, func(ctx context.Context) (vpn.AzureGateway, error) {
+			g, err := readAs(ctx, o, call{"azure", "GetGateway", k}, func(ctx context.Context) (vpn.AzureGateway, error) {
 				return o.azure.Gateway(ctx, a.SubscriptionID, a.ResourceGroup, a.Gateway)
 			})
 			mu.Lock()
@@ -313,7 +321,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 				return
 			}
 			bk := bgpKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)
-			peers, err := readAs(ctx, o, bk, func(ctx context.Context) ([]vpn.BGPPeer, error) {
+			peers, err := readAs(ctx, o, call{"azure", "GetBgpPeerStatus", bk}, func(ctx context.Context) ([]vpn.BGPPeer, error) {
 				return o.azure.BGPPeers(ctx, a.SubscriptionID, a.ResourceGroup, a.Gateway)
 			})
 			mu.Lock()
@@ -322,7 +330,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 		})
 		start(lngsKey(a.SubscriptionID, a.ResourceGroup), func() {
 			k := lngsKey(a.SubscriptionID, a.ResourceGroup)
-			l, err := readAs(ctx, o, k, func(ctx context.Context) (map[string]vpn.LocalNetworkGateway, error) {
+			l, err := readAs(ctx, o, call{"azure", "ListLocalNetworkGateways", k}, func(ctx context.Context) (map[string]vpn.LocalNetworkGateway, error) {
 				return o.azure.LocalNetworkGateways(ctx, a.SubscriptionID, a.ResourceGroup)
 			})
 			mu.Lock()
@@ -332,7 +340,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 		for _, name := range a.Connections {
 			start(connKey(a.SubscriptionID, a.ResourceGroup, name), func() {
 				k := connKey(a.SubscriptionID, a.ResourceGroup, name)
-				cr, err := readAs(ctx, o, k, func(ctx context.Context) (azc.ConnectionRead, error) {
+				cr, err := readAs(ctx, o, call{"azure", "GetConnection", k}, func(ctx context.Context) (azc.ConnectionRead, error) {
 					return o.azure.Connection(ctx, a.SubscriptionID, a.ResourceGroup, name)
 				})
 				mu.Lock()
@@ -362,7 +370,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 	}
 	for _, id := range extra {
 		wg.Go(func() {
-			l, err := readAs(ctx, o, "lng/"+id, func(ctx context.Context) (vpn.LocalNetworkGateway, error) {
+			l, err := readAs(ctx, o, call{"azure", "GetLocalNetworkGateway", "lng/" + id}, func(ctx context.Context) (vpn.LocalNetworkGateway, error) {
 				return o.azure.LocalNetworkGateway(ctx, id)
 			})
 			mu.Lock()
@@ -374,21 +382,43 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 	return res
 }
 
-func (o *Observer) cached(ctx context.Context, key string, read func(context.Context) (any, error)) (any, error) {
-	return o.memo.do(ctx, key, func(ctx context.Context) (any, error) {
+// call names one upstream read: its cloud and operation (for logs and
+// metrics) and its cache key.
+type call struct{ cloud, op, key string }
+
+func (o *Observer) cached(ctx context.Context, c call, read func(context.Context) (any, error)) (any, error) {
+	return o.memo.do(ctx, c.key, func(ctx context.Context) (any, error) {
 		began := time.Now()
 		v, err := read(ctx)
+		result := "ok"
 		if err != nil {
-			o.opts.Logger.Warn("upstream read failed", "resource", key, "duration", time.Since(began), "hint", hint(err))
+			result = classify(err)
+			o.opts.Logger.Warn("upstream read failed", "cloud", c.cloud, "operation", c.op, "resource", c.key,
+				"result", result, "duration", time.Since(began), "hint", hint(err))
 		} else {
-			o.opts.Logger.Debug("upstream read", "resource", key, "duration", time.Since(began))
+			o.opts.Logger.Debug("upstream read", "cloud", c.cloud, "operation", c.op, "resource", c.key, "duration", time.Since(began))
+		}
+		if o.opts.OnCall != nil {
+			o.opts.OnCall(c.cloud, c.op, result)
 		}
 		return v, err
 	})
 }
 
-func readAs[T any](ctx context.Context, o *Observer, key string, read func(context.Context) (T, error)) (T, error) {
-	v, err := o.cached(ctx, key, func(ctx context.Context) (any, error) { return read(ctx) })
+// classify names an error's kind for metrics.
+func classify(err error) string {
+	var c interface{ Class() string }
+	if errors.As(err, &c) {
+		return c.Class()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	return "error"
+}
+
+func readAs[T any](ctx context.Context, o *Observer, c call, read func(context.Context) (T, error)) (T, error) {
+	v, err := o.cached(ctx, c, func(ctx context.Context) (any, error) { return read(ctx) })
 	if err != nil {
 		var zero T
 		return zero, err

@@ -18,6 +18,9 @@ type Service struct {
 	Connections []vpn.Connection
 	Observer    *cloud.Observer
 	Clock       func() time.Time // nil means time.Now
+	// OnReport, when set, sees every status report (metrics of the last
+	// observed tunnel states hang here).
+	OnReport func(vpn.Report)
 }
 
 // Now is the service clock.
@@ -86,7 +89,11 @@ func (s *Service) Status(ctx context.Context, names []string) (vpn.Report, error
 	for i, o := range obs {
 		out[i] = Assess(o)
 	}
-	return vpn.NewReport(s.Now(), out), nil
+	report := vpn.NewReport(s.Now(), out)
+	if s.OnReport != nil {
+		s.OnReport(report)
+	}
+	return report, nil
 }
 
 // Assess turns one observation into its status entry.

@@ -221,6 +221,29 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Class names the kind of failure for metrics: throttled, denied, auth,
+// not_found, timeout or error.
+func (e *Error) Class() string {
+	var apiErr smithy.APIError
+	if errors.As(e.Err, &apiErr) {
+		switch code := apiErr.ErrorCode(); {
+		case code == "RequestLimitExceeded" || strings.HasPrefix(code, "Throttling"):
+			return "throttled"
+		case code == "UnauthorizedOperation" || strings.HasPrefix(code, "AccessDenied"):
+			return "denied"
+		case code == "AuthFailure" || code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch" || strings.HasPrefix(code, "ExpiredToken") || code == "RequestExpired":
+			return "auth"
+		case strings.HasSuffix(code, ".NotFound"):
+			return "not_found"
+		}
+		return "error"
+	}
+	if errors.Is(e.ctxErr, context.DeadlineExceeded) || errors.Is(e.Err, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	return "error"
+}
+
 // Hint says in one line what failed and what to check. It is built from
 // error codes, never from response bodies, so it cannot carry a key.
 func (e *Error) Hint() string {

@@ -385,6 +385,29 @@ func (e *Error) StatusCode() int {
 	return 0
 }
 
+// Class names the kind of failure for metrics: throttled, denied, auth,
+// not_found, timeout or error.
+func (e *Error) Class() string {
+	switch e.StatusCode() {
+	case http.StatusTooManyRequests:
+		return "throttled"
+	case http.StatusForbidden:
+		return "denied"
+	case http.StatusUnauthorized:
+		return "auth"
+	case http.StatusNotFound:
+		return "not_found"
+	}
+	var authErr *azidentity.AuthenticationFailedError
+	switch {
+	case errors.Is(e.ctxErr, context.DeadlineExceeded) || errors.Is(e.Err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.As(e.Err, &authErr):
+		return "auth"
+	}
+	return "error"
+}
+
 var actionPattern = regexp.MustCompile(`perform action '([^']+)'`)
 
 // Hint says in one line what failed and what to check.

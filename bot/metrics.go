@@ -1,0 +1,98 @@
+package bot
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/slack-go/slack"
+
+	"github.com/doorbot/doorbot/vpn"
+)
+
+// Metrics are doorbot's Prometheus series, on a registry of their own so
+// that tests and several bots in one process do not collide.
+type Metrics struct {
+	Registry   *prometheus.Registry
+	Commands   *prometheus.CounterVec // command, outcome
+	AckSeconds prometheus.Histogram   // time to decide an ack
+	CloudCalls *prometheus.CounterVec // cloud, operation, result
+	SlackCalls *prometheus.CounterVec // method, result
+	TunnelUp   *prometheus.GaugeVec   // connection, tunnel, side: 1 up, 0 not
+}
+
+// NewMetrics registers the series.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		Commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "doorbot_commands_total", Help: "Slash commands by command and outcome (ok, usage, busy, error).",
+		}, []string{"command", "outcome"}),
+		AckSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "doorbot_ack_seconds", Help: "Time from receiving a command or interaction to deciding its ack; Slack allows 3 s.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 3},
+		}),
+		CloudCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "doorbot_cloud_calls_total", Help: "Upstream cloud reads by cloud, operation and result.",
+		}, []string{"cloud", "operation", "result"}),
+		SlackCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "doorbot_slack_calls_total", Help: "Slack Web API and response_url calls by method and result.",
+		}, []string{"method", "result"}),
+		TunnelUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "doorbot_tunnel_up", Help: "Last observed tunnel state per connection, tunnel index and side (aws, azure): 1 up, 0 not up.",
+		}, []string{"connection", "tunnel", "side"}),
+	}
+	m.Registry.MustRegister(m.Commands, m.AckSeconds, m.CloudCalls, m.SlackCalls, m.TunnelUp,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves /metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+}
+
+// CloudCall records one upstream read; it matches cloud.Options.OnCall.
+func (m *Metrics) CloudCall(cloud, operation, result string) {
+	m.CloudCalls.WithLabelValues(cloud, operation, result).Inc()
+}
+
+// Report records the last observed state of every tunnel; it matches
+// handlers.Service.OnReport. A side that was not observed is left out
+// rather than reported as down.
+func (m *Metrics) Report(r vpn.Report) {
+	for _, c := range r.Connections {
+		m.TunnelUp.DeletePartialMatch(prometheus.Labels{"connection": c.Name})
+		for _, t := range c.Tunnels {
+			idx := strconv.Itoa(t.Index)
+			if t.AWSStatus != vpn.StatusUnknown {
+				m.TunnelUp.WithLabelValues(c.Name, idx, "aws").Set(b2f(t.AWSUp()))
+			}
+			if t.AzureStatus != vpn.StatusUnknown {
+				m.TunnelUp.WithLabelValues(c.Name, idx, "azure").Set(b2f(t.AzureUp()))
+			}
+		}
+	}
+}
+
+func (m *Metrics) slackCall(method string, err error) {
+	result := "ok"
+	var rl *slack.RateLimitedError
+	switch {
+	case errors.As(err, &rl):
+		result = "rate_limited"
+	case err != nil:
+		result = "error"
+	}
+	m.SlackCalls.WithLabelValues(method, result).Inc()
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/spf13/cobra"
+
+	"github.com/doorbot/doorbot/bot"
+	"github.com/doorbot/doorbot/config"
+	"github.com/doorbot/doorbot/handlers"
+)
+
+func (a *app) serveCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Slack bot (Socket Mode by default, or signed HTTP)",
+		Long: "Answers /door in Slack. Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; HTTP mode\n" +
+			"(slack.mode: http) needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET and serves POST /slack/commands\n" +
+			"and POST /slack/interactive. /healthz, /readyz and /metrics are served on slack.listen in both modes.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			secrets := config.SecretsFromEnv(a.getenv)
+			if err := secrets.Check(cfg.Slack.Mode); err != nil {
+				return usageErr("%v", err)
+			}
+			svc, err := a.service(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			metrics := bot.NewMetrics()
+			svc.OnReport = metrics.Report
+			svc.Observer.OnCall(metrics.CloudCall)
+			return a.serve(cmd.Context(), cfg, secrets, svc, metrics)
+		},
+	}
+}
+
+// serve runs the bot until ctx ends. It is separate from the command so
+// tests can run it against a fake Slack and the simulated clouds.
+func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secrets, svc *handlers.Service, metrics *bot.Metrics) error {
+	apiOpts := []slack.Option{slack.OptionAppLevelToken(secrets.SlackAppToken)}
+	if cfg.Slack.APIURL != "" {
+		apiOpts = append(apiOpts, slack.OptionAPIURL(withSlash(cfg.Slack.APIURL)))
+	}
+	api := slack.New(secrets.SlackBotToken, apiOpts...)
+	b := bot.New(api, &handlers.Router{Service: svc}, bot.Options{
+		Reply:          cfg.Slack.Reply,
+		CommandTimeout: cfg.Timeouts.Status + 10*time.Second,
+		Logger:         a.logger,
+		Metrics:        metrics,
+	})
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	b.Start(ctx)
+	defer b.Wait()
+
+	mux := http.NewServeMux()
+	mux.Handle("/", b.OpsHandler())
+	if cfg.Slack.Mode == config.ModeHTTP {
+		mux.Handle("/slack/", b.HTTPHandler(bot.Verifier{Secret: []byte(secrets.SlackSigningSecret)}))
+	}
+	ln, err := net.Listen("tcp", cfg.Slack.Listen)
+	if err != nil {
+		return usageErr("slack.listen %q: %v", cfg.Slack.Listen, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	a.logger.Info("doorbot serving", "mode", cfg.Slack.Mode, "listen", ln.Addr().String(), "connections", len(svc.Connections), "secrets", secrets.String())
+
+	var runErr error
+	if cfg.Slack.Mode == config.ModeHTTP {
+		b.SetReady(true)
+		select {
+		case <-ctx.Done():
+		case runErr = <-served:
+		}
+	} else {
+		runErr = b.RunSocketMode(ctx)
+	}
+	cancel()
+	shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	_ = srv.Shutdown(shutdown)
+	if runErr != nil && !errors.Is(runErr, http.ErrServerClosed) {
+		return fmt.Errorf("slack: %w", runErr)
+	}
+	return nil
+}
+
+func withSlash(u string) string {
+	if u != "" && u[len(u)-1] != '/' {
+		return u + "/"
+	}
+	return u
+}

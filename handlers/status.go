@@ -100,14 +100,7 @@ func (s *Service) Status(ctx context.Context, names []string) (vpn.Report, error
 func Assess(o vpn.Observation) vpn.ConnectionStatus {
 	tunnels := vpn.Pair(o)
 	findings := rules.Live(o, tunnels)
-	if findings == nil {
-		findings = []vpn.Finding{}
-	}
 	health := vpn.Verdict(o, tunnels, findings)
-	errs := o.Errors
-	if errs == nil {
-		errs = []vpn.SideError{}
-	}
 	routing := vpn.RoutingPair{AWS: vpn.RoutingUnknown, Azure: o.Azure.Routing()}
 	if o.AWS != nil {
 		routing.AWS = o.AWS.Routing()
@@ -120,8 +113,16 @@ func Assess(o vpn.Observation) vpn.ConnectionStatus {
 		Routing:  routing,
 		Tunnels:  tunnels,
 		Findings: findings,
-		Errors:   errs,
+		Errors:   o.Errors,
+		BGPPeers: bgpPeers(o),
 	}
+}
+
+func bgpPeers(o vpn.Observation) []vpn.BGPPeer {
+	if o.Azure == nil {
+		return nil
+	}
+	return o.Azure.BGPPeers
 }
 
 // StatusReply renders a report for people: per connection a verdict line,
@@ -156,6 +157,13 @@ func connectionBlocks(c vpn.ConnectionStatus) []Block {
 		kind = "SORACOM Door (AWS side owned by SORACOM, read from Azure)"
 	}
 	blocks = append(blocks, notes(fmt.Sprintf("%s · routing: AWS %s, Azure %s", kind, c.Routing.AWS, c.Routing.Azure)))
+	if len(c.BGPPeers) > 0 {
+		peers := make([]string, len(c.BGPPeers))
+		for i, p := range c.BGPPeers {
+			peers[i] = fmt.Sprintf("%s AS%d %s (%d routes)", p.Neighbor, p.ASN, p.State, p.RoutesReceived)
+		}
+		blocks = append(blocks, notes("Azure BGP peers: "+strings.Join(peers, " · ")))
+	}
 
 	if len(c.Tunnels) > 0 {
 		t := Block{Kind: Table, Columns: []string{"#", "AWS outside IP", "AWS", "AWS since", "AWS message", "routes", "Azure connection", "Azure", "in / out"}}

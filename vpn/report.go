@@ -71,6 +71,9 @@ type ConnectionStatus struct {
 	Tunnels  []TunnelStatus `json:"tunnels"`
 	Findings []Finding      `json:"findings"`
 	Errors   []SideError    `json:"errors"`
+	// BGPPeers is Azure's BGP peer status when BGP is on (not part of the
+	// fixed interface; added for BGP designs).
+	BGPPeers []BGPPeer `json:"bgp_peers,omitempty"`
 }
 
 // MarshalJSON keeps tunnels, findings and errors JSON arrays even when

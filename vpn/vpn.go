@@ -171,11 +171,11 @@ type LocalNetworkGateway struct {
 
 // BGPPeer is one row of the gateway's BGP peer status.
 type BGPPeer struct {
-	LocalAddress   string
-	Neighbor       string
-	ASN            int64
-	State          string // Connected|Connecting|Idle|Stopped|Unknown
-	RoutesReceived int64
+	LocalAddress   string `json:"local_address"`
+	Neighbor       string `json:"neighbor"`
+	ASN            int64  `json:"asn"`
+	State          string `json:"state"` // Connected|Connecting|Idle|Stopped|Unknown
+	RoutesReceived int64  `json:"routes_received"`
 }
 
 // AWSSide is everything observed on AWS for one configured connection.

@@ -155,6 +155,7 @@ func TestStatusJSONAgainstSimulatedClouds(t *testing.T) {
 				Cloud   string `json:"cloud"`
 				Message string `json:"message"`
 			} `json:"errors"`
+			BGPPeers []map[string]any `json:"bgp_peers"` // an addition to §4
 		} `json:"connections"`
 	}
 	dec := json.NewDecoder(strings.NewReader(r.stdout))

@@ -1,6 +1,9 @@
 package bot
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"testing"
 	"time"
@@ -50,5 +53,17 @@ func TestVerifierAgainstSlackTestVector(t *testing.T) {
 				t.Errorf("Verify = %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+func sign256(secret, ts, body string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte("v0:" + ts + ":" + body))
+	return "v0=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+func TestSign256MatchesVector(t *testing.T) {
+	if got := sign256(vectorSecret, vectorTS, vectorBody); got != vectorSig {
+		t.Fatalf("test signer %s, want %s", got, vectorSig)
 	}
 }

@@ -41,9 +41,9 @@ const (
 	VerificationToken = "fake-verification-token"
 )
 
-// Slack's limits as documented (see docs/slack-platform reference §1.3, §1.4,
-// §1.7, §1.8). They are not options: the point of the fake is that they
-// cannot be loosened by accident.
+// Slack's documented limits (docs.slack.dev: interactivity, modals, Socket
+// Mode). They are not options: the point of the fake is that they cannot be
+// loosened by accident.
 const (
 	responseURLMaxUses  = 5
 	responseURLLifetime = 30 * time.Minute
@@ -143,6 +143,7 @@ type trigger struct {
 
 type viewState struct {
 	typ        string
+	user       string // owner of a home tab
 	hash       string
 	externalID string
 }

@@ -33,8 +33,8 @@ func TestEscapingNeutralisesMentionsAndLinks(t *testing.T) {
 	for _, inj := range injections {
 		conn := vpn.ConnectionStatus{
 			Name: "prod", Kind: vpn.KindAWSVPN, Health: vpn.Degraded, Summary: "summary " + inj,
-			Routing: vpn.RoutingPair{AWS: vpn.RoutingStatic, Azure: vpn.RoutingStatic},
-			Tunnels: []vpn.TunnelStatus{{Index: 1, AWSOutsideIP: "198.51.100.1", AWSStatus: "DOWN", AWSMessage: inj, AzureConnection: "cn" + inj, AzureStatus: "NotConnected"}},
+			Routing:  vpn.RoutingPair{AWS: vpn.RoutingStatic, Azure: vpn.RoutingStatic},
+			Tunnels:  []vpn.TunnelStatus{{Index: 1, AWSOutsideIP: "198.51.100.1", AWSStatus: "DOWN", AWSMessage: inj, AzureConnection: "cn" + inj, AzureStatus: "NotConnected"}},
 			Findings: []vpn.Finding{{Rule: "tunnel-down", Severity: vpn.SeverityError, Message: "down " + inj, Fix: inj, Reference: "https://x/" + inj}},
 			Errors:   []vpn.SideError{{Cloud: vpn.CloudAWS, Message: inj}},
 		}

@@ -303,7 +303,10 @@ func TestHTTPModeSecurity(t *testing.T) {
 		{"interactive", signed(t, web.URL, "/slack/interactive", fakeslack.InteractiveForm(fakeslack.BlockActionsPayload("U0ONCALL", "C0INCIDENT", "1.2", "x", "y", h.slack.ResponseURL())), now), 200, ""},
 		{"interactive unsigned", strip(signed(t, web.URL, "/slack/interactive", fakeslack.InteractiveForm(map[string]any{"type": "block_actions"}), now)), 401, ""},
 		{"interactive not JSON", signed(t, web.URL, "/slack/interactive", url.Values{"payload": {"{not json"}}, now), 400, ""},
-		{"wrong method", func() *http.Request { r, _ := http.NewRequest(http.MethodGet, web.URL+"/slack/commands", nil); return r }(), 405, ""},
+		{"wrong method", func() *http.Request {
+			r, _ := http.NewRequest(http.MethodGet, web.URL+"/slack/commands", nil)
+			return r
+		}(), 405, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -63,9 +63,12 @@ func realCloudEnv(t *testing.T, srv *sim.Server) {
 
 // writeConfig writes a config for the given scenarios, with ARM at the
 // simulator's https endpoint.
-func writeConfig(t *testing.T, srv *sim.Server, scenarios []sim.Scenario) string {
+func writeConfig(t *testing.T, srv *sim.Server, scenarios []sim.Scenario, extra ...string) string {
 	t.Helper()
 	var b strings.Builder
+	for _, e := range extra {
+		b.WriteString(e)
+	}
 	fmt.Fprintf(&b, "aws:\n  region: ap-northeast-1\nazure:\n  subscription_id: %s\n  resource_manager_endpoint: %s\n", sim.SubscriptionID, srv.ARMURL)
 	b.WriteString("timeouts:\n  cloud_call: 2s\n  status: 5s\nconnections:\n")
 	for _, s := range scenarios {

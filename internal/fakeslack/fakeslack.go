@@ -334,6 +334,23 @@ func (s *Slack) Violations() []string {
 	return append([]string(nil), s.violations...)
 }
 
+// WaitViolations waits until at least n violations have been recorded and
+// returns all of them.
+func (s *Slack) WaitViolations(ctx context.Context, n int) ([]string, error) {
+	var out []string
+	err := s.waitFor(ctx, func() bool {
+		if len(s.violations) < n {
+			return false
+		}
+		out = append([]string(nil), s.violations...)
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("fakeslack: waiting for %d violations, have %q: %w", n, s.Violations(), err)
+	}
+	return out, nil
+}
+
 // Messages returns all messages in arrival order. chat.update changes a
 // message in place.
 func (s *Slack) Messages() []Message {

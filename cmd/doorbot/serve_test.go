@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doorbot/doorbot/cloud/sim"
+	"github.com/doorbot/doorbot/internal/fakeslack"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// doorbot serve, wired from its config and env exactly as in production,
+// answers /door status over Socket Mode from the simulated clouds.
+func TestServeSocketModeEndToEnd(t *testing.T) {
+	srv, scenarios := startDemoWorld(t)
+	realCloudEnv(t, srv)
+	fs := fakeslack.New(fakeslack.Options{BotToken: "xoxb-e2e", AppToken: "xapp-e2e"})
+	defer fs.Close()
+	addr := freeAddr(t)
+	cfg := writeConfig(t, srv, scenarios, fmt.Sprintf("slack:\n  mode: socket\n  listen: %q\n  api_url: %s\n", addr, fs.APIURL()))
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-e2e")
+	t.Setenv("SLACK_APP_TOKEN", "xapp-e2e")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--config", cfg, "--log-level", "debug"}, strings.NewReader(""), io.Discard, &stderr, os.Getenv)
+	}()
+	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer wcancel()
+	if err := fs.WaitConnected(wctx); err != nil {
+		t.Fatalf("bot never connected: %v\n%s", err, stderr.String())
+	}
+	if code, _ := httpGet(t, "http://"+addr+"/readyz"); code != 200 {
+		t.Errorf("readyz %d once connected", code)
+	}
+	env, err := fs.SendSlashCommand(wctx, fakeslack.SlashCommand{Command: "/door", Text: "status bgp-single-ip", UserID: "U0ONCALL", ChannelID: "C0INCIDENT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.WaitAck(wctx, env); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := fs.WaitMessages(wctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(msgs[0].Blocks)
+	for _, want := range []string{"bgp-single-ip — DEGRADED", "bgp-needs-active-active"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("Slack answer lacks %q", want)
+		}
+	}
+	_, metrics := httpGet(t, "http://"+addr+"/metrics")
+	for _, want := range []string{
+		`doorbot_tunnel_up{connection="bgp-single-ip",side="aws",tunnel="2"} 0`,
+		`doorbot_tunnel_up{connection="bgp-single-ip",side="azure",tunnel="1"} 1`,
+		`doorbot_cloud_calls_total{cloud="aws",operation="DescribeVpnConnections",result="ok"}`,
+		`doorbot_cloud_calls_total{cloud="azure",operation="GetBgpPeerStatus",result="ok"}`,
+		`doorbot_commands_total{command="status",outcome="ok"} 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d: %s", code, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop on cancellation")
+	}
+	logs := stderr.String()
+	for _, secret := range []string{"xoxb-e2e", "xapp-e2e", sim.PSKPrefix} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("a secret (%s…) reached the logs", secret[:5])
+		}
+	}
+	if !strings.Contains(logs, "socket mode connected") {
+		t.Errorf("connection not logged:\n%s", logs)
+	}
+}
+
+func TestServeRefusesMissingSecrets(t *testing.T) {
+	srv, scenarios := startDemoWorld(t)
+	realCloudEnv(t, srv)
+	cfg := writeConfig(t, srv, scenarios)
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-only")
+	t.Setenv("SLACK_APP_TOKEN", "")
+	r := runCLI(t, "", "serve", "--config", cfg)
+	if r.code != 2 || !strings.Contains(r.stderr, "SLACK_APP_TOKEN") || strings.Contains(r.stderr, "xoxb-only") {
+		t.Errorf("exit %d stderr %q: want 2 naming SLACK_APP_TOKEN without echoing the bot token", r.code, r.stderr)
+	}
+}

@@ -70,7 +70,14 @@ func newHarness(t testing.TB, s setup) *harness {
 		t.Fatal(err)
 	}
 	fs := fakeslack.New(fakeslack.Options{BotToken: botToken, AppToken: appToken})
-	t.Cleanup(fs.Close)
+	t.Cleanup(func() {
+		// Anything Slack would have refused (limits, late or oversize acks,
+		// unknown methods) fails the test that caused it.
+		if v := fs.Violations(); len(v) > 0 {
+			t.Errorf("Slack would have refused: %v", v)
+		}
+		fs.Close()
+	})
 	api := slack.New(botToken, slack.OptionAPIURL(fs.APIURL()), slack.OptionAppLevelToken(appToken))
 	b := bot.New(api, &handlers.Router{Service: &handlers.Service{Connections: s.conns, Observer: obs}}, s.options)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -471,10 +478,16 @@ func TestMetricsAndHealth(t *testing.T) {
 		t.Errorf("readyz before connecting: %d, want 503", code)
 	}
 	h.runSocketMode(t)
-	if code, _ := get("/readyz"); code != 200 {
-		t.Errorf("readyz when connected: %d", code)
-	}
 	ctx := wait(t)
+	// Ready follows the bot's own connection event, just after the fake
+	// has seen the connection.
+	for code, _ := get("/readyz"); code != 200; code, _ = get("/readyz") {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("readyz %d once connected", code)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 	if _, err := h.slack.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/door", Text: "help", UserID: "U1", ChannelID: "C1"}); err != nil {
 		t.Fatal(err)
 	}

@@ -60,9 +60,12 @@ func TestServeSocketModeEndToEnd(t *testing.T) {
 	if err := fs.WaitConnected(wctx); err != nil {
 		t.Fatalf("bot never connected: %v\n%s", err, stderr.String())
 	}
-	if code, _ := httpGet(t, "http://"+addr+"/readyz"); code != 200 {
-		t.Errorf("readyz %d once connected", code)
-	}
+	// The bot marks itself ready when it handles the connection event,
+	// just after the fake has seen the connection.
+	eventually(t, wctx, "readyz 200 once connected", func() bool {
+		code, _ := httpGet(t, "http://"+addr+"/readyz")
+		return code == 200
+	})
 	env, err := fs.SendSlashCommand(wctx, fakeslack.SlashCommand{Command: "/door", Text: "status bgp-single-ip", UserID: "U0ONCALL", ChannelID: "C0INCIDENT"})
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +83,11 @@ func TestServeSocketModeEndToEnd(t *testing.T) {
 			t.Errorf("Slack answer lacks %q", want)
 		}
 	}
+	// The command is counted once its answer is delivered.
+	eventually(t, wctx, "status command counted", func() bool {
+		_, m := httpGet(t, "http://"+addr+"/metrics")
+		return strings.Contains(m, `doorbot_commands_total{command="status",outcome="ok"} 1`)
+	})
 	_, metrics := httpGet(t, "http://"+addr+"/metrics")
 	for _, want := range []string{
 		`doorbot_tunnel_up{connection="bgp-single-ip",side="aws",tunnel="2"} 0`,
@@ -109,6 +117,17 @@ func TestServeSocketModeEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(logs, "socket mode connected") {
 		t.Errorf("connection not logged:\n%s", logs)
+	}
+}
+
+func eventually(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("never: %s", what)
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
 

@@ -278,6 +278,14 @@ func (s *Slack) ResponseURL() string {
 	return s.newResponseURLLocked("")
 }
 
+// ResponseURLFor is ResponseURL for a command or click in channelID, so the
+// messages posted to it are recorded with that channel.
+func (s *Slack) ResponseURLFor(channelID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.newResponseURLLocked(channelID)
+}
+
 // TriggerID issues a trigger_id that views.open accepts once within 3 s.
 // Trigger IDs the fake did not issue are accepted without those checks, so
 // hand-built HTTP-mode requests still work.
@@ -403,20 +411,25 @@ func (s *Slack) WaitMessages(ctx context.Context, n int) ([]Message, error) {
 // WaitMessage waits for the first message, in arrival order, that match
 // accepts. Updated messages are re-examined, so it can wait for an update.
 func (s *Slack) WaitMessage(ctx context.Context, match func(Message) bool) (Message, error) {
-	var out Message
-	err := s.waitFor(ctx, func() bool {
-		for _, m := range s.messages {
+	for {
+		s.mu.Lock()
+		msgs := append([]Message(nil), s.messages...)
+		ch := s.changed
+		s.mu.Unlock()
+		// match runs without the lock so that it may call back into s.
+		for _, m := range msgs {
 			if match(m) {
-				out = m
-				return true
+				return m, nil
 			}
 		}
-		return false
-	})
-	if err != nil {
-		return Message{}, fmt.Errorf("fakeslack: waiting for a matching message among %d: %w", len(s.Messages()), err)
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Message{}, fmt.Errorf("fakeslack: waiting for a matching message among %d: %w", len(msgs), ctx.Err())
+		case <-s.done:
+			return Message{}, ErrClosed
+		}
 	}
-	return out, nil
 }
 
 // Views returns all recorded views calls in arrival order.

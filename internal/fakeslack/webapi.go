@@ -451,21 +451,23 @@ func (s *Slack) recordViewLocked(method, id string, v map[string]any, raw json.R
 }
 
 func (s *Slack) usersInfo(w http.ResponseWriter, p params) {
+	var resp map[string]any
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if id := p.str("user"); id != "" {
-		writeOK(w, map[string]any{"user": s.userJSONLocked(id)})
-		return
-	}
-	if ids := p.str("users"); ids != "" {
+		resp = map[string]any{"user": s.userJSONLocked(id)}
+	} else if ids := p.str("users"); ids != "" {
 		var out []map[string]any
 		for _, id := range strings.Split(ids, ",") {
 			out = append(out, s.userJSONLocked(strings.TrimSpace(id)))
 		}
-		writeOK(w, map[string]any{"users": out})
+		resp = map[string]any{"users": out}
+	}
+	s.mu.Unlock()
+	if resp == nil {
+		writeErr(w, "user_not_found", nil)
 		return
 	}
-	writeErr(w, "user_not_found", nil)
+	writeOK(w, resp)
 }
 
 func (s *Slack) userJSONLocked(id string) map[string]any {

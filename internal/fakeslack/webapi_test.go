@@ -433,6 +433,24 @@ func TestViews(t *testing.T) {
 	}
 }
 
+func TestViewsPublish(t *testing.T) {
+	f, api := newFake(t)
+	ctx := testCtx(t)
+	home := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(mrkdwn("home"), nil, nil)}}}
+	first, err := api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: "U1", View: home})
+	if err != nil {
+		t.Fatalf("views.publish: %v\n%s", err, strings.Join(f.Violations(), "\n"))
+	}
+	again, err := api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: "U1", View: home})
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("republish: %+v, %v (first %s)", again.View, err, first.ID)
+	}
+	if v := f.Views(); len(v) != 2 || v[1].Method != "views.publish" || v[1].UserID != "U1" || v[1].Type != "home" {
+		t.Errorf("views = %+v", v)
+	}
+	noViolations(t, f)
+}
+
 func TestUsersAndGroups(t *testing.T) {
 	f, api := newFake(t)
 	ctx := testCtx(t)

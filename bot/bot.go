@@ -53,10 +53,9 @@ type Bot struct {
 	ready  atomic.Bool
 }
 
-type job struct {
-	cmd      slack.SlashCommand
-	received time.Time
-}
+// job is work done after an ack: a command's answer, a submitted
+// proposal's validation.
+type job func(ctx context.Context)
 
 // New builds a bot. api carries the bot token (and, for Socket Mode, the
 // app-level token).
@@ -107,7 +106,7 @@ func (b *Bot) Start(ctx context.Context) {
 				case <-ctx.Done():
 					return
 				case j := <-b.jobs:
-					b.work(ctx, j)
+					b.run(ctx, j)
 				}
 			}
 		})
@@ -117,6 +116,23 @@ func (b *Bot) Start(ctx context.Context) {
 // Wait blocks until every worker has stopped.
 func (b *Bot) Wait() { b.wg.Wait() }
 
+// run does one job under the command timeout.
+func (b *Bot) run(ctx context.Context, j job) {
+	ctx, cancel := context.WithTimeout(ctx, b.opts.CommandTimeout)
+	defer cancel()
+	j(ctx)
+}
+
+// enqueue hands work to the pool; false when the queue is full.
+func (b *Bot) enqueue(j job) bool {
+	select {
+	case b.jobs <- j:
+		return true
+	default:
+		return false
+	}
+}
+
 // Ack is the immediate answer to a slash command: what goes back in the
 // HTTP response body or the Socket Mode ack payload.
 type Ack struct {
@@ -124,6 +140,9 @@ type Ack struct {
 	Text         string        `json:"text,omitempty"`
 	Blocks       []slack.Block `json:"blocks,omitempty"`
 }
+
+// empty reports an ack with nothing to show (a modal opens instead).
+func (a Ack) empty() bool { return a.Text == "" && len(a.Blocks) == 0 }
 
 // Accept decides the ack for a slash command without touching a cloud:
 // help and usage errors are answered in the ack itself; slow commands are
@@ -133,6 +152,9 @@ func (b *Bot) Accept(cmd slack.SlashCommand) Ack {
 	defer func() { b.opts.Metrics.AckSeconds.Observe(b.opts.Now().Sub(began).Seconds()) }()
 
 	parsed, err := handlers.ParseCommand(cmd.Text)
+	if err == nil && parsed.Name == "validate" {
+		return b.acceptValidate(cmd, parsed.Args)
+	}
 	if err != nil || parsed.Name != "status" {
 		// Answered without a cloud: fast enough for the ack itself.
 		reply := b.router.Handle(context.Background(), cmd.Text)
@@ -147,12 +169,8 @@ func (b *Bot) Accept(cmd slack.SlashCommand) Ack {
 		msgs := Render(reply)
 		return Ack{ResponseType: ReplyEphemeral, Text: msgs[0].Text, Blocks: msgs[0].Blocks}
 	}
-	select {
-	case b.jobs <- job{cmd: cmd, received: began}:
-	default:
-		b.opts.Metrics.Commands.WithLabelValues(parsed.Name, "busy").Inc()
-		b.log.Warn("command queue full", "command", parsed.Name, "user", cmd.UserID)
-		return Ack{ResponseType: ReplyEphemeral, Text: "doorbot is busy answering other requests; try again in a moment."}
+	if !b.enqueue(func(ctx context.Context) { b.answerStatus(ctx, cmd, began) }) {
+		return b.busy(parsed.Name, cmd.UserID)
 	}
 	what := "every configured connection"
 	if len(parsed.Args) > 0 {
@@ -161,10 +179,16 @@ func (b *Bot) Accept(cmd slack.SlashCommand) Ack {
 	return Ack{ResponseType: ReplyEphemeral, Text: Escape(fmt.Sprintf("Reading AWS and Azure for %s…", what))}
 }
 
-func (b *Bot) work(ctx context.Context, j job) {
-	ctx, cancel := context.WithTimeout(ctx, b.opts.CommandTimeout)
-	defer cancel()
-	reply := b.router.Handle(ctx, j.cmd.Text)
+// busy is the answer when every worker is taken and the queue is full:
+// never silence.
+func (b *Bot) busy(command, user string) Ack {
+	b.opts.Metrics.Commands.WithLabelValues(command, "busy").Inc()
+	b.log.Warn("command queue full", "command", command, "user", user)
+	return Ack{ResponseType: ReplyEphemeral, Text: "doorbot is busy answering other requests; try again in a moment."}
+}
+
+func (b *Bot) answerStatus(ctx context.Context, cmd slack.SlashCommand, received time.Time) {
+	reply := b.router.Handle(ctx, cmd.Text)
 	outcome := "ok"
 	if reply.Ephemeral {
 		outcome = "usage"
@@ -173,13 +197,13 @@ func (b *Bot) work(ctx context.Context, j job) {
 	if reply.Ephemeral {
 		responseType = ReplyEphemeral
 	}
-	if err := b.deliver(ctx, j.cmd, responseType, Render(reply)); err != nil {
+	if err := b.deliver(ctx, cmd, responseType, Render(reply)); err != nil {
 		outcome = "error"
-		b.log.Error("reply not delivered", "command", "status", "user", j.cmd.UserID, "channel", j.cmd.ChannelID, "err", err)
+		b.log.Error("reply not delivered", "command", "status", "user", cmd.UserID, "channel", cmd.ChannelID, "err", err)
 	}
 	b.opts.Metrics.Commands.WithLabelValues("status", outcome).Inc()
-	b.log.Info("command answered", "command", "status", "user", j.cmd.UserID, "channel", j.cmd.ChannelID,
-		"outcome", outcome, "seconds", b.opts.Now().Sub(j.received).Seconds())
+	b.log.Info("command answered", "command", "status", "user", cmd.UserID, "channel", cmd.ChannelID,
+		"outcome", outcome, "seconds", b.opts.Now().Sub(received).Seconds())
 }
 
 // deliver posts the answer. One message goes through response_url, which

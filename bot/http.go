@@ -65,7 +65,12 @@ func (b *Bot) serveCommand(w http.ResponseWriter, _ *http.Request, form url.Valu
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	writeJSON(w, b.Accept(cmd))
+	ack := b.Accept(cmd)
+	if ack.empty() {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	writeJSON(w, ack)
 }
 
 func (b *Bot) serveInteractive(w http.ResponseWriter, _ *http.Request, form url.Values) {
@@ -74,7 +79,10 @@ func (b *Bot) serveInteractive(w http.ResponseWriter, _ *http.Request, form url.
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	b.Interact(cb)
+	if resp := b.Interact(cb); resp != nil {
+		writeJSON(w, resp)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -122,11 +130,18 @@ func ParseInteraction(payload []byte) (slack.InteractionCallback, error) {
 	return cb, nil
 }
 
-// Interact handles an interaction after its ack. Buttons and modals arrive
-// with later commands; until then clicks are logged and ignored.
-func (b *Bot) Interact(cb slack.InteractionCallback) {
+// Interact decides an interaction's ack without touching a cloud and
+// queues any slow work. The returned value, when not nil, is the ack's
+// payload (a modal's response_action).
+func (b *Bot) Interact(cb slack.InteractionCallback) any {
+	began := b.opts.Now()
+	defer func() { b.opts.Metrics.AckSeconds.Observe(b.opts.Now().Sub(began).Seconds()) }()
+	if cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == validateCallbackID {
+		return b.submitValidate(cb)
+	}
 	b.opts.Metrics.Commands.WithLabelValues("interaction", "ignored").Inc()
-	b.log.Info("interaction received", "type", string(cb.Type), "user", cb.User.ID)
+	b.log.Info("interaction ignored", "type", string(cb.Type), "user", cb.User.ID)
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -76,6 +76,10 @@ func (b *Bot) socketSlash(client *socketmode.Client, evt socketmode.Event) {
 		return
 	}
 	ack := b.Accept(cmd)
+	if ack.empty() {
+		_ = client.Ack(*evt.Request)
+		return
+	}
 	if err := client.Ack(*evt.Request, ack); err != nil {
 		// Slack drops acks of 20 KB or more: keep the text, lose the blocks.
 		b.log.Warn("ack with blocks refused; acking with text", "err", err)
@@ -87,10 +91,14 @@ func (b *Bot) socketInteractive(client *socketmode.Client, evt socketmode.Event)
 	if evt.Request == nil {
 		return
 	}
-	began := b.opts.Now()
-	_ = client.Ack(*evt.Request)
-	b.opts.Metrics.AckSeconds.Observe(b.opts.Now().Sub(began).Seconds())
-	if cb, ok := evt.Data.(slack.InteractionCallback); ok {
-		b.Interact(cb)
+	cb, ok := evt.Data.(slack.InteractionCallback)
+	if !ok {
+		_ = client.Ack(*evt.Request)
+		return
 	}
+	if resp := b.Interact(cb); resp != nil {
+		_ = client.Ack(*evt.Request, resp)
+		return
+	}
+	_ = client.Ack(*evt.Request)
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/doorbot/doorbot/internal/strictyaml"
 	"github.com/doorbot/doorbot/vpn"
 )
 
@@ -186,7 +187,7 @@ func fileError(path string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s: config file not found (use --config FILE or $%s): %w", path, EnvConfig, fs.ErrNotExist)
 	}
-	return fmt.Errorf("%s: cannot read config: %s", path, oneLine(err.Error()))
+	return fmt.Errorf("%s: cannot read config: %s", path, strictyaml.OneLine(err.Error()))
 }
 
 // VPNConnections resolves every configured connection for the domain:

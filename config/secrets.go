@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/doorbot/doorbot/internal/strictyaml"
 )
 
 // Environment variables holding the Slack secrets.
@@ -104,21 +106,7 @@ func secretKey(parent, key string) (string, bool) {
 	case "signing_secret", "slack_signing_secret":
 		return EnvSlackSigningSecret, true
 	}
-	generic := false
-	switch k {
-	case "token", "password", "passwd", "secret", "secrets", "credential", "credentials",
-		"api_key", "apikey", "access_key", "secret_key", "private_key",
-		"psk", "pre_shared_key", "preshared_key", "shared_key", "client_secret":
-		generic = true
-	default:
-		for _, suf := range []string{"_token", "_secret", "_password", "_passwd", "_api_key", "_access_key", "_secret_key", "_private_key", "_access_key_id", "_psk"} {
-			if strings.HasSuffix(k, suf) {
-				generic = true
-				break
-			}
-		}
-	}
-	if !generic {
+	if !strictyaml.IsSecretKey(k) {
 		return "", false
 	}
 	section := parent

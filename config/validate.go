@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/doorbot/doorbot/internal/strictyaml"
 )
 
 var (
@@ -26,46 +28,40 @@ var (
 // Validate checks a config built or changed in code (Parse already
 // validates). Messages name connections' lines when Line is set.
 func (c *Config) Validate() error {
-	p := &problems{source: c.Source}
-	pos := map[string]int{}
+	d := strictyaml.NewDecoder(c.Source)
 	for i, cc := range c.Connections {
 		if cc.Line > 0 {
-			pos[index("connections", i)] = cc.Line
+			d.Mark(index("connections", i), cc.Line)
 		}
 	}
-	d := &decoder{pos: pos}
-	v := &validator{problems: p, line: d.line, has: func(string) bool { return false }}
+	never := func(string) bool { return false }
+	v := &validator{Problems: &d.Problems, line: d.Line, has: never, failed: never}
 	v.config(c)
-	return p.err()
+	if ps := d.Lines(); ps != nil {
+		return &Error{Problems: ps}
+	}
+	return nil
 }
+
+// index names a list item in a key path.
+var index = strictyaml.Index
 
 type validator struct {
-	*problems
-	line func(path string) int
-	has  func(path string) bool // whether the key is written in the file
-	bad  map[string]bool        // paths with decode problems: don't pile on
-}
-
-func (v *validator) skip(path string) bool {
-	for p := path; ; p = parent(p) {
-		if v.bad[p] {
-			return true
-		}
-		if p == "" {
-			return false
-		}
-	}
+	*strictyaml.Problems
+	line   func(path string) int
+	has    func(path string) bool // whether the key is written in the file
+	failed func(path string) bool // path or a parent has a decode problem: don't pile on
 }
 
 func (v *validator) errf(path, format string, args ...any) {
-	if !v.skip(path) {
-		v.add(v.line(path), path, format, args...)
+	if !v.failed(path) {
+		v.Add(v.line(path), path, format, args...)
 	}
 }
 
 func (v *validator) valf(path, value, format string, args ...any) {
-	if !v.skip(path) {
-		v.addValue(v.line(path), path, value, format, args...)
+	if !v.failed(path) {
+		v.AddValue(v.line(path), path, value, format, args...)
 	}
 }
 
@@ -231,7 +227,7 @@ func (v *validator) connections(c *Config) {
 	first := map[string]int{}
 	for i, cc := range c.Connections {
 		p := index("connections", i)
-		if v.skip(p) {
+		if v.failed(p) {
 			continue
 		}
 		np := p + ".name"

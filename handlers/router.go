@@ -56,6 +56,9 @@ func (rt *Router) Handle(ctx context.Context, text string) Reply {
 		return Help("")
 	case "status":
 		return rt.status(ctx, cmd.Args)
+	case "validate":
+		// The form is Slack's; a terminal has files.
+		return usage("/door validate opens a form in Slack; here, run: doorbot validate FILE (or - for standard input)")
 	}
 	return Help(fmt.Sprintf("unknown subcommand %q", cmd.Name))
 }
@@ -94,11 +97,12 @@ func Help(problem string) Reply {
 		heading(ToneNone, "/door — AWS ↔ Azure VPN status and checks"),
 		paragraph(ToneNone,
 			"/door status [NAME...]   both clouds' view of every tunnel, the verdict and what to do",
+			"/door validate [NAME]    check a proposed change against what AWS and Azure permit (opens a form)",
 			"/door help               this text",
 		),
 		notes("Connection names come from doorbot's config. The same commands run on the CLI: doorbot status NAME."),
 	)
-	r.Text = "usage: /door status [NAME...] | /door help"
+	r.Text = "usage: /door status [NAME...] | /door validate [NAME] | /door help"
 	if problem != "" {
 		r.Text = problem + " — " + r.Text
 	}

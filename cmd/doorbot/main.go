@@ -108,6 +108,6 @@ func (a *app) rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&a.output, "output", "text", "output format: text or json")
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "error", "log level on stderr: debug, info, warn or error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
-	root.AddCommand(a.statusCommand(), a.serveCommand(), a.demoCommand(), a.consoleCommand(), a.versionCommand())
+	root.AddCommand(a.statusCommand(), a.validateCommand(), a.rulesCommand(), a.serveCommand(), a.demoCommand(), a.consoleCommand(), a.versionCommand())
 	return root
 }

@@ -163,3 +163,33 @@ func BlockActionsPayload(userID, channelID, messageTS, actionID, value, response
 		}},
 	}
 }
+
+// ViewSubmissionPayload is a view_submission as Slack sends it when a user
+// submits a modal: values holds, per input block ID and action ID, the
+// typed text (plain_text_input).
+func ViewSubmissionPayload(userID string, v View, values map[string]map[string]string) map[string]any {
+	state := map[string]any{}
+	for block, actions := range values {
+		m := map[string]any{}
+		for action, value := range actions {
+			m[action] = map[string]any{"type": "plain_text_input", "value": value}
+		}
+		state[block] = m
+	}
+	id := v.ID
+	if id == "" {
+		id = "V" + randHex(8)
+	}
+	return map[string]any{
+		"type":       "view_submission",
+		"team":       map[string]any{"id": TeamID, "domain": TeamDomain},
+		"user":       map[string]any{"id": userID, "username": strings.ToLower(userID), "name": strings.ToLower(userID), "team_id": TeamID},
+		"api_app_id": AppID,
+		"token":      VerificationToken,
+		"trigger_id": newTriggerID(),
+		"view": map[string]any{
+			"id": id, "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata,
+			"hash": v.Hash, "state": map[string]any{"values": state},
+		},
+	}
+}

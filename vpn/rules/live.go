@@ -104,12 +104,21 @@ var liveRules = []func(*live) []vpn.Finding{
 // and proposals on a tunnel that cannot work whatever they are. A configured
 // Azure connection that does not exist (404) is a tunnel-down: it is a
 // configured tunnel that is down, and there is no IP to mismatch.
+//
+// Live also runs the proposal rules that judge values the clouds report
+// (inside CIDRs, APIPA and BGP addresses, ASNs, SKU, VPN type, IKE and DPD
+// settings, connection mode) on vpn.ProposalFromObservation(obs), so that a
+// running connection is held to the same rules as a proposed one. It leaves
+// out the proposal versions of the rules above (they would report the same
+// problem twice) and reports responder-only only for tunnels that are up:
+// for a down one tunnel-down's fix already names it.
 func Live(obs vpn.Observation, tunnels []vpn.TunnelStatus) []vpn.Finding {
 	s := newLive(obs, tunnels)
 	out := []vpn.Finding{}
 	for _, rule := range liveRules {
 		out = append(out, rule(s)...)
 	}
+	out = append(out, liveProposalFindings(obs, tunnels)...)
 	sortFindings(out)
 	return out
 }
@@ -353,13 +362,16 @@ func bgpNeedsActiveActive(s *live) []vpn.Finding {
 	}
 	msg := fmt.Sprintf("BGP over both AWS tunnels (%s) but Azure gateway %s %s: only one tunnel can peer, the other stays down",
 		strings.Join(over, "; "), orDash(gw.Name), joinAnd(why))
-	fix := "Recommended: static routing with both tunnels, two local network gateways and two connections with BGP off " +
-		"(SORACOM pattern 1, why: " + refSoracomStatic + "; `doorbot runbook migrate NAME`). " +
-		"To keep BGP instead: make the gateway active-active with two public IPs, give it a custom APIPA address per " +
-		"tunnel in 169.254.21.0-169.254.22.255, and use two AWS VPN connections, one per Azure public IP " +
-		"(Microsoft's AWS BGP tutorial)."
-	return []vpn.Finding{newFinding(IDBGPNeedsActiveActive, msg, fix)}
+	return []vpn.Finding{newFinding(IDBGPNeedsActiveActive, msg, bgpNeedsActiveActiveFix)}
 }
+
+// bgpNeedsActiveActiveFix is shared with the proposal rule so that status
+// and validate give the same advice.
+const bgpNeedsActiveActiveFix = "Recommended: static routing with both tunnels, two local network gateways and two connections with BGP off " +
+	"(SORACOM pattern 1, why: " + refSoracomStatic + "; `doorbot runbook migrate NAME`). " +
+	"To keep BGP instead: make the gateway active-active with two public IPs, give it a custom APIPA address per " +
+	"tunnel in 169.254.21.0-169.254.22.255, and use two AWS VPN connections, one per Azure public IP " +
+	"(Microsoft's AWS BGP tutorial)."
 
 // --- routing-mismatch ------------------------------------------------------
 
@@ -377,8 +389,7 @@ func routingMismatch(s *live) []vpn.Finding {
 	if len(bgpOn) > 0 && len(bgpOff) > 0 {
 		out = append(out, newFinding(IDRoutingMismatch,
 			fmt.Sprintf("BGP is enabled on Azure connections %s but not on %s", strings.Join(bgpOn, ", "), strings.Join(bgpOff, ", ")),
-			"Use one routing mode for every tunnel of the connection: turn BGP off on all Azure connections for static "+
-				"routing (recommended with one Azure public IP), or on all of them for BGP."))
+			someBGPFix))
 	}
 
 	if !s.awsObserved || !s.azureObserved {
@@ -441,6 +452,9 @@ func routingMismatch(s *live) []vpn.Finding {
 	}
 	return out
 }
+
+const someBGPFix = "Use one routing mode for every tunnel of the connection: turn BGP off on all Azure connections for static " +
+	"routing (recommended with one Azure public IP), or on all of them for BGP."
 
 func mismatchMessage(vpnIDs string, awsMode vpn.Routing, azure []string) string {
 	noun := "connection"

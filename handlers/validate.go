@@ -1,0 +1,163 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/doorbot/doorbot/vpn"
+	"github.com/doorbot/doorbot/vpn/rules"
+)
+
+// Verdicts of a validation (design.md §5).
+const (
+	VerdictPass = "pass"
+	VerdictWarn = "warn"
+	VerdictFail = "fail"
+)
+
+// ValidateResult is the outcome of checking one proposal. Verdict and
+// Findings are the fixed interface; the rest says what was checked.
+type ValidateResult struct {
+	Verdict  string        `json:"verdict"`
+	Findings []vpn.Finding `json:"findings"`
+	// Connection is the configured connection the proposal names, if any.
+	Connection string `json:"connection,omitempty"`
+	// Sources lists, by field path, which values came from the proposal
+	// and which from the live state.
+	Sources map[vpn.Origin][]string `json:"sources,omitempty"`
+	// Errors are clouds that could not be read: the live state is then
+	// incomplete and fewer values could be filled in.
+	Errors []vpn.SideError `json:"errors,omitempty"`
+}
+
+// Failed reports whether any finding is an error (exit 1, no approval).
+func (r ValidateResult) Failed() bool { return r.Verdict == VerdictFail }
+
+// LiveProposal reads a configured connection and expresses its live state
+// as a proposal: the starting point for a change.
+func (s *Service) LiveProposal(ctx context.Context, name string) (vpn.Proposal, vpn.Observation, error) {
+	conns, err := s.Select([]string{name})
+	if err != nil {
+		return vpn.Proposal{}, vpn.Observation{}, err
+	}
+	if s.Observer == nil {
+		return vpn.Proposal{}, vpn.Observation{}, fmt.Errorf("no cloud observer is configured")
+	}
+	obs := s.Observer.Observe(ctx, conns)[0]
+	live := vpn.ProposalFromObservation(obs)
+	live.Connection = name
+	return live, obs, nil
+}
+
+// Validate checks a proposal against the rule catalog. When it names a
+// configured connection, the live state fills in whatever it omits and the
+// live state is what the change is measured against.
+func (s *Service) Validate(ctx context.Context, p vpn.Proposal) (ValidateResult, error) {
+	res := ValidateResult{}
+	var current *vpn.Proposal
+	if p.Connection != "" {
+		live, obs, err := s.LiveProposal(ctx, p.Connection)
+		if err != nil {
+			return res, err
+		}
+		res.Connection = p.Connection
+		res.Errors = obs.Errors
+		p = vpn.Merge(p, live)
+		current = &live
+	}
+	res.Findings = rules.Check(p, current)
+	res.Verdict = verdict(res.Findings)
+	res.Sources = sources(p)
+	return res, nil
+}
+
+func verdict(fs []vpn.Finding) string {
+	v := VerdictPass
+	for _, f := range fs {
+		switch f.Severity {
+		case vpn.SeverityError:
+			return VerdictFail
+		case vpn.SeverityWarning:
+			v = VerdictWarn
+		}
+	}
+	return v
+}
+
+func sources(p vpn.Proposal) map[vpn.Origin][]string {
+	if len(p.Origins) == 0 {
+		return nil
+	}
+	out := map[vpn.Origin][]string{}
+	for path, o := range p.Origins {
+		out[o] = append(out[o], path)
+	}
+	for _, paths := range out {
+		slices.Sort(paths)
+	}
+	return out
+}
+
+// ValidateReply renders a result for people: the verdict, then findings
+// grouped by severity, each with its fix and reference.
+func ValidateReply(r ValidateResult) Reply {
+	var rep Reply
+	subject := "proposal"
+	if r.Connection != "" {
+		subject = "proposal for " + r.Connection
+	}
+	counts := map[vpn.Severity]int{}
+	for _, f := range r.Findings {
+		counts[f.Severity]++
+	}
+	tone, icon := ToneGood, "✓"
+	switch r.Verdict {
+	case VerdictFail:
+		tone, icon = ToneBad, "✗"
+	case VerdictWarn:
+		tone, icon = ToneWarning, "▲"
+	}
+	head := fmt.Sprintf("%s %s: %s", icon, subject, strings.ToUpper(r.Verdict))
+	rep.Blocks = append(rep.Blocks, heading(tone, head),
+		paragraph(ToneNone, fmt.Sprintf("%d errors, %d warnings, %d notes", counts[vpn.SeverityError], counts[vpn.SeverityWarning], counts[vpn.SeverityInfo])))
+	if r.Connection != "" {
+		n := len(r.Sources[vpn.OriginLive])
+		rep.Blocks = append(rep.Blocks, notes(fmt.Sprintf("%d values came from the proposal, %d from the live state of %s", len(r.Sources[vpn.OriginProposal]), n, r.Connection)))
+	}
+	for _, sev := range []vpn.Severity{vpn.SeverityError, vpn.SeverityWarning, vpn.SeverityInfo} {
+		if counts[sev] == 0 {
+			continue
+		}
+		rep.Blocks = append(rep.Blocks, Block{Kind: Divider}, heading(severityTone(sev), fmt.Sprintf("%s (%d)", severityTitle(sev), counts[sev])))
+		for _, f := range r.Findings {
+			if f.Severity != sev {
+				continue
+			}
+			lines := []string{fmt.Sprintf("%s %s: %s", severityIcon(f.Severity), f.Rule, f.Message)}
+			if f.Fix != "" {
+				lines = append(lines, "fix: "+f.Fix)
+			}
+			if f.Reference != "" {
+				lines = append(lines, "ref: "+f.Reference)
+			}
+			rep.Blocks = append(rep.Blocks, paragraph(severityTone(f.Severity), lines...))
+		}
+	}
+	for _, e := range r.Errors {
+		rep.Blocks = append(rep.Blocks, paragraph(ToneWarning, fmt.Sprintf("⚠ %s: %s (live state incomplete)", e.Cloud, e.Message)))
+	}
+	rep.Text = head
+	return rep
+}
+
+func severityTitle(s vpn.Severity) string {
+	switch s {
+	case vpn.SeverityError:
+		return "Errors: the design cannot work"
+	case vpn.SeverityWarning:
+		return "Warnings"
+	}
+	return "Notes"
+}

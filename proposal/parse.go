@@ -1,0 +1,405 @@
+// Package proposal reads and writes the proposal YAML of design.md §5: the
+// intended end state of one connection, as typed into `doorbot validate`
+// or the Slack modal.
+//
+// Parse only rejects what cannot be represented in a vpn.Proposal: an
+// unknown key, a wrong type, an unparsable IP address or CIDR, an unknown
+// enum word. Whether the values make sense (ranges, reserved values,
+// compatibility between the clouds) is the rule catalog's job, which can
+// explain it far better than a parse error.
+package proposal
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/doorbot/doorbot/internal/strictyaml"
+	"github.com/doorbot/doorbot/vpn"
+)
+
+// MaxSize bounds a proposal: real ones are a few kilobytes, and the limit
+// keeps a pasted log or binary from costing a parse.
+const MaxSize = 256 << 10
+
+// Error is every problem found in a proposal. Its message is the first
+// problem by line plus a count of the rest, so it fits one line in a
+// terminal or a Slack form; Problems has them all.
+type Error struct {
+	// Problems are complete one-line messages ("proposal.yaml:7: ..."),
+	// ordered by line.
+	Problems []string
+}
+
+func (e *Error) Error() string { return strictyaml.Summary(e.Problems, "invalid proposal") }
+
+// reConnection is the config's rule for connection names (design.md §3).
+var reConnection = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+
+// Parse decodes a proposal. source names the input in messages
+// ("proposal.yaml:12: aws.tunnels[0].inside_cidr ...").
+//
+// Every value stated in the file gets p.Origins[path] = vpn.OriginProposal,
+// keyed by its snake_case path with 0-based indexes
+// ("aws.tunnels[1].inside_cidr"); a list of scalars is one value, keyed by
+// the list's path. Containers (aws, a tunnel entry, phase1) have no entry
+// of their own. An empty string counts as not stated, as in the example's
+// `vpg_subnet: ""`.
+//
+// Pre-shared keys (psk, shared_key) are never part of any message, nor is
+// any other value found under a key that names a credential.
+func Parse(data []byte, source string) (vpn.Proposal, error) {
+	if source == "" {
+		source = "proposal"
+	}
+	if len(data) > MaxSize {
+		return vpn.Proposal{}, fmt.Errorf("%s: proposal too large (%d bytes; the limit is %d KiB)", source, len(data), MaxSize>>10)
+	}
+	var out vpn.Proposal
+	err := strictyaml.Guard(source, func() error {
+		doc := strictyaml.Document{Source: source, What: "proposal", TopKeys: "connection:, routing:, aws:, azure:, soracom:"}
+		root, err := doc.Parse(data)
+		if err != nil {
+			return err
+		}
+		d := &decoder{Decoder: strictyaml.NewDecoder(source)}
+		d.MaxSteps = maxSteps(len(data))
+		d.RedactSecrets(root)
+		d.p.Origins = map[string]vpn.Origin{}
+		d.top(root)
+		if ps := d.Lines(); ps != nil {
+			return &Error{Problems: ps}
+		}
+		out = d.p
+		return nil
+	})
+	if err != nil {
+		return vpn.Proposal{}, err
+	}
+	return out, nil
+}
+
+// maxSteps allows a document twice its own size in keys and list
+// items: enough for anchors shared between tunnels, not for an alias bomb
+// that would take minutes and gigabytes to walk.
+func maxSteps(size int) int { return 2*size + 4096 }
+
+type decoder struct {
+	*strictyaml.Decoder
+	p vpn.Proposal
+}
+
+type field = strictyaml.Field
+
+func (d *decoder) stated(path string) { d.p.Origins[path] = vpn.OriginProposal }
+
+func (d *decoder) top(root *yaml.Node) {
+	p := &d.p
+	d.Mapping(root, "", []field{
+		{Key: "connection", Set: d.str(&p.Connection, checkConnection)},
+		{Key: "routing", Set: d.routing(&p.Routing)},
+		{Key: "aws", Set: d.Section(
+			field{Key: "asn", Set: d.int64(&p.AWS.ASN)},
+			field{Key: "customer_asn", Set: d.int64(&p.AWS.CustomerASN)},
+			field{Key: "static_routes", Set: d.list(&p.AWS.StaticRoutes, checkCIDR)},
+			field{Key: "local_prefixes", Set: d.list(&p.AWS.LocalPrefixes, checkCIDR)},
+			field{Key: "tunnels", Set: d.tunnels},
+		)},
+		{Key: "azure", Set: d.Section(
+			field{Key: "vnet_prefixes", Set: d.list(&p.Azure.VNetPrefixes, checkCIDR)},
+			field{Key: "gateway", Set: d.gateway},
+			field{Key: "local_network_gateways", Set: d.lngs},
+			field{Key: "connections", Set: d.connections},
+		)},
+		{Key: "soracom", Set: d.Section(
+			field{Key: "device_subnet", Set: d.str(&p.Soracom.DeviceSubnet, checkCIDR)},
+			field{Key: "vpg_subnet", Set: d.str(&p.Soracom.VPGSubnet, checkCIDR)},
+		)},
+	})
+}
+
+func (d *decoder) tunnels(n *yaml.Node, path string) {
+	items, ok := d.Items(n, path, "a list of tunnels")
+	if !ok {
+		return
+	}
+	d.p.AWS.Tunnels = make([]vpn.ProposedTunnel, len(items))
+	for i, it := range items {
+		t := &d.p.AWS.Tunnels[i]
+		d.entry(it, strictyaml.Index(path, i), "outside_ip, inside_cidr, psk, ...", []field{
+			{Key: "outside_ip", Set: d.str(&t.OutsideIP, checkIP)},
+			{Key: "inside_cidr", Set: d.str(&t.InsideCIDR, checkCIDR)},
+			{Key: "psk", Set: d.secret(&t.PSK)},
+			{Key: "ike_versions", Set: d.list(&t.IKEVersions, enum("ikev1", "ikev2"))},
+			{Key: "phase1", Set: d.phase(&t.Phase1)},
+			{Key: "phase2", Set: d.phase(&t.Phase2)},
+			{Key: "dpd_timeout_seconds", Set: d.int(&t.DPDTimeoutSeconds)},
+			{Key: "startup_action", Set: d.str(&t.StartupAction, enum("add", "start"))},
+		})
+	}
+}
+
+func (d *decoder) phase(dst **vpn.PhaseParams) strictyaml.Handler {
+	return func(n *yaml.Node, path string) {
+		if strictyaml.IsNull(n) {
+			return
+		}
+		if n.Kind != yaml.MappingNode {
+			d.WrongType(n, path, "a mapping (encryption, integrity, dh_groups, lifetime_seconds)")
+			return
+		}
+		ph := &vpn.PhaseParams{}
+		*dst = ph
+		d.Mapping(n, path, []field{
+			{Key: "encryption", Set: d.list(&ph.Encryption, nil)},
+			{Key: "integrity", Set: d.list(&ph.Integrity, nil)},
+			{Key: "dh_groups", Set: d.ints(&ph.DHGroups)},
+			{Key: "lifetime_seconds", Set: d.int(&ph.LifetimeSeconds)},
+		})
+	}
+}
+
+func (d *decoder) gateway(n *yaml.Node, path string) {
+	if strictyaml.IsNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.WrongType(n, path, "a mapping (sku, vpn_type, active_active, ...)")
+		return
+	}
+	g := &vpn.ProposedGateway{}
+	d.p.Azure.Gateway = g
+	d.Mapping(n, path, []field{
+		{Key: "sku", Set: d.str(&g.SKU, nil)},
+		{Key: "vpn_type", Set: d.str(&g.VPNType, enum("RouteBased", "PolicyBased"))},
+		{Key: "active_active", Set: d.bool(&g.ActiveActive)},
+		{Key: "public_ips", Set: d.int(&g.PublicIPs)},
+		{Key: "asn", Set: d.int64(&g.ASN)},
+		{Key: "apipa_addresses", Set: d.list(&g.APIPAAddresses, checkIP)},
+		{Key: "gateway_subnet", Set: d.str(&g.GatewaySubnet, checkCIDR)},
+	})
+}
+
+func (d *decoder) lngs(n *yaml.Node, path string) {
+	items, ok := d.Items(n, path, "a list of local network gateways")
+	if !ok {
+		return
+	}
+	d.p.Azure.LocalNetworkGateways = make([]vpn.ProposedLNG, len(items))
+	for i, it := range items {
+		l := &d.p.Azure.LocalNetworkGateways[i]
+		d.entry(it, strictyaml.Index(path, i), "name, gateway_ip, address_prefixes, ...", []field{
+			{Key: "name", Set: d.str(&l.Name, nil)},
+			{Key: "gateway_ip", Set: d.str(&l.GatewayIP, checkIP)},
+			{Key: "address_prefixes", Set: d.list(&l.AddressPrefixes, checkCIDR)},
+			{Key: "bgp_peer_address", Set: d.str(&l.BGPPeerAddress, checkIP)},
+			{Key: "asn", Set: d.int64(&l.ASN)},
+		})
+	}
+}
+
+func (d *decoder) connections(n *yaml.Node, path string) {
+	items, ok := d.Items(n, path, "a list of connections")
+	if !ok {
+		return
+	}
+	d.p.Azure.Connections = make([]vpn.ProposedConnection, len(items))
+	for i, it := range items {
+		c := &d.p.Azure.Connections[i]
+		d.entry(it, strictyaml.Index(path, i), "name, local_network_gateway, protocol, ...", []field{
+			{Key: "name", Set: d.str(&c.Name, nil)},
+			{Key: "local_network_gateway", Set: d.str(&c.LocalNetworkGateway, nil)},
+			{Key: "protocol", Set: d.str(&c.Protocol, enum("IKEv1", "IKEv2"))},
+			{Key: "enable_bgp", Set: d.bool(&c.EnableBGP)},
+			{Key: "use_policy_based_traffic_selectors", Set: d.bool(&c.UsePolicyBasedTrafficSelectors)},
+			{Key: "dpd_timeout_seconds", Set: d.int(&c.DPDTimeoutSeconds)},
+			{Key: "connection_mode", Set: d.str(&c.ConnectionMode, enum("Default", "InitiatorOnly", "ResponderOnly"))},
+			{Key: "shared_key", Set: d.secret(&c.SharedKey)},
+			{Key: "ipsec_policy", Set: d.ipsecPolicy(&c.IPsecPolicy)},
+		})
+	}
+}
+
+func (d *decoder) ipsecPolicy(dst **vpn.IPsecPolicy) strictyaml.Handler {
+	return func(n *yaml.Node, path string) {
+		if strictyaml.IsNull(n) {
+			return
+		}
+		if n.Kind != yaml.MappingNode {
+			d.WrongType(n, path, "a mapping (ike_encryption, ike_integrity, dh_group, ...)")
+			return
+		}
+		pol := &vpn.IPsecPolicy{}
+		*dst = pol
+		d.Mapping(n, path, []field{
+			{Key: "ike_encryption", Set: d.str(&pol.IKEEncryption, nil)},
+			{Key: "ike_integrity", Set: d.str(&pol.IKEIntegrity, nil)},
+			{Key: "dh_group", Set: d.str(&pol.DHGroup, nil)},
+			{Key: "ipsec_encryption", Set: d.str(&pol.IPsecEncryption, nil)},
+			{Key: "ipsec_integrity", Set: d.str(&pol.IPsecIntegrity, nil)},
+			{Key: "pfs_group", Set: d.str(&pol.PFSGroup, nil)},
+			{Key: "sa_lifetime_seconds", Set: d.int(&pol.SALifetimeSeconds)},
+		})
+	}
+}
+
+// entry decodes one mapping of a list. A null entry ("-" alone) is an
+// error rather than an empty one: it is almost always an indentation slip.
+func (d *decoder) entry(n *yaml.Node, path, keys string, fields []field) {
+	if n.Kind != yaml.MappingNode {
+		d.WrongType(n, path, "a mapping ("+keys+")")
+		return
+	}
+	d.Mapping(n, path, fields)
+}
+
+// check validates and normalises one scalar, reporting its own problem.
+type check func(d *decoder, n *yaml.Node, path, s string) (string, bool)
+
+// str stores a scalar. An empty string is "not stated", like null.
+func (d *decoder) str(dst *string, c check) strictyaml.Handler {
+	return func(n *yaml.Node, path string) {
+		s, ok := d.Scalar(n, path)
+		if !ok || s == "" {
+			return
+		}
+		if c != nil {
+			if s, ok = c(d, n, path, s); !ok {
+				return
+			}
+		}
+		*dst = s
+		d.stated(path)
+	}
+}
+
+// secret stores a pre-shared key. Its value is already redacted by
+// RedactSecrets, and Scalar never quotes a value of the wrong type.
+func (d *decoder) secret(dst *vpn.Secret) strictyaml.Handler {
+	return func(n *yaml.Node, path string) {
+		if s, ok := d.Scalar(n, path); ok && s != "" {
+			*dst = vpn.Secret(s)
+			d.stated(path)
+		}
+	}
+}
+
+func (d *decoder) routing(dst *vpn.Routing) strictyaml.Handler {
+	var s string
+	h := d.str(&s, enum(string(vpn.RoutingStatic), string(vpn.RoutingBGP)))
+	return func(n *yaml.Node, path string) {
+		h(n, path)
+		*dst = vpn.Routing(s)
+	}
+}
+
+// list stores a list of scalars, each checked. A present but empty list
+// is stated ("no static routes"), unlike an absent one.
+func (d *decoder) list(dst *[]string, c check) strictyaml.Handler {
+	return func(n *yaml.Node, path string) {
+		before := d.Len()
+		var item func(it *yaml.Node, path, s string) (string, bool)
+		if c != nil {
+			item = func(it *yaml.Node, path, s string) (string, bool) { return c(d, it, path, s) }
+		}
+		v, ok := d.StringList(n, path, item)
+		if ok && d.Len() == before {
+			*dst = v
+			d.stated(path)
+		}
+	}
+}
+
+func (d *decoder) ints(dst *[]int) strictyaml.Handler {
+	return func(n *yaml.Node, path string) {
+		before := d.Len()
+		v, ok := d.IntList(n, path)
+		if ok && d.Len() == before {
+			*dst = v
+			d.stated(path)
+		}
+	}
+}
+
+func (d *decoder) int(dst **int) strictyaml.Handler {
+	return func(n *yaml.Node, path string) {
+		if v, ok := d.IntValue(n, path); ok {
+			*dst = &v
+			d.stated(path)
+		}
+	}
+}
+
+func (d *decoder) int64(dst **int64) strictyaml.Handler {
+	return func(n *yaml.Node, path string) {
+		if v, ok := d.Int64Value(n, path); ok {
+			*dst = &v
+			d.stated(path)
+		}
+	}
+}
+
+func (d *decoder) bool(dst **bool) strictyaml.Handler {
+	return func(n *yaml.Node, path string) {
+		if v, ok := d.BoolValue(n, path); ok {
+			*dst = &v
+			d.stated(path)
+		}
+	}
+}
+
+func checkConnection(d *decoder, n *yaml.Node, path, s string) (string, bool) {
+	if !reConnection.MatchString(s) {
+		d.Invalid(n, path, s, "must match [a-z0-9-]{1,40} (a configured connection's name)")
+		return "", false
+	}
+	return s, true
+}
+
+// checkIP normalises an address (2001:DB8::1 → 2001:db8::1) so that the
+// rules can compare addresses as strings.
+func checkIP(d *decoder, n *yaml.Node, path, s string) (string, bool) {
+	a, err := netip.ParseAddr(s)
+	switch {
+	case err != nil:
+		d.Invalid(n, path, s, "not an IP address (use e.g. 198.51.100.1)")
+		return "", false
+	case a.Zone() != "":
+		d.Invalid(n, path, s, "must be an IP address without a %%zone")
+		return "", false
+	}
+	return a.String(), true
+}
+
+// checkCIDR keeps host bits as written (10.1.0.1/16 stays so): whether a
+// prefix is acceptable is for the rules to say, with a better message.
+func checkCIDR(d *decoder, n *yaml.Node, path, s string) (string, bool) {
+	pf, err := netip.ParsePrefix(s)
+	if err != nil {
+		hint := "use e.g. 10.1.0.0/16"
+		if _, aerr := netip.ParseAddr(s); aerr == nil {
+			hint = "add the prefix length, e.g. /32 for one address"
+		}
+		d.Invalid(n, path, s, "not a CIDR (%s)", hint)
+		return "", false
+	}
+	return pf.String(), true
+}
+
+// enum accepts the allowed words in any case and stores their canonical
+// spelling: ARM itself treats these values case-insensitively, and
+// "routebased" is not worth a round trip through an error message.
+func enum(allowed ...string) check {
+	return func(d *decoder, n *yaml.Node, path, s string) (string, bool) {
+		for _, a := range allowed {
+			if strings.EqualFold(s, a) {
+				return a, true
+			}
+		}
+		d.Invalid(n, path, s, "must be %s", strings.Join(allowed, " or "))
+		return "", false
+	}
+}

@@ -1,0 +1,477 @@
+package vpn
+
+import (
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// DefaultSoracomDeviceSubnet is the device subnet SORACOM gives a VPG
+// unless another was chosen at creation.
+const DefaultSoracomDeviceSubnet = "10.128.0.0/9"
+
+// OriginDefault marks a value doorbot did not read but assumed from a
+// documented default, so that a finding about it can say so instead of
+// claiming the cloud reported it.
+const OriginDefault Origin = "default"
+
+// OriginOf says where the value at path (for example
+// "aws.tunnels[1].inside_cidr") came from, or "" when it was not stated.
+func (p Proposal) OriginOf(path string) Origin { return p.Origins[path] }
+
+// ProposalFromObservation expresses the observed state of a connection as a
+// proposal, so that the proposal rules can run on live state and a
+// proposal can be completed from it (Merge). Every value set is recorded in
+// Origins as OriginLive under its design.md §5 path.
+//
+// Only what a cloud returned is set: a tunnel option AWS omitted means "AWS
+// default" and stays nil, and pre-shared keys are never observed. Routing
+// comes from AWS when AWS was observed and agrees with itself, else from
+// the Azure connections. For SORACOM Door the device subnet is set to
+// SORACOM's default with OriginDefault, because doorbot does not read the
+// VPG and an overlap with 10.128.0.0/9 is the common Door mistake.
+func ProposalFromObservation(obs Observation) Proposal {
+	b := liveBuilder{p: Proposal{Origins: map[string]Origin{}}}
+	b.str("connection", &b.p.Connection, obs.Connection.Name)
+
+	routing := obs.AWS.Routing()
+	if routing == RoutingUnknown {
+		routing = obs.Azure.Routing()
+	}
+	if routing != RoutingUnknown {
+		b.p.Routing = routing
+		b.set("routing")
+	}
+
+	if obs.AWS != nil {
+		b.aws(obs.AWS)
+	}
+	if obs.Azure != nil {
+		b.azure(obs.Azure)
+	}
+	if obs.Connection.Kind == KindSoracomDoor {
+		b.p.Soracom.DeviceSubnet = DefaultSoracomDeviceSubnet
+		b.p.Origins["soracom.device_subnet"] = OriginDefault
+	}
+	return b.p
+}
+
+type liveBuilder struct{ p Proposal }
+
+func (b *liveBuilder) set(path string) { b.p.Origins[path] = OriginLive }
+
+func (b *liveBuilder) str(path string, dst *string, v string) {
+	if v != "" {
+		*dst = v
+		b.set(path)
+	}
+}
+
+func (b *liveBuilder) list(path string, dst *[]string, v []string) {
+	if len(v) > 0 {
+		*dst = slices.Clone(v)
+		b.set(path)
+	}
+}
+
+func (b *liveBuilder) aws(s *AWSSide) {
+	var routes []string
+	static := false
+	for _, v := range s.VPNConnections {
+		static = static || v.StaticRoutesOnly
+		for _, r := range v.StaticRoutes {
+			if !slices.Contains(routes, r) {
+				routes = append(routes, r)
+			}
+		}
+		for _, t := range v.Tunnels {
+			b.p.AWS.Tunnels = append(b.p.AWS.Tunnels, b.tunnel(len(b.p.AWS.Tunnels), t))
+		}
+	}
+	// A static VPN connection without routes is a fact worth checking
+	// (nothing reaches Azure), so it is stated as an empty list rather
+	// than left unknown.
+	if static {
+		if routes == nil {
+			routes = []string{}
+		}
+		b.p.AWS.StaticRoutes = routes
+		b.set("aws.static_routes")
+	}
+}
+
+func (b *liveBuilder) tunnel(i int, t AWSTunnel) ProposedTunnel {
+	pre := indexed("aws.tunnels", i) + "."
+	o := t.Options
+	var pt ProposedTunnel
+	b.str(pre+"outside_ip", &pt.OutsideIP, t.OutsideIP)
+	b.str(pre+"inside_cidr", &pt.InsideCIDR, o.InsideCIDR)
+	b.list(pre+"ike_versions", &pt.IKEVersions, o.IKEVersions)
+	pt.Phase1 = b.phase(pre+"phase1.", o.Phase1Encryption, o.Phase1Integrity, o.Phase1DHGroups, o.Phase1Lifetime)
+	pt.Phase2 = b.phase(pre+"phase2.", o.Phase2Encryption, o.Phase2Integrity, o.Phase2DHGroups, o.Phase2Lifetime)
+	if o.DPDTimeoutSeconds > 0 {
+		pt.DPDTimeoutSeconds = ptr(o.DPDTimeoutSeconds)
+		b.set(pre + "dpd_timeout_seconds")
+	}
+	b.str(pre+"startup_action", &pt.StartupAction, o.StartupAction)
+	return pt
+}
+
+func (b *liveBuilder) phase(pre string, enc, integ []string, dh []int, lifetime int) *PhaseParams {
+	if len(enc) == 0 && len(integ) == 0 && len(dh) == 0 && lifetime <= 0 {
+		return nil
+	}
+	var ph PhaseParams
+	b.list(pre+"encryption", &ph.Encryption, enc)
+	b.list(pre+"integrity", &ph.Integrity, integ)
+	if len(dh) > 0 {
+		ph.DHGroups = slices.Clone(dh)
+		b.set(pre + "dh_groups")
+	}
+	if lifetime > 0 {
+		ph.LifetimeSeconds = ptr(lifetime)
+		b.set(pre + "lifetime_seconds")
+	}
+	return &ph
+}
+
+func (b *liveBuilder) azure(s *AzureSide) {
+	if g := s.Gateway; g != nil {
+		var pg ProposedGateway
+		b.str("azure.gateway.sku", &pg.SKU, g.SKU)
+		b.str("azure.gateway.vpn_type", &pg.VPNType, g.VPNType)
+		pg.ActiveActive = ptr(g.ActiveActive)
+		b.set("azure.gateway.active_active")
+		// The adapter reports 0 when it could not count the IP
+		// configurations; the instances' tunnel IPs are the fallback.
+		ips := g.PublicIPCount
+		if ips == 0 {
+			ips = len(g.TunnelIPs)
+		}
+		if ips > 0 {
+			pg.PublicIPs = ptr(ips)
+			b.set("azure.gateway.public_ips")
+		}
+		if g.ASN != 0 {
+			pg.ASN = ptr(g.ASN)
+			b.set("azure.gateway.asn")
+		}
+		b.list("azure.gateway.apipa_addresses", &pg.APIPAAddresses, g.CustomAPIPA)
+		b.p.Azure.Gateway = &pg
+	}
+
+	seenLNG := map[string]bool{}
+	for _, c := range s.Connections {
+		if !c.Found {
+			continue // a 404 is not part of the state, only of the config
+		}
+		pre := indexed("azure.connections", len(b.p.Azure.Connections)) + "."
+		var pc ProposedConnection
+		b.str(pre+"name", &pc.Name, c.Name)
+		if l := c.LocalNetworkGateway; l != nil {
+			b.str(pre+"local_network_gateway", &pc.LocalNetworkGateway, l.Name)
+			if l.Name == "" || !seenLNG[l.Name] {
+				seenLNG[l.Name] = true
+				b.lng(*l)
+			}
+		}
+		b.str(pre+"protocol", &pc.Protocol, c.Protocol)
+		pc.EnableBGP = ptr(c.EnableBGP)
+		b.set(pre + "enable_bgp")
+		pc.UsePolicyBasedTrafficSelectors = ptr(c.UsePolicyBasedTrafficSelectors)
+		b.set(pre + "use_policy_based_traffic_selectors")
+		if c.DPDTimeoutSeconds > 0 {
+			pc.DPDTimeoutSeconds = ptr(c.DPDTimeoutSeconds)
+			b.set(pre + "dpd_timeout_seconds")
+		}
+		b.str(pre+"connection_mode", &pc.ConnectionMode, c.ConnectionMode)
+		b.p.Azure.Connections = append(b.p.Azure.Connections, pc)
+	}
+}
+
+func (b *liveBuilder) lng(l LocalNetworkGateway) {
+	pre := indexed("azure.local_network_gateways", len(b.p.Azure.LocalNetworkGateways)) + "."
+	var pl ProposedLNG
+	b.str(pre+"name", &pl.Name, l.Name)
+	b.str(pre+"gateway_ip", &pl.GatewayIP, l.GatewayIP)
+	b.list(pre+"address_prefixes", &pl.AddressPrefixes, l.AddressPrefixes)
+	b.str(pre+"bgp_peer_address", &pl.BGPPeerAddress, l.BGPPeerAddress)
+	if l.ASN != 0 {
+		pl.ASN = ptr(l.ASN)
+		b.set(pre + "asn")
+	}
+	b.p.Azure.LocalNetworkGateways = append(b.p.Azure.LocalNetworkGateways, pl)
+}
+
+// Merge completes proposal p with live state: every value p states wins
+// (its origin is p's, OriginProposal when p recorded none), and everything
+// p leaves out is taken from live (keeping live's origin, OriginLive when
+// live recorded none). The result shares no memory with either input.
+//
+// Lists of things with an identity — AWS tunnels (keyed by outside_ip),
+// local network gateways and connections (keyed by name) — follow the rule
+// an engineer writing an end state expects:
+//
+//   - a list p does not state (nil) is taken whole from live;
+//   - a list p states is the intended set, in p's order: each element is
+//     filled field by field from the live element with the same key, an
+//     element with no live counterpart is new, and a live element p does not
+//     list is dropped (that is how a proposal removes a connection).
+//
+// So to change one tunnel and keep the other, list both, the kept one by
+// its key alone (`- outside_ip: 198.51.100.2`). Forgetting it is loud, not
+// silent: the rules then report a single tunnel and an unterminated peer.
+//
+// Plain value lists (static_routes, vnet_prefixes, address_prefixes,
+// apipa_addresses, algorithm lists…) are values: stated (non-nil, even
+// empty, or recorded in p.Origins) replaces live's whole. Nested objects (gateway, phase1/phase2,
+// ipsec_policy) merge field by field.
+func Merge(p, live Proposal) Proposal {
+	m := &merger{pOrig: p.Origins, lOrig: live.Origins, out: map[string]Origin{}}
+	top := scope{m: m}
+	out := Proposal{Origins: m.out}
+	out.Connection = top.str("connection", p.Connection, live.Connection)
+	out.Routing = Routing(top.str("routing", string(p.Routing), string(live.Routing)))
+
+	out.AWS.ASN = mergePtr(top, "aws.asn", p.AWS.ASN, live.AWS.ASN)
+	out.AWS.CustomerASN = mergePtr(top, "aws.customer_asn", p.AWS.CustomerASN, live.AWS.CustomerASN)
+	out.AWS.StaticRoutes = mergeList(top, "aws.static_routes", p.AWS.StaticRoutes, live.AWS.StaticRoutes)
+	out.AWS.LocalPrefixes = mergeList(top, "aws.local_prefixes", p.AWS.LocalPrefixes, live.AWS.LocalPrefixes)
+	out.AWS.Tunnels = mergeKeyed(m, "aws.tunnels", p.AWS.Tunnels, live.AWS.Tunnels,
+		func(t ProposedTunnel) string { return ipKey(t.OutsideIP) }, mergeTunnel)
+
+	out.Azure.VNetPrefixes = mergeList(top, "azure.vnet_prefixes", p.Azure.VNetPrefixes, live.Azure.VNetPrefixes)
+	out.Azure.Gateway = mergeGateway(top.sub("azure.gateway."), p.Azure.Gateway, live.Azure.Gateway)
+	out.Azure.LocalNetworkGateways = mergeKeyed(m, "azure.local_network_gateways",
+		p.Azure.LocalNetworkGateways, live.Azure.LocalNetworkGateways,
+		func(l ProposedLNG) string { return l.Name }, mergeLNG)
+	out.Azure.Connections = mergeKeyed(m, "azure.connections", p.Azure.Connections, live.Azure.Connections,
+		func(c ProposedConnection) string { return c.Name }, mergeConnection)
+
+	out.Soracom.DeviceSubnet = top.str("soracom.device_subnet", p.Soracom.DeviceSubnet, live.Soracom.DeviceSubnet)
+	out.Soracom.VPGSubnet = top.str("soracom.vpg_subnet", p.Soracom.VPGSubnet, live.Soracom.VPGSubnet)
+	return out
+}
+
+type merger struct {
+	pOrig, lOrig, out map[string]Origin
+}
+
+// scope is a place in the result: rp is the path prefix in the result (and
+// in p, whose element order the result keeps), lp the prefix of the live
+// element being merged in, which may sit at another index.
+type scope struct {
+	m      *merger
+	rp, lp string
+}
+
+func (s scope) sub(key string) scope { return scope{m: s.m, rp: s.rp + key, lp: s.lp + key} }
+
+func (s scope) fromP(key string) {
+	o := s.m.pOrig[s.rp+key]
+	if o == "" {
+		o = OriginProposal
+	}
+	s.m.out[s.rp+key] = o
+}
+
+func (s scope) fromLive(key string) {
+	o := s.m.lOrig[s.lp+key]
+	if o == "" {
+		o = OriginLive
+	}
+	s.m.out[s.rp+key] = o
+}
+
+func (s scope) str(key, p, l string) string {
+	switch {
+	case p != "":
+		s.fromP(key)
+		return p
+	case l != "":
+		s.fromLive(key)
+		return l
+	}
+	return ""
+}
+
+func (s scope) secret(key string, p, l Secret) Secret {
+	return Secret(s.str(key, string(p), string(l)))
+}
+
+func mergePtr[T any](s scope, key string, p, l *T) *T {
+	switch {
+	case p != nil:
+		s.fromP(key)
+		return ptr(*p)
+	case l != nil:
+		s.fromLive(key)
+		return ptr(*l)
+	}
+	return nil
+}
+
+func mergeList[T any](s scope, key string, p, l []T) []T {
+	// A parser may hand over `[]` as nil; its recorded origin still says
+	// the list was stated (empty), which must not be refilled from live.
+	_, stated := s.m.pOrig[s.rp+key]
+	switch {
+	case p != nil || stated:
+		s.fromP(key)
+		return append(make([]T, 0, len(p)), p...)
+	case l != nil:
+		s.fromLive(key)
+		return append(make([]T, 0, len(l)), l...)
+	}
+	return nil
+}
+
+// mergeKeyed implements Merge's rule for lists of identified elements.
+func mergeKeyed[T any](m *merger, list string, p, l []T, key func(T) string, merge func(scope, T, T) T) []T {
+	if p == nil {
+		if l == nil {
+			return nil
+		}
+		out := make([]T, len(l))
+		var zero T
+		for i, e := range l {
+			path := indexed(list, i) + "."
+			out[i] = merge(scope{m: m, rp: path, lp: path}, zero, e)
+		}
+		return out
+	}
+	liveAt := make(map[string]int, len(l))
+	for i, e := range l {
+		if k := key(e); k != "" {
+			if _, dup := liveAt[k]; !dup {
+				liveAt[k] = i
+			}
+		}
+	}
+	out := make([]T, len(p))
+	for i, e := range p {
+		s := scope{m: m, rp: indexed(list, i) + "."}
+		var le T
+		if j, ok := liveAt[key(e)]; ok && key(e) != "" {
+			le = l[j]
+			s.lp = indexed(list, j) + "."
+		}
+		out[i] = merge(s, e, le)
+	}
+	return out
+}
+
+func mergeTunnel(s scope, p, l ProposedTunnel) ProposedTunnel {
+	return ProposedTunnel{
+		OutsideIP:         s.str("outside_ip", p.OutsideIP, l.OutsideIP),
+		InsideCIDR:        s.str("inside_cidr", p.InsideCIDR, l.InsideCIDR),
+		PSK:               s.secret("psk", p.PSK, l.PSK),
+		IKEVersions:       mergeList(s, "ike_versions", p.IKEVersions, l.IKEVersions),
+		Phase1:            mergePhase(s.sub("phase1."), p.Phase1, l.Phase1),
+		Phase2:            mergePhase(s.sub("phase2."), p.Phase2, l.Phase2),
+		DPDTimeoutSeconds: mergePtr(s, "dpd_timeout_seconds", p.DPDTimeoutSeconds, l.DPDTimeoutSeconds),
+		StartupAction:     s.str("startup_action", p.StartupAction, l.StartupAction),
+	}
+}
+
+func mergePhase(s scope, p, l *PhaseParams) *PhaseParams {
+	if p == nil && l == nil {
+		return nil
+	}
+	var pp, lp PhaseParams
+	if p != nil {
+		pp = *p
+	}
+	if l != nil {
+		lp = *l
+	}
+	return &PhaseParams{
+		Encryption:      mergeList(s, "encryption", pp.Encryption, lp.Encryption),
+		Integrity:       mergeList(s, "integrity", pp.Integrity, lp.Integrity),
+		DHGroups:        mergeList(s, "dh_groups", pp.DHGroups, lp.DHGroups),
+		LifetimeSeconds: mergePtr(s, "lifetime_seconds", pp.LifetimeSeconds, lp.LifetimeSeconds),
+	}
+}
+
+func mergeGateway(s scope, p, l *ProposedGateway) *ProposedGateway {
+	if p == nil && l == nil {
+		return nil
+	}
+	var pg, lg ProposedGateway
+	if p != nil {
+		pg = *p
+	}
+	if l != nil {
+		lg = *l
+	}
+	return &ProposedGateway{
+		SKU:            s.str("sku", pg.SKU, lg.SKU),
+		VPNType:        s.str("vpn_type", pg.VPNType, lg.VPNType),
+		ActiveActive:   mergePtr(s, "active_active", pg.ActiveActive, lg.ActiveActive),
+		PublicIPs:      mergePtr(s, "public_ips", pg.PublicIPs, lg.PublicIPs),
+		ASN:            mergePtr(s, "asn", pg.ASN, lg.ASN),
+		APIPAAddresses: mergeList(s, "apipa_addresses", pg.APIPAAddresses, lg.APIPAAddresses),
+		GatewaySubnet:  s.str("gateway_subnet", pg.GatewaySubnet, lg.GatewaySubnet),
+	}
+}
+
+func mergeLNG(s scope, p, l ProposedLNG) ProposedLNG {
+	return ProposedLNG{
+		Name:            s.str("name", p.Name, l.Name),
+		GatewayIP:       s.str("gateway_ip", p.GatewayIP, l.GatewayIP),
+		AddressPrefixes: mergeList(s, "address_prefixes", p.AddressPrefixes, l.AddressPrefixes),
+		BGPPeerAddress:  s.str("bgp_peer_address", p.BGPPeerAddress, l.BGPPeerAddress),
+		ASN:             mergePtr(s, "asn", p.ASN, l.ASN),
+	}
+}
+
+func mergeConnection(s scope, p, l ProposedConnection) ProposedConnection {
+	return ProposedConnection{
+		Name:                           s.str("name", p.Name, l.Name),
+		LocalNetworkGateway:            s.str("local_network_gateway", p.LocalNetworkGateway, l.LocalNetworkGateway),
+		Protocol:                       s.str("protocol", p.Protocol, l.Protocol),
+		EnableBGP:                      mergePtr(s, "enable_bgp", p.EnableBGP, l.EnableBGP),
+		UsePolicyBasedTrafficSelectors: mergePtr(s, "use_policy_based_traffic_selectors", p.UsePolicyBasedTrafficSelectors, l.UsePolicyBasedTrafficSelectors),
+		DPDTimeoutSeconds:              mergePtr(s, "dpd_timeout_seconds", p.DPDTimeoutSeconds, l.DPDTimeoutSeconds),
+		ConnectionMode:                 s.str("connection_mode", p.ConnectionMode, l.ConnectionMode),
+		SharedKey:                      s.secret("shared_key", p.SharedKey, l.SharedKey),
+		IPsecPolicy:                    mergeIPsec(s.sub("ipsec_policy."), p.IPsecPolicy, l.IPsecPolicy),
+	}
+}
+
+func mergeIPsec(s scope, p, l *IPsecPolicy) *IPsecPolicy {
+	if p == nil && l == nil {
+		return nil
+	}
+	var pp, lp IPsecPolicy
+	if p != nil {
+		pp = *p
+	}
+	if l != nil {
+		lp = *l
+	}
+	return &IPsecPolicy{
+		IKEEncryption:     s.str("ike_encryption", pp.IKEEncryption, lp.IKEEncryption),
+		IKEIntegrity:      s.str("ike_integrity", pp.IKEIntegrity, lp.IKEIntegrity),
+		DHGroup:           s.str("dh_group", pp.DHGroup, lp.DHGroup),
+		IPsecEncryption:   s.str("ipsec_encryption", pp.IPsecEncryption, lp.IPsecEncryption),
+		IPsecIntegrity:    s.str("ipsec_integrity", pp.IPsecIntegrity, lp.IPsecIntegrity),
+		PFSGroup:          s.str("pfs_group", pp.PFSGroup, lp.PFSGroup),
+		SALifetimeSeconds: mergePtr(s, "sa_lifetime_seconds", pp.SALifetimeSeconds, lp.SALifetimeSeconds),
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// indexed writes "aws.tunnels[0]": 0-based, as the YAML list position.
+func indexed(list string, i int) string { return list + "[" + strconv.Itoa(i) + "]" }
+
+// ipKey makes differently spelled IPs one merge key, as Pair does.
+func ipKey(s string) string {
+	s = strings.TrimSpace(s)
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.String()
+	}
+	return strings.ToLower(s)
+}

@@ -155,7 +155,8 @@ func (b *Bot) Accept(cmd slack.SlashCommand) Ack {
 	if err == nil && parsed.Name == "validate" {
 		return b.acceptValidate(cmd, parsed.Args)
 	}
-	if err != nil || parsed.Name != "status" {
+	slow := parsed.Name == "status" || parsed.Name == "runbook"
+	if err != nil || !slow {
 		// Answered without a cloud: fast enough for the ack itself.
 		reply := b.router.Handle(context.Background(), cmd.Text)
 		name, outcome := "help", "ok"
@@ -169,11 +170,15 @@ func (b *Bot) Accept(cmd slack.SlashCommand) Ack {
 		msgs := Render(reply)
 		return Ack{ResponseType: ReplyEphemeral, Text: msgs[0].Text, Blocks: msgs[0].Blocks}
 	}
-	if !b.enqueue(func(ctx context.Context) { b.answerStatus(ctx, cmd, began) }) {
-		return b.busy(parsed.Name, cmd.UserID)
+	name := parsed.Name
+	if !b.enqueue(func(ctx context.Context) { b.answer(ctx, name, cmd, began) }) {
+		return b.busy(name, cmd.UserID)
 	}
 	what := "every configured connection"
-	if len(parsed.Args) > 0 {
+	switch {
+	case name == "runbook" && len(parsed.Args) == 2:
+		what = parsed.Args[1] + " (" + parsed.Args[0] + " runbook)"
+	case len(parsed.Args) > 0:
 		what = strings.Join(parsed.Args, ", ")
 	}
 	return Ack{ResponseType: ReplyEphemeral, Text: Escape(fmt.Sprintf("Reading AWS and Azure for %s…", what))}
@@ -187,7 +192,8 @@ func (b *Bot) busy(command, user string) Ack {
 	return Ack{ResponseType: ReplyEphemeral, Text: "doorbot is busy answering other requests; try again in a moment."}
 }
 
-func (b *Bot) answerStatus(ctx context.Context, cmd slack.SlashCommand, received time.Time) {
+// answer runs a slow command (status, runbook) and delivers its reply.
+func (b *Bot) answer(ctx context.Context, name string, cmd slack.SlashCommand, received time.Time) {
 	reply := b.router.Handle(ctx, cmd.Text)
 	outcome := "ok"
 	if reply.Ephemeral {
@@ -199,10 +205,10 @@ func (b *Bot) answerStatus(ctx context.Context, cmd slack.SlashCommand, received
 	}
 	if err := b.deliver(ctx, cmd, responseType, Render(reply)); err != nil {
 		outcome = "error"
-		b.log.Error("reply not delivered", "command", "status", "user", cmd.UserID, "channel", cmd.ChannelID, "err", err)
+		b.log.Error("reply not delivered", "command", name, "user", cmd.UserID, "channel", cmd.ChannelID, "err", err)
 	}
-	b.opts.Metrics.Commands.WithLabelValues("status", outcome).Inc()
-	b.log.Info("command answered", "command", "status", "user", cmd.UserID, "channel", cmd.ChannelID,
+	b.opts.Metrics.Commands.WithLabelValues(name, outcome).Inc()
+	b.log.Info("command answered", "command", name, "user", cmd.UserID, "channel", cmd.ChannelID,
 		"outcome", outcome, "seconds", b.opts.Now().Sub(received).Seconds())
 }
 

@@ -137,6 +137,13 @@ func renderBlock(b handlers.Block) []slack.Block {
 			lines[i] = Escape(strings.TrimRight(lines[i], " "))
 		}
 		return sections(lines, "```\n", "\n```")
+	case handlers.Code:
+		// A fence inside a command would end the code block early.
+		lines := make([]string, len(b.Lines))
+		for i, l := range b.Lines {
+			lines[i] = Escape(strings.ReplaceAll(l, "```", "'''"))
+		}
+		return sections(lines, "```\n", "\n```")
 	case handlers.Divider:
 		return []slack.Block{slack.NewDividerBlock()}
 	}

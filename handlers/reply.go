@@ -31,6 +31,8 @@ const (
 	Notes
 	// Divider separates sections.
 	Divider
+	// Code is lines to copy and paste exactly (commands).
+	Code
 )
 
 // Tone colours a block where the medium can: a verdict, a finding.

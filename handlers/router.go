@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -56,6 +57,8 @@ func (rt *Router) Handle(ctx context.Context, text string) Reply {
 		return Help("")
 	case "status":
 		return rt.status(ctx, cmd.Args)
+	case "runbook":
+		return rt.runbook(ctx, cmd.Args)
 	case "validate":
 		// The form is Slack's; a terminal has files.
 		return usage("/door validate opens a form in Slack; here, run: doorbot validate FILE (or - for standard input)")
@@ -80,6 +83,28 @@ func (rt *Router) status(ctx context.Context, args []string) Reply {
 	return StatusReply(report)
 }
 
+func (rt *Router) runbook(ctx context.Context, args []string) Reply {
+	if len(args) != 2 || !slices.Contains(RunbookKinds, args[0]) || !namePattern.MatchString(args[1]) {
+		return usage("usage: /door runbook static|migrate|verify NAME")
+	}
+	kind, name := args[0], args[1]
+	if _, err := rt.Service.Select([]string{name}); err != nil {
+		return usage(err.Error())
+	}
+	if kind == "verify" {
+		v, err := rt.Service.Verify(ctx, name, nil)
+		if err != nil {
+			return usage("verify failed: " + err.Error())
+		}
+		return VerifyReply(v)
+	}
+	rb, err := rt.Service.Runbook(ctx, kind, name)
+	if err != nil {
+		return usage("runbook failed: " + err.Error())
+	}
+	return RunbookReply(rb)
+}
+
 func usage(problem string) Reply {
 	r := Help(problem)
 	r.Ephemeral = true
@@ -98,11 +123,12 @@ func Help(problem string) Reply {
 		paragraph(ToneNone,
 			"/door status [NAME...]   both clouds' view of every tunnel, the verdict and what to do",
 			"/door validate [NAME]    check a proposed change against what AWS and Azure permit (opens a form)",
+			"/door runbook KIND NAME  the steps, filled in: static (setup), migrate (BGP → static), verify (checks)",
 			"/door help               this text",
 		),
 		notes("Connection names come from doorbot's config. The same commands run on the CLI: doorbot status NAME."),
 	)
-	r.Text = "usage: /door status [NAME...] | /door validate [NAME] | /door help"
+	r.Text = "usage: /door status [NAME...] | /door validate [NAME] | /door runbook KIND NAME | /door help"
 	if problem != "" {
 		r.Text = problem + " — " + r.Text
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/doorbot/doorbot/cloud"
 	"github.com/doorbot/doorbot/vpn"
 	"github.com/doorbot/doorbot/vpn/rules"
+	"github.com/doorbot/doorbot/vpn/runbook"
 )
 
 // Service is what the handlers need: the configured connections, the
@@ -88,6 +89,11 @@ func (s *Service) Status(ctx context.Context, names []string) (vpn.Report, error
 	out := make([]vpn.ConnectionStatus, len(obs))
 	for i, o := range obs {
 		out[i] = Assess(o)
+		// One connection asked for by name is a troubleshooting session:
+		// add the known failure modes the observed state supports.
+		if len(names) == 1 && (out[i].Health == vpn.Degraded || out[i].Health == vpn.Down) {
+			out[i].LikelyCauses = runbook.Diagnose(o, out[i].Tunnels)
+		}
 	}
 	report := vpn.NewReport(s.Now(), out)
 	if s.OnReport != nil {
@@ -188,6 +194,12 @@ func connectionBlocks(c vpn.ConnectionStatus) []Block {
 	}
 	for _, e := range c.Errors {
 		blocks = append(blocks, paragraph(ToneWarning, fmt.Sprintf("⚠ %s: %s", e.Cloud, e.Message)))
+	}
+	if len(c.LikelyCauses) > 0 {
+		blocks = append(blocks, heading(ToneNone, "Likely causes, most likely first"))
+		for i, lc := range c.LikelyCauses {
+			blocks = append(blocks, paragraph(ToneNone, fmt.Sprintf("%d. %s", i+1, lc.Title), "seen: "+lc.Evidence, "check next: "+lc.Check, "fix: "+lc.Fix))
+		}
 	}
 	return blocks
 }

@@ -49,6 +49,10 @@ func renderBlocks(w io.Writer, blocks []Block) {
 				fmt.Fprintln(tw, "  "+strings.Join(cells, "\t"))
 			}
 			tw.Flush()
+		case Code:
+			for _, l := range b.Lines {
+				fmt.Fprintln(w, "      $ "+oneLine(l))
+			}
 		case Divider:
 			fmt.Fprintln(w)
 		}

@@ -74,6 +74,18 @@ type ConnectionStatus struct {
 	// BGPPeers is Azure's BGP peer status when BGP is on (not part of the
 	// fixed interface; added for BGP designs).
 	BGPPeers []BGPPeer `json:"bgp_peers,omitempty"`
+	// LikelyCauses are the known failure modes the observed state supports
+	// (filled when one degraded or down connection is asked for).
+	LikelyCauses []LikelyCause `json:"likely_causes,omitempty"`
+}
+
+// LikelyCause is one known failure mode: what points to it, the check to
+// run next and the fix.
+type LikelyCause struct {
+	Title    string `json:"title"`
+	Evidence string `json:"evidence"`
+	Check    string `json:"check"`
+	Fix      string `json:"fix"`
 }
 
 // MarshalJSON keeps tunnels, findings and errors JSON arrays even when

@@ -92,8 +92,11 @@ func (a *app) rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if a.output != "text" && a.output != "json" {
-				return usageErr("--output %q: use text or json", a.output)
+			switch {
+			case a.output == "markdown" && cmd.Name() != "runbook":
+				return usageErr("--output markdown is for runbooks; use text or json")
+			case a.output != "text" && a.output != "json" && a.output != "markdown":
+				return usageErr("--output %q: use text or json (runbooks also markdown)", a.output)
 			}
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
@@ -105,9 +108,9 @@ func (a *app) rootCommand() *cobra.Command {
 		},
 	}
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "config file (default $DOORBOT_CONFIG, else ./doorbot.yaml)")
-	root.PersistentFlags().StringVar(&a.output, "output", "text", "output format: text or json")
+	root.PersistentFlags().StringVar(&a.output, "output", "text", "output format: text or json (runbooks also markdown)")
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "error", "log level on stderr: debug, info, warn or error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
-	root.AddCommand(a.statusCommand(), a.validateCommand(), a.rulesCommand(), a.serveCommand(), a.demoCommand(), a.consoleCommand(), a.versionCommand())
+	root.AddCommand(a.statusCommand(), a.validateCommand(), a.rulesCommand(), a.runbookCommand(), a.serveCommand(), a.demoCommand(), a.consoleCommand(), a.versionCommand())
 	return root
 }

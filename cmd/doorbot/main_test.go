@@ -158,7 +158,8 @@ func TestStatusJSONAgainstSimulatedClouds(t *testing.T) {
 				Cloud   string `json:"cloud"`
 				Message string `json:"message"`
 			} `json:"errors"`
-			BGPPeers []map[string]any `json:"bgp_peers"` // an addition to §4
+			BGPPeers     []map[string]any `json:"bgp_peers"`     // an addition to §4
+			LikelyCauses []map[string]any `json:"likely_causes"` // an addition to §4
 		} `json:"connections"`
 	}
 	dec := json.NewDecoder(strings.NewReader(r.stdout))
@@ -243,7 +244,8 @@ func TestStatusTextNamesAndErrors(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	for _, want := range []string{"tunnel2-down — DEGRADED", "IPSEC IS DOWN", "NotConnected", "tunnel-down", "fix:"} {
+	for _, want := range []string{"tunnel2-down — DEGRADED", "IPSEC IS DOWN", "NotConnected", "tunnel-down", "fix:",
+		"Likely causes", "check next: "} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("text output lacks %q:\n%s", want, r.stdout)
 		}

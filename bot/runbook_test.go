@@ -1,0 +1,62 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doorbot/doorbot/internal/fakeslack"
+)
+
+// A runbook posts as a parent with the summary and one thread reply per
+// phase, within Block Kit limits (the harness fails on any violation).
+func TestRunbookPostsAThreadPerPhase(t *testing.T) {
+	h := newHarness(t, setup{})
+	h.runSocketMode(t)
+	ctx := wait(t)
+	env, err := h.slack.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/door", Text: "runbook migrate bgp-single-ip", UserID: "U0ONCALL", ChannelID: "C0CHANGES"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack, err := h.slack.WaitAck(ctx, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(ack.Payload), "bgp-single-ip (migrate runbook)") {
+		t.Errorf("ack %s", ack.Payload)
+	}
+	msgs, err := h.slack.WaitMessages(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := msgs[0]
+	if parent.Via != "chat.postMessage" || parent.Channel != "C0CHANGES" || parent.ThreadTS != "" {
+		t.Fatalf("parent via %s in %s thread %q", parent.Via, parent.Channel, parent.ThreadTS)
+	}
+	var thread []fakeslack.Message
+	for {
+		thread = h.slack.Thread(parent.Channel, parent.TS)
+		if all := joinVisible(thread); strings.Contains(all, "Phase") && len(thread) >= 3 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("thread has %d replies", len(thread))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	all := visible(parent) + joinVisible(thread)
+	for _, want := range []string{"203.0.113.31", "rg-bgp-single-ip", "POINT OF NO RETURN", "rollback:"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("runbook thread lacks %q", want)
+		}
+	}
+}
+
+func joinVisible(ms []fakeslack.Message) string {
+	var b strings.Builder
+	for _, m := range ms {
+		b.WriteString(visible(m))
+	}
+	return b.String()
+}

@@ -1,0 +1,168 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/doorbot/doorbot/vpn"
+	"github.com/doorbot/doorbot/vpn/runbook"
+)
+
+// RunbookKinds are the runbooks `runbook KIND NAME` knows.
+var RunbookKinds = []string{"static", "migrate", "verify"}
+
+// Runbook reads the connection's live state and fills a runbook with it.
+func (s *Service) Runbook(ctx context.Context, kind, name string) (runbook.Runbook, error) {
+	in, err := s.runbookInput(ctx, name)
+	if err != nil {
+		return runbook.Runbook{}, err
+	}
+	return runbook.Generate(runbook.Kind(kind), in)
+}
+
+// Verify re-reads the live state and checks the expected end state; p,
+// when given, is the intended end state (an approved proposal).
+func (s *Service) Verify(ctx context.Context, name string, p *vpn.Proposal) (runbook.Verification, error) {
+	in, err := s.runbookInput(ctx, name)
+	if err != nil {
+		return runbook.Verification{}, err
+	}
+	in.Proposal = p
+	return runbook.Verify(in), nil
+}
+
+func (s *Service) runbookInput(ctx context.Context, name string) (runbook.Input, error) {
+	conns, err := s.Select([]string{name})
+	if err != nil {
+		return runbook.Input{}, err
+	}
+	if s.Observer == nil {
+		return runbook.Input{}, fmt.Errorf("no cloud observer is configured")
+	}
+	obs := s.Observer.Observe(ctx, conns)[0]
+	return runbook.Input{Connection: conns[0], Observation: obs}, nil
+}
+
+// RunbookReply is a runbook for people: a parent with the summary and the
+// values still to fill in, then one thread reply per phase.
+func RunbookReply(rb runbook.Runbook) Reply {
+	rep := Reply{Text: rb.Title}
+	rep.Blocks = append(rep.Blocks, heading(ToneNone, "📘 "+rb.Title), paragraph(ToneNone, rb.Summary...))
+	if len(rb.Placeholders) > 0 {
+		lines := []string{"Fill these in before you start (doorbot cannot read them):"}
+		for _, p := range rb.Placeholders {
+			lines = append(lines, fmt.Sprintf("{%s} — %s", p.Name, p.Description))
+		}
+		rep.Blocks = append(rep.Blocks, paragraph(ToneWarning, lines...))
+	}
+	phases := make([]string, len(rb.Phases))
+	for i, ph := range rb.Phases {
+		phases[i] = fmt.Sprintf("%d. %s (%d steps)", i+1, ph.Title, len(ph.Steps))
+	}
+	rep.Blocks = append(rep.Blocks, paragraph(ToneNone, phases...))
+	n := 0
+	for i, ph := range rb.Phases {
+		part := Reply{Blocks: []Block{heading(ToneNone, fmt.Sprintf("Phase %d: %s", i+1, ph.Title))}}
+		for _, st := range ph.Steps {
+			n++
+			part.Blocks = append(part.Blocks, stepBlocks(n, st)...)
+		}
+		rep.Thread = append(rep.Thread, part)
+	}
+	return rep
+}
+
+func stepBlocks(n int, st runbook.Step) []Block {
+	title := fmt.Sprintf("Step %d [%s]: %s", n, st.Side, st.Title)
+	tone := ToneNone
+	if st.PointOfNoReturn {
+		title += " — POINT OF NO RETURN"
+		tone = ToneBad
+	}
+	blocks := []Block{paragraph(tone, title)}
+	if len(st.Commands) > 0 {
+		blocks = append(blocks, Block{Kind: Code, Lines: st.Commands})
+	}
+	var lines []string
+	if st.Expect != "" {
+		lines = append(lines, "expect: "+st.Expect)
+	}
+	if st.Check != "" {
+		lines = append(lines, "check: "+st.Check)
+	}
+	if st.Rollback != "" {
+		lines = append(lines, "rollback: "+st.Rollback)
+	}
+	if len(lines) > 0 {
+		blocks = append(blocks, paragraph(ToneMuted, lines...))
+	}
+	return blocks
+}
+
+// RunbookMarkdown renders a runbook for a ticket.
+func RunbookMarkdown(rb runbook.Runbook) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n", rb.Title)
+	for _, l := range rb.Summary {
+		fmt.Fprintf(&b, "%s\n", l)
+	}
+	if len(rb.Placeholders) > 0 {
+		b.WriteString("\n## Values to fill in\n\n| placeholder | where to find it |\n| --- | --- |\n")
+		for _, p := range rb.Placeholders {
+			fmt.Fprintf(&b, "| `{%s}` | %s |\n", p.Name, strings.ReplaceAll(p.Description, "|", `\|`))
+		}
+	}
+	n := 0
+	for i, ph := range rb.Phases {
+		fmt.Fprintf(&b, "\n## Phase %d: %s\n", i+1, ph.Title)
+		for _, st := range ph.Steps {
+			n++
+			fmt.Fprintf(&b, "\n### Step %d [%s]: %s\n", n, st.Side, st.Title)
+			if st.PointOfNoReturn {
+				b.WriteString("\n**Point of no return.**\n")
+			}
+			if len(st.Commands) > 0 {
+				b.WriteString("\n```sh\n")
+				for _, c := range st.Commands {
+					b.WriteString(c + "\n")
+				}
+				b.WriteString("```\n")
+			}
+			if st.Expect != "" {
+				fmt.Fprintf(&b, "\n- Expect: %s\n", st.Expect)
+			}
+			if st.Check != "" {
+				fmt.Fprintf(&b, "- Check: %s\n", st.Check)
+			}
+			if st.Rollback != "" {
+				fmt.Fprintf(&b, "- Rollback: %s\n", st.Rollback)
+			}
+		}
+	}
+	return b.String()
+}
+
+// VerifyReply shows each expected end state as ✓ or ✗.
+func VerifyReply(v runbook.Verification) Reply {
+	tone, verdict := ToneGood, "PASSED"
+	if !v.Passed {
+		tone, verdict = ToneBad, "FAILED"
+	}
+	rep := Reply{Text: fmt.Sprintf("verify %s: %s", v.Connection, verdict)}
+	rep.Blocks = append(rep.Blocks, heading(tone, fmt.Sprintf("verify %s: %s", v.Connection, verdict)))
+	var lines []string
+	for _, it := range v.Items {
+		mark := "✓"
+		if !it.OK {
+			mark = "✗"
+		}
+		line := mark + " " + it.Name
+		if it.Detail != "" {
+			line += " — " + it.Detail
+		}
+		lines = append(lines, line)
+	}
+	rep.Blocks = append(rep.Blocks, paragraph(ToneNone, lines...))
+	return rep
+}

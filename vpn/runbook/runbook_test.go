@@ -1,0 +1,536 @@
+package runbook
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doorbot/doorbot/vpn"
+)
+
+const sub = "00000000-0000-0000-0000-000000000000"
+
+// shape builds an observation like the cloud/sim scenarios: seq picks the
+// addresses, the options pick the scenario.
+type shape struct {
+	name      string
+	seq       int
+	bgp, door bool
+	awsDown   [2]string // StatusMessage of a DOWN tunnel, "" = UP
+	azure     [2]string // Azure status override, "" = Connected
+	awsErr    bool      // AWS side unreadable (throttled)
+	region    string
+}
+
+func (s shape) ip(i int) string { return [2]string{"198.51.100.", "203.0.113."}[i] + itoa(10*s.seq+1) }
+func (s shape) vpnID() string   { return "vpn-0f3c9a1b2d4e5f60" + itoa(s.seq) }
+func (s shape) cgwID() string   { return "cgw-0e7d2c4b6a8f1e30" + itoa(s.seq) }
+func (s shape) rg() string      { return "rg-" + s.name }
+func (s shape) azIP() string    { return "192.0.2." + itoa(10*s.seq+1) }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func (s shape) prefix() string {
+	if s.door {
+		return "door"
+	}
+	return "aws"
+}
+
+func (s shape) input() Input {
+	region := s.region
+	if region == "" {
+		region = "ap-northeast-1"
+	}
+	conn := vpn.Connection{
+		Name: s.name, Kind: vpn.KindAWSVPN,
+		Azure: vpn.AzureRef{SubscriptionID: sub, ResourceGroup: s.rg(), Gateway: "vgw-" + s.prefix(),
+			Connections: []string{"cn-" + s.prefix() + "-tunnel1", "cn-" + s.prefix() + "-tunnel2"}},
+	}
+	if s.door {
+		conn.Kind = vpn.KindSoracomDoor
+	} else {
+		conn.AWS = vpn.AWSRef{VPNConnectionIDs: []string{s.vpnID()}, Region: region}
+	}
+	obs := vpn.Observation{Connection: conn}
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	if !s.door && !s.awsErr {
+		v := vpn.AWSVPNConnection{ID: s.vpnID(), State: "available", CustomerGatewayID: s.cgwID(), StaticRoutesOnly: !s.bgp}
+		if !s.bgp {
+			v.StaticRoutes = []string{"10.1.0.0/16"}
+		}
+		for i := range 2 {
+			t := vpn.AWSTunnel{OutsideIP: s.ip(i), Status: "UP", Options: vpn.TunnelOptions{InsideCIDR: [2]string{"169.254.21.0/30", "169.254.22.0/30"}[i]}}
+			if s.bgp && i == 0 {
+				t.StatusMessage, t.AcceptedRoutes = "1 BGP ROUTES", 1
+			}
+			if m := s.awsDown[i]; m != "" {
+				t.Status, t.StatusMessage, t.LastStatusChange = "DOWN", m, now.Add(-47*time.Minute)
+			}
+			v.Tunnels = append(v.Tunnels, t)
+		}
+		obs.AWS = &vpn.AWSSide{Region: region, VPNConnections: []vpn.AWSVPNConnection{v}}
+	}
+	if s.awsErr {
+		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAWS, Message: "EC2 DescribeVpnConnections: RequestLimitExceeded (HTTP 503)"})
+	}
+	gw := &vpn.AzureGateway{Name: "vgw-" + s.prefix(), SKU: "VpnGw1", VPNType: "RouteBased", PublicIPCount: 1, TunnelIPs: []string{s.azIP()}}
+	if s.bgp {
+		gw.EnableBGP, gw.ASN, gw.CustomAPIPA = true, 65000, []string{"169.254.21.2"}
+	}
+	az := &vpn.AzureSide{Gateway: gw}
+	for i := range 2 {
+		l := &vpn.LocalNetworkGateway{Name: "lng-" + s.prefix() + "-tunnel" + itoa(i+1), GatewayIP: s.ip(i)}
+		switch {
+		case s.door:
+			l.AddressPrefixes = []string{"100.64.17.0/28"}
+		case s.bgp:
+			l.BGPPeerAddress, l.ASN = [2]string{"169.254.21.1", "169.254.22.1"}[i], 64512
+		default:
+			l.AddressPrefixes = []string{"172.31.0.0/16"}
+		}
+		c := vpn.AzureConnection{Name: "cn-" + s.prefix() + "-tunnel" + itoa(i+1), Found: true, Status: "Connected",
+			EnableBGP: s.bgp, Protocol: "IKEv2", ConnectionMode: "Default", DPDTimeoutSeconds: 45, LocalNetworkGateway: l}
+		if st := s.azure[i]; st != "" {
+			c.Status = st
+		}
+		if s.bgp {
+			c.CustomBGPAddresses = []string{"169.254.21.2"}
+		}
+		az.Connections = append(az.Connections, c)
+	}
+	if s.bgp {
+		az.BGPPeers = []vpn.BGPPeer{
+			{LocalAddress: "169.254.21.2", Neighbor: "169.254.21.1", ASN: 64512, State: "Connected", RoutesReceived: 1},
+			{LocalAddress: "169.254.21.2", Neighbor: "169.254.22.1", ASN: 64512, State: "Connecting"},
+		}
+	}
+	obs.Azure = az
+	return Input{Connection: conn, Observation: obs}
+}
+
+var (
+	healthy   = shape{name: "healthy-static", seq: 1}
+	tunnel2   = shape{name: "tunnel2-down", seq: 2, awsDown: [2]string{"", "IPSEC IS DOWN"}, azure: [2]string{"", "NotConnected"}}
+	bgpSingle = shape{name: "bgp-single-ip", seq: 3, bgp: true, awsDown: [2]string{"", "IPSEC IS UP"}, azure: [2]string{"", "Connecting"}}
+	door      = shape{name: "soracom-door", seq: 4, door: true}
+	throttled = shape{name: "aws-throttled", seq: 5, awsErr: true, region: "ap-southeast-2"}
+)
+
+var phRE = regexp.MustCompile(`\{([a-z][a-z0-9_]*)\}`)
+
+// texts returns every string of a runbook an engineer pastes or reads as a
+// step.
+func texts(rb Runbook) (cmds, all []string) {
+	for _, ph := range rb.Phases {
+		for _, st := range ph.Steps {
+			cmds = append(cmds, st.Commands...)
+			if st.Check != "" {
+				cmds = append(cmds, st.Check)
+			}
+			all = append(all, st.Title, st.Expect, st.Check, st.Rollback)
+			all = append(all, st.Commands...)
+		}
+	}
+	return cmds, append(all, rb.Summary...)
+}
+
+// checkPlaceholders asserts that Placeholders is exactly the set of {x}
+// left anywhere in the runbook, each described.
+func checkPlaceholders(t *testing.T, rb Runbook) map[string]bool {
+	t.Helper()
+	_, all := texts(rb)
+	// A placeholder's description may name another (how to find the VNet
+	// prefixes needs the VNet's name): that one must be listed too.
+	for _, p := range rb.Placeholders {
+		all = append(all, p.Description)
+	}
+	used := map[string]bool{}
+	for _, s := range all {
+		for _, m := range phRE.FindAllStringSubmatch(s, -1) {
+			used[m[1]] = true
+		}
+	}
+	listed := map[string]bool{}
+	for _, p := range rb.Placeholders {
+		if listed[p.Name] {
+			t.Errorf("placeholder %s listed twice", p.Name)
+		}
+		listed[p.Name] = true
+		if !used[p.Name] {
+			t.Errorf("placeholder %s listed but not used", p.Name)
+		}
+		if p.Description == "" || p.Description == "value to fill in" {
+			t.Errorf("placeholder %s has no real description", p.Name)
+		}
+	}
+	for name := range used {
+		if !listed[name] {
+			t.Errorf("{%s} used but not listed in Placeholders", name)
+		}
+	}
+	return listed
+}
+
+func contains(xs []string, sub string) bool {
+	return slices.ContainsFunc(xs, func(s string) bool { return strings.Contains(s, sub) })
+}
+
+func TestGenerateStatic(t *testing.T) {
+	tests := []struct {
+		name       string
+		s          shape
+		want       []string // must appear in some command
+		placeholds []string // exactly these placeholders
+	}{
+		{"healthy-static", healthy,
+			[]string{"198.51.100.11", "203.0.113.11", "vpn-0f3c9a1b2d4e5f601", "--region ap-northeast-1", "-g rg-healthy-static", "vgw-aws", "cn-aws-tunnel1", "lng-aws-tunnel2", "az account set --subscription " + sub},
+			// Everything that exists is shown, not created: no location or
+			// keys are needed.
+			[]string{"azure_vnet_name", "azure_vnet_prefixes", "azure_vm_nic", "aws_vpc_id", "aws_vgw_id", "aws_route_table_id", "aws_sns_topic_arn", "azure_action_group_id"}},
+		{"tunnel2-down", tunnel2,
+			[]string{"198.51.100.21", "203.0.113.21", "vpn-0f3c9a1b2d4e5f602", "-g rg-tunnel2-down"},
+			nil},
+		{"bgp-single-ip", bgpSingle,
+			[]string{"-g rg-bgp-single-ip", "--public-ip 192.0.2.31", "ap-northeast-1"},
+			// A BGP connection cannot become static: the static VPN, its
+			// tunnels and new Azure names are all unknown.
+			[]string{"aws_cgw_id", "aws_vpn_connection_id", "aws_tunnel1_outside_ip", "aws_tunnel2_outside_ip", "azure_lng1_name", "azure_conn1_name", "onprem_prefixes", "azure_location", "aws_tunnel1_psk", "aws_tunnel2_psk"}},
+		{"soracom-door", door,
+			[]string{"100.64.17.0/28", "198.51.100.41", "203.0.113.41", "lng-door-tunnel1", "-g rg-soracom-door", "soracom vpg get --vpg-id {soracom_vpg_id}"},
+			[]string{"azure_vnet_name", "azure_vnet_prefixes", "azure_vm_nic", "soracom_vpg_id", "azure_action_group_id"}},
+		{"aws-throttled", throttled,
+			[]string{"198.51.100.51", "203.0.113.51", "vpn-0f3c9a1b2d4e5f605", "--region ap-southeast-2", "-g rg-aws-throttled"},
+			nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rb, err := Generate(KindStatic, tc.s.input())
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed := checkPlaceholders(t, rb)
+			cmds, all := texts(rb)
+			for _, w := range tc.want {
+				if !contains(cmds, w) {
+					t.Errorf("no command contains %q", w)
+				}
+			}
+			if tc.name == "healthy-static" {
+				var got []string
+				for _, p := range rb.Placeholders {
+					got = append(got, p.Name)
+				}
+				if !slices.Equal(got, tc.placeholds) {
+					t.Errorf("placeholders = %v, want %v", got, tc.placeholds)
+				}
+			} else {
+				for _, p := range tc.placeholds {
+					if !listed[p] {
+						t.Errorf("placeholder %s not listed", p)
+					}
+				}
+			}
+			// Values live state knows are never left as placeholders.
+			for _, known := range []string{"azure_resource_group", "azure_gateway_name", "azure_gateway_public_ip", "azure_subscription_id"} {
+				if listed[known] {
+					t.Errorf("%s is known but listed as a placeholder", known)
+				}
+			}
+			if tc.s.door {
+				if contains(cmds, "aws ") || contains(all, "aws ec2") {
+					t.Error("Door runbook contains an aws command")
+				}
+				if !slices.ContainsFunc(rb.Phases, func(p Phase) bool {
+					return slices.ContainsFunc(p.Steps, func(s Step) bool {
+						return s.Side == SideSoracom && strings.Contains(s.Title, "SORACOM console")
+					})
+				}) {
+					t.Error("Door runbook lacks the SORACOM console step")
+				}
+			} else {
+				for _, w := range []string{"create-vpn-connection-route", "VgwTelemetry", "TunnelState", "connectionStatus"} {
+					if !contains(cmds, w) {
+						t.Errorf("no command contains %q", w)
+					}
+				}
+			}
+			checkNoKeys(t, rb)
+		})
+	}
+}
+
+func TestStaticAlreadyDone(t *testing.T) {
+	rb, _ := Generate(KindStatic, healthy.input())
+	var done int
+	for _, ph := range rb.Phases {
+		for _, st := range ph.Steps {
+			if strings.Contains(st.Title, "already done") {
+				done++
+				if contains(st.Commands, " create ") {
+					t.Errorf("already-done step %q still creates: %v", st.Title, st.Commands)
+				}
+			}
+		}
+	}
+	// subnet, public IP, gateway, AWS VPN, 2 LNGs, 2 connections
+	if done != 8 {
+		t.Errorf("%d already-done steps, want 8", done)
+	}
+}
+
+func TestStaticWithProposal(t *testing.T) {
+	in := healthy.input()
+	in.Proposal = &vpn.Proposal{
+		AWS:   vpn.ProposalAWS{LocalPrefixes: []string{"172.31.0.0/16"}},
+		Azure: vpn.ProposalAzure{VNetPrefixes: []string{"10.1.0.0/16", "10.2.0.0/16"}},
+	}
+	rb, _ := Generate(KindStatic, in)
+	listed := checkPlaceholders(t, rb)
+	if listed["azure_vnet_prefixes"] {
+		t.Error("VNet prefixes stated by the proposal are still a placeholder")
+	}
+	cmds, _ := texts(rb)
+	if !contains(cmds, "--destination-cidr-block 10.2.0.0/16") || contains(cmds, "--destination-cidr-block 10.1.0.0/16") {
+		t.Errorf("route commands should add only the missing 10.2.0.0/16: %v", cmds)
+	}
+}
+
+// checkNoKeys: keys appear in commands only as {aws_tunnelN_psk}.
+func checkNoKeys(t *testing.T, rb Runbook) {
+	t.Helper()
+	_, all := texts(rb)
+	re := regexp.MustCompile(`--(shared-key|value)\s+(\S+)`)
+	for _, s := range all {
+		for _, m := range re.FindAllStringSubmatch(s, -1) {
+			if m[2] != "{aws_tunnel1_psk}" && m[2] != "{aws_tunnel2_psk}" && m[2] != "<that" {
+				t.Errorf("key argument %q in %q", m[2], s)
+			}
+		}
+	}
+	b, _ := json.Marshal(rb)
+	if strings.Contains(string(b), "Sim.PSK.") {
+		t.Error("a pre-shared key leaked")
+	}
+}
+
+func TestGenerateMigrate(t *testing.T) {
+	for _, s := range []shape{bgpSingle, {name: "door-bgp", seq: 6, door: true, bgp: true}} {
+		t.Run(s.name, func(t *testing.T) {
+			rb, err := Generate(KindMigrate, s.input())
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkPlaceholders(t, rb)
+			checkNoKeys(t, rb)
+			cmds, all := texts(rb)
+			var deletes int
+			for _, ph := range rb.Phases {
+				for _, st := range ph.Steps {
+					if st.Rollback == "" {
+						t.Errorf("step %q has no rollback", st.Title)
+					}
+					del := contains(st.Commands, " delete ") || contains(st.Commands, "delete-vpn-connection ") || contains(st.Commands, "delete-customer-gateway")
+					if del {
+						deletes++
+						if !st.PointOfNoReturn {
+							t.Errorf("delete step %q is not a point of no return", st.Title)
+						}
+					}
+					if st.PointOfNoReturn && !del && st.Side != SideSoracom {
+						t.Errorf("step %q is a point of no return but deletes nothing", st.Title)
+					}
+				}
+			}
+			if deletes < 4 {
+				t.Errorf("only %d delete steps", deletes)
+			}
+			for _, w := range []string{"az network vpn-connection delete -g rg-" + s.name + " -n cn-" + s.prefix() + "-tunnel1",
+				"az network local-gateway delete -g rg-" + s.name + " -n lng-" + s.prefix() + "-tunnel2", "--shared-key {aws_tunnel1_psk}"} {
+				if !contains(cmds, w) {
+					t.Errorf("no command contains %q", w)
+				}
+			}
+			if s.door {
+				if contains(all, "aws ec2") {
+					t.Error("Door migration contains an aws command")
+				}
+				if !contains(all, "new static Door VPN connection from SORACOM") || !contains(all, "remove the old BGP Door connection") {
+					t.Error("Door migration lacks the SORACOM request/removal steps")
+				}
+				return
+			}
+			for _, w := range []string{"--options '{\"StaticRoutesOnly\":true}'", "--device-name bgp-single-ip-static",
+				"aws ec2 delete-vpn-connection --vpn-connection-id vpn-0f3c9a1b2d4e5f603", "delete-customer-gateway --customer-gateway-id cgw-0e7d2c4b6a8f1e303"} {
+				if !contains(cmds, w) {
+					t.Errorf("no command contains %q", w)
+				}
+			}
+			// Build before break: the new connection is created before the
+			// old Azure connection is deleted.
+			create, del := -1, -1
+			for i, c := range cmds {
+				if create < 0 && strings.Contains(c, "create-vpn-connection --type") {
+					create = i
+				}
+				if del < 0 && strings.Contains(c, "vpn-connection delete -g") {
+					del = i
+				}
+			}
+			if create < 0 || del < 0 || create > del {
+				t.Errorf("create at %d, delete at %d", create, del)
+			}
+		})
+	}
+}
+
+func TestGenerateUnknownKind(t *testing.T) {
+	if _, err := Generate("bogus", healthy.input()); err == nil {
+		t.Fatal("want error")
+	}
+	rb, err := Generate(KindVerify, door.input())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlaceholders(t, rb)
+}
+
+func TestVerify(t *testing.T) {
+	tests := []struct {
+		s      shape
+		pass   bool
+		failed []string // substrings of failing item names
+	}{
+		{healthy, true, nil},
+		{door, true, nil},
+		{tunnel2, false, []string{"tunnel 2 (203.0.113.21) UP on AWS", "tunnel 2 Connected on Azure", "no error findings"}},
+		{bgpSingle, false, []string{"tunnel 2 (203.0.113.31) UP on AWS", "AWS routing is static", "Azure routing is static", "no error findings"}},
+		{throttled, false, []string{"AWS side read", "AWS static routes cover"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.s.name, func(t *testing.T) {
+			v := Verify(tc.s.input())
+			if v.Passed != tc.pass {
+				t.Errorf("passed = %v, want %v: %+v", v.Passed, tc.pass, v.Items)
+			}
+			var failed []string
+			for _, it := range v.Items {
+				if !it.OK {
+					failed = append(failed, it.Name+": "+it.Detail)
+				}
+			}
+			for _, f := range tc.failed {
+				if !contains(failed, f) {
+					t.Errorf("no failing item %q in %v", f, failed)
+				}
+			}
+			if tc.s.name == "aws-throttled" && !contains(failed, "RequestLimitExceeded") {
+				t.Error("the AWS error is not the detail")
+			}
+		})
+	}
+}
+
+func TestVerifyPrefixes(t *testing.T) {
+	in := healthy.input()
+	v := Verify(in)
+	for _, it := range v.Items {
+		if strings.Contains(it.Name, "cover the Azure VNet") && !it.Skipped {
+			t.Error("VNet coverage checked without knowing the VNet")
+		}
+	}
+	in.Proposal = &vpn.Proposal{
+		AWS:   vpn.ProposalAWS{LocalPrefixes: []string{"172.31.0.0/16", "172.16.0.0/16"}},
+		Azure: vpn.ProposalAzure{VNetPrefixes: []string{"10.1.2.0/24", "10.9.0.0/16"}},
+	}
+	v = Verify(in)
+	if v.Passed {
+		t.Fatal("want failures")
+	}
+	var failed []string
+	for _, it := range v.Items {
+		if !it.OK {
+			failed = append(failed, it.Name+": "+it.Detail)
+		}
+	}
+	for _, w := range []string{"missing 10.9.0.0/16", "lng-aws-tunnel1 prefixes include the AWS-side prefixes: has 172.31.0.0/16; missing 172.16.0.0/16"} {
+		if !contains(failed, w) {
+			t.Errorf("no failing item %q in %v", w, failed)
+		}
+	}
+	if contains(failed, "missing 10.1.2.0/24") {
+		t.Error("10.1.2.0/24 is inside the route 10.1.0.0/16")
+	}
+}
+
+func TestDiagnose(t *testing.T) {
+	tests := []struct {
+		s     shape
+		first string // title substring of the first cause, "" = no causes
+	}{
+		{healthy, ""},
+		{door, ""},
+		{tunnel2, "pre-shared key or IKE/IPsec proposal mismatch"},
+		{bgpSingle, "only one tunnel can peer"},
+		{shape{name: "both-connecting", seq: 7, azure: [2]string{"Connecting", "Connecting"}}, "Azure gateway maintenance"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.s.name, func(t *testing.T) {
+			obs := tc.s.input().Observation
+			causes := Diagnose(obs, vpn.Pair(obs))
+			if tc.first == "" {
+				if len(causes) != 0 {
+					t.Fatalf("healthy connection got causes: %+v", causes)
+				}
+				return
+			}
+			if len(causes) == 0 || !strings.Contains(causes[0].Title, tc.first) {
+				t.Fatalf("first cause = %+v, want %q", causes, tc.first)
+			}
+			c := causes[0]
+			if c.Evidence == "" || c.Check == "" || c.Fix == "" {
+				t.Errorf("incomplete cause %+v", c)
+			}
+			if !strings.Contains(c.Check, "rg-"+tc.s.name) {
+				t.Errorf("check does not use the real resource group: %s", c.Check)
+			}
+			for _, cs := range causes {
+				if strings.Contains(cs.Title, "bytes") {
+					t.Errorf("zero bytes reported as a cause: %+v", cs)
+				}
+			}
+		})
+	}
+	obs := tunnel2.input().Observation
+	causes := Diagnose(obs, vpn.Pair(obs))
+	if !strings.Contains(causes[0].Evidence, "IPSEC IS DOWN") || !strings.Contains(causes[0].Check, "203.0.113.21") {
+		t.Errorf("PSK cause lacks evidence or the tunnel's IP: %+v", causes[0])
+	}
+	if len(causes) < 2 || !strings.Contains(causes[1].Title, "maintenance") {
+		t.Errorf("want AWS maintenance as the second cause: %+v", causes)
+	}
+	obs = bgpSingle.input().Observation
+	for _, c := range Diagnose(obs, vpn.Pair(obs)) {
+		if strings.Contains(c.Title, "pre-shared key") {
+			t.Error("IPSEC IS UP must not suggest a key mismatch")
+		}
+	}
+}
+
+func TestDiagnoseResponderOnly(t *testing.T) {
+	in := shape{name: "responder", seq: 8, awsDown: [2]string{"IPSEC IS DOWN", "IPSEC IS DOWN"}, azure: [2]string{"NotConnected", "NotConnected"}}.input()
+	for i := range in.Observation.Azure.Connections {
+		in.Observation.Azure.Connections[i].ConnectionMode = "ResponderOnly"
+	}
+	causes := Diagnose(in.Observation, vpn.Pair(in.Observation))
+	if len(causes) == 0 || !strings.Contains(causes[0].Title, "Nobody starts IKE") {
+		t.Fatalf("causes = %+v", causes)
+	}
+	if !strings.Contains(causes[0].Fix, "-n cn-aws-tunnel2 --set connectionMode=Default") {
+		t.Errorf("fix = %s", causes[0].Fix)
+	}
+}

@@ -38,6 +38,8 @@ type Options struct {
 	Metrics    *Metrics
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Approvals enables /door change; nil leaves it off.
+	Approvals *Approvals
 }
 
 // Bot answers /door from Slack. It owns no Slack connection itself: the
@@ -51,6 +53,7 @@ type Bot struct {
 	jobs   chan job
 	wg     sync.WaitGroup
 	ready  atomic.Bool
+	groups groupCache
 }
 
 // job is work done after an ack: a command's answer, a submitted
@@ -154,6 +157,9 @@ func (b *Bot) Accept(cmd slack.SlashCommand) Ack {
 	parsed, err := handlers.ParseCommand(cmd.Text)
 	if err == nil && parsed.Name == "validate" {
 		return b.acceptValidate(cmd, parsed.Args)
+	}
+	if err == nil && parsed.Name == "change" {
+		return b.acceptChange(cmd, parsed.Args)
 	}
 	slow := parsed.Name == "status" || parsed.Name == "runbook"
 	if err != nil || !slow {

@@ -136,8 +136,18 @@ func ParseInteraction(payload []byte) (slack.InteractionCallback, error) {
 func (b *Bot) Interact(cb slack.InteractionCallback) any {
 	began := b.opts.Now()
 	defer func() { b.opts.Metrics.AckSeconds.Observe(b.opts.Now().Sub(began).Seconds()) }()
-	if cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == validateCallbackID {
+	switch {
+	case cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == validateCallbackID:
 		return b.submitValidate(cb)
+	case cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == changeCallbackID:
+		return b.submitChange(cb)
+	case cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == rejectCallbackID:
+		return b.submitReject(cb)
+	case cb.Type == slack.InteractionTypeBlockActions && len(cb.ActionCallback.BlockActions) > 0:
+		act := cb.ActionCallback.BlockActions[0]
+		if strings.HasPrefix(act.ActionID, "change_") {
+			return b.changeAction(cb, act)
+		}
 	}
 	b.opts.Metrics.Commands.WithLabelValues("interaction", "ignored").Inc()
 	b.log.Info("interaction ignored", "type", string(cb.Type), "user", cb.User.ID)

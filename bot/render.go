@@ -144,6 +144,26 @@ func renderBlock(b handlers.Block) []slack.Block {
 			lines[i] = Escape(strings.ReplaceAll(l, "```", "'''"))
 		}
 		return sections(lines, "```\n", "\n```")
+	case handlers.Buttons:
+		var elems []slack.BlockElement
+		for _, btn := range b.Buttons {
+			el := slack.NewButtonBlockElement(btn.ActionID, btn.Value, slack.NewTextBlockObject(slack.PlainTextType, truncate(btn.Label, 75), false, false))
+			if btn.Style != "" {
+				el.Style = slack.Style(btn.Style)
+			}
+			if btn.Confirm != "" {
+				el.Confirm = slack.NewConfirmationBlockObject(
+					slack.NewTextBlockObject(slack.PlainTextType, truncate(btn.Label+"?", 100), false, false),
+					slack.NewTextBlockObject(slack.MarkdownType, truncate(Escape(btn.Confirm), 300), false, false),
+					slack.NewTextBlockObject(slack.PlainTextType, truncate(btn.Label, 30), false, false),
+					slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false))
+			}
+			elems = append(elems, el)
+		}
+		if len(elems) == 0 {
+			return nil
+		}
+		return []slack.Block{slack.NewActionBlock("", elems...)}
 	case handlers.Divider:
 		return []slack.Block{slack.NewDividerBlock()}
 	}

@@ -65,7 +65,7 @@ func newHarness(t testing.TB, s setup) *harness {
 		}
 		srv.Close()
 	})
-	obs, err := srv.Observer(sim.ClientOptions{CallTimeout: 10 * time.Second, StatusTimeout: 20 * time.Second})
+	obs, err := srv.Observer(sim.ClientOptions{CallTimeout: 10 * time.Second, StatusTimeout: 20 * time.Second, CacheTTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

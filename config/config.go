@@ -71,6 +71,9 @@ type Slack struct {
 	ApprovalsChannel  string // channel ID, optional
 	Approvers         []string
 	RequiredApprovals int // default 1
+	// ApprovalTTL is how long a change request waits for its decision
+	// before it expires (yaml approval_ttl, default 24h).
+	ApprovalTTL time.Duration
 }
 
 // AWS holds defaults for connections' AWS side.
@@ -132,6 +135,7 @@ func Default() *Config {
 			Listen:            ":8080",
 			Reply:             ReplyInChannel,
 			RequiredApprovals: 1,
+			ApprovalTTL:       24 * time.Hour,
 		},
 		Azure:    Azure{Cloud: CloudPublic},
 		Timeouts: Timeouts{CloudCall: 8 * time.Second, Status: 20 * time.Second},

@@ -45,7 +45,7 @@ func TestExampleFromDesign(t *testing.T) {
 	want := &Config{
 		Slack: Slack{
 			Mode: "socket", Listen: ":8080", Reply: "in_channel",
-			ApprovalsChannel: "C0123ABCD", Approvers: []string{"U0123ABCD", "S0456EFGH"}, RequiredApprovals: 1,
+			ApprovalsChannel: "C0123ABCD", Approvers: []string{"U0123ABCD", "S0456EFGH"}, RequiredApprovals: 1, ApprovalTTL: 24 * time.Hour,
 		},
 		AWS:      AWS{Region: "ap-northeast-1"},
 		Azure:    Azure{SubscriptionID: "00000000-0000-0000-0000-000000000000", Cloud: "public"},
@@ -177,7 +177,7 @@ func TestErrors(t *testing.T) {
 
 		// Keys.
 		{"unknown key", y("slack:", "  mode: socket", "  mood: happy"),
-			"doorbot.yaml:3: slack.mood: unknown key (known: mode, listen, api_url, reply, approvals_channel, approvers, required_approvals)"},
+			"doorbot.yaml:3: slack.mood: unknown key (known: mode, listen, api_url, reply, approvals_channel, approvers, required_approvals, approval_ttl)"},
 		{"unknown top-level key", y("slak:", "  mode: socket"),
 			"doorbot.yaml:1: slak: unknown key (known: slack, aws, azure, timeouts, cache_ttl, store, connections)"},
 		{"unknown connection key", withConn("    nmae: x"),

@@ -67,6 +67,7 @@ func top(d *strictyaml.Decoder, root *yaml.Node, c *Config) {
 			field{Key: "approvals_channel", Set: d.Str(&s.ApprovalsChannel)},
 			field{Key: "approvers", Set: d.StrList(&s.Approvers)},
 			field{Key: "required_approvals", Set: d.Int(&s.RequiredApprovals)},
+			field{Key: "approval_ttl", Set: d.Duration(&s.ApprovalTTL)},
 		)},
 		{Key: "aws", Set: d.Section(
 			field{Key: "region", Set: d.Str(&c.AWS.Region)},

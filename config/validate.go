@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/doorbot/doorbot/internal/strictyaml"
 )
@@ -107,6 +108,9 @@ func (v *validator) config(c *Config) {
 	}
 	if c.CacheTTL < 0 {
 		v.errf("cache_ttl", "must not be negative (0 disables the cache)")
+	}
+	if c.Slack.ApprovalTTL < time.Minute {
+		v.errf("slack.approval_ttl", "must be at least 1m (got %s)", c.Slack.ApprovalTTL)
 	}
 
 	v.oneOf("store.driver", c.Store.Driver, DriverSQLite, DriverPostgres)

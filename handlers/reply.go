@@ -33,7 +33,20 @@ const (
 	Divider
 	// Code is lines to copy and paste exactly (commands).
 	Code
+	// Buttons are actions a person can take (approve, reject, verify).
+	Buttons
 )
+
+// Button is one action. Value carries what the action applies to (a
+// change request ID); the server re-checks everything on the click.
+type Button struct {
+	ActionID string
+	Label    string
+	Value    string
+	Style    string // primary | danger | ""
+	// Confirm, when set, asks "are you sure" with this text first.
+	Confirm string
+}
 
 // Tone colours a block where the medium can: a verdict, a finding.
 type Tone string
@@ -53,6 +66,7 @@ type Block struct {
 	Lines   []string
 	Columns []string   // Table
 	Rows    [][]string // Table
+	Buttons []Button   // Buttons
 }
 
 func heading(tone Tone, text string) Block {

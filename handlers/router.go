@@ -59,6 +59,8 @@ func (rt *Router) Handle(ctx context.Context, text string) Reply {
 		return rt.status(ctx, cmd.Args)
 	case "runbook":
 		return rt.runbook(ctx, cmd.Args)
+	case "change":
+		return usage("/door change opens an approval form in Slack; it has no terminal form. Use doorbot validate FILE to check a proposal here, and doorbot changes list to see requests.")
 	case "validate":
 		// The form is Slack's; a terminal has files.
 		return usage("/door validate opens a form in Slack; here, run: doorbot validate FILE (or - for standard input)")
@@ -124,11 +126,12 @@ func Help(problem string) Reply {
 			"/door status [NAME...]   both clouds' view of every tunnel, the verdict and what to do",
 			"/door validate [NAME]    check a proposed change against what AWS and Azure permit (opens a form)",
 			"/door runbook KIND NAME  the steps, filled in: static (setup), migrate (BGP → static), verify (checks)",
+			"/door change NAME        propose a change for approval in the approvals channel (opens a form)",
 			"/door help               this text",
 		),
 		notes("Connection names come from doorbot's config. The same commands run on the CLI: doorbot status NAME."),
 	)
-	r.Text = "usage: /door status [NAME...] | /door validate [NAME] | /door runbook KIND NAME | /door help"
+	r.Text = "usage: /door status [NAME...] | /door validate [NAME] | /door runbook KIND NAME | /door change NAME | /door help"
 	if problem != "" {
 		r.Text = problem + " — " + r.Text
 	}

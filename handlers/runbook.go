@@ -29,7 +29,11 @@ func (s *Service) Verify(ctx context.Context, name string, p *vpn.Proposal) (run
 		return runbook.Verification{}, err
 	}
 	in.Proposal = p
-	return runbook.Verify(in), nil
+	v := runbook.Verify(in)
+	if s.OnVerify != nil {
+		s.OnVerify(name, v)
+	}
+	return v, nil
 }
 
 func (s *Service) runbookInput(ctx context.Context, name string) (runbook.Input, error) {

@@ -22,6 +22,9 @@ type Service struct {
 	// OnReport, when set, sees every status report (metrics of the last
 	// observed tunnel states hang here).
 	OnReport func(vpn.Report)
+	// OnVerify, when set, sees every post-change verification (the
+	// approval store records it on the approved request).
+	OnVerify func(name string, v runbook.Verification)
 }
 
 // Now is the service clock.

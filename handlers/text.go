@@ -53,6 +53,12 @@ func renderBlocks(w io.Writer, blocks []Block) {
 			for _, l := range b.Lines {
 				fmt.Fprintln(w, "      $ "+oneLine(l))
 			}
+		case Buttons:
+			labels := make([]string, len(b.Buttons))
+			for i, btn := range b.Buttons {
+				labels[i] = "[" + btn.Label + "]"
+			}
+			fmt.Fprintln(w, "  "+strings.Join(labels, " "))
 		case Divider:
 			fmt.Fprintln(w)
 		}

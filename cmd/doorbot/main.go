@@ -95,8 +95,10 @@ func (a *app) rootCommand() *cobra.Command {
 			switch {
 			case a.output == "markdown" && cmd.Name() != "runbook":
 				return usageErr("--output markdown is for runbooks; use text or json")
-			case a.output != "text" && a.output != "json" && a.output != "markdown":
-				return usageErr("--output %q: use text or json (runbooks also markdown)", a.output)
+			case a.output == "jsonl" && cmd.Name() != "audit":
+				return usageErr("--output jsonl is for changes audit; use text or json")
+			case a.output != "text" && a.output != "json" && a.output != "markdown" && a.output != "jsonl":
+				return usageErr("--output %q: use text or json (runbooks also markdown, changes audit also jsonl)", a.output)
 			}
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
@@ -111,6 +113,6 @@ func (a *app) rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&a.output, "output", "text", "output format: text or json (runbooks also markdown)")
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "error", "log level on stderr: debug, info, warn or error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
-	root.AddCommand(a.statusCommand(), a.validateCommand(), a.rulesCommand(), a.runbookCommand(), a.serveCommand(), a.demoCommand(), a.consoleCommand(), a.versionCommand())
+	root.AddCommand(a.statusCommand(), a.validateCommand(), a.rulesCommand(), a.runbookCommand(), a.changesCommand(), a.serveCommand(), a.demoCommand(), a.consoleCommand(), a.versionCommand())
 	return root
 }

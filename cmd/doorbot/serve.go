@@ -53,11 +53,23 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 		apiOpts = append(apiOpts, slack.OptionAPIURL(withSlash(cfg.Slack.APIURL)))
 	}
 	api := slack.New(secrets.SlackBotToken, apiOpts...)
+	var approvals *bot.Approvals
+	if cfg.Slack.ApprovalsChannel != "" {
+		st, err := a.openStore(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		approvals = &bot.Approvals{Store: st, Channel: cfg.Slack.ApprovalsChannel, Approver: cfg.Slack.Approvers,
+			Required: cfg.Slack.RequiredApprovals, TTL: cfg.Slack.ApprovalTTL}
+		svc.OnVerify = recordVerification(st, time.Now)
+	}
 	b := bot.New(api, &handlers.Router{Service: svc}, bot.Options{
 		Reply:          cfg.Slack.Reply,
 		CommandTimeout: cfg.Timeouts.Status + 10*time.Second,
 		Logger:         a.logger,
 		Metrics:        metrics,
+		Approvals:      approvals,
 	})
 
 	ctx, cancel := context.WithCancel(ctx)

@@ -1,0 +1,442 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/doorbot/doorbot/approval"
+	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/proposal"
+	"github.com/doorbot/doorbot/store"
+	"github.com/doorbot/doorbot/vpn"
+)
+
+// Identifiers of the /door change modal and the rejection form (design.md
+// §6; the first four are interface).
+const (
+	changeCallbackID = "door_change"
+	reasonBlockID    = "reason"
+	windowBlockID    = "window"
+	textActionID     = "text"
+	rejectCallbackID = "door_change_reject"
+)
+
+// Approvals configure change approval; nil disables /door change.
+type Approvals struct {
+	Store    store.Store
+	Channel  string        // slack.approvals_channel
+	Approver []string      // user IDs (U…, W…) and user-group IDs (S…)
+	Required int           // distinct approvals needed
+	TTL      time.Duration // until a pending request expires
+	// GroupCacheTTL bounds how stale user-group membership may be; clicks
+	// do not each call usergroups.users.list.
+	GroupCacheTTL time.Duration
+}
+
+type groupCache struct {
+	mu      sync.Mutex
+	members map[string][]string
+	at      map[string]time.Time
+}
+
+func (b *Bot) acceptChange(cmd slack.SlashCommand, args []string) Ack {
+	a := b.opts.Approvals
+	switch {
+	case a == nil || a.Store == nil || a.Channel == "" || len(a.Approver) == 0:
+		return usageAck("change approval is not configured: set slack.approvals_channel and slack.approvers")
+	case len(args) != 1:
+		return usageAck("usage: /door change NAME")
+	}
+	if _, err := b.router.Service.Select(args); err != nil {
+		return usageAck(err.Error())
+	}
+	if cmd.TriggerID == "" {
+		return usageAck("this Slack request carried no trigger_id, so no form can open")
+	}
+	b.opts.Metrics.Commands.WithLabelValues("change", "ok").Inc()
+	go b.openChangeModal(cmd, args[0])
+	return Ack{}
+}
+
+func (b *Bot) openChangeModal(cmd slack.SlashCommand, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.opts.CommandTimeout)
+	defer cancel()
+	loading := changeModalBase(name)
+	loading.Blocks = slack.Blocks{BlockSet: []slack.Block{section(Escape(fmt.Sprintf(":hourglass_flowing_sand: Reading the live state of %s to start the proposal…", name)))}}
+	resp, err := b.api.OpenViewContext(ctx, cmd.TriggerID, loading)
+	b.opts.Metrics.slackCall("views.open", err)
+	if err != nil {
+		b.log.Error("cannot open the change form", "user", cmd.UserID, "err", err)
+		return
+	}
+	prefill := "connection: " + name + "\n"
+	if live, _, err := b.router.Service.LiveProposal(ctx, name); err == nil {
+		prefill = string(proposal.Marshal(live))
+	}
+	_, err = b.api.UpdateViewContext(ctx, changeModal(name, prefill), "", resp.View.Hash, resp.View.ID)
+	b.opts.Metrics.slackCall("views.update", err)
+	if err != nil {
+		b.log.Error("cannot fill the change form", "connection", name, "err", err)
+	}
+}
+
+func changeModalBase(name string) slack.ModalViewRequest {
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      changeCallbackID,
+		Title:           slack.NewTextBlockObject(slack.PlainTextType, "Request a VPN change", false, false),
+		Close:           slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false),
+		PrivateMetadata: name,
+	}
+}
+
+func textInput(blockID, label, placeholder string, multiline, optional bool, initial string, maxLen int) *slack.InputBlock {
+	el := slack.NewPlainTextInputBlockElement(slack.NewTextBlockObject(slack.PlainTextType, placeholder, false, false), textActionID)
+	el.Multiline = multiline
+	el.MaxLength = maxLen
+	if len(initial) <= maxLen {
+		el.InitialValue = initial
+	}
+	in := slack.NewInputBlock(blockID, slack.NewTextBlockObject(slack.PlainTextType, label, false, false), nil, el)
+	in.Optional = optional
+	return in
+}
+
+func changeModal(name, prefill string) slack.ModalViewRequest {
+	v := changeModalBase(name)
+	v.Submit = slack.NewTextBlockObject(slack.PlainTextType, "Submit for approval", false, false)
+	proposalInput := slack.NewPlainTextInputBlockElement(slack.NewTextBlockObject(slack.PlainTextType, "routing: static", false, false), proposalActionID)
+	proposalInput.Multiline = true
+	proposalInput.MaxLength = maxProposalInput
+	if len(prefill) <= maxProposalInput {
+		proposalInput.InitialValue = prefill
+	}
+	v.Blocks = slack.Blocks{BlockSet: []slack.Block{
+		section(Escape(fmt.Sprintf("The live state of *%s* as a proposal: edit it into the end state you intend. doorbot validates it, posts it for approval with the diff and the runbook, and never shows keys.", name))),
+		slack.NewInputBlock(proposalBlockID, slack.NewTextBlockObject(slack.PlainTextType, "Proposal", false, false), nil, proposalInput),
+		textInput(reasonBlockID, "Reason", "why, and the ticket", true, false, "", 1000),
+		textInput(windowBlockID, "Planned window", "e.g. 2026-12-01 02:00-03:00 JST", false, true, "", 200),
+	}}
+	return v
+}
+
+// submitChange checks the form in the ack (malformed YAML or a missing
+// reason shows on the form); a readable request is created and posted by
+// a worker.
+func (b *Bot) submitChange(cb slack.InteractionCallback) any {
+	values := cb.View.State.Values
+	text := values[proposalBlockID][proposalActionID].Value
+	reason := strings.TrimSpace(values[reasonBlockID][textActionID].Value)
+	window := strings.TrimSpace(values[windowBlockID][textActionID].Value)
+	name := cb.View.PrivateMetadata
+	errs := map[string]string{}
+	p, err := proposal.Parse([]byte(text), "proposal")
+	switch {
+	case strings.TrimSpace(text) == "":
+		errs[proposalBlockID] = "The proposal is empty."
+	case err != nil:
+		errs[proposalBlockID] = truncate(err.Error(), 300)
+	case p.Connection != "" && p.Connection != name:
+		errs[proposalBlockID] = fmt.Sprintf("This form is for %s; the proposal names %s.", name, p.Connection)
+	}
+	if reason == "" {
+		errs[reasonBlockID] = "Say why: reviewers decide on it."
+	}
+	if _, err := b.router.Service.Select([]string{name}); err != nil {
+		errs[proposalBlockID] = truncate(err.Error(), 300)
+	}
+	if len(errs) > 0 {
+		return slack.NewErrorsViewSubmissionResponse(errs)
+	}
+	p.Connection = name
+	user, team := cb.User.ID, cb.Team.ID
+	if !b.enqueue(func(ctx context.Context) { b.createChange(ctx, user, team, p, reason, window) }) {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{proposalBlockID: "doorbot is busy; submit again in a moment."})
+	}
+	return nil
+}
+
+func newRequestID() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return "CR-" + strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+func (b *Bot) createChange(ctx context.Context, user, team string, p vpn.Proposal, reason, window string) {
+	a := b.opts.Approvals
+	res, err := b.router.Service.Validate(ctx, p)
+	if err != nil {
+		b.tellUser(ctx, user, "Your change for "+p.Connection+" could not be validated: "+err.Error())
+		return
+	}
+	live, _, _ := b.router.Service.LiveProposal(ctx, p.Connection)
+	merged := vpn.Merge(p, live)
+	now := b.opts.Now()
+	req := approval.Request{
+		ID: newRequestID(), Connection: p.Connection, State: approval.Pending, Requester: user,
+		Reason: reason, Window: window, Proposal: string(proposal.Marshal(merged)),
+		Verdict: res.Verdict, Findings: res.Findings,
+		Diff:              handlers.Diff(proposal.Marshal(live), proposal.Marshal(merged)),
+		RequiredApprovals: a.Required, Approvals: []string{},
+		CreatedAt: now, ExpiresAt: now.Add(a.TTL), TeamID: team, Channel: a.Channel,
+	}
+	if err := a.Store.Create(ctx, req, approval.Event{RequestID: req.ID, Kind: "created", Actor: user, At: now, TeamID: team, Channel: a.Channel,
+		Detail: fmt.Sprintf("connection %s, verdict %s", req.Connection, req.Verdict)}); err != nil {
+		b.log.Error("change request not stored", "err", err)
+		b.tellUser(ctx, user, "Your change for "+p.Connection+" could not be recorded; nothing was posted. Try again.")
+		return
+	}
+	root := Render(handlers.ChangeReply(req))[0]
+	ts, err := b.post(ctx, a.Channel, slack.MsgOptionText(root.Text, false), slack.MsgOptionBlocks(root.Blocks...))
+	if err != nil {
+		b.log.Error("change request not posted", "request", req.ID, "channel", a.Channel, "err", err)
+		b.tellUser(ctx, user, fmt.Sprintf("Change %s is recorded but could not be posted in the approvals channel (%v): invite doorbot there.", req.ID, err))
+		return
+	}
+	req, err = a.Store.Update(ctx, req.ID, func(r *approval.Request) ([]approval.Event, error) {
+		r.ThreadTS = ts
+		return []approval.Event{{RequestID: r.ID, Kind: "posted", Actor: "doorbot", At: b.opts.Now(), TeamID: team, Channel: a.Channel, Detail: "thread " + ts}}, nil
+	})
+	if err != nil {
+		b.log.Error("change thread not recorded", "request", req.ID, "err", err)
+	}
+	kind := "static"
+	if live.Routing == vpn.RoutingBGP && merged.Routing == vpn.RoutingStatic {
+		kind = "migrate"
+	}
+	if rb, err := b.router.Service.Runbook(ctx, kind, p.Connection); err == nil {
+		for _, m := range Render(handlers.RunbookReply(rb)) {
+			if _, err := b.post(ctx, a.Channel, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionTS(ts)); err != nil {
+				b.log.Error("runbook not posted in the change thread", "request", req.ID, "err", err)
+				break
+			}
+		}
+	}
+	b.tellUser(ctx, user, fmt.Sprintf("Change %s for %s is posted for approval (%s).", req.ID, req.Connection, strings.ToUpper(req.Verdict)))
+}
+
+// tellUser writes to the user in the app's direct message.
+func (b *Bot) tellUser(ctx context.Context, user, text string) {
+	if _, err := b.post(ctx, user, slack.MsgOptionText(Escape(text), false)); err != nil {
+		b.log.Warn("cannot message user", "user", user, "err", err)
+	}
+}
+
+// changeAction handles the thread's buttons. The ack carries nothing; the
+// decision is made by a worker against the stored request, never against
+// what the payload claims.
+func (b *Bot) changeAction(cb slack.InteractionCallback, act *slack.BlockAction) any {
+	if b.opts.Approvals == nil {
+		return nil
+	}
+	switch act.ActionID {
+	case handlers.ActionReject:
+		// The reason form needs the click's trigger_id, which lives 3 s.
+		id := act.Value
+		go b.openRejectModal(cb.TriggerID, id)
+	case handlers.ActionApprove, handlers.ActionVerify:
+		c := cb
+		action := act.ActionID
+		if !b.enqueue(func(ctx context.Context) { b.decide(ctx, c, action, act.Value, "") }) {
+			b.log.Warn("decision queue full", "user", cb.User.ID)
+		}
+	}
+	return nil
+}
+
+func (b *Bot) openRejectModal(trigger, id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	v := slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      rejectCallbackID,
+		Title:           slack.NewTextBlockObject(slack.PlainTextType, "Reject change", false, false),
+		Close:           slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false),
+		Submit:          slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false),
+		PrivateMetadata: id,
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			section(Escape("Rejecting change " + id + ". The reason is posted in its thread.")),
+			textInput(reasonBlockID, "Reason", "what must change before this can go ahead", true, false, "", 1000),
+		}},
+	}
+	_, err := b.api.OpenViewContext(ctx, trigger, v)
+	b.opts.Metrics.slackCall("views.open", err)
+	if err != nil {
+		b.log.Error("cannot open the rejection form", "request", id, "err", err)
+	}
+}
+
+func (b *Bot) submitReject(cb slack.InteractionCallback) any {
+	reason := strings.TrimSpace(cb.View.State.Values[reasonBlockID][textActionID].Value)
+	if reason == "" {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{reasonBlockID: "A rejection needs a reason."})
+	}
+	c, id := cb, cb.View.PrivateMetadata
+	if !b.enqueue(func(ctx context.Context) { b.decide(ctx, c, handlers.ActionReject, id, reason) }) {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{reasonBlockID: "doorbot is busy; submit again in a moment."})
+	}
+	return nil
+}
+
+// decide applies one click to the stored request in one transaction, then
+// says what happened in the thread and updates the root in place. A
+// refusal changes nothing, is audited, and is told to the clicker alone.
+func (b *Bot) decide(ctx context.Context, cb slack.InteractionCallback, action, id, reason string) {
+	a := b.opts.Approvals
+	user := cb.User.ID
+	d := approval.Decider{User: user, IsApprover: b.isApprover(ctx, user), TeamID: cb.Team.ID, Channel: cb.Channel.ID}
+	now := b.opts.Now()
+	current, err := a.Store.Get(ctx, id)
+	if err != nil {
+		b.refuse(ctx, cb, id, "no change request "+id+" exists; nothing was changed")
+		return
+	}
+	// A button must come from its own request's thread root; a reject
+	// form carries the ID it was opened for.
+	if action != handlers.ActionReject && (cb.Container.MessageTs != current.ThreadTS || cb.Channel.ID != current.Channel) {
+		b.refuse(ctx, cb, id, "this button does not belong to change "+id+"; nothing was changed")
+		return
+	}
+	var verification string
+	var verified *bool
+	if action == handlers.ActionVerify {
+		p, err := proposal.Parse([]byte(current.Proposal), current.ID)
+		var pp *vpn.Proposal
+		if err == nil {
+			pp = &p
+		}
+		v, err := b.router.Service.Verify(ctx, current.Connection, pp)
+		if err != nil {
+			b.refuse(ctx, cb, id, "verification could not run: "+err.Error())
+			return
+		}
+		ok := v.Passed
+		verified = &ok
+		var failed []string
+		for _, it := range v.Items {
+			if !it.OK {
+				failed = append(failed, it.Name)
+			}
+		}
+		verification = strings.Join(failed, "; ")
+		for _, m := range Render(handlers.VerifyReply(v)) {
+			_, _ = b.post(ctx, current.Channel, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionTS(current.ThreadTS))
+		}
+	}
+	updated, err := a.Store.Update(ctx, id, func(r *approval.Request) ([]approval.Event, error) {
+		switch action {
+		case handlers.ActionApprove:
+			return approval.Approve(r, d, now)
+		case handlers.ActionReject:
+			return approval.Reject(r, d, reason, now)
+		default:
+			return approval.RecordVerification(r, d, *verified, verification, now)
+		}
+	})
+	var refusal *approval.Refusal
+	switch {
+	case errors.As(err, &refusal):
+		b.refuse(ctx, cb, id, refusal.Reason)
+		return
+	case err != nil:
+		b.log.Error("decision not stored", "request", id, "user", user, "err", err)
+		b.refuse(ctx, cb, id, "your decision could not be recorded; try again")
+		return
+	}
+	b.opts.Metrics.Commands.WithLabelValues(action, "ok").Inc()
+	var note string
+	switch {
+	case updated.State == approval.Expired:
+		note = fmt.Sprintf("Change %s expired before this decision; nothing was approved.", id)
+		b.refuse(ctx, cb, id, note)
+	case action == handlers.ActionApprove:
+		note = fmt.Sprintf("Approved by @%s (%d of %d).", user, len(updated.Approvals), max(updated.RequiredApprovals, 1))
+		if updated.State == approval.Approved {
+			note += " The change is approved; after it, press Verify now or run /door runbook verify " + updated.Connection + "."
+		}
+	case action == handlers.ActionReject:
+		note = fmt.Sprintf("Rejected by @%s: %s", user, reason)
+	}
+	if note != "" && updated.State != approval.Expired {
+		_, _ = b.post(ctx, updated.Channel, slack.MsgOptionText(Escape(note), false), slack.MsgOptionTS(updated.ThreadTS))
+	}
+	b.updateRoot(ctx, updated)
+}
+
+func (b *Bot) updateRoot(ctx context.Context, r approval.Request) {
+	root := Render(handlers.ChangeReply(r))[0]
+	err := retryRateLimited(ctx, func() error {
+		_, _, _, err := b.api.UpdateMessageContext(ctx, r.Channel, r.ThreadTS, slack.MsgOptionText(root.Text, false), slack.MsgOptionBlocks(root.Blocks...))
+		b.opts.Metrics.slackCall("chat.update", err)
+		return err
+	})
+	if err != nil {
+		b.log.Error("change root not updated", "request", r.ID, "err", err)
+	}
+}
+
+func (b *Bot) refuse(ctx context.Context, cb slack.InteractionCallback, id, reason string) {
+	a := b.opts.Approvals
+	b.opts.Metrics.Commands.WithLabelValues("change_click", "refused").Inc()
+	if err := a.Store.AppendEvent(ctx, approval.Event{RequestID: id, Kind: "refused", Actor: cb.User.ID, At: b.opts.Now(), TeamID: cb.Team.ID, Channel: cb.Channel.ID, Detail: reason}); err != nil {
+		b.log.Error("refusal not audited", "request", id, "err", err)
+	}
+	channel := cb.Channel.ID
+	if channel == "" {
+		channel = a.Channel
+	}
+	if err := b.tellPrivately(ctx, cb.User.ID, channel, Message{Text: Escape(reason), Blocks: []slack.Block{section(":no_entry: " + Escape(reason))}}); err != nil {
+		b.log.Warn("refusal not delivered", "user", cb.User.ID, "err", err)
+	}
+}
+
+// isApprover checks the configured user IDs, then the members of the
+// configured user groups, read at most once per GroupCacheTTL.
+func (b *Bot) isApprover(ctx context.Context, user string) bool {
+	a := b.opts.Approvals
+	if slices.Contains(a.Approver, user) {
+		return true
+	}
+	for _, g := range a.Approver {
+		if !strings.HasPrefix(g, "S") {
+			continue
+		}
+		if slices.Contains(b.groupMembers(ctx, g), user) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *Bot) groupMembers(ctx context.Context, group string) []string {
+	ttl := b.opts.Approvals.GroupCacheTTL
+	if ttl <= 0 {
+		ttl = 5 * time.Minute
+	}
+	c := &b.groups
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.members == nil {
+		c.members, c.at = map[string][]string{}, map[string]time.Time{}
+	}
+	if at, ok := c.at[group]; ok && b.opts.Now().Sub(at) < ttl {
+		return c.members[group]
+	}
+	members, err := b.api.GetUserGroupMembersContext(ctx, group)
+	b.opts.Metrics.slackCall("usergroups.users.list", err)
+	if err != nil {
+		b.log.Warn("cannot read user group; using the last known members", "group", group, "err", err)
+		return c.members[group]
+	}
+	c.members[group], c.at[group] = members, b.opts.Now()
+	return members
+}

@@ -1,0 +1,306 @@
+package bot_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/doorbot/doorbot/approval"
+	"github.com/doorbot/doorbot/bot"
+	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/internal/fakeslack"
+	"github.com/doorbot/doorbot/store"
+)
+
+const approvalsChannel = "C0APPROVALS"
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func openStore(t testing.TB, path string) store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), "sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func approvals(st store.Store, required int) *bot.Approvals {
+	return &bot.Approvals{Store: st, Channel: approvalsChannel, Approver: []string{"UAPP1", "UAPP2", "UREQ", "S0NETOPS"}, Required: required, TTL: time.Hour}
+}
+
+// submitChange runs /door change NAME as UREQ and submits the form; it
+// returns the stored request once its thread root is posted.
+func submitChange(t *testing.T, h *harness, st store.Store, name, yaml string) approval.Request {
+	t.Helper()
+	ctx := wait(t)
+	before := len(h.slack.Views())
+	env, err := h.slack.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/door", Text: "change " + name, UserID: "UREQ", ChannelID: "C0TEAM"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.WaitAck(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	views, err := h.slack.WaitViews(ctx, before+2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := views[len(views)-1]
+	if form.CallbackID != "door_change" || form.PrivateMetadata != name {
+		t.Fatalf("change form: callback %q metadata %q", form.CallbackID, form.PrivateMetadata)
+	}
+	for _, id := range []string{`"block_id":"proposal"`, `"block_id":"reason"`, `"block_id":"window"`, `"action_id":"yaml"`, `"action_id":"text"`} {
+		if !strings.Contains(string(form.View), id) {
+			t.Errorf("change form lacks %s", id)
+		}
+	}
+	send := func(values map[string]map[string]string) fakeslack.Ack {
+		env, err := h.slack.SendInteractive(ctx, fakeslack.ViewSubmissionPayload("UREQ", form, values))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ack, err := h.slack.WaitAck(ctx, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ack
+	}
+	if ack := send(map[string]map[string]string{"proposal": {"yaml": yaml}, "reason": {"text": ""}}); !strings.Contains(string(ack.Payload), `"reason"`) {
+		t.Errorf("a change without a reason was accepted: %s", ack.Payload)
+	}
+	if ack := send(map[string]map[string]string{"proposal": {"yaml": "routing: [bgp"}, "reason": {"text": "x"}}); !strings.Contains(string(ack.Payload), `"proposal"`) {
+		t.Errorf("malformed YAML accepted: %s", ack.Payload)
+	}
+	existing, _ := st.List(ctx)
+	send(map[string]map[string]string{"proposal": {"yaml": yaml}, "reason": {"text": "CHG-42: " + name}, "window": {"text": "Sat 02:00 JST"}})
+	for {
+		reqs, _ := st.List(ctx)
+		if len(reqs) > len(existing) && reqs[0].ThreadTS != "" {
+			return reqs[0]
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the change request was never posted")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func click(t *testing.T, h *harness, user, ts, action, id string) {
+	t.Helper()
+	ctx := wait(t)
+	env, err := h.slack.SendInteractive(ctx, fakeslack.BlockActionsPayload(user, approvalsChannel, ts, action, id, h.slack.ResponseURL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.WaitAck(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitText waits for a message (new or updated) containing every want.
+func waitText(t *testing.T, h *harness, match func(fakeslack.Message) bool, want ...string) fakeslack.Message {
+	t.Helper()
+	m, err := h.slack.WaitMessage(wait(t), func(m fakeslack.Message) bool {
+		if match != nil && !match(m) {
+			return false
+		}
+		v := visible(m)
+		for _, w := range want {
+			if !strings.Contains(v, w) {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatalf("no message with %q", want)
+	}
+	return m
+}
+
+func ephemeralTo(user string) func(fakeslack.Message) bool {
+	return func(m fakeslack.Message) bool { return m.Via == "chat.postEphemeral" && m.User == user }
+}
+
+func TestChangeApprovalFlow(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
+	h := newHarness(t, setup{options: bot.Options{Approvals: approvals(st, 2)}})
+	h.slack.SetUserGroup("S0NETOPS", []string{"UGRP"})
+	h.runSocketMode(t)
+
+	req := submitChange(t, h, st, "healthy-static", "routing: static\nazure:\n  vnet_prefixes: [10.1.0.0/16]\n")
+	root := waitText(t, h, func(m fakeslack.Message) bool { return m.Channel == approvalsChannel && m.TS == req.ThreadTS },
+		req.ID, "healthy-static", "PENDING", "@UREQ", "CHG-42", "Sat 02:00 JST", "change_approve", "change_reject")
+	if !strings.Contains(string(root.Blocks), `"value":"`+req.ID+`"`) {
+		t.Errorf("buttons do not carry the request ID")
+	}
+	waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS }, "Static routing")
+	waitText(t, h, func(m fakeslack.Message) bool { return m.Channel == "UREQ" }, req.ID, "posted for approval")
+
+	refusals := []struct{ user, ts, id, want string }{
+		{"URANDOM", req.ThreadTS, req.ID, "not one of"},
+		{"UREQ", req.ThreadTS, req.ID, "someone else must approve"},
+		{"UAPP1", req.ThreadTS, "CR-FORGED", "no change request CR-FORGED"},
+		{"UAPP1", "1111111111.000100", req.ID, "does not belong"},
+	}
+	for _, r := range refusals {
+		click(t, h, r.user, r.ts, "change_approve", r.id)
+		waitText(t, h, ephemeralTo(r.user), r.want)
+	}
+	if got, _ := st.Get(context.Background(), req.ID); len(got.Approvals) != 0 || got.State != approval.Pending {
+		t.Fatalf("refused clicks changed the request: %+v", got)
+	}
+
+	click(t, h, "UAPP1", req.ThreadTS, "change_approve", req.ID)
+	waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS }, "Approved by @UAPP1 (1 of 2)")
+	click(t, h, "UAPP1", req.ThreadTS, "change_approve", req.ID)
+	waitText(t, h, ephemeralTo("UAPP1"), "already approved")
+
+	// A member of an approver user group counts.
+	click(t, h, "UGRP", req.ThreadTS, "change_approve", req.ID)
+	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS && m.Updated > 0 }, "APPROVED", "change_verify")
+	click(t, h, "UAPP2", req.ThreadTS, "change_approve", req.ID)
+	waitText(t, h, ephemeralTo("UAPP2"), "already approved")
+
+	click(t, h, "UAPP2", req.ThreadTS, "change_verify", req.ID)
+	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS }, "last verification by @UAPP2")
+	got, _ := st.Get(context.Background(), req.ID)
+	if got.State != approval.Approved || strings.Join(got.Approvals, ",") != "UAPP1,UGRP" || got.Verification == nil {
+		t.Errorf("stored request %+v", got)
+	}
+	events, _ := st.Audit(context.Background())
+	kinds := map[string]int{}
+	for _, e := range events {
+		kinds[e.Kind]++
+	}
+	if kinds["created"] != 1 || kinds["approval"] != 1 || kinds["approved"] != 1 || kinds["refused"] < 6 || kinds["verified"] != 1 {
+		t.Errorf("audit %v", kinds)
+	}
+}
+
+func TestChangeWithErrorFindingsCannotBeApproved(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
+	h := newHarness(t, setup{options: bot.Options{Approvals: approvals(st, 1)}})
+	h.runSocketMode(t)
+	req := submitChange(t, h, st, "bgp-single-ip", "routing: bgp\n")
+	if req.Verdict != "fail" {
+		t.Fatalf("BGP over one public IP: verdict %s", req.Verdict)
+	}
+	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS }, "bgp-needs-active-active", "cannot be approved")
+	click(t, h, "UAPP1", req.ThreadTS, "change_approve", req.ID)
+	waitText(t, h, ephemeralTo("UAPP1"), "error findings")
+}
+
+func TestChangeRejectAndExpire(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
+	clk := &clock{now: time.Now()}
+	h := newHarness(t, setup{options: bot.Options{Approvals: approvals(st, 1), Now: clk.Now}})
+	h.runSocketMode(t)
+	ctx := wait(t)
+
+	req := submitChange(t, h, st, "healthy-static", "routing: static\n")
+	before := len(h.slack.Views())
+	click(t, h, "UAPP1", req.ThreadTS, "change_reject", req.ID)
+	views, err := h.slack.WaitViews(ctx, before+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := views[len(views)-1]
+	env, _ := h.slack.SendInteractive(ctx, fakeslack.ViewSubmissionPayload("UAPP1", form, map[string]map[string]string{"reason": {"text": " "}}))
+	if ack, _ := h.slack.WaitAck(ctx, env); !strings.Contains(string(ack.Payload), "needs a reason") {
+		t.Errorf("empty rejection reason accepted: %s", ack.Payload)
+	}
+	env, _ = h.slack.SendInteractive(ctx, fakeslack.ViewSubmissionPayload("UAPP1", form, map[string]map[string]string{"reason": {"text": "clashes with the SORACOM maintenance"}}))
+	if _, err := h.slack.WaitAck(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS && m.Updated > 0 }, "REJECTED", "clashes with the SORACOM maintenance")
+
+	second := submitChange(t, h, st, "healthy-static", "routing: static\n")
+	clk.Add(2 * time.Hour)
+	click(t, h, "UAPP1", second.ThreadTS, "change_approve", second.ID)
+	waitText(t, h, ephemeralTo("UAPP1"), "expired")
+	if got, _ := st.Get(ctx, second.ID); got.State != approval.Expired {
+		t.Errorf("state %s after the window", got.State)
+	}
+}
+
+// A restarted bot on the same store carries on, and two bot processes on
+// one SQLite file receiving approvals at the same moment decide once.
+func TestChangeRestartAndConcurrentDecisions(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, filepath.Join(dir, "doorbot.db"))
+	h := newHarness(t, setup{options: bot.Options{Approvals: approvals(st, 1)}})
+	h.runSocketMode(t)
+	req := submitChange(t, h, st, "healthy-static", "routing: static\n")
+
+	// Two new processes: each its own store handle and its own bot, as
+	// after a restart, answering over HTTP.
+	var webs []*httptest.Server
+	for range 2 {
+		st2 := openStore(t, filepath.Join(dir, "doorbot.db"))
+		api := slack.New(botToken, slack.OptionAPIURL(h.slack.APIURL()))
+		b := bot.New(api, &handlers.Router{Service: &handlers.Service{Connections: h.conns}}, bot.Options{Approvals: approvals(st2, 1)})
+		ctx, cancel := context.WithCancel(context.Background())
+		b.Start(ctx)
+		t.Cleanup(func() { cancel(); b.Wait() })
+		web := httptest.NewServer(b.HTTPHandler(bot.Verifier{Secret: []byte(signingSecret)}))
+		t.Cleanup(web.Close)
+		webs = append(webs, web)
+	}
+	var wg sync.WaitGroup
+	for i, user := range []string{"UAPP1", "UAPP2"} {
+		form := fakeslack.InteractiveForm(fakeslack.BlockActionsPayload(user, approvalsChannel, req.ThreadTS, "change_approve", req.ID, h.slack.ResponseURL()))
+		web := webs[i]
+		wg.Go(func() {
+			if code, body := do(t, signed(t, web.URL, "/slack/interactive", form, time.Now())); code != 200 {
+				t.Errorf("click: %d %s", code, body)
+			}
+		})
+	}
+	wg.Wait()
+	ctx := wait(t)
+	for {
+		got, _ := st.Get(ctx, req.ID)
+		evs, _ := st.Audit(ctx)
+		var approved, refused int
+		for _, e := range evs {
+			if e.RequestID == req.ID && e.Kind == "approved" {
+				approved++
+			}
+			if e.RequestID == req.ID && e.Kind == "refused" {
+				refused++
+			}
+		}
+		if approved+refused == 2 {
+			if approved != 1 || got.State != approval.Approved || len(got.Approvals) != 1 {
+				t.Errorf("decided %d times; state %s approvals %v", approved, got.State, got.Approvals)
+			}
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("decisions incomplete: approved %d refused %d", approved, refused)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/doorbot/doorbot/approval"
+	"github.com/doorbot/doorbot/config"
+	"github.com/doorbot/doorbot/store"
+	"github.com/doorbot/doorbot/vpn/runbook"
+)
+
+func (a *app) openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	st, err := store.Open(ctx, cfg.Store.Driver, cfg.Store.DSN)
+	if err != nil {
+		return nil, usageErr("store: %v", err)
+	}
+	return st, nil
+}
+
+func (a *app) changesCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "changes",
+		Short: "Change requests and their audit trail (list, show ID, audit)",
+	}
+	withStore := func(run func(context.Context, store.Store, []string) error) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			st, err := a.openStore(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return run(cmd.Context(), st, args)
+		}
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "All change requests, newest first",
+		Args:  cobra.NoArgs,
+		RunE: withStore(func(ctx context.Context, st store.Store, _ []string) error {
+			reqs, err := st.List(ctx)
+			if err != nil {
+				return err
+			}
+			if reqs == nil {
+				reqs = []approval.Request{}
+			}
+			if a.output == "json" {
+				return a.printJSON(reqs)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tCONNECTION\tSTATE\tREQUESTER\tAPPROVALS\tVERDICT\tCREATED")
+			for _, r := range reqs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Connection, r.State, r.Requester, strings.Join(r.Approvals, ","), r.Verdict, r.CreatedAt.UTC().Format(time.RFC3339))
+			}
+			return tw.Flush()
+		}),
+	}, &cobra.Command{
+		Use:   "show ID",
+		Short: "One change request in full",
+		Args:  cobra.ExactArgs(1),
+		RunE: withStore(func(ctx context.Context, st store.Store, args []string) error {
+			r, err := st.Get(ctx, args[0])
+			if errors.Is(err, store.ErrNotFound) {
+				return usageErr("no change request %q", args[0])
+			}
+			if err != nil {
+				return err
+			}
+			return a.printJSON(r)
+		}),
+	}, &cobra.Command{
+		Use:   "audit",
+		Short: "The append-only audit log (--output jsonl: one event per line)",
+		Args:  cobra.NoArgs,
+		RunE: withStore(func(ctx context.Context, st store.Store, _ []string) error {
+			evs, err := st.Audit(ctx)
+			if err != nil {
+				return err
+			}
+			if a.output == "jsonl" {
+				enc := json.NewEncoder(a.stdout)
+				for _, e := range evs {
+					if err := enc.Encode(e); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			if a.output == "json" {
+				return a.printJSON(evs)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "AT\tREQUEST\tEVENT\tACTOR\tCHANNEL\tDETAIL")
+			for _, e := range evs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.RFC3339), e.RequestID, e.Kind, e.Actor, e.Channel, e.Detail)
+			}
+			return tw.Flush()
+		}),
+	})
+	return cmd
+}
+
+// recordVerification attaches a `runbook verify` outcome to the newest
+// approved request of the connection, so the request shows whether the
+// change it approved actually took.
+func recordVerification(st store.Store, now func() time.Time) func(string, runbook.Verification) {
+	return func(name string, v runbook.Verification) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		reqs, err := st.List(ctx)
+		if err != nil {
+			return
+		}
+		for _, r := range reqs {
+			if r.Connection != name || r.State != approval.Approved {
+				continue
+			}
+			var failed []string
+			for _, it := range v.Items {
+				if !it.OK {
+					failed = append(failed, it.Name)
+				}
+			}
+			_, _ = st.Update(ctx, r.ID, func(req *approval.Request) ([]approval.Event, error) {
+				return approval.RecordVerification(req, approval.Decider{User: "runbook verify"}, v.Passed, strings.Join(failed, "; "), now())
+			})
+			return
+		}
+	}
+}

@@ -1,0 +1,148 @@
+package handlers
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/doorbot/doorbot/approval"
+	"github.com/doorbot/doorbot/vpn"
+)
+
+// Action IDs of the change thread's buttons (design.md §6, interface).
+const (
+	ActionApprove = "change_approve"
+	ActionReject  = "change_reject"
+	ActionVerify  = "change_verify"
+)
+
+// ChangeReply is the thread root of a change request: who, what, the
+// diff, the findings and verdict, the decisions so far, and the buttons
+// that still make sense. It is re-rendered and updated in place on every
+// decision.
+func ChangeReply(r approval.Request) Reply {
+	tone := ToneWarning
+	switch r.State {
+	case approval.Approved:
+		tone = ToneGood
+	case approval.Rejected, approval.Expired:
+		tone = ToneBad
+	}
+	need := max(r.RequiredApprovals, 1)
+	head := fmt.Sprintf("Change %s: %s — %s", r.ID, r.Connection, strings.ToUpper(string(r.State)))
+	rep := Reply{Text: fmt.Sprintf("%s (%d of %d approvals)", head, len(r.Approvals), need)}
+	rep.Blocks = append(rep.Blocks,
+		heading(tone, head),
+		paragraph(ToneNone,
+			"requested by "+mention(r.Requester),
+			"reason: "+r.Reason,
+			"window: "+orText(r.Window, "not stated"),
+			fmt.Sprintf("approvals: %d of %d%s", len(r.Approvals), need, mentions(r.Approvals)),
+		),
+	)
+	verdictLine := fmt.Sprintf("validation: %s", strings.ToUpper(r.Verdict))
+	if r.Verdict == "fail" {
+		verdictLine += " — error findings: this change cannot be approved as proposed"
+	}
+	rep.Blocks = append(rep.Blocks, paragraph(verdictTone(r.Verdict), verdictLine))
+	for _, f := range r.Findings {
+		if f.Severity == vpn.SeverityInfo {
+			continue
+		}
+		rep.Blocks = append(rep.Blocks, paragraph(severityTone(f.Severity), fmt.Sprintf("%s %s %s: %s", severityIcon(f.Severity), f.Severity, f.Rule, f.Message), "fix: "+f.Fix))
+	}
+	if len(r.Diff) > 0 {
+		rep.Blocks = append(rep.Blocks, paragraph(ToneNone, "What changes (- live, + proposed):"), Block{Kind: Code, Lines: r.Diff})
+	} else {
+		rep.Blocks = append(rep.Blocks, paragraph(ToneMuted, "The proposal states nothing that differs from the live state."))
+	}
+	switch r.State {
+	case approval.Pending:
+		rep.Blocks = append(rep.Blocks, notes("expires "+r.ExpiresAt.UTC().Format(time.RFC3339)+"; the runbook for this change is in the thread"),
+			Block{Kind: Buttons, Buttons: []Button{
+				{ActionID: ActionApprove, Label: "Approve", Value: r.ID, Style: "primary", Confirm: "Approve change " + r.ID + " to " + r.Connection + "?"},
+				{ActionID: ActionReject, Label: "Reject", Value: r.ID, Style: "danger"},
+			}})
+	case approval.Approved:
+		line := "approved " + r.DecidedAt.UTC().Format(time.RFC3339)
+		if v := r.Verification; v != nil {
+			result := "passed"
+			if !v.Passed {
+				result = "FAILED: " + v.Summary
+			}
+			line += fmt.Sprintf("; last verification by %s at %s: %s", mention(v.By), v.At.UTC().Format(time.RFC3339), result)
+		}
+		rep.Blocks = append(rep.Blocks, notes(line), Block{Kind: Buttons, Buttons: []Button{
+			{ActionID: ActionVerify, Label: "Verify now", Value: r.ID},
+		}})
+	case approval.Rejected:
+		rep.Blocks = append(rep.Blocks, notes(fmt.Sprintf("rejected by %s at %s: %s", mention(r.RejectedBy), r.DecidedAt.UTC().Format(time.RFC3339), r.RejectionReason)))
+	case approval.Expired:
+		rep.Blocks = append(rep.Blocks, notes("expired "+r.ExpiresAt.UTC().Format(time.RFC3339)+" without a decision"))
+	}
+	return rep
+}
+
+// mention is a Slack user reference. IDs come from Slack itself (never
+// from typed text), so the renderer keeps <@…> for them alone.
+func mention(user string) string {
+	if user == "" {
+		return "someone"
+	}
+	return "@" + user
+}
+
+func mentions(users []string) string {
+	if len(users) == 0 {
+		return ""
+	}
+	out := make([]string, len(users))
+	for i, u := range users {
+		out[i] = mention(u)
+	}
+	return " (" + strings.Join(out, ", ") + ")"
+}
+
+func verdictTone(v string) Tone {
+	switch v {
+	case VerdictFail:
+		return ToneBad
+	case VerdictWarn:
+		return ToneWarning
+	}
+	return ToneGood
+}
+
+func orText(s, fallback string) string {
+	if strings.TrimSpace(s) == "" {
+		return fallback
+	}
+	return s
+}
+
+// Diff compares the live state and the intended end state as the YAML
+// people read, line by line.
+func Diff(live, proposed []byte) []string {
+	a := strings.Split(strings.TrimRight(string(live), "\n"), "\n")
+	b := strings.Split(strings.TrimRight(string(proposed), "\n"), "\n")
+	inA := map[string]int{}
+	for _, l := range a {
+		inA[l]++
+	}
+	inB := map[string]int{}
+	for _, l := range b {
+		inB[l]++
+	}
+	var out []string
+	for _, l := range a {
+		if inB[l] == 0 && strings.TrimSpace(l) != "" {
+			out = append(out, "- "+l)
+		}
+	}
+	for _, l := range b {
+		if inA[l] == 0 && strings.TrimSpace(l) != "" {
+			out = append(out, "+ "+l)
+		}
+	}
+	return out
+}

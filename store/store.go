@@ -1,0 +1,68 @@
+// Package store persists change requests and their append-only audit log.
+// Several doorbot processes may share one database (a rolling deploy, a
+// CLI next to the bot), so every decision is read and written inside one
+// write transaction that no other writer can overtake.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/doorbot/doorbot/approval"
+)
+
+// ErrNotFound is returned (wrapped) when a change request does not exist.
+var ErrNotFound = errors.New("change request not found")
+
+// ErrExists is returned (wrapped) by Create when the ID is already taken.
+var ErrExists = errors.New("change request already exists")
+
+// ErrPostgresNotImplemented is what Open returns for driver "postgres" until
+// that implementation lands, so a misconfigured deployment fails at start-up
+// with a hint rather than later.
+var ErrPostgresNotImplemented = errors.New("postgres store not implemented yet; use driver: sqlite")
+
+// Store persists change requests. SQLite now; a PostgreSQL implementation can
+// follow behind the same interface.
+//
+// The store owns Request.Version: Create stores 0 and every Update adds 1,
+// whatever the caller put there, so that Version counts stored changes.
+type Store interface {
+	// Create inserts a new request and its "created" event in one
+	// transaction; an existing ID is an error (ErrExists).
+	Create(ctx context.Context, r approval.Request, ev approval.Event) error
+	// Get returns ErrNotFound (wrapped) when the request is absent.
+	Get(ctx context.Context, id string) (approval.Request, error)
+	// List returns all requests, newest first.
+	List(ctx context.Context) ([]approval.Request, error)
+	// Update runs decide on the current request inside one write
+	// transaction that a concurrent Update of the same request, in this or
+	// another process, cannot overtake. If decide returns an error nothing
+	// is written and that error is returned as is, so a refusal reaches the
+	// user unchanged. Otherwise the request (Version incremented) and the
+	// returned events are written atomically and the new request returned.
+	//
+	// decide may run more than once if the transaction has to be retried,
+	// so it must change nothing but *r.
+	Update(ctx context.Context, id string, decide func(r *approval.Request) ([]approval.Event, error)) (approval.Request, error)
+	// AppendEvent records an event that changes no request (a refused
+	// click, say), in its own transaction.
+	AppendEvent(ctx context.Context, ev approval.Event) error
+	// Audit returns every event in order of insertion.
+	Audit(ctx context.Context) ([]approval.Event, error)
+	Close() error
+}
+
+// Open opens the store named by the config's store.driver and store.dsn and
+// brings its schema up to date. An empty driver means sqlite, the default.
+func Open(ctx context.Context, driver, dsn string) (Store, error) {
+	switch driver {
+	case "", "sqlite":
+		return openSQLite(ctx, dsn)
+	case "postgres":
+		return nil, ErrPostgresNotImplemented
+	default:
+		return nil, fmt.Errorf("store: unknown driver %q (want sqlite or postgres)", driver)
+	}
+}

@@ -1,0 +1,512 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/doorbot/doorbot/approval"
+)
+
+func openTemp(t *testing.T) (Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "doorbot.db")
+	s, err := Open(t.Context(), "sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func newRequest(id string, created time.Time) approval.Request {
+	return approval.Request{
+		ID:                id,
+		Connection:        "azure-prod",
+		State:             approval.Pending,
+		Requester:         "U_REQ",
+		Reason:            "rotate PSK",
+		Proposal:          "name: azure-prod\n",
+		Verdict:           "ok",
+		Diff:              []string{"+ tunnel 1"},
+		RequiredApprovals: 1,
+		CreatedAt:         created,
+		ExpiresAt:         created.Add(24 * time.Hour),
+		TeamID:            "T1",
+		Channel:           "C1",
+		Version:           42, // the store owns Version and must ignore this
+	}
+}
+
+func created(r approval.Request) approval.Event {
+	return approval.Event{RequestID: r.ID, Kind: "created", Actor: r.Requester, At: r.CreatedAt, TeamID: r.TeamID, Channel: r.Channel}
+}
+
+var errRefused = errors.New("refused")
+
+// approve is the decide function of the concurrency tests: a one-approver
+// policy that refuses a second vote or a decided request.
+func approve(user string) func(r *approval.Request) ([]approval.Event, error) {
+	return func(r *approval.Request) ([]approval.Event, error) {
+		if r.State != approval.Pending {
+			return nil, fmt.Errorf("%w: request is %s", errRefused, r.State)
+		}
+		for _, v := range r.Votes {
+			if v.User == user {
+				return nil, fmt.Errorf("%w: %s already voted", errRefused, user)
+			}
+		}
+		now := time.Now()
+		r.Votes = append(r.Votes, approval.Vote{User: user, Kind: "approve", At: now})
+		r.Approvals = append(r.Approvals, user)
+		if len(r.Votes) >= 1 {
+			r.State = approval.Approved
+			r.DecidedAt = now
+		}
+		return []approval.Event{{Kind: "approved", Actor: user, At: now}}, nil
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	ctx := t.Context()
+	s, _ := openTemp(t)
+	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.FixedZone("JST", 9*3600))
+	a, b := newRequest("cr-a", t0), newRequest("cr-b", t0.Add(time.Second))
+	for _, r := range []approval.Request{a, b} {
+		if err := s.Create(ctx, r, created(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	got, err := s.Get(ctx, "cr-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 0 || got.Reason != a.Reason || !got.CreatedAt.Equal(a.CreatedAt) || got.CreatedAt.Location() != time.UTC {
+		t.Fatalf("Get = %+v", got)
+	}
+
+	list, err := s.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].ID != "cr-b" || list[1].ID != "cr-a" {
+		t.Fatalf("List order = %v, want newest first", ids(list))
+	}
+
+	up, err := s.Update(ctx, "cr-a", approve("U1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.Version != 1 || up.State != approval.Approved || !slices.Equal(up.Approvals, []string{"U1"}) {
+		t.Fatalf("Update = %+v", up)
+	}
+	got, _ = s.Get(ctx, "cr-a")
+	if got.Version != 1 || got.State != approval.Approved || len(got.Votes) != 1 {
+		t.Fatalf("Get after Update = %+v", got)
+	}
+
+	if err := s.AppendEvent(ctx, approval.Event{RequestID: "cr-a", Kind: "refused", Actor: "U2", Detail: "already approved"}); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.Audit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, e.RequestID+"/"+e.Kind)
+	}
+	want := []string{"cr-a/created", "cr-b/created", "cr-a/approved", "cr-a/refused"}
+	if !slices.Equal(kinds, want) {
+		t.Fatalf("Audit = %v, want %v", kinds, want)
+	}
+	if evs[3].At.IsZero() || evs[0].TeamID != "T1" || evs[3].Detail != "already approved" {
+		t.Fatalf("Audit fields = %+v", evs)
+	}
+}
+
+func ids(rs []approval.Request) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func TestErrors(t *testing.T) {
+	ctx := t.Context()
+	s, _ := openTemp(t)
+
+	if _, err := s.Get(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get missing: %v", err)
+	}
+	if _, err := s.Update(ctx, "nope", approve("U1")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Update missing: %v", err)
+	}
+
+	r := newRequest("cr-1", time.Now())
+	if err := s.Create(ctx, r, created(r)); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Create(ctx, r, created(r))
+	if !errors.Is(err, ErrExists) || !strings.Contains(err.Error(), "cr-1") {
+		t.Fatalf("duplicate Create: %v", err)
+	}
+
+	// A refusing decide writes nothing, even though it mutated r first.
+	boom := errors.New("requester cannot approve own change")
+	_, err = s.Update(ctx, "cr-1", func(r *approval.Request) ([]approval.Event, error) {
+		r.State = approval.Approved
+		return []approval.Event{{Kind: "approved"}}, boom
+	})
+	if err != boom {
+		t.Fatalf("decide error = %v, want it returned as is", err)
+	}
+	got, _ := s.Get(ctx, "cr-1")
+	if got.Version != 0 || got.State != approval.Pending {
+		t.Fatalf("after refused decide: %+v", got)
+	}
+	evs, _ := s.Audit(ctx)
+	if len(evs) != 1 {
+		t.Fatalf("after refused decide and duplicate Create: %d events, want 1", len(evs))
+	}
+
+	if _, err := Open(ctx, "postgres", "postgres://x"); err == nil || err.Error() != "postgres store not implemented yet; use driver: sqlite" {
+		t.Fatalf("postgres: %v", err)
+	}
+	if _, err := Open(ctx, "mysql", "x"); err == nil {
+		t.Fatal("unknown driver accepted")
+	}
+}
+
+// TestConcurrentApprove simulates two bot processes (two Store values on one
+// file) and a burst of clicks: exactly one approval may win.
+func TestConcurrentApprove(t *testing.T) {
+	ctx := t.Context()
+	s1, path := openTemp(t)
+	s2, err := Open(ctx, "sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+
+	r := newRequest("cr-race", time.Now())
+	if err := s1.Create(ctx, r, created(r)); err != nil {
+		t.Fatal(err)
+	}
+
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	start := make(chan struct{})
+	for i := range n {
+		s := s1
+		if i%2 == 1 {
+			s = s2
+		}
+		wg.Go(func() {
+			<-start
+			_, errs[i] = s.Update(ctx, "cr-race", approve(fmt.Sprintf("U%02d", i)))
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	wins := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case errors.Is(err, errRefused):
+		default:
+			t.Errorf("goroutine %d: unexpected error (busy leak?): %v", i, err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d Updates succeeded, want exactly 1", wins)
+	}
+	got, _ := s2.Get(ctx, "cr-race")
+	if got.State != approval.Approved || got.Version != 1 || len(got.Votes) != 1 {
+		t.Fatalf("final request: %+v", got)
+	}
+	evs, _ := s1.Audit(ctx)
+	approved := 0
+	for _, e := range evs {
+		if e.Kind == "approved" {
+			approved++
+		}
+	}
+	if approved != 1 {
+		t.Fatalf("%d approved events, want 1", approved)
+	}
+}
+
+func TestRestart(t *testing.T) {
+	ctx := t.Context()
+	s, path := openTemp(t)
+	r := newRequest("cr-1", time.Now())
+	if err := s.Create(ctx, r, created(r)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Update(ctx, "cr-1", approve("U1")); err != nil {
+		t.Fatal(err)
+	}
+	before := migrationRows(t, s)
+	s.Close()
+
+	s, err := Open(ctx, "sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Get(ctx, "cr-1")
+	if err != nil || got.State != approval.Approved || got.Version != 1 {
+		t.Fatalf("after reopen: %+v, %v", got, err)
+	}
+	if evs, _ := s.Audit(ctx); len(evs) != 2 {
+		t.Fatalf("after reopen: %d events, want 2", len(evs))
+	}
+	after := migrationRows(t, s)
+	if len(before) != len(migrations) || !slices.Equal(before, after) {
+		t.Fatalf("schema_migrations before %v after %v", before, after)
+	}
+}
+
+func migrationRows(t *testing.T, s Store) []string {
+	t.Helper()
+	rows, err := s.(*sqliteStore).db.Query(`SELECT version, applied_at FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v int
+		var at string
+		if err := rows.Scan(&v, &at); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%d@%s", v, at))
+	}
+	return out
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	ctx := t.Context()
+	s, path := openTemp(t)
+	if _, err := s.(*sqliteStore).db.Exec(`INSERT INTO schema_migrations VALUES (?, 'future')`, len(migrations)+1); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err := Open(ctx, "sqlite", path)
+	if err == nil || !strings.Contains(err.Error(), "newer than this doorbot knows") {
+		t.Fatalf("Open of a newer schema: %v", err)
+	}
+}
+
+func TestAuditAppendOnly(t *testing.T) {
+	ctx := t.Context()
+	s, path := openTemp(t)
+	r := newRequest("cr-1", time.Now())
+	if err := s.Create(ctx, r, created(r)); err != nil {
+		t.Fatal(err)
+	}
+
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, q := range []string{
+		`UPDATE audit_events SET actor = 'mallory'`,
+		`DELETE FROM audit_events`,
+	} {
+		if _, err := raw.Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: err = %v, want append-only refusal", q, err)
+		}
+	}
+	evs, _ := s.Audit(ctx)
+	if len(evs) != 1 || evs[0].Actor != "U_REQ" {
+		t.Fatalf("audit changed: %+v", evs)
+	}
+}
+
+const helperEnv = "DOORBOT_STORE_HELPER_DB"
+
+// helperRequests are the requests the helper process keeps updating.
+var helperRequests = []string{"cr-0", "cr-1", "cr-2"}
+
+// TestHelperProcess is not a test: TestKillDurability runs the test binary
+// again with only this and the env var set, to get a process it can SIGKILL
+// in the middle of a write.
+func TestHelperProcess(t *testing.T) {
+	path := os.Getenv(helperEnv)
+	if path == "" {
+		t.Skip("helper process for TestKillDurability")
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, "sqlite", path)
+	if err != nil {
+		fmt.Println("open:", err)
+		os.Exit(2)
+	}
+	for _, id := range helperRequests {
+		r := newRequest(id, time.Now())
+		if err := s.Create(ctx, r, created(r)); err != nil {
+			fmt.Println("create:", err)
+			os.Exit(2)
+		}
+	}
+	// Bounded in case the parent dies without killing us.
+	deadline := time.Now().Add(30 * time.Second)
+	big := strings.Repeat("x", 4096) // spans pages, so a torn write would show
+	for i := 1; time.Now().Before(deadline); i++ {
+		id := helperRequests[i%len(helperRequests)]
+		_, err := s.Update(ctx, id, func(r *approval.Request) ([]approval.Event, error) {
+			r.Diff = append(r.Diff, fmt.Sprintf("%d %s", i, big))
+			return []approval.Event{{Kind: "updated", Actor: "helper", Detail: strconv.Itoa(i)}}, nil
+		})
+		if err != nil {
+			fmt.Println("update:", err)
+			os.Exit(2)
+		}
+		fmt.Printf("tick %d\n", i)
+	}
+	os.Exit(0)
+}
+
+func TestKillDurability(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns a child process")
+	}
+	path := filepath.Join(t.TempDir(), "doorbot.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+path)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+
+	lastTick := 0
+	var other []string
+	timeout := time.After(15 * time.Second)
+	killed := false
+	for !killed {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("helper exited early: %v", other)
+			}
+			if n, ok := strings.CutPrefix(l, "tick "); ok {
+				lastTick, _ = strconv.Atoi(n)
+			} else {
+				other = append(other, l)
+			}
+			if lastTick >= 60 {
+				killed = true
+			}
+		case <-timeout:
+			t.Logf("only %d ticks before the timeout; killing anyway", lastTick)
+			killed = true
+		}
+	}
+	if err := cmd.Process.Kill(); err != nil { // SIGKILL on Unix
+		t.Fatal(err)
+	}
+	// Ticks already in the pipe were printed after their commits: count them.
+	for l := range lines {
+		if n, ok := strings.CutPrefix(l, "tick "); ok {
+			lastTick, _ = strconv.Atoi(n)
+		}
+	}
+	cmd.Wait()
+	if lastTick == 0 {
+		t.Fatalf("helper never committed: %v", other)
+	}
+
+	ctx := t.Context()
+	s, err := Open(ctx, "sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db := s.(*sqliteStore).db
+
+	var integrity string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
+		t.Fatalf("integrity_check = %q, %v", integrity, err)
+	}
+
+	rows, err := db.Query(`SELECT id, version, body FROM change_requests`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions := map[string]int{}
+	for rows.Next() {
+		var id, body string
+		var v int
+		if err := rows.Scan(&id, &v, &body); err != nil {
+			t.Fatal(err)
+		}
+		var r approval.Request
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			t.Fatalf("%s: body does not decode: %v", id, err)
+		}
+		if r.Version != v || len(r.Diff) != v+1 {
+			t.Fatalf("%s: column version %d, body version %d, %d diff lines", id, v, r.Version, len(r.Diff))
+		}
+		versions[id] = v
+	}
+	rows.Close()
+	if len(versions) != len(helperRequests) {
+		t.Fatalf("%d requests, want %d", len(versions), len(helperRequests))
+	}
+
+	evs, err := s.Audit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	updated := map[string]int{}
+	total := 0
+	for _, e := range evs {
+		if e.Kind == "updated" {
+			updated[e.RequestID]++
+			total++
+		}
+	}
+	for id, v := range versions {
+		if updated[id] != v {
+			t.Errorf("%s: version %d but %d updated events (half-written transaction)", id, v, updated[id])
+		}
+	}
+	if total < lastTick {
+		t.Errorf("%d updated events, but the helper printed tick %d: a committed update was lost", total, lastTick)
+	}
+	t.Logf("killed after tick %d; %d updates survived", lastTick, total)
+}

@@ -119,3 +119,16 @@ func trim(s string) string {
 	}
 	return s
 }
+
+// Expire closes a pending request whose time is up; it is what a sweeper
+// runs so that the thread shows the expiry without anyone clicking.
+func Expire(r *Request, now time.Time) ([]Event, error) {
+	if r.State != Pending {
+		return nil, refuse("change %s is already %s", r.ID, r.State)
+	}
+	if r.ExpiresAt.IsZero() || now.Before(r.ExpiresAt) {
+		return nil, refuse("change %s is not due to expire until %s", r.ID, r.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	ev, err := checkOpen(r, now)
+	return ev, err
+}

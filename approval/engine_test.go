@@ -110,3 +110,15 @@ func TestVerificationOnlyWhenApproved(t *testing.T) {
 		t.Errorf("%v %+v %+v", err, r.Verification, ev)
 	}
 }
+
+func TestExpire(t *testing.T) {
+	r := pending(1)
+	_, err := Expire(r, t0.Add(time.Hour))
+	refusal(t, err, "not due")
+	ev, err := Expire(r, t0.Add(24*time.Hour))
+	if err != nil || r.State != Expired || len(ev) != 1 || ev[0].Kind != "expired" {
+		t.Fatalf("%v %+v %s", err, ev, r.State)
+	}
+	_, err = Expire(r, t0.Add(48*time.Hour))
+	refusal(t, err, "already expired")
+}

@@ -100,8 +100,10 @@ func (b *Bot) Ready() bool { return b.ready.Load() }
 // SetReady is flipped by the transports.
 func (b *Bot) SetReady(v bool) { b.ready.Store(v) }
 
-// Start runs the workers until ctx ends; Wait waits for them.
+// Start runs the workers (and the expiry sweep, with approvals) until ctx
+// ends; Wait waits for them.
 func (b *Bot) Start(ctx context.Context) {
+	b.startExpiry(ctx)
 	for range b.opts.Workers {
 		b.wg.Go(func() {
 			for {
@@ -114,6 +116,28 @@ func (b *Bot) Start(ctx context.Context) {
 			}
 		})
 	}
+}
+
+// Expiry is how often pending change requests are checked for expiry.
+const expirySweep = time.Minute
+
+// startExpiry sweeps expired change requests while ctx lives.
+func (b *Bot) startExpiry(ctx context.Context) {
+	if b.opts.Approvals == nil {
+		return
+	}
+	b.wg.Go(func() {
+		t := time.NewTicker(expirySweep)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				b.ExpireDue(ctx)
+			}
+		}
+	})
 }
 
 // Wait blocks until every worker has stopped.

@@ -99,8 +99,10 @@ func changeModalBase(name string) slack.ModalViewRequest {
 	}
 }
 
-func textInput(blockID, label, placeholder string, multiline, optional bool, initial string, maxLen int) *slack.InputBlock {
-	el := slack.NewPlainTextInputBlockElement(slack.NewTextBlockObject(slack.PlainTextType, placeholder, false, false), textActionID)
+// textInput is a modal's plain-text input block. An initial value longer
+// than the input allows is left out rather than refused by Slack.
+func textInput(blockID, actionID, label, placeholder string, multiline, optional bool, initial string, maxLen int) *slack.InputBlock {
+	el := slack.NewPlainTextInputBlockElement(slack.NewTextBlockObject(slack.PlainTextType, placeholder, false, false), actionID)
 	el.Multiline = multiline
 	el.MaxLength = maxLen
 	if len(initial) <= maxLen {
@@ -114,17 +116,11 @@ func textInput(blockID, label, placeholder string, multiline, optional bool, ini
 func changeModal(name, prefill string) slack.ModalViewRequest {
 	v := changeModalBase(name)
 	v.Submit = slack.NewTextBlockObject(slack.PlainTextType, "Submit for approval", false, false)
-	proposalInput := slack.NewPlainTextInputBlockElement(slack.NewTextBlockObject(slack.PlainTextType, "routing: static", false, false), proposalActionID)
-	proposalInput.Multiline = true
-	proposalInput.MaxLength = maxProposalInput
-	if len(prefill) <= maxProposalInput {
-		proposalInput.InitialValue = prefill
-	}
 	v.Blocks = slack.Blocks{BlockSet: []slack.Block{
 		section(Escape(fmt.Sprintf("The live state of *%s* as a proposal: edit it into the end state you intend. doorbot validates it, posts it for approval with the diff and the runbook, and never shows keys.", name))),
-		slack.NewInputBlock(proposalBlockID, slack.NewTextBlockObject(slack.PlainTextType, "Proposal", false, false), nil, proposalInput),
-		textInput(reasonBlockID, "Reason", "why, and the ticket", true, false, "", 1000),
-		textInput(windowBlockID, "Planned window", "e.g. 2026-12-01 02:00-03:00 JST", false, true, "", 200),
+		textInput(proposalBlockID, proposalActionID, "Proposal", "routing: static", true, false, prefill, maxProposalInput),
+		textInput(reasonBlockID, textActionID, "Reason", "why, and the ticket", true, false, "", 1000),
+		textInput(windowBlockID, textActionID, "Planned window", "e.g. 2026-12-01 02:00-03:00 JST", false, true, "", 200),
 	}}
 	return v
 }
@@ -265,7 +261,7 @@ func (b *Bot) openRejectModal(trigger, id string) {
 		PrivateMetadata: id,
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
 			section(Escape("Rejecting change " + id + ". The reason is posted in its thread.")),
-			textInput(reasonBlockID, "Reason", "what must change before this can go ahead", true, false, "", 1000),
+			textInput(reasonBlockID, textActionID, "Reason", "what must change before this can go ahead", true, false, "", 1000),
 		}},
 	}
 	_, err := b.api.OpenViewContext(ctx, trigger, v)
@@ -396,6 +392,34 @@ func (b *Bot) refuse(ctx context.Context, cb slack.InteractionCallback, id, reas
 	}
 	if err := b.tellPrivately(ctx, cb.User.ID, channel, Message{Text: Escape(reason), Blocks: []slack.Block{section(":no_entry: " + Escape(reason))}}); err != nil {
 		b.log.Warn("refusal not delivered", "user", cb.User.ID, "err", err)
+	}
+}
+
+// ExpireDue closes every pending request whose time is up and updates its
+// thread root, so an abandoned request does not look open forever.
+func (b *Bot) ExpireDue(ctx context.Context) {
+	a := b.opts.Approvals
+	if a == nil || a.Store == nil {
+		return
+	}
+	reqs, err := a.Store.List(ctx)
+	if err != nil {
+		b.log.Warn("cannot list change requests for expiry", "err", err)
+		return
+	}
+	now := b.opts.Now()
+	for _, r := range reqs {
+		if r.State != approval.Pending || r.ExpiresAt.IsZero() || now.Before(r.ExpiresAt) {
+			continue
+		}
+		updated, err := a.Store.Update(ctx, r.ID, func(req *approval.Request) ([]approval.Event, error) { return approval.Expire(req, now) })
+		if err != nil {
+			continue // decided or expired by another process meanwhile
+		}
+		if updated.ThreadTS != "" {
+			b.updateRoot(ctx, updated)
+			_, _ = b.post(ctx, updated.Channel, slack.MsgOptionText(Escape("Change "+updated.ID+" expired without a decision; submit a new /door change to go ahead."), false), slack.MsgOptionTS(updated.ThreadTS))
+		}
 	}
 }
 

@@ -242,6 +242,13 @@ func TestChangeRejectAndExpire(t *testing.T) {
 	if got, _ := st.Get(ctx, second.ID); got.State != approval.Expired {
 		t.Errorf("state %s after the window", got.State)
 	}
+
+	// Nobody clicks: the sweep closes the request and its thread says so.
+	third := submitChange(t, h, st, "healthy-static", "routing: static\n")
+	clk.Add(2 * time.Hour)
+	h.bot.ExpireDue(ctx)
+	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == third.ThreadTS && m.Updated > 0 }, "EXPIRED")
+	waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == third.ThreadTS }, "expired without a decision")
 }
 
 // A restarted bot on the same store carries on, and two bot processes on

@@ -112,19 +112,13 @@ func loadingModal(meta validateMeta) slack.ModalViewRequest {
 func validateModal(meta validateMeta, prefill string) slack.ModalViewRequest {
 	v := modalBase(meta)
 	v.Submit = slack.NewTextBlockObject(slack.PlainTextType, "Validate", false, false)
-	input := slack.NewPlainTextInputBlockElement(slack.NewTextBlockObject(slack.PlainTextType, "routing: static\naws:\n  tunnels: …", false, false), proposalActionID)
-	input.Multiline = true
-	input.MaxLength = maxProposalInput
-	if len(prefill) <= maxProposalInput {
-		input.InitialValue = prefill
-	}
 	intro := "Paste the intended end state of one connection (YAML, as in `doorbot validate`). Omitted parts are taken from the live state of the connection it names. Keys you type here are checked and never shown."
 	if meta.Connection != "" {
 		intro = fmt.Sprintf("The live state of *%s*, as a proposal. Edit it into the end state you intend; pre-shared keys are not shown.", Escape(meta.Connection))
 	}
 	v.Blocks = slack.Blocks{BlockSet: []slack.Block{
 		section(intro),
-		slack.NewInputBlock(proposalBlockID, slack.NewTextBlockObject(slack.PlainTextType, "Proposal", false, false), nil, input),
+		textInput(proposalBlockID, proposalActionID, "Proposal", "routing: static", true, false, prefill, maxProposalInput),
 	}}
 	return v
 }

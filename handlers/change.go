@@ -49,7 +49,7 @@ func ChangeReply(r approval.Request) Reply {
 		if f.Severity == vpn.SeverityInfo {
 			continue
 		}
-		rep.Blocks = append(rep.Blocks, paragraph(severityTone(f.Severity), fmt.Sprintf("%s %s %s: %s", severityIcon(f.Severity), f.Severity, f.Rule, f.Message), "fix: "+f.Fix))
+		rep.Blocks = append(rep.Blocks, findingBlock(f))
 	}
 	if len(r.Diff) > 0 {
 		rep.Blocks = append(rep.Blocks, paragraph(ToneNone, "What changes (- live, + proposed):"), Block{Kind: Code, Lines: r.Diff})

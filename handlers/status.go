@@ -186,14 +186,7 @@ func connectionBlocks(c vpn.ConnectionStatus) []Block {
 		blocks = append(blocks, t)
 	}
 	for _, f := range c.Findings {
-		lines := []string{fmt.Sprintf("%s %s %s: %s", severityIcon(f.Severity), f.Severity, f.Rule, f.Message)}
-		if f.Fix != "" {
-			lines = append(lines, "fix: "+f.Fix)
-		}
-		if f.Reference != "" {
-			lines = append(lines, "ref: "+f.Reference)
-		}
-		blocks = append(blocks, paragraph(severityTone(f.Severity), lines...))
+		blocks = append(blocks, findingBlock(f))
 	}
 	for _, e := range c.Errors {
 		blocks = append(blocks, paragraph(ToneWarning, fmt.Sprintf("⚠ %s: %s", e.Cloud, e.Message)))
@@ -205,6 +198,19 @@ func connectionBlocks(c vpn.ConnectionStatus) []Block {
 		}
 	}
 	return blocks
+}
+
+// findingBlock shows one finding the same way wherever it appears: what
+// fired and why, the fix, the reference.
+func findingBlock(f vpn.Finding) Block {
+	lines := []string{fmt.Sprintf("%s %s %s: %s", severityIcon(f.Severity), f.Severity, f.Rule, f.Message)}
+	if f.Fix != "" {
+		lines = append(lines, "fix: "+f.Fix)
+	}
+	if f.Reference != "" {
+		lines = append(lines, "ref: "+f.Reference)
+	}
+	return paragraph(severityTone(f.Severity), lines...)
 }
 
 func healthTone(h vpn.Health) Tone {

@@ -135,14 +135,7 @@ func ValidateReply(r ValidateResult) Reply {
 			if f.Severity != sev {
 				continue
 			}
-			lines := []string{fmt.Sprintf("%s %s: %s", severityIcon(f.Severity), f.Rule, f.Message)}
-			if f.Fix != "" {
-				lines = append(lines, "fix: "+f.Fix)
-			}
-			if f.Reference != "" {
-				lines = append(lines, "ref: "+f.Reference)
-			}
-			rep.Blocks = append(rep.Blocks, paragraph(severityTone(f.Severity), lines...))
+			rep.Blocks = append(rep.Blocks, findingBlock(f))
 		}
 	}
 	for _, e := range r.Errors {

@@ -218,6 +218,21 @@ type AzureSide struct {
 	BGPPeers []BGPPeer
 }
 
+// Found returns the connections ARM returned (not 404), in configured
+// order.
+func (s *AzureSide) Found() []AzureConnection {
+	if s == nil {
+		return nil
+	}
+	var out []AzureConnection
+	for _, c := range s.Connections {
+		if c.Found {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Routing is the Azure side's routing mode, from the connections' BGP flag.
 func (s *AzureSide) Routing() Routing {
 	if s == nil {

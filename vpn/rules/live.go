@@ -54,18 +54,7 @@ func (s *live) door() bool { return s.obs.Connection.Kind == vpn.KindSoracomDoor
 
 // foundAzure returns the Azure connections ARM returned (not 404), in
 // configured order.
-func (s *live) foundAzure() []vpn.AzureConnection {
-	if s.obs.Azure == nil {
-		return nil
-	}
-	var out []vpn.AzureConnection
-	for _, c := range s.obs.Azure.Connections {
-		if c.Found {
-			out = append(out, c)
-		}
-	}
-	return out
-}
+func (s *live) foundAzure() []vpn.AzureConnection { return s.obs.Azure.Found() }
 
 // notFoundAzure names configured Azure connections that ARM says do not exist.
 func (s *live) notFoundAzure() []string {

@@ -198,19 +198,9 @@ func (f *facts) awsStaticRoutes() []string {
 	return out
 }
 
-// foundAzure returns the Azure connections ARM returned, in configured order.
-func (f *facts) foundAzure() []vpn.AzureConnection {
-	if f.obs.Azure == nil {
-		return nil
-	}
-	var out []vpn.AzureConnection
-	for _, c := range f.obs.Azure.Connections {
-		if c.Found {
-			out = append(out, c)
-		}
-	}
-	return out
-}
+// foundAzure returns the Azure connections ARM returned (not 404), in
+// configured order.
+func (f *facts) foundAzure() []vpn.AzureConnection { return f.obs.Azure.Found() }
 
 func (f *facts) sideError(cloud vpn.Cloud) string {
 	var msgs []string

@@ -63,43 +63,55 @@ func (m *memo) fresh(e *entry) bool {
 }
 
 // do returns the cached value for key, joins a read already in flight, or
-// runs read. A waiter whose context ends stops waiting; the read goes on for
-// the others.
+// starts read. The read runs detached from any one caller's context (the
+// adapters bound it by their own per-call timeout), so a caller that gives
+// up — its status deadline passed, its user went away — neither cancels
+// the read for the others nor poisons the result they share; every caller,
+// the first included, waits only as long as its own context allows.
 func (m *memo) do(ctx context.Context, key string, read func(context.Context) (any, error)) (any, error) {
 	m.mu.Lock()
-	if e, ok := m.entries[key]; ok {
-		select {
-		case <-e.done:
-			if m.fresh(e) {
-				m.mu.Unlock()
-				return e.val, nil
-			}
-		default:
-			m.mu.Unlock()
-			select {
-			case <-e.done:
-				return e.val, e.err
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
+	e, ok := m.entries[key]
+	switch {
+	case ok && m.fresh(e):
+		m.mu.Unlock()
+		return e.val, nil
+	case ok && !isDone(e):
+		// Join the read in flight.
+	default:
+		e = &entry{done: make(chan struct{})}
+		m.entries[key] = e
+		go m.run(context.WithoutCancel(ctx), key, e, read)
 	}
-	e := &entry{done: make(chan struct{})}
-	m.entries[key] = e
 	m.mu.Unlock()
+	select {
+	case <-e.done:
+		return e.val, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
 
-	e.val, e.err = read(ctx)
-	e.at = m.now()
+func (m *memo) run(ctx context.Context, key string, e *entry, read func(context.Context) (any, error)) {
+	val, err := read(ctx)
 	m.mu.Lock()
+	defer m.mu.Unlock()
+	e.val, e.err, e.at = val, err, m.now()
 	close(e.done)
-	if e.err != nil || m.ttl <= 0 {
+	if err != nil || m.ttl <= 0 {
 		// Keep nothing that cannot be reused; joiners already hold e.
 		if m.entries[key] == e {
 			delete(m.entries, key)
 		}
 	}
-	m.mu.Unlock()
-	return e.val, e.err
+}
+
+func isDone(e *entry) bool {
+	select {
+	case <-e.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // sweep drops expired entries so the cache does not grow without bound

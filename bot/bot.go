@@ -143,10 +143,16 @@ func (b *Bot) startExpiry(ctx context.Context) {
 // Wait blocks until every worker has stopped.
 func (b *Bot) Wait() { b.wg.Wait() }
 
-// run does one job under the command timeout.
+// run does one job under the command timeout. A job that panics loses
+// its answer, not the worker or the process.
 func (b *Bot) run(ctx context.Context, j job) {
 	ctx, cancel := context.WithTimeout(ctx, b.opts.CommandTimeout)
 	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Error("job panicked; its answer is lost", "panic", fmt.Sprint(r))
+		}
+	}()
 	j(ctx)
 }
 
@@ -201,6 +207,11 @@ func (b *Bot) Accept(cmd slack.SlashCommand) Ack {
 		return Ack{ResponseType: ReplyEphemeral, Text: msgs[0].Text, Blocks: msgs[0].Blocks}
 	}
 	name := parsed.Name
+	if reply, refused := b.router.Refusal(cmd.Text); refused {
+		b.opts.Metrics.Commands.WithLabelValues(name, "usage").Inc()
+		msgs := Render(reply)
+		return Ack{ResponseType: ReplyEphemeral, Text: msgs[0].Text, Blocks: msgs[0].Blocks}
+	}
 	if !b.enqueue(func(ctx context.Context) { b.answer(ctx, name, cmd, began) }) {
 		return b.busy(name, cmd.UserID)
 	}

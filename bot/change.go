@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -129,10 +130,9 @@ func changeModal(name, prefill string) slack.ModalViewRequest {
 // reason shows on the form); a readable request is created and posted by
 // a worker.
 func (b *Bot) submitChange(cb slack.InteractionCallback) any {
-	values := cb.View.State.Values
-	text := values[proposalBlockID][proposalActionID].Value
-	reason := strings.TrimSpace(values[reasonBlockID][textActionID].Value)
-	window := strings.TrimSpace(values[windowBlockID][textActionID].Value)
+	text := inputValue(cb, proposalBlockID, proposalActionID)
+	reason := strings.TrimSpace(inputValue(cb, reasonBlockID, textActionID))
+	window := strings.TrimSpace(inputValue(cb, windowBlockID, textActionID))
 	name := cb.View.PrivateMetadata
 	errs := map[string]string{}
 	p, err := proposal.Parse([]byte(text), "proposal")
@@ -198,13 +198,25 @@ func (b *Bot) createChange(ctx context.Context, user, team string, p vpn.Proposa
 		b.tellUser(ctx, user, fmt.Sprintf("Change %s is recorded but could not be posted in the approvals channel (%v): invite doorbot there.", req.ID, err))
 		return
 	}
-	req, err = a.Store.Update(ctx, req.ID, func(r *approval.Request) ([]approval.Event, error) {
-		r.ThreadTS = ts
-		return []approval.Event{{RequestID: r.ID, Kind: "posted", Actor: "doorbot", At: b.opts.Now(), TeamID: team, Channel: a.Channel, Detail: "thread " + ts}}, nil
-	})
+	// Without the thread's ts stored, no button of this request would be
+	// accepted: retry briefly, then say so rather than leave a dead thread.
+	var posted approval.Request
+	for attempt := 0; attempt < 3; attempt++ {
+		posted, err = a.Store.Update(ctx, req.ID, func(r *approval.Request) ([]approval.Event, error) {
+			r.ThreadTS = ts
+			return []approval.Event{{RequestID: r.ID, Kind: "posted", Actor: "doorbot", At: b.opts.Now(), TeamID: team, Channel: a.Channel, Detail: "thread " + ts}}, nil
+		})
+		if err == nil {
+			break
+		}
+	}
 	if err != nil {
 		b.log.Error("change thread not recorded", "request", req.ID, "err", err)
+		_, _ = b.post(ctx, a.Channel, slack.MsgOptionText(Escape("doorbot could not record this thread for change "+req.ID+"; its buttons will not work. Submit the change again."), false), slack.MsgOptionTS(ts))
+		b.tellUser(ctx, user, fmt.Sprintf("Change %s was posted but could not be recorded, so it cannot be approved; submit it again.", req.ID))
+		return
 	}
+	req = posted
 	kind := "static"
 	if live.Routing == vpn.RoutingBGP && merged.Routing == vpn.RoutingStatic {
 		kind = "migrate"
@@ -236,9 +248,10 @@ func (b *Bot) changeAction(cb slack.InteractionCallback, act *slack.BlockAction)
 	}
 	switch act.ActionID {
 	case handlers.ActionReject:
-		// The reason form needs the click's trigger_id, which lives 3 s.
-		id := act.Value
-		go b.openRejectModal(cb.TriggerID, id)
+		// The reason form needs the click's trigger_id, which lives 3 s;
+		// the button is checked against the stored request first.
+		c, id := cb, act.Value
+		go b.openRejectModal(c, id)
 	case handlers.ActionApprove, handlers.ActionVerify:
 		c := cb
 		action := act.ActionID
@@ -249,35 +262,64 @@ func (b *Bot) changeAction(cb slack.InteractionCallback, act *slack.BlockAction)
 	return nil
 }
 
-func (b *Bot) openRejectModal(trigger, id string) {
+func (b *Bot) openRejectModal(cb slack.InteractionCallback, id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	r, err := b.opts.Approvals.Store.Get(ctx, id)
+	if err != nil {
+		b.refuse(ctx, cb, id, "no change request "+id+" exists; nothing was changed")
+		return
+	}
+	if !b.belongs(r, cb.Container.MessageTs, cb.Channel.ID) {
+		b.refuse(ctx, cb, id, "this button does not belong to change "+id+"; nothing was changed")
+		return
+	}
+	meta, _ := json.Marshal(rejectMeta{ID: id, ThreadTS: cb.Container.MessageTs, Channel: cb.Channel.ID})
 	v := slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      rejectCallbackID,
 		Title:           slack.NewTextBlockObject(slack.PlainTextType, "Reject change", false, false),
 		Close:           slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false),
 		Submit:          slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false),
-		PrivateMetadata: id,
+		PrivateMetadata: string(meta),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
 			section(Escape("Rejecting change " + id + ". The reason is posted in its thread.")),
 			textInput(reasonBlockID, textActionID, "Reason", "what must change before this can go ahead", true, false, "", 1000),
 		}},
 	}
-	_, err := b.api.OpenViewContext(ctx, trigger, v)
+	_, err = b.api.OpenViewContext(ctx, cb.TriggerID, v)
 	b.opts.Metrics.slackCall("views.open", err)
 	if err != nil {
 		b.log.Error("cannot open the rejection form", "request", id, "err", err)
 	}
 }
 
+// rejectMeta binds a rejection form to the message its button was on.
+type rejectMeta struct {
+	ID       string `json:"id"`
+	ThreadTS string `json:"ts"`
+	Channel  string `json:"channel"`
+}
+
+// belongs reports whether a click came from the request's own thread root.
+func (b *Bot) belongs(r approval.Request, ts, channel string) bool {
+	return r.ThreadTS != "" && ts == r.ThreadTS && channel == r.Channel
+}
+
 func (b *Bot) submitReject(cb slack.InteractionCallback) any {
-	reason := strings.TrimSpace(cb.View.State.Values[reasonBlockID][textActionID].Value)
+	reason := strings.TrimSpace(inputValue(cb, reasonBlockID, textActionID))
 	if reason == "" {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{reasonBlockID: "A rejection needs a reason."})
 	}
-	c, id := cb, cb.View.PrivateMetadata
-	if !b.enqueue(func(ctx context.Context) { b.decide(ctx, c, handlers.ActionReject, id, reason) }) {
+	var meta rejectMeta
+	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || meta.ID == "" {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{reasonBlockID: "This form is not tied to a change request; reject from the request's thread."})
+	}
+	// The submission carries no message: check against the one the form
+	// was opened from.
+	c := cb
+	c.Container.MessageTs, c.Channel.ID = meta.ThreadTS, meta.Channel
+	if !b.enqueue(func(ctx context.Context) { b.decide(ctx, c, handlers.ActionReject, meta.ID, reason) }) {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{reasonBlockID: "doorbot is busy; submit again in a moment."})
 	}
 	return nil
@@ -296,9 +338,9 @@ func (b *Bot) decide(ctx context.Context, cb slack.InteractionCallback, action, 
 		b.refuse(ctx, cb, id, "no change request "+id+" exists; nothing was changed")
 		return
 	}
-	// A button must come from its own request's thread root; a reject
-	// form carries the ID it was opened for.
-	if action != handlers.ActionReject && (cb.Container.MessageTs != current.ThreadTS || cb.Channel.ID != current.Channel) {
+	// A button must come from its own request's thread root (a rejection
+	// form carries the message it was opened from).
+	if !b.belongs(current, cb.Container.MessageTs, cb.Channel.ID) {
 		b.refuse(ctx, cb, id, "this button does not belong to change "+id+"; nothing was changed")
 		return
 	}
@@ -317,13 +359,7 @@ func (b *Bot) decide(ctx context.Context, cb slack.InteractionCallback, action, 
 		}
 		ok := v.Passed
 		verified = &ok
-		var failed []string
-		for _, it := range v.Items {
-			if !it.OK {
-				failed = append(failed, it.Name)
-			}
-		}
-		verification = strings.Join(failed, "; ")
+		verification = v.Failed()
 		for _, m := range Render(handlers.VerifyReply(v)) {
 			_, _ = b.post(ctx, current.Channel, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionTS(current.ThreadTS))
 		}
@@ -441,26 +477,40 @@ func (b *Bot) isApprover(ctx context.Context, user string) bool {
 	return false
 }
 
+// groupStaleLimit is how long a failing usergroups.users.list may keep
+// serving the last known members before they stop counting.
+const groupStaleLimit = time.Hour
+
 func (b *Bot) groupMembers(ctx context.Context, group string) []string {
 	ttl := b.opts.Approvals.GroupCacheTTL
 	if ttl <= 0 {
 		ttl = 5 * time.Minute
 	}
 	c := &b.groups
+	now := b.opts.Now()
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.members == nil {
 		c.members, c.at = map[string][]string{}, map[string]time.Time{}
 	}
-	if at, ok := c.at[group]; ok && b.opts.Now().Sub(at) < ttl {
-		return c.members[group]
+	last, at := c.members[group], c.at[group]
+	c.mu.Unlock()
+	if !at.IsZero() && now.Sub(at) < ttl {
+		return last
 	}
+	// Read outside the lock: one slow Slack call must not hold up every
+	// other decision.
 	members, err := b.api.GetUserGroupMembersContext(ctx, group)
 	b.opts.Metrics.slackCall("usergroups.users.list", err)
 	if err != nil {
+		if at.IsZero() || now.Sub(at) > groupStaleLimit {
+			b.log.Warn("cannot read user group; its members do not count", "group", group, "err", err)
+			return nil
+		}
 		b.log.Warn("cannot read user group; using the last known members", "group", group, "err", err)
-		return c.members[group]
+		return last
 	}
-	c.members[group], c.at[group] = members, b.opts.Now()
+	c.mu.Lock()
+	c.members[group], c.at[group] = members, now
+	c.mu.Unlock()
 	return members
 }

@@ -311,3 +311,40 @@ func TestChangeRestartAndConcurrentDecisions(t *testing.T) {
 		}
 	}
 }
+
+// A Reject button on another message, a forged ID on it, or a state-less
+// form submission changes nothing, and a malformed payload never takes the
+// bot down.
+func TestChangeRejectMustComeFromItsThread(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
+	h := newHarness(t, setup{options: bot.Options{Approvals: approvals(st, 1)}})
+	h.runSocketMode(t)
+	ctx := wait(t)
+	req := submitChange(t, h, st, "healthy-static", "routing: static\n")
+	views := len(h.slack.Views())
+
+	click(t, h, "UAPP1", "1111111111.000100", "change_reject", req.ID)
+	waitText(t, h, ephemeralTo("UAPP1"), "does not belong")
+	click(t, h, "UAPP1", req.ThreadTS, "change_reject", "CR-FORGED")
+	waitText(t, h, ephemeralTo("UAPP1"), "no change request CR-FORGED")
+	if n := len(h.slack.Views()); n != views {
+		t.Errorf("a refused Reject opened %d forms", n-views)
+	}
+	for _, payload := range []map[string]any{
+		{"type": "view_submission", "user": map[string]any{"id": "UAPP1"}, "view": map[string]any{"callback_id": "door_change", "private_metadata": "healthy-static"}},
+		{"type": "view_submission", "user": map[string]any{"id": "UAPP1"}, "view": map[string]any{"callback_id": "door_change_reject", "private_metadata": req.ID}},
+		{"type": "view_submission", "user": map[string]any{"id": "UAPP1"}, "view": map[string]any{"callback_id": "door_validate"}},
+		{"type": "block_actions", "user": map[string]any{"id": "UAPP1"}, "actions": []any{}},
+	} {
+		env, err := h.slack.SendInteractive(ctx, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.slack.WaitAck(ctx, env); err != nil {
+			t.Fatalf("malformed %v not acked: %v", payload["view"], err)
+		}
+	}
+	if got, _ := st.Get(ctx, req.ID); got.State != approval.Pending {
+		t.Errorf("state %s after refused and malformed clicks", got.State)
+	}
+}

@@ -133,19 +133,28 @@ func ParseInteraction(payload []byte) (slack.InteractionCallback, error) {
 // Interact decides an interaction's ack without touching a cloud and
 // queues any slow work. The returned value, when not nil, is the ack's
 // payload (a modal's response_action).
-func (b *Bot) Interact(cb slack.InteractionCallback) any {
+func (b *Bot) Interact(cb slack.InteractionCallback) (resp any) {
 	began := b.opts.Now()
 	defer func() { b.opts.Metrics.AckSeconds.Observe(b.opts.Now().Sub(began).Seconds()) }()
+	// A payload doorbot cannot make sense of is acked and dropped: it must
+	// never take the event loop down.
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Error("interaction handler panicked; payload dropped", "type", string(cb.Type), "panic", fmt.Sprint(r))
+			resp = nil
+		}
+	}()
+	changes := b.opts.Approvals != nil && b.opts.Approvals.Store != nil
 	switch {
 	case cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == validateCallbackID:
 		return b.submitValidate(cb)
-	case cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == changeCallbackID:
+	case changes && cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == changeCallbackID:
 		return b.submitChange(cb)
-	case cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == rejectCallbackID:
+	case changes && cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == rejectCallbackID:
 		return b.submitReject(cb)
-	case cb.Type == slack.InteractionTypeBlockActions && len(cb.ActionCallback.BlockActions) > 0:
+	case changes && cb.Type == slack.InteractionTypeBlockActions && len(cb.ActionCallback.BlockActions) > 0:
 		act := cb.ActionCallback.BlockActions[0]
-		if strings.HasPrefix(act.ActionID, "change_") {
+		if act != nil && strings.HasPrefix(act.ActionID, "change_") {
 			return b.changeAction(cb, act)
 		}
 	}

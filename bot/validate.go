@@ -127,7 +127,7 @@ func validateModal(meta validateMeta, prefill string) slack.ModalViewRequest {
 // proposal is shown on the form itself; a readable one closes the form and
 // is validated by a worker, which may read the clouds.
 func (b *Bot) submitValidate(cb slack.InteractionCallback) any {
-	text := cb.View.State.Values[proposalBlockID][proposalActionID].Value
+	text := inputValue(cb, proposalBlockID, proposalActionID)
 	var meta validateMeta
 	_ = json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta)
 	if strings.TrimSpace(text) == "" {
@@ -192,4 +192,13 @@ func (b *Bot) tellPrivately(ctx context.Context, user, channel string, m Message
 	// Not in that channel (or none): the app's direct message with the user.
 	_, err := b.post(ctx, user, opts...)
 	return err
+}
+
+// inputValue reads a submitted text input; a payload without state (never
+// sent by Slack, but possible from anyone else) reads as empty.
+func inputValue(cb slack.InteractionCallback, blockID, actionID string) string {
+	if cb.View.State == nil {
+		return ""
+	}
+	return cb.View.State.Values[blockID][actionID].Value
 }

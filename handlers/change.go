@@ -45,14 +45,27 @@ func ChangeReply(r approval.Request) Reply {
 		verdictLine += " — error findings: this change cannot be approved as proposed"
 	}
 	rep.Blocks = append(rep.Blocks, paragraph(verdictTone(r.Verdict), verdictLine))
+	// The root must stay one Slack message with its buttons in it, however
+	// long the proposal: the rest is in `doorbot changes show ID`.
+	const maxRootFindings, maxRootDiff = 8, 40
+	shown := 0
 	for _, f := range r.Findings {
 		if f.Severity == vpn.SeverityInfo {
 			continue
 		}
+		if shown == maxRootFindings {
+			rep.Blocks = append(rep.Blocks, notes(fmt.Sprintf("%d more findings: doorbot changes show %s", countFindings(r.Findings)-shown, r.ID)))
+			break
+		}
 		rep.Blocks = append(rep.Blocks, findingBlock(f))
+		shown++
 	}
 	if len(r.Diff) > 0 {
-		rep.Blocks = append(rep.Blocks, paragraph(ToneNone, "What changes (- live, + proposed):"), Block{Kind: Code, Lines: r.Diff})
+		diff := r.Diff
+		if len(diff) > maxRootDiff {
+			diff = append(diff[:maxRootDiff:maxRootDiff], fmt.Sprintf("… %d more lines: doorbot changes show %s", len(r.Diff)-maxRootDiff, r.ID))
+		}
+		rep.Blocks = append(rep.Blocks, paragraph(ToneNone, "What changes (- live, + proposed):"), Block{Kind: Code, Lines: diff})
 	} else {
 		rep.Blocks = append(rep.Blocks, paragraph(ToneMuted, "The proposal states nothing that differs from the live state."))
 	}
@@ -81,6 +94,16 @@ func ChangeReply(r approval.Request) Reply {
 		rep.Blocks = append(rep.Blocks, notes("expired "+r.ExpiresAt.UTC().Format(time.RFC3339)+" without a decision"))
 	}
 	return rep
+}
+
+func countFindings(fs []vpn.Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Severity != vpn.SeverityInfo {
+			n++
+		}
+	}
+	return n
 }
 
 // mention is a Slack user reference. IDs come from Slack itself (never

@@ -68,11 +68,42 @@ func (rt *Router) Handle(ctx context.Context, text string) Reply {
 	return Help(fmt.Sprintf("unknown subcommand %q", cmd.Name))
 }
 
-func (rt *Router) status(ctx context.Context, args []string) Reply {
-	for _, a := range args {
-		if !namePattern.MatchString(a) {
-			return usage(fmt.Sprintf("%q is not a connection name (names are 1-40 of a-z, 0-9 and -)", a))
+// Refusal answers, without reading any cloud, a command that would be
+// refused anyway (unknown subcommand, bad or unknown connection name), so
+// that transports can put it in the acknowledgement; ok is false when the
+// command needs real work.
+func (rt *Router) Refusal(text string) (Reply, bool) {
+	cmd, err := ParseCommand(text)
+	if err != nil {
+		return usage(err.Error()), true
+	}
+	switch cmd.Name {
+	case "status":
+		return rt.checkNames(cmd.Args)
+	case "runbook":
+		if len(cmd.Args) != 2 || !slices.Contains(RunbookKinds, cmd.Args[0]) {
+			return usage("usage: /door runbook static|migrate|verify NAME"), true
 		}
+		return rt.checkNames(cmd.Args[1:])
+	}
+	return Reply{}, false
+}
+
+func (rt *Router) checkNames(names []string) (Reply, bool) {
+	for _, a := range names {
+		if !namePattern.MatchString(a) {
+			return usage(fmt.Sprintf("%q is not a connection name (names are 1-40 of a-z, 0-9 and -)", a)), true
+		}
+	}
+	if _, err := rt.Service.Select(names); err != nil {
+		return usage(err.Error()), true
+	}
+	return Reply{}, false
+}
+
+func (rt *Router) status(ctx context.Context, args []string) Reply {
+	if r, refused := rt.checkNames(args); refused {
+		return r
 	}
 	report, err := rt.Service.Status(ctx, args)
 	if err != nil {
@@ -86,15 +117,12 @@ func (rt *Router) status(ctx context.Context, args []string) Reply {
 }
 
 func (rt *Router) runbook(ctx context.Context, args []string) Reply {
-	if len(args) != 2 || !slices.Contains(RunbookKinds, args[0]) || !namePattern.MatchString(args[1]) {
-		return usage("usage: /door runbook static|migrate|verify NAME")
+	if r, refused := rt.Refusal("runbook " + strings.Join(args, " ")); refused {
+		return r
 	}
 	kind, name := args[0], args[1]
-	if _, err := rt.Service.Select([]string{name}); err != nil {
-		return usage(err.Error())
-	}
 	if kind == "verify" {
-		v, err := rt.Service.Verify(ctx, name, nil)
+		v, err := rt.Service.VerifyApproved(ctx, name)
 		if err != nil {
 			return usage("verify failed: " + err.Error())
 		}

@@ -29,11 +29,24 @@ func (s *Service) Verify(ctx context.Context, name string, p *vpn.Proposal) (run
 		return runbook.Verification{}, err
 	}
 	in.Proposal = p
-	v := runbook.Verify(in)
-	if s.OnVerify != nil {
-		s.OnVerify(name, v)
+	return runbook.Verify(in), nil
+}
+
+// VerifyApproved is `runbook verify NAME`: it checks the live state
+// against the newest approved change of the connection, when there is
+// one, and records the outcome on that request.
+func (s *Service) VerifyApproved(ctx context.Context, name string) (runbook.Verification, error) {
+	var id string
+	var end *vpn.Proposal
+	var ok bool
+	if s.Approved != nil {
+		id, end, ok = s.Approved(ctx, name)
 	}
-	return v, nil
+	v, err := s.Verify(ctx, name, end)
+	if err == nil && ok && s.RecordVerification != nil {
+		s.RecordVerification(ctx, id, v)
+	}
+	return v, err
 }
 
 func (s *Service) runbookInput(ctx context.Context, name string) (runbook.Input, error) {

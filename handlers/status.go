@@ -22,9 +22,12 @@ type Service struct {
 	// OnReport, when set, sees every status report (metrics of the last
 	// observed tunnel states hang here).
 	OnReport func(vpn.Report)
-	// OnVerify, when set, sees every post-change verification (the
-	// approval store records it on the approved request).
-	OnVerify func(name string, v runbook.Verification)
+	// Approved, when set, returns the newest approved change request of a
+	// connection (its ID and approved end state), so that VerifyApproved
+	// checks what was approved; RecordVerification records the outcome on
+	// it. Both hang off the approval store.
+	Approved           func(ctx context.Context, name string) (id string, end *vpn.Proposal, ok bool)
+	RecordVerification func(ctx context.Context, id string, v runbook.Verification)
 }
 
 // Now is the service clock.

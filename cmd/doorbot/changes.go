@@ -13,7 +13,10 @@ import (
 
 	"github.com/doorbot/doorbot/approval"
 	"github.com/doorbot/doorbot/config"
+	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/proposal"
 	"github.com/doorbot/doorbot/store"
+	"github.com/doorbot/doorbot/vpn"
 	"github.com/doorbot/doorbot/vpn/runbook"
 )
 
@@ -112,31 +115,30 @@ func (a *app) changesCommand() *cobra.Command {
 	return cmd
 }
 
-// recordVerification attaches a `runbook verify` outcome to the newest
-// approved request of the connection, so the request shows whether the
-// change it approved actually took.
-func recordVerification(st store.Store, now func() time.Time) func(string, runbook.Verification) {
-	return func(name string, v runbook.Verification) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
+// attachApprovals lets `runbook verify NAME` check the newest approved
+// change of the connection against its approved end state and record the
+// outcome on that request.
+func attachApprovals(svc *handlers.Service, st store.Store, now func() time.Time) {
+	svc.Approved = func(ctx context.Context, name string) (string, *vpn.Proposal, bool) {
 		reqs, err := st.List(ctx)
 		if err != nil {
-			return
+			return "", nil, false
 		}
-		for _, r := range reqs {
+		for _, r := range reqs { // newest first
 			if r.Connection != name || r.State != approval.Approved {
 				continue
 			}
-			var failed []string
-			for _, it := range v.Items {
-				if !it.OK {
-					failed = append(failed, it.Name)
-				}
+			p, err := proposal.Parse([]byte(r.Proposal), r.ID)
+			if err != nil {
+				return r.ID, nil, true
 			}
-			_, _ = st.Update(ctx, r.ID, func(req *approval.Request) ([]approval.Event, error) {
-				return approval.RecordVerification(req, approval.Decider{User: "runbook verify"}, v.Passed, strings.Join(failed, "; "), now())
-			})
-			return
+			return r.ID, &p, true
 		}
+		return "", nil, false
+	}
+	svc.RecordVerification = func(ctx context.Context, id string, v runbook.Verification) {
+		_, _ = st.Update(ctx, id, func(r *approval.Request) ([]approval.Event, error) {
+			return approval.RecordVerification(r, approval.Decider{User: "runbook verify"}, v.Passed, v.Failed(), now())
+		})
 	}
 }

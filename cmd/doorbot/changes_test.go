@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/doorbot/doorbot/approval"
+	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/store"
 	"github.com/doorbot/doorbot/vpn"
 	"github.com/doorbot/doorbot/vpn/runbook"
@@ -35,8 +36,14 @@ func TestChangesCLI(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	// `runbook verify` records its outcome on the approved request.
-	recordVerification(st, func() time.Time { return now })("azure-prod", runbook.Verification{Passed: false, Items: []runbook.CheckItem{{Name: "tunnel 2 up on Azure", OK: false}}})
+	// `runbook verify` finds the approved request and records on it.
+	svc := &handlers.Service{}
+	attachApprovals(svc, st, func() time.Time { return now })
+	id, _, ok := svc.Approved(ctx, "azure-prod")
+	if !ok || id != "CR-0001" {
+		t.Fatalf("approved request for azure-prod: %q %v", id, ok)
+	}
+	svc.RecordVerification(ctx, id, runbook.Verification{Passed: false, Items: []runbook.CheckItem{{Name: "tunnel 2 up on Azure", OK: false}}})
 	st.Close()
 
 	cfg := writeFile(t, "doorbot.yaml", fmt.Sprintf("store:\n  driver: sqlite\n  dsn: %s\n", dsn))

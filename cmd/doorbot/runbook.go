@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,7 +38,15 @@ func (a *app) runbookCommand() *cobra.Command {
 				return usageErr("%v", err)
 			}
 			if kind == "verify" {
-				v, err := svc.Verify(cmd.Context(), name, nil)
+				if cfg.Slack.ApprovalsChannel != "" {
+					st, err := a.openStore(cmd.Context(), cfg)
+					if err != nil {
+						return err
+					}
+					defer st.Close()
+					attachApprovals(svc, st, time.Now)
+				}
+				v, err := svc.VerifyApproved(cmd.Context(), name)
 				if err != nil {
 					return err
 				}

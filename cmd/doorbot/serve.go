@@ -62,7 +62,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 		defer st.Close()
 		approvals = &bot.Approvals{Store: st, Channel: cfg.Slack.ApprovalsChannel, Approver: cfg.Slack.Approvers,
 			Required: cfg.Slack.RequiredApprovals, TTL: cfg.Slack.ApprovalTTL}
-		svc.OnVerify = recordVerification(st, time.Now)
+		attachApprovals(svc, st, time.Now)
 	}
 	b := bot.New(api, &handlers.Router{Service: svc}, bot.Options{
 		Reply:          cfg.Slack.Reply,
@@ -72,19 +72,22 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 		Approvals:      approvals,
 	})
 
+	// Listen before any worker starts: a taken port is a usage error to
+	// report at once, not a hang.
+	ln, err := net.Listen("tcp", cfg.Slack.Listen)
+	if err != nil {
+		return usageErr("slack.listen %q: %v", cfg.Slack.Listen, err)
+	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	b.Start(ctx)
-	defer b.Wait()
+	// Workers stop on cancel; cancel must come first (defers run last in,
+	// first out).
+	defer func() { cancel(); b.Wait() }()
 
 	mux := http.NewServeMux()
 	mux.Handle("/", b.OpsHandler())
 	if cfg.Slack.Mode == config.ModeHTTP {
 		mux.Handle("/slack/", b.HTTPHandler(bot.Verifier{Secret: []byte(secrets.SlackSigningSecret)}))
-	}
-	ln, err := net.Listen("tcp", cfg.Slack.Listen)
-	if err != nil {
-		return usageErr("slack.listen %q: %v", cfg.Slack.Listen, err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
 	served := make(chan error, 1)

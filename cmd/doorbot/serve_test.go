@@ -142,3 +142,26 @@ func TestServeRefusesMissingSecrets(t *testing.T) {
 		t.Errorf("exit %d stderr %q: want 2 naming SLACK_APP_TOKEN without echoing the bot token", r.code, r.stderr)
 	}
 }
+
+func TestServePortTakenIsAUsageError(t *testing.T) {
+	srv, scenarios := startDemoWorld(t)
+	realCloudEnv(t, srv)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cfg := writeConfig(t, srv, scenarios, fmt.Sprintf("slack:\n  listen: %q\n", ln.Addr().String()))
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-port")
+	t.Setenv("SLACK_APP_TOKEN", "xapp-port")
+	done := make(chan result, 1)
+	go func() { done <- runCLI(t, "", "serve", "--config", cfg) }()
+	select {
+	case r := <-done:
+		if r.code != 2 || !strings.Contains(r.stderr, "slack.listen") {
+			t.Errorf("exit %d %q", r.code, r.stderr)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve hung on a taken port")
+	}
+}

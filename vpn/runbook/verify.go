@@ -167,3 +167,14 @@ func withErr(e string) string {
 	}
 	return " (read error: " + e + ")"
 }
+
+// Failed names the checks that did not pass, for a one-line record.
+func (v Verification) Failed() string {
+	var failed []string
+	for _, it := range v.Items {
+		if !it.OK {
+			failed = append(failed, it.Name)
+		}
+	}
+	return strings.Join(failed, "; ")
+}

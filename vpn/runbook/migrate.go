@@ -181,25 +181,13 @@ func (f *facts) migrate() Runbook {
 	// 3. New Azure side.
 	build := Phase{Title: "New Azure local network gateways and connections (BGP off)"}
 	for _, t := range plans {
-		build.Steps = append(build.Steps,
-			Step{
-				Title: t.ph("New local network gateway {azure_lng%d_name} for new tunnel %d ({aws_tunnel%d_outside_ip})"),
-				Side:  SideAzure,
-				Commands: []string{t.ph("az network local-gateway create -g "+rg+" -n {azure_lng%d_name} \\\n") +
-					t.ph("  --gateway-ip-address {aws_tunnel%d_outside_ip} --local-address-prefixes {onprem_prefixes}")},
-				Expect:   "Static prefixes, no BGP settings.",
-				Check:    t.ph("az network local-gateway show -g " + rg + " -n {azure_lng%d_name} --query \"{ip:gatewayIpAddress, prefixes:localNetworkAddressSpace.addressPrefixes}\" -o json"),
-				Rollback: t.ph("az network local-gateway delete -g " + rg + " -n {azure_lng%d_name}"),
-			},
-			Step{
-				Title: t.ph("New connection {azure_conn%d_name} for new tunnel %d, BGP off"),
-				Side:  SideAzure,
-				Commands: []string{t.ph("az network vpn-connection create -g "+rg+" -n {azure_conn%d_name} -l {azure_location} \\\n") +
-					t.ph("  --vnet-gateway1 {azure_gateway_name} --local-gateway2 {azure_lng%d_name} --shared-key {aws_tunnel%d_psk}")},
-				Expect:   "Connected within minutes. From here AWS→Azure traffic moves to the static connection by itself (static beats BGP on a VGW); Azure→AWS still uses the old path.",
-				Check:    t.ph("az network vpn-connection show -g " + rg + " -n {azure_conn%d_name} --query \"{status:connectionStatus, bgp:enableBgp, mode:connectionMode}\" -o json   # Connected, false, Default"),
-				Rollback: t.ph("az network vpn-connection delete -g " + rg + " -n {azure_conn%d_name}"),
-			})
+		lng := newLNGStep(t, "New local network gateway {azure_lng%d_name} for new tunnel %d ({aws_tunnel%d_outside_ip})",
+			"Static prefixes, no BGP settings.")
+		lng.Rollback = t.ph("az network local-gateway delete -g " + rg + " -n {azure_lng%d_name}")
+		conn := newConnStep(t, "New connection {azure_conn%d_name} for new tunnel %d, BGP off",
+			"Connected within minutes. From here AWS→Azure traffic moves to the static connection by itself (static beats BGP on a VGW); Azure→AWS still uses the old path.")
+		conn.Rollback = t.ph("az network vpn-connection delete -g " + rg + " -n {azure_conn%d_name}")
+		build.Steps = append(build.Steps, lng, conn)
 	}
 	wait := Step{
 		Title:    "Wait until both new tunnels are up on every side",

@@ -395,22 +395,10 @@ func (f *facts) doorRequestPhase(plans []tunnelPlan) Phase {
 func (f *facts) azureTunnelsPhase(plans []tunnelPlan) Phase {
 	ph := Phase{Title: "Azure: one local network gateway and one connection per tunnel"}
 	for _, t := range plans {
-		lng := Step{
-			Title: t.ph("Local network gateway {azure_lng%d_name} for tunnel %d ({aws_tunnel%d_outside_ip})"),
-			Side:  SideAzure,
-			Commands: []string{t.ph("az network local-gateway create -g {azure_resource_group} -n {azure_lng%d_name} \\\n") +
-				t.ph("  --gateway-ip-address {aws_tunnel%d_outside_ip} --local-address-prefixes {onprem_prefixes}")},
-			Expect: "The local network gateway holds the tunnel's outside IP and the prefixes on the other side; no BGP settings.",
-			Check:  t.ph("az network local-gateway show -g {azure_resource_group} -n {azure_lng%d_name} --query \"{ip:gatewayIpAddress, prefixes:localNetworkAddressSpace.addressPrefixes}\" -o json"),
-		}
-		conn := Step{
-			Title: t.ph("Connection {azure_conn%d_name} for tunnel %d, BGP off"),
-			Side:  SideAzure,
-			Commands: []string{t.ph("az network vpn-connection create -g {azure_resource_group} -n {azure_conn%d_name} -l {azure_location} \\\n") +
-				t.ph("  --vnet-gateway1 {azure_gateway_name} --local-gateway2 {azure_lng%d_name} --shared-key {aws_tunnel%d_psk}")},
-			Expect: "BGP and policy-based traffic selectors default to off. Keep connection mode Default (not ResponderOnly): AWS waits for the customer side to start IKE. Type the key in your terminal only.",
-			Check:  t.ph("az network vpn-connection show -g {azure_resource_group} -n {azure_conn%d_name} --query \"{status:connectionStatus, bgp:enableBgp, mode:connectionMode}\" -o json   # Connected, false, Default"),
-		}
+		lng := newLNGStep(t, "Local network gateway {azure_lng%d_name} for tunnel %d ({aws_tunnel%d_outside_ip})",
+			"The local network gateway holds the tunnel's outside IP and the prefixes on the other side; no BGP settings.")
+		conn := newConnStep(t, "Connection {azure_conn%d_name} for tunnel %d, BGP off",
+			"BGP and policy-based traffic selectors default to off. Keep connection mode Default (not ResponderOnly): AWS waits for the customer side to start IKE. Type the key in your terminal only.")
 		if c := t.conn; c != nil {
 			l := c.LocalNetworkGateway
 			lng.Title += fmt.Sprintf(" (already done: points at %s, prefixes %s)", l.GatewayIP, orNone(l.AddressPrefixes))
@@ -433,6 +421,32 @@ func (f *facts) azureTunnelsPhase(plans []tunnelPlan) Phase {
 		ph.Steps = append(ph.Steps, lng, conn)
 	}
 	return ph
+}
+
+// newLNGStep creates the local network gateway for one AWS tunnel: its
+// outside IP and the static prefixes behind it, no BGP. Setup and
+// migration build it the same way.
+func newLNGStep(t tunnelPlan, title, expect string) Step {
+	return Step{
+		Title: t.ph(title),
+		Side:  SideAzure,
+		Commands: []string{t.ph("az network local-gateway create -g {azure_resource_group} -n {azure_lng%d_name} \\\n") +
+			t.ph("  --gateway-ip-address {aws_tunnel%d_outside_ip} --local-address-prefixes {onprem_prefixes}")},
+		Expect: expect,
+		Check:  t.ph("az network local-gateway show -g {azure_resource_group} -n {azure_lng%d_name} --query \"{ip:gatewayIpAddress, prefixes:localNetworkAddressSpace.addressPrefixes}\" -o json"),
+	}
+}
+
+// newConnStep creates the BGP-off connection for one AWS tunnel.
+func newConnStep(t tunnelPlan, title, expect string) Step {
+	return Step{
+		Title: t.ph(title),
+		Side:  SideAzure,
+		Commands: []string{t.ph("az network vpn-connection create -g {azure_resource_group} -n {azure_conn%d_name} -l {azure_location} \\\n") +
+			t.ph("  --vnet-gateway1 {azure_gateway_name} --local-gateway2 {azure_lng%d_name} --shared-key {aws_tunnel%d_psk}")},
+		Expect: expect,
+		Check:  t.ph("az network vpn-connection show -g {azure_resource_group} -n {azure_conn%d_name} --query \"{status:connectionStatus, bgp:enableBgp, mode:connectionMode}\" -o json   # Connected, false, Default"),
+	}
 }
 
 func (f *facts) verifyPhase(plans []tunnelPlan) Phase {

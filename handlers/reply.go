@@ -67,6 +67,9 @@ type Block struct {
 	Columns []string   // Table
 	Rows    [][]string // Table
 	Buttons []Button   // Buttons
+	// Hanging indents a paragraph's lines after the first (a finding and
+	// its fix); otherwise the lines are a flat list.
+	Hanging bool
 }
 
 func heading(tone Tone, text string) Block {
@@ -76,3 +79,9 @@ func paragraph(tone Tone, lines ...string) Block {
 	return Block{Kind: Paragraph, Tone: tone, Lines: lines}
 }
 func notes(lines ...string) Block { return Block{Kind: Notes, Lines: lines} }
+
+// detail is a paragraph whose first line is the point and the rest its
+// details (fix, reference, evidence).
+func detail(tone Tone, lines ...string) Block {
+	return Block{Kind: Paragraph, Tone: tone, Lines: lines, Hanging: true}
+}

@@ -112,7 +112,7 @@ func stepBlocks(n int, st runbook.Step) []Block {
 		lines = append(lines, "rollback: "+st.Rollback)
 	}
 	if len(lines) > 0 {
-		blocks = append(blocks, paragraph(ToneMuted, lines...))
+		blocks = append(blocks, detail(ToneMuted, lines...))
 	}
 	return blocks
 }
@@ -171,7 +171,10 @@ func VerifyReply(v runbook.Verification) Reply {
 	var lines []string
 	for _, it := range v.Items {
 		mark := "✓"
-		if !it.OK {
+		switch {
+		case it.Skipped:
+			mark = "·"
+		case !it.OK:
 			mark = "✗"
 		}
 		line := mark + " " + it.Name

@@ -197,7 +197,7 @@ func connectionBlocks(c vpn.ConnectionStatus) []Block {
 	if len(c.LikelyCauses) > 0 {
 		blocks = append(blocks, heading(ToneNone, "Likely causes, most likely first"))
 		for i, lc := range c.LikelyCauses {
-			blocks = append(blocks, paragraph(ToneNone, fmt.Sprintf("%d. %s", i+1, lc.Title), "seen: "+lc.Evidence, "check next: "+lc.Check, "fix: "+lc.Fix))
+			blocks = append(blocks, detail(ToneNone, fmt.Sprintf("%d. %s", i+1, lc.Title), "seen: "+lc.Evidence, "check next: "+lc.Check, "fix: "+lc.Fix))
 		}
 	}
 	return blocks
@@ -213,7 +213,7 @@ func findingBlock(f vpn.Finding) Block {
 	if f.Reference != "" {
 		lines = append(lines, "ref: "+f.Reference)
 	}
-	return paragraph(severityTone(f.Severity), lines...)
+	return detail(severityTone(f.Severity), lines...)
 }
 
 func healthTone(h vpn.Health) Tone {

@@ -29,7 +29,7 @@ func renderBlocks(w io.Writer, blocks []Block) {
 		case Paragraph:
 			for i, l := range b.Lines {
 				indent := "  "
-				if i > 0 {
+				if i > 0 && b.Hanging {
 					indent = "      "
 				}
 				fmt.Fprintln(w, indent+oneLine(l))

@@ -10,7 +10,6 @@ import (
 )
 
 const (
-	armAPIVersion = "2025-05-01"
 	// simPrincipal is the identity named in AuthorizationFailed and
 	// throttling messages; real ARM names the caller's object ID.
 	simPrincipal = "6d9a1f4e-3b2c-4e8f-9a71-0c5d2e8b4f13"

@@ -80,7 +80,7 @@ func (b *Bot) openChangeModal(cmd slack.SlashCommand, name string) {
 		return
 	}
 	prefill := "connection: " + name + "\n"
-	if live, _, err := b.router.Service.LiveProposal(ctx, name); err == nil {
+	if live, err := b.router.Service.LiveProposal(ctx, name); err == nil {
 		prefill = string(proposal.Marshal(live))
 	}
 	_, err = b.api.UpdateViewContext(ctx, changeModal(name, prefill), "", resp.View.Hash, resp.View.ID)
@@ -174,8 +174,9 @@ func (b *Bot) createChange(ctx context.Context, user, team string, p vpn.Proposa
 		b.tellUser(ctx, user, "Your change for "+p.Connection+" could not be validated: "+err.Error())
 		return
 	}
-	live, _, _ := b.router.Service.LiveProposal(ctx, p.Connection)
-	merged := vpn.Merge(p, live)
+	// Validate read the live state once; the diff and the runbook choice
+	// use that same reading.
+	live, merged := res.Current, res.End
 	now := b.opts.Now()
 	req := approval.Request{
 		ID: newRequestID(), Connection: p.Connection, State: approval.Pending, Requester: user,

@@ -77,7 +77,7 @@ func (b *Bot) openValidateModal(cmd slack.SlashCommand, meta validateMeta) {
 	if meta.Connection == "" {
 		return
 	}
-	live, _, err := b.router.Service.LiveProposal(ctx, meta.Connection)
+	live, err := b.router.Service.LiveProposal(ctx, meta.Connection)
 	prefill := ""
 	if err == nil {
 		prefill = string(proposal.Marshal(live))

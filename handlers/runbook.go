@@ -50,15 +50,11 @@ func (s *Service) VerifyApproved(ctx context.Context, name string) (runbook.Veri
 }
 
 func (s *Service) runbookInput(ctx context.Context, name string) (runbook.Input, error) {
-	conns, err := s.Select([]string{name})
+	conn, obs, err := s.observeOne(ctx, name)
 	if err != nil {
 		return runbook.Input{}, err
 	}
-	if s.Observer == nil {
-		return runbook.Input{}, fmt.Errorf("no cloud observer is configured")
-	}
-	obs := s.Observer.Observe(ctx, conns)[0]
-	return runbook.Input{Connection: conns[0], Observation: obs}, nil
+	return runbook.Input{Connection: conn, Observation: obs}, nil
 }
 
 // RunbookReply is a runbook for people: a parent with the summary and the

@@ -89,7 +89,7 @@ func (s *Service) Status(ctx context.Context, names []string) (vpn.Report, error
 		return vpn.NewReport(s.Now(), nil), nil
 	}
 	if s.Observer == nil {
-		return vpn.Report{}, errors.New("no cloud observer is configured")
+		return vpn.Report{}, errNoObserver
 	}
 	obs := s.Observer.Observe(ctx, conns)
 	out := make([]vpn.ConnectionStatus, len(obs))
@@ -107,6 +107,20 @@ func (s *Service) Status(ctx context.Context, names []string) (vpn.Report, error
 	}
 	return report, nil
 }
+
+// observeOne reads one configured connection.
+func (s *Service) observeOne(ctx context.Context, name string) (vpn.Connection, vpn.Observation, error) {
+	conns, err := s.Select([]string{name})
+	if err != nil {
+		return vpn.Connection{}, vpn.Observation{}, err
+	}
+	if s.Observer == nil {
+		return vpn.Connection{}, vpn.Observation{}, errNoObserver
+	}
+	return conns[0], s.Observer.Observe(ctx, conns)[0], nil
+}
+
+var errNoObserver = errors.New("no cloud observer is configured")
 
 // Assess turns one observation into its status entry.
 func Assess(o vpn.Observation) vpn.ConnectionStatus {

@@ -30,6 +30,11 @@ type ValidateResult struct {
 	// Errors are clouds that could not be read: the live state is then
 	// incomplete and fewer values could be filled in.
 	Errors []vpn.SideError `json:"errors,omitempty"`
+	// Current is the live state the proposal was measured against (zero
+	// without a connection) and End the checked end state: the change
+	// thread diffs the two without reading the clouds again.
+	Current vpn.Proposal `json:"-"`
+	End     vpn.Proposal `json:"-"`
 }
 
 // Failed reports whether any finding is an error (exit 1, no approval).
@@ -37,39 +42,40 @@ func (r ValidateResult) Failed() bool { return r.Verdict == VerdictFail }
 
 // LiveProposal reads a configured connection and expresses its live state
 // as a proposal: the starting point for a change.
-func (s *Service) LiveProposal(ctx context.Context, name string) (vpn.Proposal, vpn.Observation, error) {
-	conns, err := s.Select([]string{name})
+func (s *Service) LiveProposal(ctx context.Context, name string) (vpn.Proposal, error) {
+	_, obs, err := s.observeOne(ctx, name)
 	if err != nil {
-		return vpn.Proposal{}, vpn.Observation{}, err
+		return vpn.Proposal{}, err
 	}
-	if s.Observer == nil {
-		return vpn.Proposal{}, vpn.Observation{}, fmt.Errorf("no cloud observer is configured")
-	}
-	obs := s.Observer.Observe(ctx, conns)[0]
+	return liveProposal(name, obs), nil
+}
+
+func liveProposal(name string, obs vpn.Observation) vpn.Proposal {
 	live := vpn.ProposalFromObservation(obs)
 	live.Connection = name
-	return live, obs, nil
+	return live
 }
 
 // Validate checks a proposal against the rule catalog. When it names a
 // configured connection, the live state fills in whatever it omits and the
 // live state is what the change is measured against.
 func (s *Service) Validate(ctx context.Context, p vpn.Proposal) (ValidateResult, error) {
-	res := ValidateResult{}
+	res := ValidateResult{End: p}
 	var current *vpn.Proposal
 	if p.Connection != "" {
-		live, obs, err := s.LiveProposal(ctx, p.Connection)
+		_, obs, err := s.observeOne(ctx, p.Connection)
 		if err != nil {
 			return res, err
 		}
 		res.Connection = p.Connection
 		res.Errors = obs.Errors
-		p = vpn.Merge(p, live)
-		current = &live
+		res.Current = liveProposal(p.Connection, obs)
+		res.End = vpn.Merge(p, res.Current)
+		current = &res.Current
 	}
-	res.Findings = rules.Check(p, current)
+	res.Findings = rules.Check(res.End, current)
 	res.Verdict = verdict(res.Findings)
-	res.Sources = sources(p)
+	res.Sources = sources(res.End)
 	return res, nil
 }
 

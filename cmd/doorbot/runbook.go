@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -34,8 +33,9 @@ func (a *app) runbookCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Before the store is opened for verify: a typo is a usage error.
 			if _, err := svc.Select([]string{name}); err != nil {
-				return usageErr("%v", err)
+				return asUsage(err)
 			}
 			if kind == "verify" {
 				if cfg.Slack.ApprovalsChannel != "" {
@@ -67,10 +67,6 @@ func (a *app) runbookCommand() *cobra.Command {
 			}
 			rb, err := svc.Runbook(cmd.Context(), kind, name)
 			if err != nil {
-				var unknown *handlers.UnknownConnectionError
-				if errors.As(err, &unknown) {
-					return usageErr("%v", err)
-				}
 				return err
 			}
 			switch a.output {

@@ -26,20 +26,22 @@ func (a *app) statusCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := svc.Select(names); err != nil {
-				return usageErr("%v", err)
-			}
 			report, err := svc.Status(cmd.Context(), names)
 			if err != nil {
-				var unknown *handlers.UnknownConnectionError
-				if errors.As(err, &unknown) {
-					return usageErr("%v", err)
-				}
-				return err
+				return asUsage(err)
 			}
 			return a.printReport(report)
 		},
 	}
+}
+
+// asUsage makes an unknown connection name a usage error (exit 2).
+func asUsage(err error) error {
+	var unknown *handlers.UnknownConnectionError
+	if errors.As(err, &unknown) {
+		return usageErr("%v", err)
+	}
+	return err
 }
 
 func (a *app) printReport(r vpn.Report) error {

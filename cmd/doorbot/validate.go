@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -45,11 +44,7 @@ func (a *app) validateCommand() *cobra.Command {
 			}
 			res, err := svc.Validate(cmd.Context(), p)
 			if err != nil {
-				var unknown *handlers.UnknownConnectionError
-				if errors.As(err, &unknown) {
-					return usageErr("%v", err)
-				}
-				return err
+				return asUsage(err)
 			}
 			if a.output == "json" {
 				enc := json.NewEncoder(a.stdout)

@@ -52,13 +52,7 @@ func submitChange(t *testing.T, h *harness, st store.Store, name, yaml string) a
 	t.Helper()
 	ctx := wait(t)
 	before := len(h.slack.Views())
-	env, err := h.slack.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/door", Text: "change " + name, UserID: "UREQ", ChannelID: "C0TEAM"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.slack.WaitAck(ctx, env); err != nil {
-		t.Fatal(err)
-	}
+	h.slash(t, ctx, "UREQ", "C0TEAM", "change "+name)
 	views, err := h.slack.WaitViews(ctx, before+2)
 	if err != nil {
 		t.Fatal(err)

@@ -14,14 +14,7 @@ func TestRunbookPostsAThreadPerPhase(t *testing.T) {
 	h := newHarness(t, setup{})
 	h.runSocketMode(t)
 	ctx := wait(t)
-	env, err := h.slack.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/door", Text: "runbook migrate bgp-single-ip", UserID: "U0ONCALL", ChannelID: "C0CHANGES"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ack, err := h.slack.WaitAck(ctx, env)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ack := h.slash(t, ctx, "U0ONCALL", "C0CHANGES", "runbook migrate bgp-single-ip")
 	if !strings.Contains(string(ack.Payload), "bgp-single-ip (migrate runbook)") {
 		t.Errorf("ack %s", ack.Payload)
 	}

@@ -116,15 +116,20 @@ func wait(t testing.TB) context.Context {
 // visible is what Slack would display: blocks and text, JSON-unescaped.
 func visible(m fakeslack.Message) string {
 	s := string(m.Blocks) + m.Text
-	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&", `\n`, "\n").Replace(s)
+	return strings.ReplaceAll(unescapeJSON(s), `\n`, "\n")
 }
 
-func TestSocketModeSlashCommandRoundTrip(t *testing.T) {
-	h := newHarness(t, setup{})
-	h.runSocketMode(t)
-	ctx := wait(t)
+// unescapeJSON undoes encoding/json's HTML escaping, to see what Slack
+// would display.
+func unescapeJSON(s string) string {
+	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(s)
+}
 
-	env, err := h.slack.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/door", Text: "status tunnel2-down", UserID: "U0ONCALL", ChannelID: "C0INCIDENT"})
+// slash sends "/door TEXT" as user in channel over Socket Mode and
+// returns the bot's ack.
+func (h *harness) slash(t testing.TB, ctx context.Context, user, channel, text string) fakeslack.Ack {
+	t.Helper()
+	env, err := h.slack.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/door", Text: text, UserID: user, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,6 +137,15 @@ func TestSocketModeSlashCommandRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ack
+}
+
+func TestSocketModeSlashCommandRoundTrip(t *testing.T) {
+	h := newHarness(t, setup{})
+	h.runSocketMode(t)
+	ctx := wait(t)
+
+	ack := h.slash(t, ctx, "U0ONCALL", "C0INCIDENT", "status tunnel2-down")
 	if !strings.Contains(string(ack.Payload), "Reading AWS and Azure for tunnel2-down") {
 		t.Errorf("ack payload %s", ack.Payload)
 	}
@@ -161,15 +175,8 @@ func TestSocketModeHelpIsAnsweredInTheAck(t *testing.T) {
 	h.runSocketMode(t)
 	ctx := wait(t)
 	for _, text := range []string{"help", "", "frobnicate <!channel>"} {
-		env, err := h.slack.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/door", Text: text, UserID: "U0ONCALL", ChannelID: "C0INCIDENT"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ack, err := h.slack.WaitAck(ctx, env)
-		if err != nil {
-			t.Fatal(err)
-		}
-		payload := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(ack.Payload))
+		ack := h.slash(t, ctx, "U0ONCALL", "C0INCIDENT", text)
+		payload := unescapeJSON(string(ack.Payload))
 		if !strings.Contains(payload, "/door status [NAME...]") || !strings.Contains(payload, `"response_type":"ephemeral"`) {
 			t.Errorf("%q: ack %s", text, payload)
 		}
@@ -208,13 +215,7 @@ func TestSocketModeInteractiveAndReconnect(t *testing.T) {
 	if err := h.slack.WaitConnected(ctx); err != nil {
 		t.Fatal(err)
 	}
-	env, err = h.slack.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/door", Text: "status soracom-door", UserID: "U0ONCALL", ChannelID: "C0INCIDENT"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.slack.WaitAck(ctx, env); err != nil {
-		t.Fatal(err)
-	}
+	h.slash(t, ctx, "U0ONCALL", "C0INCIDENT", "status soracom-door")
 	msgs, err := h.slack.WaitMessages(ctx, 1)
 	if err != nil || !strings.Contains(visible(msgs[0]), "soracom-door — HEALTHY") {
 		t.Fatalf("after reconnect: %v %+v", err, msgs)
@@ -227,14 +228,7 @@ func TestBusyQueueStillAnswers(t *testing.T) {
 	ctx := wait(t)
 	var acks []string
 	for range 3 {
-		env, err := h.slack.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/door", Text: "status healthy-static", UserID: "U0ONCALL", ChannelID: "C0INCIDENT"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ack, err := h.slack.WaitAck(ctx, env)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ack := h.slash(t, ctx, "U0ONCALL", "C0INCIDENT", "status healthy-static")
 		acks = append(acks, string(ack.Payload))
 	}
 	if !strings.Contains(strings.Join(acks, "\n"), "busy") {
@@ -367,15 +361,8 @@ func TestInjectionFromArgumentsAndClouds(t *testing.T) {
 	h.runSocketMode(t)
 	ctx := wait(t)
 	for _, text := range []string{"status tunnel2-down", "status <!channel>", "status tunnel2-down <@U0BOSS>"} {
-		env, err := h.slack.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/door", Text: text, UserID: "U0ONCALL", ChannelID: "C0INCIDENT"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ack, err := h.slack.WaitAck(ctx, env)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">").Replace(string(ack.Payload)); strings.Contains(p, "<!") || strings.Contains(p, "<@") {
+		ack := h.slash(t, ctx, "U0ONCALL", "C0INCIDENT", text)
+		if p := unescapeJSON(string(ack.Payload)); strings.Contains(p, "<!") || strings.Contains(p, "<@") {
 			t.Errorf("%q: ack carries a live mention: %s", text, p)
 		}
 	}

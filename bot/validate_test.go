@@ -20,14 +20,7 @@ func TestValidateModalPrefilledFromLiveState(t *testing.T) {
 	h := newHarness(t, setup{})
 	h.runSocketMode(t)
 	ctx := wait(t)
-	env, err := h.slack.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/door", Text: "validate bgp-single-ip", UserID: "U0ONCALL", ChannelID: "C0CHANGES"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ack, err := h.slack.WaitAck(ctx, env)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ack := h.slash(t, ctx, "U0ONCALL", "C0CHANGES", "validate bgp-single-ip")
 	if strings.Contains(string(ack.Payload), "text") {
 		t.Errorf("the form is the answer; the ack should carry no message: %s", ack.Payload)
 	}
@@ -58,13 +51,7 @@ func TestValidateSubmission(t *testing.T) {
 	h := newHarness(t, setup{})
 	h.runSocketMode(t)
 	ctx := wait(t)
-	env, err := h.slack.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/door", Text: "validate", UserID: "U0ONCALL", ChannelID: "C0CHANGES"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.slack.WaitAck(ctx, env); err != nil {
-		t.Fatal(err)
-	}
+	h.slash(t, ctx, "U0ONCALL", "C0CHANGES", "validate")
 	views, err := h.slack.WaitViews(ctx, 1)
 	if err != nil {
 		t.Fatal(err)

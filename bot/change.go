@@ -348,6 +348,12 @@ func (b *Bot) decide(ctx context.Context, cb slack.InteractionCallback, action, 
 	var verification string
 	var verified *bool
 	if action == handlers.ActionVerify {
+		// Read the clouds and post a result only for an approved change;
+		// the transaction below checks the state again.
+		if current.State != approval.Approved {
+			b.refuse(ctx, cb, id, fmt.Sprintf("change %s is %s; only an approved change is verified", id, current.State))
+			return
+		}
 		p, err := proposal.Parse([]byte(current.Proposal), current.ID)
 		var pp *vpn.Proposal
 		if err == nil {

@@ -342,3 +342,23 @@ func TestChangeRejectMustComeFromItsThread(t *testing.T) {
 		t.Errorf("state %s after refused and malformed clicks", got.State)
 	}
 }
+
+// Verify on a change that is not approved reads no cloud and posts no
+// result in the thread.
+func TestVerifyBeforeApprovalIsRefused(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
+	h := newHarness(t, setup{options: bot.Options{Approvals: approvals(st, 1)}})
+	h.runSocketMode(t)
+	req := submitChange(t, h, st, "healthy-static", "routing: static\n")
+	reads := len(h.srv.Requests())
+	click(t, h, "UAPP1", req.ThreadTS, "change_verify", req.ID)
+	waitText(t, h, ephemeralTo("UAPP1"), "only an approved change is verified")
+	if n := len(h.srv.Requests()); n != reads {
+		t.Errorf("a refused verify made %d cloud requests", n-reads)
+	}
+	for _, m := range h.slack.Thread(approvalsChannel, req.ThreadTS) {
+		if strings.Contains(visible(m), "verify healthy-static") {
+			t.Errorf("a refused verify posted a result in the thread")
+		}
+	}
+}

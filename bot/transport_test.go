@@ -14,9 +14,10 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/doorbot/doorbot/bot"
-	"github.com/doorbot/doorbot/cloud/sim"
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/internal/fakeslack"
+	"github.com/doorbot/doorbot/internal/sim"
+	"github.com/doorbot/doorbot/internal/simclient"
 	"github.com/doorbot/doorbot/vpn"
 )
 
@@ -65,7 +66,7 @@ func newHarness(t testing.TB, s setup) *harness {
 		}
 		srv.Close()
 	})
-	obs, err := srv.Observer(sim.ClientOptions{CallTimeout: 10 * time.Second, StatusTimeout: 20 * time.Second, CacheTTL: time.Minute})
+	obs, err := simclient.Observer(srv, simclient.Options{CallTimeout: 10 * time.Second, StatusTimeout: 20 * time.Second, CacheTTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

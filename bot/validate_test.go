@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/doorbot/doorbot/cloud/sim"
 	"github.com/doorbot/doorbot/internal/fakeslack"
+	"github.com/doorbot/doorbot/internal/sim"
 )
 
 // The BGP-over-one-public-IP trap, as a person would paste it.

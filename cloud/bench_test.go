@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doorbot/doorbot/cloud/sim"
+	"github.com/doorbot/doorbot/internal/sim"
+	"github.com/doorbot/doorbot/internal/simclient"
 )
 
 // BenchmarkStatusFanOut observes 1, 10 and 100 connections with every
@@ -24,7 +25,7 @@ func BenchmarkStatusFanOut(b *testing.B) {
 			w.SetLatency("azure", latency)
 			srv := start(b, w)
 			// No cache: every iteration reads upstream.
-			obs := observer(b, srv, sim.ClientOptions{CallTimeout: 10 * time.Second, StatusTimeout: 30 * time.Second})
+			obs := observer(b, srv, simclient.Options{CallTimeout: 10 * time.Second, StatusTimeout: 30 * time.Second})
 			obs.Observe(context.Background(), conns) // warm TLS connections
 			srv.Reset()
 			b.ResetTimer()
@@ -55,7 +56,7 @@ func BenchmarkBurst(b *testing.B) {
 	var calls, resources int
 	for b.Loop() {
 		srv.Reset()
-		obs := observer(b, srv, sim.ClientOptions{CacheTTL: time.Minute})
+		obs := observer(b, srv, simclient.Options{CacheTTL: time.Minute})
 		var wg sync.WaitGroup
 		for range 20 {
 			wg.Go(func() { obs.Observe(context.Background(), conns) })

@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doorbot/doorbot/cloud/sim"
+	"github.com/doorbot/doorbot/internal/sim"
+	"github.com/doorbot/doorbot/internal/simclient"
 	"github.com/doorbot/doorbot/vpn"
 )
 
@@ -29,11 +30,11 @@ func start(t testing.TB, w *sim.World) *sim.Server {
 	return srv
 }
 
-func observer(t testing.TB, srv *sim.Server, o sim.ClientOptions) interface {
+func observer(t testing.TB, srv *sim.Server, o simclient.Options) interface {
 	Observe(context.Context, []vpn.Connection) []vpn.Observation
 } {
 	t.Helper()
-	obs, err := srv.Observer(o)
+	obs, err := simclient.Observer(srv, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func requests(srv *sim.Server, cloud, action string) int {
 func TestObserveScenarios(t *testing.T) {
 	world, scenarios := sim.DemoWorld()
 	srv := start(t, world)
-	obs := observer(t, srv, sim.ClientOptions{MaxAttempts: 1})
+	obs := observer(t, srv, simclient.Options{MaxAttempts: 1})
 	for _, s := range scenarios {
 		t.Run(s.Name, func(t *testing.T) {
 			o := obs.Observe(context.Background(), []vpn.Connection{s.Connection})[0]
@@ -103,7 +104,7 @@ func TestBatchedReads(t *testing.T) {
 	w := sim.NewWorld()
 	conns := sim.Fleet(w, 6, "ap-northeast-1", "eu-west-1")
 	srv := start(t, w)
-	got := observer(t, srv, sim.ClientOptions{}).Observe(context.Background(), conns)
+	got := observer(t, srv, simclient.Options{}).Observe(context.Background(), conns)
 	for _, o := range got {
 		if o.AWS == nil || o.Azure == nil || len(o.Errors) > 0 {
 			t.Fatalf("%s: AWS=%v Azure=%v errors=%v", o.Connection.Name, o.AWS != nil, o.Azure != nil, o.Errors)
@@ -159,7 +160,7 @@ func TestFaults(t *testing.T) {
 			w.SetFault(tc.cloud, tc.fault)
 			srv := start(t, w)
 			const status = 3 * time.Second
-			obs := observer(t, srv, sim.ClientOptions{CallTimeout: time.Second, StatusTimeout: status})
+			obs := observer(t, srv, simclient.Options{CallTimeout: time.Second, StatusTimeout: status})
 			began := time.Now()
 			o := obs.Observe(context.Background(), conns)[0]
 			// Not a speed test: the guarantee is that a status never hangs
@@ -203,7 +204,7 @@ func TestConnectionNotFoundIsARow(t *testing.T) {
 	conns[0].Azure.Connections = append(conns[0].Azure.Connections, "cn-typo")
 	conns[0].AWS.VPNConnectionIDs = append(conns[0].AWS.VPNConnectionIDs, "vpn-00000000deadbeef")
 	srv := start(t, w)
-	o := observer(t, srv, sim.ClientOptions{}).Observe(context.Background(), conns)[0]
+	o := observer(t, srv, simclient.Options{}).Observe(context.Background(), conns)[0]
 	var found bool
 	for _, c := range o.Azure.Connections {
 		if c.Name == "cn-typo" && !c.Found {
@@ -232,7 +233,7 @@ func TestBGPPeerStatusDeniedIsAWarning(t *testing.T) {
 	s := scenario(t, "bgp-single-ip")
 	world.SetFault("azure", sim.Fault{Status: 403, Code: "AuthorizationFailed", Match: "getBgpPeerStatus"})
 	srv := start(t, world)
-	o := observer(t, srv, sim.ClientOptions{}).Observe(context.Background(), []vpn.Connection{s.Connection})[0]
+	o := observer(t, srv, simclient.Options{}).Observe(context.Background(), []vpn.Connection{s.Connection})[0]
 	if len(o.Errors) != 0 {
 		t.Errorf("a denied BGP peer status must not fail the status: %v", o.Errors)
 	}
@@ -249,7 +250,7 @@ func TestBGPPeerStatusLongRunning(t *testing.T) {
 	world.SetBGPPeerStatusAsync(true)
 	s := scenario(t, "bgp-single-ip")
 	srv := start(t, world)
-	o := observer(t, srv, sim.ClientOptions{}).Observe(context.Background(), []vpn.Connection{s.Connection})[0]
+	o := observer(t, srv, simclient.Options{}).Observe(context.Background(), []vpn.Connection{s.Connection})[0]
 	if o.Azure == nil || len(o.Azure.BGPPeers) != 2 {
 		t.Fatalf("BGP peers via 202 + Location polling: %+v notes=%+v", o.Azure, o.Notes)
 	}
@@ -272,7 +273,7 @@ func TestCacheWindow(t *testing.T) {
 	conns := sim.Fleet(w, 2)
 	srv := start(t, w)
 	clk := &clock{now: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)}
-	obs := observer(t, srv, sim.ClientOptions{CacheTTL: 20 * time.Second, Now: clk.Now})
+	obs := observer(t, srv, simclient.Options{CacheTTL: 20 * time.Second, Now: clk.Now})
 	obs.Observe(context.Background(), conns)
 	first := len(srv.Requests())
 
@@ -302,7 +303,7 @@ func TestBurstCoalesces(t *testing.T) {
 	w.SetLatency("aws", 50*time.Millisecond)
 	w.SetLatency("azure", 50*time.Millisecond)
 	srv := start(t, w)
-	obs := observer(t, srv, sim.ClientOptions{CacheTTL: 20 * time.Second})
+	obs := observer(t, srv, simclient.Options{CacheTTL: 20 * time.Second})
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() { obs.Observe(context.Background(), conns) })
@@ -330,7 +331,7 @@ func TestNoKeyInLogsErrorsOrObservations(t *testing.T) {
 		srv := start(t, world)
 		var logs bytes.Buffer
 		logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		obs := observer(t, srv, sim.ClientOptions{Logger: logger, MaxAttempts: 1})
+		obs := observer(t, srv, simclient.Options{Logger: logger, MaxAttempts: 1})
 		var conns []vpn.Connection
 		for _, s := range scenarios {
 			conns = append(conns, s.Connection)

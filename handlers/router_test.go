@@ -8,7 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/doorbot/doorbot/cloud/sim"
+	"github.com/doorbot/doorbot/internal/sim"
+	"github.com/doorbot/doorbot/internal/simclient"
 	"github.com/doorbot/doorbot/vpn"
 )
 
@@ -85,7 +86,7 @@ func TestRouterAgainstSimulatedClouds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	obs, err := srv.Observer(sim.ClientOptions{})
+	obs, err := simclient.Observer(srv, simclient.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

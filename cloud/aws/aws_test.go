@@ -10,7 +10,8 @@ import (
 	"time"
 
 	awsc "github.com/doorbot/doorbot/cloud/aws"
-	"github.com/doorbot/doorbot/cloud/sim"
+	"github.com/doorbot/doorbot/internal/sim"
+	"github.com/doorbot/doorbot/internal/simclient"
 )
 
 const (
@@ -48,7 +49,7 @@ func client(t *testing.T, w *sim.World) (*awsc.Client, *sim.Server) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	return srv.AWSClient(sim.ClientOptions{CallTimeout: 2 * time.Second, MaxAttempts: 1}), srv
+	return simclient.AWS(srv, simclient.Options{CallTimeout: 2 * time.Second, MaxAttempts: 1}), srv
 }
 
 func TestDescribeConvertsAndDropsKeys(t *testing.T) {

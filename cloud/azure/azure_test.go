@@ -9,7 +9,8 @@ import (
 	"time"
 
 	azc "github.com/doorbot/doorbot/cloud/azure"
-	"github.com/doorbot/doorbot/cloud/sim"
+	"github.com/doorbot/doorbot/internal/sim"
+	"github.com/doorbot/doorbot/internal/simclient"
 )
 
 const sub = "00000000-0000-0000-0000-0000000000aa"
@@ -37,7 +38,7 @@ func client(t *testing.T, w *sim.World) (*azc.Client, *sim.Server) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	c, err := srv.AzureClient(sim.ClientOptions{CallTimeout: 2 * time.Second})
+	c, err := simclient.Azure(srv, simclient.Options{CallTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

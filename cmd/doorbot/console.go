@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/doorbot/doorbot/cloud/sim"
 	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/internal/sim"
 	"github.com/doorbot/doorbot/vpn"
 )
 

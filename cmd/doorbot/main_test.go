@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/doorbot/doorbot/cloud/sim"
+	"github.com/doorbot/doorbot/internal/sim"
 	"github.com/doorbot/doorbot/vpn"
 )
 

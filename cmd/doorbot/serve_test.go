@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doorbot/doorbot/cloud/sim"
 	"github.com/doorbot/doorbot/internal/fakeslack"
+	"github.com/doorbot/doorbot/internal/sim"
 )
 
 func freeAddr(t *testing.T) string {

@@ -11,9 +11,10 @@ import (
 	"github.com/doorbot/doorbot/cloud"
 	awsc "github.com/doorbot/doorbot/cloud/aws"
 	azc "github.com/doorbot/doorbot/cloud/azure"
-	"github.com/doorbot/doorbot/cloud/sim"
 	"github.com/doorbot/doorbot/config"
 	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/internal/sim"
+	"github.com/doorbot/doorbot/internal/simclient"
 	"github.com/doorbot/doorbot/vpn"
 )
 
@@ -66,7 +67,7 @@ func (a *app) service(ctx context.Context, cfg *config.Config) (*handlers.Servic
 // made-up credentials: nothing leaves the machine. The timeouts keep the
 // throttled scenario brisk.
 func (a *app) demoService(srv *sim.Server, conns []vpn.Connection) (*handlers.Service, error) {
-	obs, err := srv.Observer(sim.ClientOptions{CallTimeout: 3 * time.Second, StatusTimeout: 6 * time.Second, CacheTTL: 20 * time.Second, Logger: a.logger})
+	obs, err := simclient.Observer(srv, simclient.Options{CallTimeout: 3 * time.Second, StatusTimeout: 6 * time.Second, CacheTTL: 20 * time.Second, Logger: a.logger})
 	if err != nil {
 		return nil, err
 	}

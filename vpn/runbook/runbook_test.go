@@ -14,7 +14,7 @@ import (
 
 const sub = "00000000-0000-0000-0000-000000000000"
 
-// shape builds an observation like the cloud/sim scenarios: seq picks the
+// shape builds an observation like the internal/sim scenarios: seq picks the
 // addresses, the options pick the scenario.
 type shape struct {
 	name      string

@@ -1,4 +1,8 @@
-package sim
+// Package simclient builds the real cloud adapters (aws-sdk-go-v2, armnetwork)
+// pointed at the simulated clouds of internal/sim, for the demo, the console
+// and tests. It lives apart from the simulator so that the simulator never
+// imports the clients it is meant to test.
+package simclient
 
 import (
 	"context"
@@ -14,10 +18,11 @@ import (
 	"github.com/doorbot/doorbot/cloud"
 	awsc "github.com/doorbot/doorbot/cloud/aws"
 	azc "github.com/doorbot/doorbot/cloud/azure"
+	"github.com/doorbot/doorbot/internal/sim"
 )
 
-// ClientOptions tune the real adapters built against a simulator.
-type ClientOptions struct {
+// Options tune the real adapters built against a simulator.
+type Options struct {
 	CallTimeout   time.Duration // default 3s
 	StatusTimeout time.Duration // default 6s
 	CacheTTL      time.Duration
@@ -26,9 +31,9 @@ type ClientOptions struct {
 	Logger        *slog.Logger
 }
 
-// AWSClient is the real EC2 adapter pointed at the simulator, with
+// AWS is the real EC2 adapter pointed at the simulator, with
 // made-up static credentials: nothing leaves the machine.
-func (s *Server) AWSClient(o ClientOptions) *awsc.Client {
+func AWS(s *sim.Server, o Options) *awsc.Client {
 	o = o.withDefaults()
 	cfg := awssdk.Config{
 		Region:      "ap-northeast-1",
@@ -42,10 +47,10 @@ func (s *Server) AWSClient(o ClientOptions) *awsc.Client {
 	})
 }
 
-// AzureClient is the real armnetwork adapter pointed at the simulator over
+// Azure is the real armnetwork adapter pointed at the simulator over
 // TLS, trusting only the simulator's certificate. azcore refuses poll
 // intervals under a second outside `go test`, hence the interval.
-func (s *Server) AzureClient(o ClientOptions) (*azc.Client, error) {
+func Azure(s *sim.Server, o Options) (*azc.Client, error) {
 	o = o.withDefaults()
 	opts, err := azc.ClientOptionsFor("public", s.ARMURL, s.HTTPClient())
 	if err != nil {
@@ -55,16 +60,16 @@ func (s *Server) AzureClient(o ClientOptions) (*azc.Client, error) {
 }
 
 // Observer is the real observer over both real adapters.
-func (s *Server) Observer(o ClientOptions) (*cloud.Observer, error) {
+func Observer(s *sim.Server, o Options) (*cloud.Observer, error) {
 	o = o.withDefaults()
-	az, err := s.AzureClient(o)
+	az, err := Azure(s, o)
 	if err != nil {
 		return nil, err
 	}
-	return cloud.New(s.AWSClient(o), az, cloud.Options{StatusTimeout: o.StatusTimeout, CacheTTL: o.CacheTTL, Now: o.Now, Logger: o.Logger}), nil
+	return cloud.New(AWS(s, o), az, cloud.Options{StatusTimeout: o.StatusTimeout, CacheTTL: o.CacheTTL, Now: o.Now, Logger: o.Logger}), nil
 }
 
-func (o ClientOptions) withDefaults() ClientOptions {
+func (o Options) withDefaults() Options {
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = 3 * time.Second
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/doorbot/doorbot/vpn"
@@ -102,15 +103,25 @@ func stepBlocks(n int, st runbook.Step) []Block {
 		lines = append(lines, "expect: "+st.Expect)
 	}
 	if st.Check != "" {
-		lines = append(lines, "check: "+st.Check)
+		lines = append(lines, "check: "+joinContinuations(st.Check))
 	}
 	if st.Rollback != "" {
-		lines = append(lines, "rollback: "+st.Rollback)
+		lines = append(lines, "rollback: "+joinContinuations(st.Rollback))
 	}
 	if len(lines) > 0 {
 		blocks = append(blocks, detail(ToneMuted, lines...))
 	}
 	return blocks
+}
+
+// continuation is a shell line continuation and the indent after it.
+var continuation = regexp.MustCompile(`[ \t]*\\\n[ \t]*`)
+
+// joinContinuations puts a multi-line command that sits inside a line of
+// prose (a check, a rollback) on one line. Flattening the newline alone
+// would leave "\ " behind, which the shell reads as an argument of one space.
+func joinContinuations(s string) string {
+	return continuation.ReplaceAllString(s, " ")
 }
 
 // RunbookMarkdown renders a runbook for a ticket.
@@ -146,10 +157,10 @@ func RunbookMarkdown(rb runbook.Runbook) string {
 				fmt.Fprintf(&b, "\n- Expect: %s\n", st.Expect)
 			}
 			if st.Check != "" {
-				fmt.Fprintf(&b, "- Check: %s\n", st.Check)
+				fmt.Fprintf(&b, "- Check: %s\n", joinContinuations(st.Check))
 			}
 			if st.Rollback != "" {
-				fmt.Fprintf(&b, "- Rollback: %s\n", st.Rollback)
+				fmt.Fprintf(&b, "- Rollback: %s\n", joinContinuations(st.Rollback))
 			}
 		}
 	}

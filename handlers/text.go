@@ -51,7 +51,7 @@ func renderBlocks(w io.Writer, blocks []Block) {
 			tw.Flush()
 		case Code:
 			for _, l := range b.Lines {
-				fmt.Fprintln(w, "      $ "+oneLine(l))
+				writeCommand(w, l)
 			}
 		case Buttons:
 			labels := make([]string, len(b.Buttons))
@@ -62,6 +62,20 @@ func renderBlocks(w io.Writer, blocks []Block) {
 		case Divider:
 			fmt.Fprintln(w)
 		}
+	}
+}
+
+// writeCommand prints one command to paste. A command that continues over
+// lines ("\" + newline) keeps its line breaks, each line indented under
+// the "$": flattened to one line, the backslash would escape a space and the
+// shell would pass " " as an argument.
+func writeCommand(w io.Writer, cmd string) {
+	for i, l := range strings.Split(strings.TrimRight(cmd, "\n"), "\n") {
+		prefix := "        "
+		if i == 0 {
+			prefix = "      $ "
+		}
+		fmt.Fprintln(w, prefix+oneLine(strings.TrimRight(l, " \t\r")))
 	}
 }
 

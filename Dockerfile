@@ -16,7 +16,9 @@ RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache
 # managed identity, AZURE_TOKEN_CREDENTIALS=prod).
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/doorbot /doorbot
-USER nonroot:nonroot
+# Numeric, so that Kubernetes runAsNonRoot can check it without reading
+# /etc/passwd (65532 is distroless's nonroot).
+USER 65532:65532
 EXPOSE 8080
 # The config is mounted at /etc/doorbot/doorbot.yaml; secrets come from
 # the environment (SLACK_BOT_TOKEN, SLACK_APP_TOKEN or SLACK_SIGNING_SECRET).

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -32,43 +33,6 @@ const timeFormat = "2006-01-02T15:04:05.000000000Z07:00"
 //     then one would fail to upgrade with SQLITE_BUSY (no busy wait
 //     applies to that upgrade in WAL mode).
 const dsnParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate"
-
-// migrations are applied in order, each in its own transaction; index i is
-// schema version i+1. Never edit or reorder a released entry: append.
-var migrations = [][]string{
-	{
-		`CREATE TABLE change_requests (
-			id         TEXT PRIMARY KEY,
-			connection TEXT NOT NULL,
-			state      TEXT NOT NULL,
-			requester  TEXT NOT NULL,
-			created_at TEXT NOT NULL,
-			expires_at TEXT NOT NULL,
-			version    INTEGER NOT NULL,
-			body       TEXT NOT NULL -- JSON of approval.Request; the columns above are for queries
-		)`,
-		`CREATE INDEX change_requests_created_at ON change_requests(created_at)`,
-		`CREATE INDEX change_requests_state ON change_requests(state)`,
-		`CREATE TABLE audit_events (
-			seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-			request_id TEXT NOT NULL,
-			kind       TEXT NOT NULL,
-			actor      TEXT NOT NULL,
-			at         TEXT NOT NULL,
-			team_id    TEXT NOT NULL,
-			channel    TEXT NOT NULL,
-			detail     TEXT NOT NULL
-		)`,
-		`CREATE INDEX audit_events_request_id ON audit_events(request_id)`,
-		// The audit log is evidence of who approved what: enforce
-		// append-only in the database so that neither a bug nor a hand-run
-		// statement can rewrite history.
-		`CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
-		BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END`,
-		`CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
-		BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END`,
-	},
-}
 
 type sqliteStore struct {
 	db *sql.DB
@@ -98,50 +62,51 @@ func openSQLite(ctx context.Context, dsn string) (*sqliteStore, error) {
 		db.SetMaxOpenConns(1)
 	}
 	s := &sqliteStore{db: db, writeSem: make(chan struct{}, 1)}
-	if err := s.migrate(ctx); err != nil {
+	if err := migrate(ctx, db, sqliteMigrator(dsn)); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
 	}
 	return s, nil
 }
 
-// migrate applies pending migrations one transaction at a time. The version
-// is re-read inside each write transaction so that two processes starting
-// together apply each migration exactly once.
-func (s *sqliteStore) migrate(ctx context.Context) error {
-	for {
-		done := false
-		err := s.write(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-				version    INTEGER PRIMARY KEY,
-				applied_at TEXT NOT NULL
-			)`); err != nil {
-				return err
-			}
-			var cur int
-			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&cur); err != nil {
-				return err
-			}
-			if cur > len(migrations) {
-				return fmt.Errorf("database schema version %d is newer than this doorbot knows (%d); upgrade doorbot", cur, len(migrations))
-			}
-			if cur == len(migrations) {
-				done = true
-				return nil
-			}
-			for _, stmt := range migrations[cur] {
-				if _, err := tx.ExecContext(ctx, stmt); err != nil {
-					return fmt.Errorf("migration %d: %w", cur+1, err)
-				}
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)`,
-				cur+1, fmtTime(time.Now()))
-			return err
-		})
-		if err != nil || done {
-			return err
-		}
+// sqliteMigrator serializes migrations between processes with a file
+// lock beside the database (an in-memory database has no other process).
+func sqliteMigrator(dsn string) migrator {
+	m := migrator{dialect: dialectSQLite, goose: goose.DialectSQLite3}
+	if path := sqliteFile(dsn); path != "" {
+		m.lock = goose.WithLocker(&sqliteLocker{path: path + "-migrate.lock"})
 	}
+	return m
+}
+
+// sqliteFile is the database file a DSN names, or "" for an in-memory one.
+func sqliteFile(dsn string) string {
+	path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	if path == "" || path == ":memory:" || strings.Contains(dsn, "mode=memory") {
+		return ""
+	}
+	return path
+}
+
+// sqliteLocker is goose's Locker over a fileLock.
+type sqliteLocker struct {
+	path string
+	held *fileLock
+}
+
+func (l *sqliteLocker) Lock(ctx context.Context, _ *sql.DB) error {
+	held, err := lockFile(ctx, l.path)
+	l.held = held
+	return err
+}
+
+func (l *sqliteLocker) Unlock(context.Context, *sql.DB) error {
+	if l.held == nil {
+		return nil
+	}
+	err := l.held.Unlock()
+	l.held = nil
+	return err
 }
 
 // decideError marks an error that came from the caller's decide function,

@@ -2,6 +2,45 @@
 // Several doorbot processes may share one database (a rolling deploy, a
 // CLI next to the bot), so every decision is read and written inside one
 // write transaction that no other writer can overtake.
+//
+// # Migrations
+//
+// The schema is one set of SQL files in migrations/, embedded in the
+// binary and applied by goose (github.com/pressly/goose/v3) when a store is
+// opened, under a lock so that processes starting together apply each file
+// once: a file lock beside a SQLite database, goose's session advisory
+// lock on PostgreSQL. A database whose schema is newer than the binary is
+// refused. To change the schema, add a file; never edit or renumber one
+// that has been released, since databases already recorded it as applied:
+//
+//   - Name it NNNNN_what.sql with the next number (00002_alerts.sql).
+//   - Start it with "-- +goose Up"; doorbot never migrates down, so a
+//     "-- +goose Down" section is optional. Statements end with ";";
+//     wrap a statement that contains ";" (a trigger, a function) in
+//     "-- +goose StatementBegin" / "-- +goose StatementEnd". Each file
+//     runs in one transaction.
+//   - Write SQL that SQLite and PostgreSQL both accept: TEXT, INTEGER,
+//     BIGINT, PRIMARY KEY, UNIQUE, CREATE INDEX, INSERT … ON CONFLICT,
+//     UPDATE … RETURNING, $1-style placeholders in queries. Store times as
+//     TEXT in the store's fixed-width UTC format (timeFormat), so that they
+//     sort as text; use IDs made by the application, not SERIAL.
+//   - Where the dialects must differ (an auto-numbered key, a trigger),
+//     put each version in its own block, as below; lines outside blocks
+//     are for both.
+//   - The store tests apply every file to a fresh database of each driver
+//     (PostgreSQL when DOORBOT_TEST_PG_DSN is set, as in CI), and
+//     TestMigrationFilesWellFormed checks the blocks.
+//
+// A block runs from "-- +doorbot sqlite" or "-- +doorbot postgres" to the
+// next such line or to "-- +doorbot end":
+//
+//	CREATE TABLE IF NOT EXISTS audit_events (
+//	-- +doorbot sqlite
+//		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+//	-- +doorbot postgres
+//		seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+//	-- +doorbot end
+//		request_id TEXT NOT NULL,
 package store
 
 import (

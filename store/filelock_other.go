@@ -1,0 +1,20 @@
+//go:build !unix
+
+package store
+
+import (
+	"context"
+	"errors"
+)
+
+var errLocked = errors.New("locked by another process")
+
+type fileLock struct{}
+
+func lockFile(context.Context, string) (*fileLock, error) {
+	return nil, errors.New("the sqlite store needs flock(2), which this system lacks")
+}
+
+func tryLockFile(path string) (*fileLock, error) { return lockFile(nil, path) }
+
+func (l *fileLock) Unlock() error { return nil }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/doorbot/doorbot/internal/strictyaml"
@@ -23,6 +24,10 @@ const DefaultPath = "doorbot.yaml"
 
 // EnvConfig names the environment variable that overrides DefaultPath.
 const EnvConfig = "DOORBOT_CONFIG"
+
+// EnvStoreDSN names the environment variable that overrides store.dsn, so
+// that a DSN with a password can come from a secret instead of the file.
+const EnvStoreDSN = "DOORBOT_STORE_DSN"
 
 // maxFileSize bounds Load: a real config is a few kilobytes, and a huge
 // file is far more likely a wrong path (a log, a binary) than a config.
@@ -97,7 +102,20 @@ type Timeouts struct {
 // Store selects the change-request store.
 type Store struct {
 	Driver string // sqlite (default) | postgres
-	DSN    string // default "doorbot.db"
+	DSN    string // default "doorbot.db"; see DSNFrom
+}
+
+// DSNFrom is the DSN to open: $DOORBOT_STORE_DSN when set, else store.dsn.
+// It may hold a password: never log or print it. A nil getenv means
+// os.Getenv.
+func (s Store) DSNFrom(getenv func(string) string) string {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if v := strings.TrimSpace(getenv(EnvStoreDSN)); v != "" {
+		return v
+	}
+	return s.DSN
 }
 
 // Connection is one entry of connections: as written in the file, before

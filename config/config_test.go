@@ -479,6 +479,33 @@ func TestPath(t *testing.T) {
 	}
 }
 
+// TestStoreDSN: $DOORBOT_STORE_DSN wins over store.dsn and stands in for
+// it, so a DSN with a password never has to be in the file.
+func TestStoreDSN(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string { return map[string]string{EnvStoreDSN: v}[k] }
+	}
+	s := Store{Driver: DriverPostgres, DSN: "host=db dbname=doorbot"}
+	for _, tc := range []struct{ env, want string }{
+		{"postgres://doorbot:pw@db/doorbot", "postgres://doorbot:pw@db/doorbot"},
+		{" host=db2 \n", "host=db2"},
+		{"", "host=db dbname=doorbot"},
+	} {
+		if got := s.DSNFrom(env(tc.env)); got != tc.want {
+			t.Errorf("DSNFrom with %q = %q, want %q", tc.env, got, tc.want)
+		}
+	}
+
+	t.Setenv(EnvStoreDSN, "postgres://doorbot:pw@db/doorbot")
+	c, err := Parse(y("store:", "  driver: postgres"), src)
+	if err != nil {
+		t.Fatalf("postgres without store.dsn but with $%s: %v", EnvStoreDSN, err)
+	}
+	if got := c.Store.DSNFrom(nil); got != "postgres://doorbot:pw@db/doorbot" {
+		t.Fatalf("DSNFrom(nil) = %q", got)
+	}
+}
+
 func TestSecrets(t *testing.T) {
 	env := map[string]string{
 		"SLACK_BOT_TOKEN":      "xoxb-bot-VALUE\n",

@@ -3,6 +3,7 @@ package config
 import (
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -205,7 +206,8 @@ func (v *validator) dsn(s Store) {
 		v.errf("store.dsn", "must not be empty")
 	case s.Driver != DriverPostgres:
 		// A sqlite DSN is a file path: nothing secret, nothing to parse.
-	case s.DSN == Default().Store.DSN:
+	case s.DSN == Default().Store.DSN && os.Getenv(EnvStoreDSN) == "":
+		// $DOORBOT_STORE_DSN may stand in for it (DSNFrom).
 		v.errf("store.dsn", "required for driver postgres (e.g. postgres://doorbot@db/doorbot)")
 	case dsnHasPassword(s.DSN):
 		v.errf("store.dsn", "contains a password; secrets come only from the environment (PGPASSWORD)")

@@ -131,7 +131,7 @@ func TestLegacyFileMigrates(t *testing.T) {
 	if err != nil || len(evs) != 2 || evs[0].Kind != "created" || evs[1].Kind != "approved" {
 		t.Fatalf("audit after migration: %+v, %v", evs, err)
 	}
-	db := s.(*sqliteStore).db
+	db := s.(*sqlStore).db
 	if _, err := db.Exec(`DELETE FROM audit_events`); err == nil || !strings.Contains(err.Error(), "append-only") {
 		t.Fatalf("legacy audit log no longer append-only: %v", err)
 	}

@@ -3,6 +3,18 @@
 // CLI next to the bot), so every decision is read and written inside one
 // write transaction that no other writer can overtake.
 //
+// # Drivers
+//
+// SQLite (modernc.org/sqlite, no cgo) is one replica on one host; PostgreSQL
+// (pgx v5 through its database/sql driver) serves any number of replicas.
+// Both run the same queries through one sqlStore: $1-style placeholders,
+// INSERT … ON CONFLICT, times as fixed-width UTC TEXT. Writes go through
+// sqlStore.write, one transaction that is retried when the database says
+// "try again"; a read-modify-write reads its row with dialect.lockRow
+// appended (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already
+// excludes other writers) and updates it conditionally on its version, so
+// two replicas deciding at once decide once.
+//
 // # Migrations
 //
 // The schema is one set of SQL files in migrations/, embedded in the
@@ -57,13 +69,8 @@ var ErrNotFound = errors.New("change request not found")
 // ErrExists is returned (wrapped) by Create when the ID is already taken.
 var ErrExists = errors.New("change request already exists")
 
-// ErrPostgresNotImplemented is what Open returns for driver "postgres" until
-// that implementation lands, so a misconfigured deployment fails at start-up
-// with a hint rather than later.
-var ErrPostgresNotImplemented = errors.New("postgres store not implemented yet; use driver: sqlite")
-
-// Store persists change requests. SQLite now; a PostgreSQL implementation can
-// follow behind the same interface.
+// Store persists change requests, in SQLite (one replica) or PostgreSQL
+// (any number of replicas), with the same behaviour.
 //
 // The store owns Request.Version: Create stores 0 and every Update adds 1,
 // whatever the caller put there, so that Version counts stored changes.
@@ -95,12 +102,13 @@ type Store interface {
 
 // Open opens the store named by the config's store.driver and store.dsn and
 // brings its schema up to date. An empty driver means sqlite, the default.
+// For postgres the DSN may hold a password: no error quotes it.
 func Open(ctx context.Context, driver, dsn string) (Store, error) {
 	switch driver {
 	case "", "sqlite":
 		return openSQLite(ctx, dsn)
 	case "postgres":
-		return nil, ErrPostgresNotImplemented
+		return openPostgres(ctx, dsn)
 	default:
 		return nil, fmt.Errorf("store: unknown driver %q (want sqlite or postgres)", driver)
 	}

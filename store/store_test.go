@@ -20,15 +20,47 @@ import (
 	"github.com/doorbot/doorbot/approval"
 )
 
-func openTemp(t *testing.T) (Store, string) {
+// eachDriver runs the store's behaviour suite on every driver: SQLite on a
+// fresh file, PostgreSQL on a fresh schema (skipped locally without
+// DOORBOT_TEST_PG_DSN, never in CI).
+func eachDriver(t *testing.T, test func(t *testing.T, driver, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) {
+		test(t, "sqlite", filepath.Join(t.TempDir(), "doorbot.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		test(t, "postgres", pgTestDSN(t))
+	})
+}
+
+// openTest opens the store and closes it when t ends.
+func openTest(t *testing.T, driver, dsn string) Store {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "doorbot.db")
-	s, err := Open(t.Context(), "sqlite", path)
+	s, err := Open(t.Context(), driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s, path
+	return s
+}
+
+// openTemp is a SQLite store on a fresh file, for SQLite-only tests.
+func openTemp(t *testing.T) (Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "doorbot.db")
+	return openTest(t, "sqlite", path), path
+}
+
+// rawDB opens the database under a store without the store, as a person
+// with a SQL shell would.
+func rawDB(t *testing.T, driver, dsn string) *sql.DB {
+	t.Helper()
+	name := map[string]string{"sqlite": "sqlite", "postgres": "pgx"}[driver]
+	db, err := sql.Open(name, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 func newRequest(id string, created time.Time) approval.Request {
@@ -79,9 +111,11 @@ func approve(user string) func(r *approval.Request) ([]approval.Event, error) {
 	}
 }
 
-func TestRoundTrip(t *testing.T) {
+func TestRoundTrip(t *testing.T) { eachDriver(t, testRoundTrip) }
+
+func testRoundTrip(t *testing.T, driver, dsn string) {
 	ctx := t.Context()
-	s, _ := openTemp(t)
+	s := openTest(t, driver, dsn)
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.FixedZone("JST", 9*3600))
 	a, b := newRequest("cr-a", t0), newRequest("cr-b", t0.Add(time.Second))
 	for _, r := range []approval.Request{a, b} {
@@ -146,9 +180,11 @@ func ids(rs []approval.Request) []string {
 	return out
 }
 
-func TestErrors(t *testing.T) {
+func TestErrors(t *testing.T) { eachDriver(t, testErrors) }
+
+func testErrors(t *testing.T, driver, dsn string) {
 	ctx := t.Context()
-	s, _ := openTemp(t)
+	s := openTest(t, driver, dsn)
 
 	if _, err := s.Get(ctx, "nope"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get missing: %v", err)
@@ -184,24 +220,39 @@ func TestErrors(t *testing.T) {
 		t.Fatalf("after refused decide and duplicate Create: %d events, want 1", len(evs))
 	}
 
-	if _, err := Open(ctx, "postgres", "postgres://x"); err == nil || err.Error() != "postgres store not implemented yet; use driver: sqlite" {
-		t.Fatalf("postgres: %v", err)
+}
+
+func TestOpenErrors(t *testing.T) {
+	ctx := t.Context()
+	if _, err := Open(ctx, "mysql", "x"); err == nil || !strings.Contains(err.Error(), `unknown driver "mysql"`) {
+		t.Fatalf("unknown driver: %v", err)
 	}
-	if _, err := Open(ctx, "mysql", "x"); err == nil {
-		t.Fatal("unknown driver accepted")
+	// A DSN may carry the database password: no error may repeat it.
+	for _, dsn := range []string{
+		"postgres://doorbot:hunter2@127.0.0.1:1/doorbot?connect_timeout=2",
+		"host=127.0.0.1 port=1 user=doorbot password=hunter2 dbname=doorbot connect_timeout=2",
+		"postgres://doorbot:hunter2@db:notaport/doorbot",
+		"host=db port=x password=hunter2",
+	} {
+		_, err := Open(ctx, "postgres", dsn)
+		if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.HasPrefix(err.Error(), "store: open postgres: ") {
+			t.Errorf("Open(%q) = %v; want an error without the password", dsn, err)
+		}
+	}
+	if _, err := Open(ctx, "postgres", ""); err == nil || !strings.Contains(err.Error(), "DOORBOT_STORE_DSN") {
+		t.Errorf("empty postgres dsn: %v", err)
 	}
 }
 
-// TestConcurrentApprove simulates two bot processes (two Store values on one
-// file) and a burst of clicks: exactly one approval may win.
-func TestConcurrentApprove(t *testing.T) {
+// TestConcurrentApprove simulates two bot processes (two Store values, each
+// with its own connections, on one database) and a burst of clicks:
+// exactly one approval may win.
+func TestConcurrentApprove(t *testing.T) { eachDriver(t, testConcurrentApprove) }
+
+func testConcurrentApprove(t *testing.T, driver, dsn string) {
 	ctx := t.Context()
-	s1, path := openTemp(t)
-	s2, err := Open(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s1 := openTest(t, driver, dsn)
+	s2 := openTest(t, driver, dsn)
 
 	r := newRequest("cr-race", time.Now())
 	if err := s1.Create(ctx, r, created(r)); err != nil {
@@ -254,9 +305,14 @@ func TestConcurrentApprove(t *testing.T) {
 	}
 }
 
-func TestRestart(t *testing.T) {
+func TestRestart(t *testing.T) { eachDriver(t, testRestart) }
+
+func testRestart(t *testing.T, driver, dsn string) {
 	ctx := t.Context()
-	s, path := openTemp(t)
+	s, err := Open(ctx, driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := newRequest("cr-1", time.Now())
 	if err := s.Create(ctx, r, created(r)); err != nil {
 		t.Fatal(err)
@@ -267,11 +323,7 @@ func TestRestart(t *testing.T) {
 	before := migrationRows(t, s)
 	s.Close()
 
-	s, err := Open(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = openTest(t, driver, dsn)
 	got, err := s.Get(ctx, "cr-1")
 	if err != nil || got.State != approval.Approved || got.Version != 1 {
 		t.Fatalf("after reopen: %+v, %v", got, err)
@@ -288,7 +340,7 @@ func TestRestart(t *testing.T) {
 
 func migrationRows(t *testing.T, s Store) []string {
 	t.Helper()
-	rows, err := s.(*sqliteStore).db.Query(`SELECT version_id, tstamp FROM goose_db_version ORDER BY id`)
+	rows, err := s.(*sqlStore).db.Query(`SELECT version_id, tstamp FROM goose_db_version ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,36 +357,38 @@ func migrationRows(t *testing.T, s Store) []string {
 	return out
 }
 
-func TestNewerSchemaRefused(t *testing.T) {
-	ctx := t.Context()
-	s, path := openTemp(t)
-	if _, err := s.(*sqliteStore).db.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, 1)`, knownVersion(t)+1); err != nil {
+func TestNewerSchemaRefused(t *testing.T) { eachDriver(t, testNewerSchemaRefused) }
+
+func testNewerSchemaRefused(t *testing.T, driver, dsn string) {
+	s := openTest(t, driver, dsn)
+	if _, err := s.(*sqlStore).db.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, $2)`, knownVersion(t)+1, true); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
-	_, err := Open(ctx, "sqlite", path)
+	_, err := Open(t.Context(), driver, dsn)
 	if err == nil || !strings.Contains(err.Error(), "newer than this doorbot knows") {
 		t.Fatalf("Open of a newer schema: %v", err)
 	}
 }
 
-func TestAuditAppendOnly(t *testing.T) {
+func TestAuditAppendOnly(t *testing.T) { eachDriver(t, testAuditAppendOnly) }
+
+func testAuditAppendOnly(t *testing.T, driver, dsn string) {
 	ctx := t.Context()
-	s, path := openTemp(t)
+	s := openTest(t, driver, dsn)
 	r := newRequest("cr-1", time.Now())
 	if err := s.Create(ctx, r, created(r)); err != nil {
 		t.Fatal(err)
 	}
 
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	for _, q := range []string{
+	raw := rawDB(t, driver, dsn)
+	stmts := []string{
 		`UPDATE audit_events SET actor = 'mallory'`,
 		`DELETE FROM audit_events`,
-	} {
+	}
+	if driver == "postgres" {
+		stmts = append(stmts, `TRUNCATE audit_events`)
+	}
+	for _, q := range stmts {
 		if _, err := raw.Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: err = %v, want append-only refusal", q, err)
 		}
@@ -345,7 +399,11 @@ func TestAuditAppendOnly(t *testing.T) {
 	}
 }
 
-const helperEnv = "DOORBOT_STORE_HELPER_DB"
+// helperEnv and helperDriverEnv name the database the helper process writes.
+const (
+	helperEnv       = "DOORBOT_STORE_HELPER_DB"
+	helperDriverEnv = "DOORBOT_STORE_HELPER_DRIVER"
+)
 
 // helperRequests are the requests the helper process keeps updating.
 var helperRequests = []string{"cr-0", "cr-1", "cr-2"}
@@ -359,7 +417,7 @@ func TestHelperProcess(t *testing.T) {
 		t.Skip("helper process for TestKillDurability")
 	}
 	ctx := context.Background()
-	s, err := Open(ctx, "sqlite", path)
+	s, err := Open(ctx, os.Getenv(helperDriverEnv), path)
 	if err != nil {
 		fmt.Println("open:", err)
 		os.Exit(2)
@@ -389,13 +447,18 @@ func TestHelperProcess(t *testing.T) {
 	os.Exit(0)
 }
 
+// TestKillDurability SIGKILLs a process in the middle of its writes: every
+// update it reported committed survives, and none is half-written.
 func TestKillDurability(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns a child process")
 	}
-	path := filepath.Join(t.TempDir(), "doorbot.db")
+	eachDriver(t, testKillDurability)
+}
+
+func testKillDurability(t *testing.T, driver, path string) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+path)
+	cmd.Env = append(os.Environ(), helperEnv+"="+path, helperDriverEnv+"="+driver)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -452,16 +515,14 @@ func TestKillDurability(t *testing.T) {
 	}
 
 	ctx := t.Context()
-	s, err := Open(ctx, "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	db := s.(*sqliteStore).db
+	s := openTest(t, driver, path)
+	db := s.(*sqlStore).db
 
-	var integrity string
-	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
-		t.Fatalf("integrity_check = %q, %v", integrity, err)
+	if driver == "sqlite" {
+		var integrity string
+		if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
+			t.Fatalf("integrity_check = %q, %v", integrity, err)
+		}
 	}
 
 	rows, err := db.Query(`SELECT id, version, body FROM change_requests`)

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/doorbot/doorbot/internal/strictyaml"
+	"github.com/doorbot/doorbot/vpn"
 )
 
 var (
-	reName     = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
 	reApprover = regexp.MustCompile(`^[UWS][A-Z0-9]{2,}$`)
 	reChannel  = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
 	reRegion   = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
@@ -239,9 +239,9 @@ func (v *validator) connections(c *Config) {
 		np := p + ".name"
 		switch j, dup := first[cc.Name]; {
 		case cc.Name == "":
-			v.errf(np, "required (what users type, [a-z0-9-]{1,40})")
-		case !reName.MatchString(cc.Name):
-			v.valf(np, cc.Name, "must match [a-z0-9-]{1,40}")
+			v.errf(np, "required (what users type, "+vpn.ConnectionNamePattern+")")
+		case !vpn.ValidConnectionName(cc.Name):
+			v.valf(np, cc.Name, "must match "+vpn.ConnectionNamePattern)
 		case dup:
 			where := index("connections", j)
 			if l := v.line(index("connections", j) + ".name"); l > 0 {

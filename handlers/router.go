@@ -4,16 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/doorbot/doorbot/vpn"
 )
 
 // MaxCommandText bounds slash-command text; Slack itself sends far less.
 const MaxCommandText = 2000
-
-var namePattern = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
 
 // Command is parsed /door text.
 type Command struct {
@@ -91,7 +90,7 @@ func (rt *Router) Refusal(text string) (Reply, bool) {
 
 func (rt *Router) checkNames(names []string) (Reply, bool) {
 	for _, a := range names {
-		if !namePattern.MatchString(a) {
+		if !vpn.ValidConnectionName(a) {
 			return usage(fmt.Sprintf("%q is not a connection name (names are 1-40 of a-z, 0-9 and -)", a)), true
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/doorbot/doorbot/vpn"
 	"github.com/doorbot/doorbot/vpn/rules"
 	"github.com/doorbot/doorbot/vpn/runbook"
+	"github.com/doorbot/doorbot/vpn/triage"
 )
 
 // Service is what the handlers need: the configured connections, the
@@ -98,7 +99,7 @@ func (s *Service) Status(ctx context.Context, names []string) (vpn.Report, error
 		// One connection asked for by name is a troubleshooting session:
 		// add the known failure modes the observed state supports.
 		if len(names) == 1 && (out[i].Health == vpn.Degraded || out[i].Health == vpn.Down) {
-			out[i].LikelyCauses = runbook.Diagnose(o, out[i].Tunnels)
+			out[i].LikelyCauses = triage.Diagnose(o, out[i].Tunnels)
 		}
 	}
 	report := vpn.NewReport(s.Now(), out)

@@ -12,7 +12,6 @@ package proposal
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -35,9 +34,6 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return strictyaml.Summary(e.Problems, "invalid proposal") }
-
-// reConnection is the config's rule for connection names (design.md §3).
-var reConnection = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
 
 // Parse decodes a proposal. source names the input in messages
 // ("proposal.yaml:12: aws.tunnels[0].inside_cidr ...").
@@ -352,8 +348,8 @@ func (d *decoder) bool(dst **bool) strictyaml.Handler {
 }
 
 func checkConnection(d *decoder, n *yaml.Node, path, s string) (string, bool) {
-	if !reConnection.MatchString(s) {
-		d.Invalid(n, path, s, "must match [a-z0-9-]{1,40} (a configured connection's name)")
+	if !vpn.ValidConnectionName(s) {
+		d.Invalid(n, path, s, "must match "+vpn.ConnectionNamePattern+" (a configured connection's name)")
 		return "", false
 	}
 	return s, true

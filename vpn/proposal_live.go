@@ -1,10 +1,8 @@
 package vpn
 
 import (
-	"net/netip"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // DefaultSoracomDeviceSubnet is the device subnet SORACOM gives a VPG
@@ -188,6 +186,14 @@ func (b *liveBuilder) azure(s *AzureSide) {
 		b.str(pre+"connection_mode", &pc.ConnectionMode, c.ConnectionMode)
 		b.p.Azure.Connections = append(b.p.Azure.Connections, pc)
 	}
+	// Azure was read: no connection found is a fact (nothing terminates
+	// the AWS tunnels), not an unknown.
+	if b.p.Azure.Connections == nil {
+		b.p.Azure.Connections = []ProposedConnection{}
+	}
+	if b.p.Azure.LocalNetworkGateways == nil {
+		b.p.Azure.LocalNetworkGateways = []ProposedLNG{}
+	}
 }
 
 func (b *liveBuilder) lng(l LocalNetworkGateway) {
@@ -239,7 +245,7 @@ func Merge(p, live Proposal) Proposal {
 	out.AWS.StaticRoutes = mergeList(top, "aws.static_routes", p.AWS.StaticRoutes, live.AWS.StaticRoutes)
 	out.AWS.LocalPrefixes = mergeList(top, "aws.local_prefixes", p.AWS.LocalPrefixes, live.AWS.LocalPrefixes)
 	out.AWS.Tunnels = mergeKeyed(m, "aws.tunnels", p.AWS.Tunnels, live.AWS.Tunnels,
-		func(t ProposedTunnel) string { return ipKey(t.OutsideIP) }, mergeTunnel)
+		func(t ProposedTunnel) string { return KeyIP(t.OutsideIP).String() }, mergeTunnel)
 
 	out.Azure.VNetPrefixes = mergeList(top, "azure.vnet_prefixes", p.Azure.VNetPrefixes, live.Azure.VNetPrefixes)
 	out.Azure.Gateway = mergeGateway(top.sub("azure.gateway."), p.Azure.Gateway, live.Azure.Gateway)
@@ -466,12 +472,3 @@ func ptr[T any](v T) *T { return &v }
 
 // indexed writes "aws.tunnels[0]": 0-based, as the YAML list position.
 func indexed(list string, i int) string { return list + "[" + strconv.Itoa(i) + "]" }
-
-// ipKey makes differently spelled IPs one merge key, as Pair does.
-func ipKey(s string) string {
-	s = strings.TrimSpace(s)
-	if a, err := netip.ParseAddr(s); err == nil {
-		return a.String()
-	}
-	return strings.ToLower(s)
-}

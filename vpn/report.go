@@ -3,7 +3,6 @@ package vpn
 import (
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"strings"
 	"time"
 )
@@ -143,7 +142,7 @@ func Pair(obs Observation) []TunnelStatus {
 					row.AzureStatus = StatusMissing
 				}
 				for i, c := range azConns {
-					if used[i] || !c.Found || c.LocalNetworkGateway == nil || !sameIP(c.LocalNetworkGateway.GatewayIP, t.OutsideIP) {
+					if used[i] || !c.Found || c.LocalNetworkGateway == nil || !SameIP(c.LocalNetworkGateway.GatewayIP, t.OutsideIP) {
 						continue
 					}
 					used[i] = true
@@ -206,15 +205,6 @@ func fillAzure(row *TunnelStatus, c AzureConnection) {
 	}
 	row.AzureIngressBytes = c.IngressBytes
 	row.AzureEgressBytes = c.EgressBytes
-}
-
-func sameIP(a, b string) bool {
-	pa, errA := netip.ParseAddr(strings.TrimSpace(a))
-	pb, errB := netip.ParseAddr(strings.TrimSpace(b))
-	if errA != nil || errB != nil {
-		return a != "" && a == b
-	}
-	return pa == pb
 }
 
 // Verdict applies design.md §4: healthy when every tunnel is up on every

@@ -35,7 +35,7 @@ func pChangeCausesOutage(c *pcheck) []vpn.Finding {
 	var changed []string
 	for i, t := range c.p.AWS.Tunnels {
 		j := slices.IndexFunc(cur.AWS.Tunnels, func(ct vpn.ProposedTunnel) bool {
-			return !c.tun[i].ip.empty() && keyIP(ct.OutsideIP) == c.tun[i].ip
+			return !c.tun[i].ip.Empty() && vpn.KeyIP(ct.OutsideIP) == c.tun[i].ip
 		})
 		if j < 0 {
 			continue
@@ -76,7 +76,7 @@ func (c *pcheck) awsRebuilds(cur *vpn.Proposal) []string {
 	}
 	known, kept := false, false
 	for _, t := range cur.AWS.Tunnels {
-		if !keyIP(t.OutsideIP).empty() {
+		if !vpn.KeyIP(t.OutsideIP).Empty() {
 			known = true
 			kept = kept || c.tunnelFor(t.OutsideIP) >= 0
 		}
@@ -86,7 +86,7 @@ func (c *pcheck) awsRebuilds(cur *vpn.Proposal) []string {
 	}
 	var curIPs, newIPs []string
 	for _, t := range cur.AWS.Tunnels {
-		if !keyIP(t.OutsideIP).empty() {
+		if !vpn.KeyIP(t.OutsideIP).Empty() {
 			curIPs = append(curIPs, t.OutsideIP)
 		}
 	}

@@ -122,30 +122,35 @@ func TestCheckEmptyAndNil(t *testing.T) {
 	}
 }
 
-// Every rule of design.md §5 except tunnel-down (a live status) runs in
-// Check, once; and Live runs none that it already evaluates itself.
-func TestProposalRulesCoverDesign(t *testing.T) {
+// Every rule of design.md §5 is in the engine once; all but tunnel-down
+// (a live status) judge proposals, and the rules written for proposals
+// also judge live state unless no cloud reports their inputs.
+func TestRuleTableCoversDesign(t *testing.T) {
 	seen := map[string]int{}
-	for _, r := range proposalRules {
+	for _, r := range ruleTable {
+		if r.id == "" {
+			continue // observation notes carry their own IDs
+		}
 		seen[r.id]++
 		if _, ok := Lookup(r.id); !ok {
-			t.Errorf("proposal rule %q not in the catalog", r.id)
+			t.Errorf("rule %q not in the catalog", r.id)
+		}
+		if r.id == IDTunnelDown && r.on&onProposal != 0 {
+			t.Errorf("tunnel-down judges proposals; it is about live status")
+		}
+		if r.id != IDTunnelDown && r.on&onProposal == 0 {
+			t.Errorf("%s does not judge proposals", r.id)
 		}
 	}
 	for _, id := range designIDs {
-		want := 1
-		if id == IDTunnelDown {
-			want = 0
-		}
-		if seen[id] != want {
-			t.Errorf("rule %s runs %d times in Check, want %d", id, seen[id], want)
+		if seen[id] != 1 {
+			t.Errorf("rule %s is in the engine %d times, want 1", id, seen[id])
 		}
 	}
-	for _, r := range proposalRules {
-		switch r.id {
-		case IDBGPNeedsActiveActive, IDSingleTunnel, IDRoutingMismatch, IDPeerIPMismatch:
-			if r.live {
-				t.Errorf("%s is evaluated by Live already; running the proposal version too would report twice", r.id)
+	for _, id := range []string{IDBGPNeedsActiveActive, IDSingleTunnel, IDRoutingMismatch, IDPeerIPMismatch} {
+		for _, r := range ruleTable {
+			if r.id == id && r.on&onLive == 0 {
+				t.Errorf("%s does not judge live state", id)
 			}
 		}
 	}
@@ -302,11 +307,11 @@ func runRule(t *testing.T, rule string, cases []pcase) {
 func TestPBGPNeedsActiveActive(t *testing.T) {
 	runRule(t, IDBGPNeedsActiveActive, []pcase{
 		{name: "tutorial design", p: designB()},
-		{name: "gateway not active-active", fire: true, msg: []string{"BGP over 4 AWS tunnels", "azure.gateway.active_active is false", "only one tunnel can peer"},
+		{name: "gateway not active-active", fire: true, msg: []string{"BGP over 4 AWS tunnels", "the Azure gateway is not active-active", "only one tunnel can peer"},
 			p: withP(designB(), func(p *vpn.Proposal) { p.Azure.Gateway.ActiveActive = bptr(false) })},
-		{name: "one public IP", fire: true, msg: []string{"azure.gateway.public_ips is 1"},
+		{name: "one public IP", fire: true, msg: []string{"the Azure gateway has 1 public IP"},
 			p: withP(designB(), func(p *vpn.Proposal) { p.Azure.Gateway.PublicIPs = iptr(1) })},
-		{name: "one APIPA address", fire: true, msg: []string{"azure.gateway.apipa_addresses has 1 address (169.254.21.2)"},
+		{name: "one APIPA address", fire: true, msg: []string{"has 1 custom APIPA address (169.254.21.2)"},
 			p: withP(designB(), func(p *vpn.Proposal) { p.Azure.Gateway.APIPAAddresses = []string{"169.254.21.2"} })},
 		{name: "two APIPA addresses are enough for two tunnels",
 			p: withP(designB(), func(p *vpn.Proposal) {
@@ -314,12 +319,12 @@ func TestPBGPNeedsActiveActive(t *testing.T) {
 				p.Azure.Gateway.APIPAAddresses = p.Azure.Gateway.APIPAAddresses[:2]
 			})},
 		{name: "static design with BGP turned on for both connections (SORACOM's failure)", fire: true,
-			msg: []string{"BGP over 2 AWS tunnels", "active_active is false", "public_ips is 1", "has 0 addresses (none)"},
+			msg: []string{"BGP over 2 AWS tunnels", "is not active-active", "has 1 public IP", "has 0 custom APIPA addresses (none)"},
 			p: withP(designA(), func(p *vpn.Proposal) {
 				p.Routing = vpn.RoutingBGP
 				p.Azure.Connections[0].EnableBGP, p.Azure.Connections[1].EnableBGP = bptr(true), bptr(true)
 			})},
-		{name: "Door: two BGP connections, no AWS tunnels stated", fire: true, msg: []string{"Azure connections cn-aws-t1, cn-aws-t2"},
+		{name: "Door: two BGP connections, no AWS tunnels stated", fire: true, msg: []string{"Azure connections with BGP: cn-aws-t1, cn-aws-t2"},
 			p: withP(designA(), func(p *vpn.Proposal) {
 				p.AWS.Tunnels = nil
 				p.Azure.Connections[0].EnableBGP, p.Azure.Connections[1].EnableBGP = bptr(true), bptr(true)
@@ -338,7 +343,7 @@ func TestPSingleTunnel(t *testing.T) {
 		{name: "both terminated", p: designA()},
 		{name: "one AWS tunnel", fire: true, sev: vpn.SeverityWarning, msg: []string{"only 1 of 1 AWS tunnels terminated"},
 			p: withP(designA(), func(p *vpn.Proposal) { p.AWS.Tunnels = p.AWS.Tunnels[:1] })},
-		{name: "one connection", fire: true, msg: []string{"only 1 of 2 AWS tunnels terminated by an Azure connection (198.51.100.1 by cn-aws-t1)", "not terminated: aws.tunnels[1] (198.51.100.2)"},
+		{name: "one connection", fire: true, msg: []string{"only 1 of 2 AWS tunnels terminated on Azure (198.51.100.1 by cn-aws-t1)", "not terminated: aws.tunnels[1] (198.51.100.2)"},
 			p: withP(designA(), func(p *vpn.Proposal) { p.Azure.Connections = p.Azure.Connections[:1] })},
 		{name: "AWS side only, one tunnel", fire: true, msg: []string{"the proposal has 1 AWS tunnel"},
 			p: withP(designA(), func(p *vpn.Proposal) { p.AWS.Tunnels = p.AWS.Tunnels[:1]; p.Azure = vpn.ProposalAzure{} })},
@@ -355,11 +360,11 @@ func TestPRoutingMismatch(t *testing.T) {
 		{name: "BGP everywhere", p: designB()},
 		{name: "BGP on one connection", fire: true, msg: []string{"BGP is enabled on Azure connections cn-aws-t1 but not on cn-aws-t2"},
 			p: withP(designA(), func(p *vpn.Proposal) { p.Azure.Connections[0].EnableBGP = bptr(true) })},
-		{name: "static routing, BGP connections", fire: true, msg: []string{"routing static but enable_bgp is true on Azure connections cn-aws-t1, cn-aws-t2"},
+		{name: "static routing, BGP connections", fire: true, msg: []string{"AWS uses static routing but Azure connections cn-aws-t1, cn-aws-t2 have BGP enabled"},
 			p: withP(designA(), func(p *vpn.Proposal) {
 				p.Azure.Connections[0].EnableBGP, p.Azure.Connections[1].EnableBGP = bptr(true), bptr(true)
 			})},
-		{name: "BGP routing, static connections", fire: true, msg: []string{"routing bgp but enable_bgp is false on Azure connections cn-aws-3"},
+		{name: "BGP routing, static connections", fire: true, msg: []string{"AWS uses BGP but Azure connection cn-aws-3 has BGP disabled"},
 			p: withP(designB(), func(p *vpn.Proposal) { p.Azure.Connections[2].EnableBGP = bptr(false) })},
 		{name: "unstated enable_bgp is not a mismatch",
 			p: withP(designB(), func(p *vpn.Proposal) { p.Azure.Connections[2].EnableBGP = nil })},

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/doorbot/doorbot/vpn"
@@ -13,9 +14,17 @@ import (
 
 // --- bgp-needs-active-active ----------------------------------------------
 
+// bgpNeedsActiveActiveFix is the advice wherever a design asks BGP of more
+// tunnels than the gateway can peer.
+const bgpNeedsActiveActiveFix = "Recommended: static routing with both tunnels, two local network gateways and two connections with BGP off " +
+	"(SORACOM pattern 1, why: " + refSoracomStatic + "; `doorbot runbook migrate NAME`). " +
+	"To keep BGP instead: make the gateway active-active with two public IPs, give it a custom APIPA address per " +
+	"tunnel in 169.254.21.0-169.254.22.255, and use two AWS VPN connections, one per Azure public IP " +
+	"(Microsoft's AWS BGP tutorial)."
+
 func pBGPNeedsActiveActive(c *pcheck) []vpn.Finding {
 	gw := c.p.Azure.Gateway
-	if !c.bgp || gw == nil {
+	if gw == nil {
 		return nil
 	}
 	var bgpConns []string
@@ -24,8 +33,23 @@ func pBGPNeedsActiveActive(c *pcheck) []vpn.Finding {
 			bgpConns = append(bgpConns, orDash(pc.Name))
 		}
 	}
-	n := len(c.p.AWS.Tunnels)
-	if n < 2 && len(bgpConns) < 2 {
+	// AWS tunnels that will try BGP, per AWS VPN connection ("" for a
+	// proposal's AWS side).
+	var vpns []string
+	perVPN := map[string]int{}
+	awsBGP := 0
+	for i := range c.p.AWS.Tunnels {
+		if c.awsRouting(i) != vpn.RoutingBGP {
+			continue
+		}
+		id := c.vpnOf(i)
+		if perVPN[id] == 0 {
+			vpns = append(vpns, id)
+		}
+		perVPN[id]++
+		awsBGP++
+	}
+	if awsBGP < 2 && len(bgpConns) < 2 {
 		return nil
 	}
 	// Unstated active_active or public_ips are not held against the
@@ -33,42 +57,61 @@ func pBGPNeedsActiveActive(c *pcheck) []vpn.Finding {
 	// addresses Azure peers from a GatewaySubnet address AWS cannot reach.
 	var why []string
 	if gw.ActiveActive != nil && !*gw.ActiveActive {
-		why = append(why, "azure.gateway.active_active is false"+c.from("azure.gateway.active_active"))
+		why = append(why, "is not active-active"+c.from("azure.gateway.active_active"))
 	}
 	if gw.PublicIPs != nil && *gw.PublicIPs < 2 {
-		why = append(why, fmt.Sprintf("azure.gateway.public_ips is %d%s", *gw.PublicIPs, c.from("azure.gateway.public_ips")))
+		why = append(why, "has "+count(*gw.PublicIPs, "public IP")+c.from("azure.gateway.public_ips"))
 	}
 	if len(gw.APIPAAddresses) <= 1 {
-		why = append(why, fmt.Sprintf("azure.gateway.apipa_addresses has %s (%s)%s",
-			count(len(gw.APIPAAddresses), "address"), listOrNone(gw.APIPAAddresses), c.from("azure.gateway.apipa_addresses")))
+		why = append(why, fmt.Sprintf("has %s (%s)%s", count(len(gw.APIPAAddresses), "custom APIPA address"),
+			listOrNone(gw.APIPAAddresses), c.from("azure.gateway.apipa_addresses")))
 	}
 	if len(why) == 0 {
 		return nil
 	}
-	over := fmt.Sprintf("%d AWS tunnels", n)
-	if n < 2 {
-		over = "Azure connections " + strings.Join(bgpConns, ", ")
+	over := "Azure connections with BGP: " + strings.Join(bgpConns, ", ")
+	if awsBGP >= 2 {
+		over = fmt.Sprintf("%d AWS tunnels", awsBGP)
+		if c.live() {
+			parts := make([]string, len(vpns))
+			for k, id := range vpns {
+				parts[k] = fmt.Sprintf("%s (%s)", id, count(perVPN[id], "tunnel"))
+			}
+			over = "AWS BGP VPN connections: " + strings.Join(parts, ", ")
+		}
 	}
 	return []vpn.Finding{newFinding(IDBGPNeedsActiveActive,
-		fmt.Sprintf("BGP over %s but %s: only one tunnel can peer, the others stay down", over, joinAnd(why)),
+		fmt.Sprintf("BGP over %s but %s %s: only one tunnel can peer, the others stay down", over, c.gatewayName(), joinAnd(why)),
 		bgpNeedsActiveActiveFix)}
+}
+
+// gatewayName is how findings name the Azure gateway.
+func (c *pcheck) gatewayName() string {
+	if c.obs != nil && c.obs.gatewayName != "" {
+		return "Azure gateway " + c.obs.gatewayName
+	}
+	return "the Azure gateway"
 }
 
 // --- single-tunnel ---------------------------------------------------------
 
+func singleTunnelFix(door bool) string {
+	ips := "AWS tunnel outside IP"
+	if door {
+		ips = "tunnel outside IP SORACOM supplied"
+	}
+	return "AWS replaces tunnel endpoints one tunnel at a time, so with one tunnel a routine maintenance is an outage. " +
+		"Terminate both tunnels: one local network gateway per " + ips + " and one connection to each, with static " +
+		"routing unless the Azure gateway is active-active (SORACOM pattern 1; `doorbot runbook static NAME`)."
+}
+
 func pSingleTunnel(c *pcheck) []vpn.Finding {
+	if !c.azureRead() {
+		return nil // without Azure nobody can tell which AWS tunnels are terminated
+	}
 	tunnels, conns := c.p.AWS.Tunnels, c.p.Azure.Connections
 	switch {
 	case tunnels != nil && conns != nil:
-		n := 0
-		for i := range tunnels {
-			if c.terminatingConn(i) >= 0 {
-				n++
-			}
-		}
-		if n >= 2 {
-			return nil
-		}
 		var terminated, open []string
 		for i := range tunnels {
 			if k := c.terminatingConn(i); k >= 0 {
@@ -77,7 +120,10 @@ func pSingleTunnel(c *pcheck) []vpn.Finding {
 				open = append(open, c.tunnelName(i))
 			}
 		}
-		msg := fmt.Sprintf("only %d of %d AWS tunnels terminated by an Azure connection (%s)", len(terminated), len(tunnels), listOrNone(terminated))
+		if len(terminated) >= 2 {
+			return nil
+		}
+		msg := fmt.Sprintf("only %d of %d AWS tunnels terminated on Azure (%s)", len(terminated), len(tunnels), listOrNone(terminated))
 		if len(open) > 0 {
 			msg += "; not terminated: " + strings.Join(open, ", ")
 		}
@@ -89,8 +135,9 @@ func pSingleTunnel(c *pcheck) []vpn.Finding {
 		return []vpn.Finding{newFinding(IDSingleTunnel,
 			fmt.Sprintf("the proposal has %s", count(len(tunnels), "AWS tunnel")), singleTunnelFix(false))}
 	case conns != nil:
-		// Without AWS tunnels (SORACOM Door), count connections that reach
-		// a tunnel endpoint through a local network gateway.
+		// Without AWS tunnels (SORACOM Door, or AWS not read), count
+		// connections that reach a tunnel endpoint through a local network
+		// gateway: each terminates at most one tunnel.
 		var pairs []string
 		for i, pc := range conns {
 			ok := pc.LocalNetworkGateway != ""
@@ -106,7 +153,8 @@ func pSingleTunnel(c *pcheck) []vpn.Finding {
 			return nil
 		}
 		return []vpn.Finding{newFinding(IDSingleTunnel,
-			fmt.Sprintf("only %s with a local network gateway (%s)", count(len(pairs), "Azure connection"), listOrNone(pairs)),
+			fmt.Sprintf("only %s with a local network gateway (%s)%s", count(len(pairs), "Azure connection"), listOrNone(pairs),
+				c.notFoundSuffix("; not found: ")),
 			singleTunnelFix(c.p.Soracom != (vpn.ProposalSoracom{})))}
 	}
 	return nil
@@ -125,35 +173,112 @@ func (c *pcheck) terminatingConn(i int) int {
 
 // --- routing-mismatch ------------------------------------------------------
 
+const someBGPFix = "Use one routing mode for every tunnel of one AWS VPN connection: turn BGP off on all its Azure connections " +
+	"for static routing (recommended with one Azure public IP), or on all of them for BGP."
+
+func mismatchFix(awsMode vpn.Routing) string {
+	if awsMode == vpn.RoutingStatic {
+		return "Turn BGP off on those Azure connections and list the AWS-side prefixes in their local network gateways; " +
+			"AWS's routing type is fixed when the VPN connection is created, so Azure has to follow it."
+	}
+	return "AWS's routing type is fixed when the VPN connection is created: either move to a new static AWS VPN " +
+		"connection (`doorbot runbook migrate NAME`, recommended with one Azure public IP), or enable BGP on those " +
+		"Azure connections, which over both tunnels needs an active-active gateway (see " + IDBGPNeedsActiveActive + ")."
+}
+
+// pRoutingMismatch compares routing per AWS VPN connection: a connection's
+// tunnels and the Azure connections terminating them must agree, but BGP
+// and static connections side by side are allowed by Azure and are what a
+// make-before-break migration runs on purpose.
 func pRoutingMismatch(c *pcheck) []vpn.Finding {
-	var on, off []string
-	for _, pc := range c.p.Azure.Connections {
+	type group struct {
+		vpnIDs  string
+		aws     vpn.Routing // "" or unknown: not compared
+		on, off []string
+		claimed bool // its connections terminate tunnels of one AWS VPN connection
+	}
+	var groups []*group
+	byVPN := map[string]*group{}
+	loose := &group{aws: c.p.Routing} // connections no stated tunnel claims
+	if c.live() {
+		loose.aws = vpn.RoutingUnknown
+		if c.obs.aws {
+			loose.aws = c.obs.obs.AWS.Routing()
+			var ids []string
+			for _, v := range c.obs.obs.AWS.VPNConnections {
+				ids = append(ids, v.ID)
+			}
+			loose.vpnIDs = strings.Join(ids, ", ")
+		}
+	}
+	for k, pc := range c.p.Azure.Connections {
 		if pc.EnableBGP == nil {
 			continue
 		}
+		g := loose
+		if i := c.connTun[k]; i >= 0 {
+			id := c.vpnOf(i)
+			if g = byVPN[id]; g == nil {
+				g = &group{vpnIDs: id, aws: c.awsRouting(i), claimed: true}
+				byVPN[id] = g
+				groups = append(groups, g)
+			}
+		}
 		if *pc.EnableBGP {
-			on = append(on, orDash(pc.Name))
+			g.on = append(g.on, orDash(pc.Name))
 		} else {
-			off = append(off, orDash(pc.Name))
+			g.off = append(g.off, orDash(pc.Name))
 		}
 	}
+	groups = append(groups, loose)
+
 	var out []vpn.Finding
-	if len(on) > 0 && len(off) > 0 {
-		out = append(out, newFinding(IDRoutingMismatch,
-			fmt.Sprintf("BGP is enabled on Azure connections %s but not on %s", strings.Join(on, ", "), strings.Join(off, ", ")),
-			someBGPFix))
-	}
-	switch {
-	case c.p.Routing == vpn.RoutingStatic && len(on) > 0:
-		out = append(out, newFinding(IDRoutingMismatch,
-			fmt.Sprintf("%s but enable_bgp is true on Azure connections %s", c.at("routing", c.p.Routing), strings.Join(on, ", ")),
-			mismatchFix(vpn.RoutingStatic)))
-	case c.p.Routing == vpn.RoutingBGP && len(off) > 0:
-		out = append(out, newFinding(IDRoutingMismatch,
-			fmt.Sprintf("%s but enable_bgp is false on Azure connections %s", c.at("routing", c.p.Routing), strings.Join(off, ", ")),
-			mismatchFix(vpn.RoutingBGP)))
+	for _, g := range groups {
+		if len(g.on) > 0 && len(g.off) > 0 {
+			f := newFinding(IDRoutingMismatch,
+				fmt.Sprintf("BGP is enabled on Azure connections %s but not on %s", strings.Join(g.on, ", "), strings.Join(g.off, ", ")),
+				someBGPFix)
+			switch {
+			case g.claimed && g.vpnIDs != "":
+				f.Message += ", all terminating AWS VPN connection " + g.vpnIDs
+			case !g.claimed && c.live():
+				// Nothing ties them to one AWS VPN connection (SORACOM
+				// Door, or tunnels not paired): a migration looks the same.
+				f.Message += "; unless a migration runs both on purpose, they terminate one VPN connection and must agree"
+				f.Severity = vpn.SeverityWarning
+			}
+			out = append(out, f)
+		}
+		subject := "AWS" + c.from("routing")
+		if g.vpnIDs != "" {
+			subject = "AWS VPN connection " + g.vpnIDs
+		}
+		switch {
+		case g.aws == vpn.RoutingStatic && len(g.on) > 0:
+			out = append(out, newFinding(IDRoutingMismatch,
+				fmt.Sprintf("%s uses static routing but Azure %s BGP enabled", subject, connsHave(g.on)), mismatchFix(vpn.RoutingStatic)))
+		case g.aws == vpn.RoutingBGP && len(g.off) > 0:
+			out = append(out, newFinding(IDRoutingMismatch,
+				fmt.Sprintf("%s uses BGP but Azure %s BGP disabled (static)", subject, connsHave(g.off)), mismatchFix(vpn.RoutingBGP)))
+		}
 	}
 	return out
+}
+
+// connections writes "connection cn1" or "connections cn1, cn2".
+func connections(names []string) string {
+	if len(names) == 1 {
+		return "connection " + names[0]
+	}
+	return "connections " + strings.Join(names, ", ")
+}
+
+// connsHave writes "connection cn1 has" or "connections cn1, cn2 have".
+func connsHave(names []string) string {
+	if len(names) == 1 {
+		return connections(names) + " has"
+	}
+	return connections(names) + " have"
 }
 
 // --- apipa-out-of-range ----------------------------------------------------
@@ -280,7 +405,7 @@ func pBGPAddressMismatch(c *pcheck) []vpn.Finding {
 			// Azure refuses BGP on a connection whose local network gateway
 			// has no BGP settings. Live LNGs are left alone: the observation
 			// may simply not carry them.
-			if !c.live && c.lngHasBGPConn(i) {
+			if !c.live() && c.lngHasBGPConn(i) {
 				out = append(out, newFinding(IDBGPAddressMismatch,
 					fmt.Sprintf("%s has no bgp_peer_address but a connection to it enables BGP", c.lngName(i)), bgpAddressFix))
 			}
@@ -311,6 +436,9 @@ func (c *pcheck) lngHasBGPConn(i int) bool {
 // --- peer-ip-mismatch ------------------------------------------------------
 
 func pPeerIPMismatch(c *pcheck) []vpn.Finding {
+	if !c.azureRead() {
+		return nil
+	}
 	var out []vpn.Finding
 	lngs, conns := c.p.Azure.LocalNetworkGateways, c.p.Azure.Connections
 	haveTunnels := len(c.p.AWS.Tunnels) > 0
@@ -318,16 +446,50 @@ func pPeerIPMismatch(c *pcheck) []vpn.Finding {
 	for _, t := range c.p.AWS.Tunnels {
 		ips = append(ips, orDash(t.OutsideIP))
 	}
+	rg := "RG"
+	if c.obs != nil {
+		rg = c.obs.resourceGrp
+	}
 
-	// Two LNGs on one tunnel endpoint.
-	byIP := map[ipKey][]int{}
-	var order []ipKey
+	// Connections: each names an existing LNG, and no two share one.
+	users := map[int][]int{}
+	for k, pc := range conns {
+		switch {
+		case pc.LocalNetworkGateway == "":
+			out = append(out, newFinding(IDPeerIPMismatch, fmt.Sprintf("%s names no local_network_gateway", c.connName(k)),
+				"Name the local network gateway of the AWS tunnel this connection terminates"+candidates(c.unterminatedIPs())+
+					", and check that it exists."))
+		case lngs != nil && c.connLNG[k] < 0:
+			out = append(out, newFinding(IDPeerIPMismatch,
+				c.cfield(k, "local_network_gateway", pc.LocalNetworkGateway)+" is not among azure.local_network_gateways",
+				"Add that local network gateway to the proposal or correct the name."))
+		case c.connLNG[k] >= 0:
+			users[c.connLNG[k]] = append(users[c.connLNG[k]], k)
+		}
+	}
+	usedBy := func(is []int) string {
+		var names []string
+		for _, i := range is {
+			for _, k := range users[i] {
+				names = append(names, orDash(conns[k].Name))
+			}
+		}
+		if len(names) == 0 {
+			return ""
+		}
+		return " (used by Azure " + connections(names) + ")"
+	}
+
+	// Two LNGs on one tunnel endpoint: checkable from Azure alone, so it
+	// also runs for SORACOM Door.
+	byIP := map[vpn.IPKey][]int{}
+	var order []vpn.IPKey
 	for i, l := range lngs {
-		k := keyIP(l.GatewayIP)
-		if k.empty() {
+		k := vpn.KeyIP(l.GatewayIP)
+		if k.Empty() {
 			out = append(out, newFinding(IDPeerIPMismatch,
 				fmt.Sprintf("%s has no gateway_ip", c.lngName(i)),
-				"Set the local network gateway's gateway_ip to the outside IP of the AWS tunnel it terminates"+candidates(ips)+"."))
+				"Set the local network gateway's gateway_ip (not only an FQDN) to the outside IP of the AWS tunnel it terminates"+candidates(ips)+"."))
 			continue
 		}
 		if _, ok := byIP[k]; !ok {
@@ -342,34 +504,22 @@ func pPeerIPMismatch(c *pcheck) []vpn.Finding {
 				names = append(names, c.lngName(i))
 			}
 			out = append(out, newFinding(IDPeerIPMismatch,
-				fmt.Sprintf("local network gateways %s all have gateway_ip %s", strings.Join(names, ", "), k),
-				"Each AWS tunnel needs its own local network gateway: point the other one at the other tunnel's outside IP."))
+				fmt.Sprintf("local network gateways %s all have gateway_ip %s%s", strings.Join(names, ", "), k, usedBy(is)),
+				"Each AWS tunnel needs its own local network gateway: point the other one at the other tunnel's outside IP "+
+					"(`az network local-gateway update -g "+rg+" -n LNG --gateway-ip-address IP`)."))
 		}
 	}
 
+	// The clauses below need the AWS outside IPs, which SORACOM Door does
+	// not expose.
 	if haveTunnels {
 		for i, l := range lngs {
-			if !keyIP(l.GatewayIP).empty() && c.lngTun[i] < 0 {
+			if !vpn.KeyIP(l.GatewayIP).Empty() && c.lngTun[i] < 0 {
 				out = append(out, newFinding(IDPeerIPMismatch,
-					fmt.Sprintf("%s is not the outside IP of any AWS tunnel (%s)", c.lfield(i, "gateway_ip", l.GatewayIP), strings.Join(ips, ", ")),
-					"Set gateway_ip to the outside IP of the AWS tunnel this local network gateway is meant for"+candidates(c.unterminatedIPs())+"."))
+					fmt.Sprintf("%s is not the outside IP of any AWS tunnel (%s)%s", c.lfield(i, "gateway_ip", l.GatewayIP), strings.Join(ips, ", "), usedBy([]int{i})),
+					fmt.Sprintf("Set gateway_ip to the outside IP of the AWS tunnel this local network gateway is meant for%s: "+
+						"`az network local-gateway update -g %s -n %s --gateway-ip-address IP`.", candidates(c.unterminatedIPs()), rg, orDash(l.Name))))
 			}
-		}
-	}
-
-	// Connections: each names an existing LNG, and no two share one.
-	users := map[int][]int{}
-	for k, pc := range conns {
-		switch {
-		case pc.LocalNetworkGateway == "":
-			out = append(out, newFinding(IDPeerIPMismatch, fmt.Sprintf("%s names no local_network_gateway", c.connName(k)),
-				"Name the local network gateway of the AWS tunnel this connection terminates."))
-		case lngs != nil && c.connLNG[k] < 0:
-			out = append(out, newFinding(IDPeerIPMismatch,
-				c.cfield(k, "local_network_gateway", pc.LocalNetworkGateway)+" is not among azure.local_network_gateways",
-				"Add that local network gateway to the proposal or correct the name."))
-		case c.connLNG[k] >= 0:
-			users[c.connLNG[k]] = append(users[c.connLNG[k]], k)
 		}
 	}
 	for i := range lngs {
@@ -387,20 +537,15 @@ func pPeerIPMismatch(c *pcheck) []vpn.Finding {
 	// Tunnels that nothing on Azure terminates.
 	if haveTunnels && lngs != nil {
 		for i := range c.p.AWS.Tunnels {
-			if c.tun[i].ip.empty() {
+			if c.tun[i].ip.Empty() {
 				continue
 			}
-			lng := -1
-			for j := range lngs {
-				if c.lngTun[j] == i {
-					lng = j
-					break
-				}
-			}
+			lng := slices.Index(c.lngTun, i)
 			switch {
 			case lng < 0:
 				out = append(out, newFinding(IDPeerIPMismatch,
-					fmt.Sprintf("%s has no local network gateway: no gateway_ip equals %s", c.tunnelName(i), c.p.AWS.Tunnels[i].OutsideIP),
+					fmt.Sprintf("%s has no local network gateway: no gateway_ip equals %s%s", c.tunnelName(i), c.p.AWS.Tunnels[i].OutsideIP,
+						c.notFoundSuffix("; configured Azure connections not found: ")),
 					"Add a local network gateway with this gateway_ip and a connection to it with this tunnel's pre-shared key, "+
 						"or correct the gateway_ip of the one meant for this tunnel."))
 			case conns != nil && len(users[lng]) == 0:
@@ -413,8 +558,6 @@ func pPeerIPMismatch(c *pcheck) []vpn.Finding {
 	return out
 }
 
-// unterminatedIPs lists tunnel outside IPs no LNG points at, as candidates
-// for a wrong gateway_ip.
 func (c *pcheck) unterminatedIPs() []string {
 	var out []string
 	for i, t := range c.p.AWS.Tunnels {

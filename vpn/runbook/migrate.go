@@ -63,7 +63,7 @@ func (f *facts) planMigrate() (oldPath, []tunnelPlan) {
 	var fresh []string
 	if p := f.in.Proposal; p != nil {
 		for _, t := range p.AWS.Tunnels {
-			if t.OutsideIP != "" && !slices.ContainsFunc(old.ips, func(ip string) bool { return sameIP(ip, t.OutsideIP) }) {
+			if t.OutsideIP != "" && !slices.ContainsFunc(old.ips, func(ip string) bool { return vpn.SameIP(ip, t.OutsideIP) }) {
 				fresh = append(fresh, t.OutsideIP)
 			}
 		}

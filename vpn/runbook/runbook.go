@@ -468,15 +468,6 @@ func overlaps(a, b []string) []string {
 	return out
 }
 
-func sameIP(a, b string) bool {
-	pa, errA := netip.ParseAddr(strings.TrimSpace(a))
-	pb, errB := netip.ParseAddr(strings.TrimSpace(b))
-	if errA != nil || errB != nil {
-		return a != "" && a == b
-	}
-	return pa == pb
-}
-
 func orNone(xs []string) string {
 	if len(xs) == 0 {
 		return "none"

@@ -4,122 +4,29 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/doorbot/doorbot/vpn"
+	"github.com/doorbot/doorbot/vpn/vpntest"
 )
 
-const sub = "00000000-0000-0000-0000-000000000000"
+type shape = vpntest.Shape
 
-// shape builds an observation like the internal/sim scenarios: seq picks the
-// addresses, the options pick the scenario.
-type shape struct {
-	name      string
-	seq       int
-	bgp, door bool
-	awsDown   [2]string // StatusMessage of a DOWN tunnel, "" = UP
-	azure     [2]string // Azure status override, "" = Connected
-	awsErr    bool      // AWS side unreadable (throttled)
-	region    string
-}
-
-func (s shape) ip(i int) string { return [2]string{"198.51.100.", "203.0.113."}[i] + itoa(10*s.seq+1) }
-func (s shape) vpnID() string   { return "vpn-0f3c9a1b2d4e5f60" + itoa(s.seq) }
-func (s shape) cgwID() string   { return "cgw-0e7d2c4b6a8f1e30" + itoa(s.seq) }
-func (s shape) rg() string      { return "rg-" + s.name }
-func (s shape) azIP() string    { return "192.0.2." + itoa(10*s.seq+1) }
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-func (s shape) prefix() string {
-	if s.door {
-		return "door"
-	}
-	return "aws"
-}
-
-func (s shape) input() Input {
-	region := s.region
-	if region == "" {
-		region = "ap-northeast-1"
-	}
-	conn := vpn.Connection{
-		Name: s.name, Kind: vpn.KindAWSVPN,
-		Azure: vpn.AzureRef{SubscriptionID: sub, ResourceGroup: s.rg(), Gateway: "vgw-" + s.prefix(),
-			Connections: []string{"cn-" + s.prefix() + "-tunnel1", "cn-" + s.prefix() + "-tunnel2"}},
-	}
-	if s.door {
-		conn.Kind = vpn.KindSoracomDoor
-	} else {
-		conn.AWS = vpn.AWSRef{VPNConnectionIDs: []string{s.vpnID()}, Region: region}
-	}
-	obs := vpn.Observation{Connection: conn}
-	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	if !s.door && !s.awsErr {
-		v := vpn.AWSVPNConnection{ID: s.vpnID(), State: "available", CustomerGatewayID: s.cgwID(), StaticRoutesOnly: !s.bgp}
-		if !s.bgp {
-			v.StaticRoutes = []string{"10.1.0.0/16"}
-		}
-		for i := range 2 {
-			t := vpn.AWSTunnel{OutsideIP: s.ip(i), Status: "UP", Options: vpn.TunnelOptions{InsideCIDR: [2]string{"169.254.21.0/30", "169.254.22.0/30"}[i]}}
-			if s.bgp && i == 0 {
-				t.StatusMessage, t.AcceptedRoutes = "1 BGP ROUTES", 1
-			}
-			if m := s.awsDown[i]; m != "" {
-				t.Status, t.StatusMessage, t.LastStatusChange = "DOWN", m, now.Add(-47*time.Minute)
-			}
-			v.Tunnels = append(v.Tunnels, t)
-		}
-		obs.AWS = &vpn.AWSSide{Region: region, VPNConnections: []vpn.AWSVPNConnection{v}}
-	}
-	if s.awsErr {
-		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAWS, Message: "EC2 DescribeVpnConnections: RequestLimitExceeded (HTTP 503)"})
-	}
-	gw := &vpn.AzureGateway{Name: "vgw-" + s.prefix(), SKU: "VpnGw1", VPNType: "RouteBased", PublicIPCount: 1, TunnelIPs: []string{s.azIP()}}
-	if s.bgp {
-		gw.EnableBGP, gw.ASN, gw.CustomAPIPA = true, 65000, []string{"169.254.21.2"}
-	}
-	az := &vpn.AzureSide{Gateway: gw}
-	for i := range 2 {
-		l := &vpn.LocalNetworkGateway{Name: "lng-" + s.prefix() + "-tunnel" + itoa(i+1), GatewayIP: s.ip(i)}
-		switch {
-		case s.door:
-			l.AddressPrefixes = []string{"100.64.17.0/28"}
-		case s.bgp:
-			l.BGPPeerAddress, l.ASN = [2]string{"169.254.21.1", "169.254.22.1"}[i], 64512
-		default:
-			l.AddressPrefixes = []string{"172.31.0.0/16"}
-		}
-		c := vpn.AzureConnection{Name: "cn-" + s.prefix() + "-tunnel" + itoa(i+1), Found: true, Status: "Connected",
-			EnableBGP: s.bgp, Protocol: "IKEv2", ConnectionMode: "Default", DPDTimeoutSeconds: 45, LocalNetworkGateway: l}
-		if st := s.azure[i]; st != "" {
-			c.Status = st
-		}
-		if s.bgp {
-			c.CustomBGPAddresses = []string{"169.254.21.2"}
-		}
-		az.Connections = append(az.Connections, c)
-	}
-	if s.bgp {
-		az.BGPPeers = []vpn.BGPPeer{
-			{LocalAddress: "169.254.21.2", Neighbor: "169.254.21.1", ASN: 64512, State: "Connected", RoutesReceived: 1},
-			{LocalAddress: "169.254.21.2", Neighbor: "169.254.22.1", ASN: 64512, State: "Connecting"},
-		}
-	}
-	obs.Azure = az
-	return Input{Connection: conn, Observation: obs}
-}
+const sub = vpntest.Subscription
 
 var (
-	healthy   = shape{name: "healthy-static", seq: 1}
-	tunnel2   = shape{name: "tunnel2-down", seq: 2, awsDown: [2]string{"", "IPSEC IS DOWN"}, azure: [2]string{"", "NotConnected"}}
-	bgpSingle = shape{name: "bgp-single-ip", seq: 3, bgp: true, awsDown: [2]string{"", "IPSEC IS UP"}, azure: [2]string{"", "Connecting"}}
-	door      = shape{name: "soracom-door", seq: 4, door: true}
-	throttled = shape{name: "aws-throttled", seq: 5, awsErr: true, region: "ap-southeast-2"}
+	healthy   = vpntest.Healthy
+	tunnel2   = vpntest.Tunnel2
+	bgpSingle = vpntest.BGPSingle
+	door      = vpntest.Door
+	throttled = vpntest.Throttled
 )
+
+func input(s shape) Input {
+	obs := s.Observation()
+	return Input{Connection: obs.Connection, Observation: obs}
+}
 
 var phRE = regexp.MustCompile(`\{([a-z][a-z0-9_]*)\}`)
 
@@ -209,7 +116,7 @@ func TestGenerateStatic(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rb, err := Generate(KindStatic, tc.s.input())
+			rb, err := Generate(KindStatic, input(tc.s))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -241,7 +148,7 @@ func TestGenerateStatic(t *testing.T) {
 					t.Errorf("%s is known but listed as a placeholder", known)
 				}
 			}
-			if tc.s.door {
+			if tc.s.Door {
 				if contains(cmds, "aws ") || contains(all, "aws ec2") {
 					t.Error("Door runbook contains an aws command")
 				}
@@ -265,7 +172,7 @@ func TestGenerateStatic(t *testing.T) {
 }
 
 func TestStaticAlreadyDone(t *testing.T) {
-	rb, _ := Generate(KindStatic, healthy.input())
+	rb, _ := Generate(KindStatic, input(healthy))
 	var done int
 	for _, ph := range rb.Phases {
 		for _, st := range ph.Steps {
@@ -284,7 +191,7 @@ func TestStaticAlreadyDone(t *testing.T) {
 }
 
 func TestStaticWithProposal(t *testing.T) {
-	in := healthy.input()
+	in := input(healthy)
 	in.Proposal = &vpn.Proposal{
 		AWS:   vpn.ProposalAWS{LocalPrefixes: []string{"172.31.0.0/16"}},
 		Azure: vpn.ProposalAzure{VNetPrefixes: []string{"10.1.0.0/16", "10.2.0.0/16"}},
@@ -319,9 +226,9 @@ func checkNoKeys(t *testing.T, rb Runbook) {
 }
 
 func TestGenerateMigrate(t *testing.T) {
-	for _, s := range []shape{bgpSingle, {name: "door-bgp", seq: 6, door: true, bgp: true}} {
-		t.Run(s.name, func(t *testing.T) {
-			rb, err := Generate(KindMigrate, s.input())
+	for _, s := range []shape{bgpSingle, {Name: "door-bgp", Seq: 6, Door: true, BGP: true}} {
+		t.Run(s.Name, func(t *testing.T) {
+			rb, err := Generate(KindMigrate, input(s))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -349,13 +256,13 @@ func TestGenerateMigrate(t *testing.T) {
 			if deletes < 4 {
 				t.Errorf("only %d delete steps", deletes)
 			}
-			for _, w := range []string{"az network vpn-connection delete -g rg-" + s.name + " -n cn-" + s.prefix() + "-tunnel1",
-				"az network local-gateway delete -g rg-" + s.name + " -n lng-" + s.prefix() + "-tunnel2", "--shared-key {aws_tunnel1_psk}"} {
+			for _, w := range []string{"az network vpn-connection delete -g rg-" + s.Name + " -n cn-" + s.Prefix() + "-tunnel1",
+				"az network local-gateway delete -g rg-" + s.Name + " -n lng-" + s.Prefix() + "-tunnel2", "--shared-key {aws_tunnel1_psk}"} {
 				if !contains(cmds, w) {
 					t.Errorf("no command contains %q", w)
 				}
 			}
-			if s.door {
+			if s.Door {
 				if contains(all, "aws ec2") {
 					t.Error("Door migration contains an aws command")
 				}
@@ -389,10 +296,10 @@ func TestGenerateMigrate(t *testing.T) {
 }
 
 func TestGenerateUnknownKind(t *testing.T) {
-	if _, err := Generate("bogus", healthy.input()); err == nil {
+	if _, err := Generate("bogus", input(healthy)); err == nil {
 		t.Fatal("want error")
 	}
-	rb, err := Generate(KindVerify, door.input())
+	rb, err := Generate(KindVerify, input(door))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,8 +319,8 @@ func TestVerify(t *testing.T) {
 		{throttled, false, []string{"AWS side read", "AWS static routes cover"}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.s.name, func(t *testing.T) {
-			v := Verify(tc.s.input())
+		t.Run(tc.s.Name, func(t *testing.T) {
+			v := Verify(input(tc.s))
 			if v.Passed != tc.pass {
 				t.Errorf("passed = %v, want %v: %+v", v.Passed, tc.pass, v.Items)
 			}
@@ -428,7 +335,7 @@ func TestVerify(t *testing.T) {
 					t.Errorf("no failing item %q in %v", f, failed)
 				}
 			}
-			if tc.s.name == "aws-throttled" && !contains(failed, "RequestLimitExceeded") {
+			if tc.s.Name == "aws-throttled" && !contains(failed, "RequestLimitExceeded") {
 				t.Error("the AWS error is not the detail")
 			}
 		})
@@ -436,7 +343,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestVerifyPrefixes(t *testing.T) {
-	in := healthy.input()
+	in := input(healthy)
 	v := Verify(in)
 	for _, it := range v.Items {
 		if strings.Contains(it.Name, "cover the Azure VNet") && !it.Skipped {
@@ -464,73 +371,5 @@ func TestVerifyPrefixes(t *testing.T) {
 	}
 	if contains(failed, "missing 10.1.2.0/24") {
 		t.Error("10.1.2.0/24 is inside the route 10.1.0.0/16")
-	}
-}
-
-func TestDiagnose(t *testing.T) {
-	tests := []struct {
-		s     shape
-		first string // title substring of the first cause, "" = no causes
-	}{
-		{healthy, ""},
-		{door, ""},
-		{tunnel2, "pre-shared key or IKE/IPsec proposal mismatch"},
-		{bgpSingle, "only one tunnel can peer"},
-		{shape{name: "both-connecting", seq: 7, azure: [2]string{"Connecting", "Connecting"}}, "Azure gateway maintenance"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.s.name, func(t *testing.T) {
-			obs := tc.s.input().Observation
-			causes := Diagnose(obs, vpn.Pair(obs))
-			if tc.first == "" {
-				if len(causes) != 0 {
-					t.Fatalf("healthy connection got causes: %+v", causes)
-				}
-				return
-			}
-			if len(causes) == 0 || !strings.Contains(causes[0].Title, tc.first) {
-				t.Fatalf("first cause = %+v, want %q", causes, tc.first)
-			}
-			c := causes[0]
-			if c.Evidence == "" || c.Check == "" || c.Fix == "" {
-				t.Errorf("incomplete cause %+v", c)
-			}
-			if !strings.Contains(c.Check, "rg-"+tc.s.name) {
-				t.Errorf("check does not use the real resource group: %s", c.Check)
-			}
-			for _, cs := range causes {
-				if strings.Contains(cs.Title, "bytes") {
-					t.Errorf("zero bytes reported as a cause: %+v", cs)
-				}
-			}
-		})
-	}
-	obs := tunnel2.input().Observation
-	causes := Diagnose(obs, vpn.Pair(obs))
-	if !strings.Contains(causes[0].Evidence, "IPSEC IS DOWN") || !strings.Contains(causes[0].Check, "203.0.113.21") {
-		t.Errorf("PSK cause lacks evidence or the tunnel's IP: %+v", causes[0])
-	}
-	if len(causes) < 2 || !strings.Contains(causes[1].Title, "maintenance") {
-		t.Errorf("want AWS maintenance as the second cause: %+v", causes)
-	}
-	obs = bgpSingle.input().Observation
-	for _, c := range Diagnose(obs, vpn.Pair(obs)) {
-		if strings.Contains(c.Title, "pre-shared key") {
-			t.Error("IPSEC IS UP must not suggest a key mismatch")
-		}
-	}
-}
-
-func TestDiagnoseResponderOnly(t *testing.T) {
-	in := shape{name: "responder", seq: 8, awsDown: [2]string{"IPSEC IS DOWN", "IPSEC IS DOWN"}, azure: [2]string{"NotConnected", "NotConnected"}}.input()
-	for i := range in.Observation.Azure.Connections {
-		in.Observation.Azure.Connections[i].ConnectionMode = "ResponderOnly"
-	}
-	causes := Diagnose(in.Observation, vpn.Pair(in.Observation))
-	if len(causes) == 0 || !strings.Contains(causes[0].Title, "Nobody starts IKE") {
-		t.Fatalf("causes = %+v", causes)
-	}
-	if !strings.Contains(causes[0].Fix, "-n cn-aws-tunnel2 --set connectionMode=Default") {
-		t.Errorf("fix = %s", causes[0].Fix)
 	}
 }

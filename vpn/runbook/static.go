@@ -83,7 +83,7 @@ func (f *facts) planStatic() []tunnelPlan {
 		p := &plans[i]
 		for k := range static {
 			c := static[k]
-			if !taken[c.Name] && p.ip != "" && sameIP(c.LocalNetworkGateway.GatewayIP, p.ip) {
+			if !taken[c.Name] && p.ip != "" && vpn.SameIP(c.LocalNetworkGateway.GatewayIP, p.ip) {
 				p.conn, taken[c.Name] = &static[k], true
 				break
 			}
@@ -144,7 +144,7 @@ func (f *facts) proposedLNGName(i int, ip string) string {
 		if l.Name == "" || f.existsLNG(l.Name) {
 			continue
 		}
-		if ip != "" && sameIP(l.GatewayIP, ip) {
+		if ip != "" && vpn.SameIP(l.GatewayIP, ip) {
 			return l.Name
 		}
 		fresh = append(fresh, l)

@@ -1,18 +1,28 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/doorbot/doorbot/vpn"
 )
 
+// One engine judges proposals and live state. A rule is written once,
+// against the proposal model (vpn.Proposal); live state reaches it as
+// vpn.ProposalFromObservation(obs), plus the facts only an observation
+// has (which sides were read, tunnel status, which AWS VPN connection a
+// tunnel belongs to, configured connections that do not exist), kept in
+// observed. A rule reads those facts only to say more, never to decide
+// differently for the same design.
+
 // Check runs every rule of design.md §5 that a proposal can be judged on
-// (all but tunnel-down, which is about live status) and returns findings in
-// the same stable order as Live: errors, warnings, info; then rule ID, then
-// message. It never returns nil.
+// (all but tunnel-down, which is about live status) and returns findings
+// in a stable order: errors, warnings, info; then rule ID, then message.
+// It never returns nil.
 //
 // p is the intended end state, normally vpn.Merge(proposal, live) so that
 // what the proposal omits is checked as it is today. current is the state
@@ -32,69 +42,151 @@ import (
 // default. A plain AWS VPN has no device subnet, and assuming one would
 // flag every VNet in 10.128.0.0/9.
 func Check(p vpn.Proposal, current *vpn.Proposal) []vpn.Finding {
-	c := newPCheck(p, current)
+	return evaluate(newPCheck(p, current), onProposal)
+}
+
+// Live runs the rules on one observed connection and its paired tunnels
+// (from vpn.Pair), in the same order as Check.
+//
+// Each problem is reported by one rule: a tunnel whose counterpart is
+// "missing" (an AWS tunnel no Azure connection terminates, or an Azure
+// connection whose local network gateway matches no AWS tunnel) is a
+// peer-ip-mismatch, not also a tunnel-down, because "down" there only
+// restates that the pairing is wrong. A configured Azure connection that
+// does not exist (404) is a tunnel-down. responder-only is reported only
+// for tunnels that are up: for a down one tunnel-down's fix names it.
+func Live(obs vpn.Observation, tunnels []vpn.TunnelStatus) []vpn.Finding {
+	c := newPCheck(vpn.ProposalFromObservation(obs), nil)
+	c.obs = newObserved(obs, tunnels)
+	return evaluate(c, onLive)
+}
+
+// where says which inputs a rule judges.
+type where uint8
+
+const (
+	onProposal where = 1 << iota
+	onLive
+	onBoth = onProposal | onLive
+)
+
+// rule is one rule as the engine runs it.
+type rule struct {
+	id string
+	// on: onLive alone for rules about status; onProposal alone for rules
+	// whose inputs no cloud reports (VNet prefixes, keys, GatewaySubnet, a
+	// previous state).
+	on    where
+	check func(*pcheck) []vpn.Finding
+}
+
+var ruleTable = []rule{
+	{IDBGPNeedsActiveActive, onBoth, pBGPNeedsActiveActive},
+	{IDSingleTunnel, onBoth, pSingleTunnel},
+	{IDTunnelDown, onLive, tunnelDown},
+	{IDRoutingMismatch, onBoth, pRoutingMismatch},
+	{IDAPIPAOutOfRange, onBoth, pAPIPAOutOfRange},
+	{IDInsideCIDRInvalid, onBoth, pInsideCIDRInvalid},
+	{IDInsideCIDRDuplicate, onBoth, pInsideCIDRDuplicate},
+	{IDBGPAddressMismatch, onBoth, pBGPAddressMismatch},
+	{IDPeerIPMismatch, onBoth, pPeerIPMismatch},
+	{IDStaticRouteMissing, onProposal, pStaticRouteMissing},
+	{IDPrefixOverlap, onProposal, pPrefixOverlap},
+	{IDPolicyBasedSelectors, onBoth, pPolicyBasedSelectors},
+	{IDSKUUnsupported, onBoth, pSKUUnsupported},
+	{IDPSKInvalid, onProposal, pPSKInvalid},
+	{IDIKEParamsIncompatible, onBoth, pIKEParamsIncompatible},
+	{IDDPDTimeoutRange, onBoth, pDPDTimeoutRange},
+	{IDASNInvalid, onBoth, pASNInvalid},
+	{IDGatewaySubnet, onProposal, pGatewaySubnet},
+	{IDResponderOnly, onBoth, pResponderOnly},
+	{IDChangeCausesOutage, onProposal, pChangeCausesOutage},
+	{"", onLive, observationNotes}, // each note carries its own rule ID
+}
+
+func evaluate(c *pcheck, on where) []vpn.Finding {
 	out := []vpn.Finding{}
-	for _, r := range proposalRules {
-		out = append(out, r.check(c)...)
+	for _, r := range ruleTable {
+		if r.on&on != 0 {
+			out = append(out, r.check(c)...)
+		}
 	}
 	sortFindings(out)
 	return out
 }
 
-// proposalRule is one rule as Check runs it.
-type proposalRule struct {
-	id string
-	// live: Live also runs the rule on the observed state. Off for rules
-	// Live already evaluates with the pairing and status it has (running
-	// both would report one problem twice) and for rules whose inputs no
-	// cloud reports (VNet prefixes, keys, GatewaySubnet, a previous state).
-	live  bool
-	check func(*pcheck) []vpn.Finding
+func severityRank(s vpn.Severity) int {
+	switch s {
+	case vpn.SeverityError:
+		return 0
+	case vpn.SeverityWarning:
+		return 1
+	case vpn.SeverityInfo:
+		return 2
+	}
+	return 3
 }
 
-var proposalRules = []proposalRule{
-	{IDBGPNeedsActiveActive, false, pBGPNeedsActiveActive},
-	{IDSingleTunnel, false, pSingleTunnel},
-	{IDRoutingMismatch, false, pRoutingMismatch},
-	{IDAPIPAOutOfRange, true, pAPIPAOutOfRange},
-	{IDInsideCIDRInvalid, true, pInsideCIDRInvalid},
-	{IDInsideCIDRDuplicate, true, pInsideCIDRDuplicate},
-	{IDBGPAddressMismatch, true, pBGPAddressMismatch},
-	{IDPeerIPMismatch, false, pPeerIPMismatch},
-	{IDStaticRouteMissing, false, pStaticRouteMissing},
-	{IDPrefixOverlap, false, pPrefixOverlap},
-	{IDPolicyBasedSelectors, true, pPolicyBasedSelectors},
-	{IDSKUUnsupported, true, pSKUUnsupported},
-	{IDPSKInvalid, false, pPSKInvalid},
-	{IDIKEParamsIncompatible, true, pIKEParamsIncompatible},
-	{IDDPDTimeoutRange, true, pDPDTimeoutRange},
-	{IDASNInvalid, true, pASNInvalid},
-	{IDGatewaySubnet, false, pGatewaySubnet},
-	{IDResponderOnly, true, pResponderOnly},
-	{IDChangeCausesOutage, false, pChangeCausesOutage},
+func sortFindings(fs []vpn.Finding) {
+	slices.SortStableFunc(fs, func(a, b vpn.Finding) int {
+		return cmp.Or(
+			cmp.Compare(severityRank(a.Severity), severityRank(b.Severity)),
+			strings.Compare(a.Rule, b.Rule),
+			strings.Compare(a.Message, b.Message),
+		)
+	})
 }
 
-// liveProposalFindings runs the proposal rules marked live on the observed
-// state expressed as a proposal. responder-only is limited to tunnels that
-// are up: for a down tunnel tunnel-down already names ResponderOnly in its
-// fix, and for an unpaired one peer-ip-mismatch is the finding that helps.
-func liveProposalFindings(obs vpn.Observation, rows []vpn.TunnelStatus) []vpn.Finding {
-	c := newPCheck(vpn.ProposalFromObservation(obs), nil)
-	c.live = true
-	c.upConns = map[string]bool{}
+// observed is what Live knows beyond the proposal model. Its per-tunnel
+// slices are indexed like the proposal's aws.tunnels, which
+// ProposalFromObservation lists in observation order.
+type observed struct {
+	obs          vpn.Observation
+	rows         []vpn.TunnelStatus
+	aws, azure   bool          // side read
+	vpnID        []string      // per tunnel: its AWS VPN connection
+	vpnRouting   []vpn.Routing // per tunnel: that connection's routing
+	notFound     []string      // configured Azure connections ARM says do not exist
+	upConns      map[string]bool
+	azConn       map[string]vpn.AzureConnection // by name
+	awsTunnel    map[vpn.IPKey]vpn.AWSTunnel
+	gatewayName  string
+	resourceGrp  string
+	soracomOwned bool
+}
+
+func newObserved(obs vpn.Observation, rows []vpn.TunnelStatus) *observed {
+	o := &observed{obs: obs, rows: rows, aws: obs.AWS != nil, azure: obs.Azure != nil,
+		upConns: map[string]bool{}, azConn: map[string]vpn.AzureConnection{}, awsTunnel: map[vpn.IPKey]vpn.AWSTunnel{},
+		resourceGrp: orDash(obs.Connection.Azure.ResourceGroup), soracomOwned: obs.Connection.Kind == vpn.KindSoracomDoor,
+		gatewayName: obs.Connection.Azure.Gateway}
+	if obs.AWS != nil {
+		for _, v := range obs.AWS.VPNConnections {
+			for _, t := range v.Tunnels {
+				o.vpnID = append(o.vpnID, v.ID)
+				o.vpnRouting = append(o.vpnRouting, v.Routing())
+				o.awsTunnel[vpn.KeyIP(t.OutsideIP)] = t
+			}
+		}
+	}
+	if obs.Azure != nil {
+		if g := obs.Azure.Gateway; g != nil && g.Name != "" {
+			o.gatewayName = g.Name
+		}
+		for _, c := range obs.Azure.Connections {
+			o.azConn[c.Name] = c
+			if !c.Found {
+				o.notFound = append(o.notFound, c.Name)
+			}
+		}
+	}
 	for _, t := range rows {
-		if t.AzureConnection == "" || (obs.AWS != nil && !t.AWSUp()) || (obs.Azure != nil && !t.AzureUp()) {
+		if t.AzureConnection == "" || (o.aws && !t.AWSUp()) || (o.azure && !t.AzureUp()) {
 			continue
 		}
-		c.upConns[t.AzureConnection] = true
+		o.upConns[t.AzureConnection] = true
 	}
-	var out []vpn.Finding
-	for _, r := range proposalRules {
-		if r.live {
-			out = append(out, r.check(c)...)
-		}
-	}
-	return out
+	return o
 }
 
 // pcheck is a proposal indexed once, so that each rule stays a short pure
@@ -102,24 +194,23 @@ func liveProposalFindings(obs vpn.Observation, rows []vpn.TunnelStatus) []vpn.Fi
 type pcheck struct {
 	p   vpn.Proposal
 	cur *vpn.Proposal
+	obs *observed // nil: judging a proposal
 
-	live    bool            // running inside Live on observed state
-	upConns map[string]bool // live: Azure connections up on every observed side
-	mixed   bool            // p has both proposed and live values
+	mixed bool // p has both proposed and live values
 
 	bgp    bool // routing bgp, or BGP on any connection
 	static bool // routing static, or stated and off on every connection
 
 	tun     []ptunnel
-	tunAt   map[ipKey]int  // outside IP → first tunnel with it
-	lngAt   map[string]int // LNG name → first LNG with it
-	lngTun  []int          // per LNG: tunnel its gateway_ip names, or -1
-	connLNG []int          // per connection: its LNG, or -1
-	connTun []int          // per connection: the tunnel it terminates, or -1
+	tunAt   map[vpn.IPKey]int // outside IP → first tunnel with it
+	lngAt   map[string]int    // LNG name → first LNG with it
+	lngTun  []int             // per LNG: tunnel its gateway_ip names, or -1
+	connLNG []int             // per connection: its LNG, or -1
+	connTun []int             // per connection: the tunnel it terminates, or -1
 }
 
 type ptunnel struct {
-	ip ipKey
+	ip vpn.IPKey
 	// cidr is usable for address arithmetic: an IPv4 /30 network in
 	// 169.254.0.0/16 (reserved or not; inside-cidr-invalid judges that).
 	cidr   netip.Prefix
@@ -142,11 +233,11 @@ func newPCheck(p vpn.Proposal, cur *vpn.Proposal) *pcheck {
 
 	tunnels := p.AWS.Tunnels
 	c.tun = make([]ptunnel, len(tunnels))
-	c.tunAt = make(map[ipKey]int, len(tunnels))
+	c.tunAt = make(map[vpn.IPKey]int, len(tunnels))
 	for i, t := range tunnels {
-		ip := keyIP(t.OutsideIP)
+		ip := vpn.KeyIP(t.OutsideIP)
 		c.tun[i].ip = ip
-		if _, ok := c.tunAt[ip]; !ip.empty() && !ok {
+		if _, ok := c.tunAt[ip]; !ip.Empty() && !ok {
 			c.tunAt[ip] = i
 		}
 		if pf, ok := parseCIDR(t.InsideCIDR); ok && pf.Addr().Is4() && pf.Bits() == 30 && linkLocal.Contains(pf.Addr()) {
@@ -184,7 +275,7 @@ func newPCheck(p vpn.Proposal, cur *vpn.Proposal) *pcheck {
 }
 
 func (c *pcheck) tunnelFor(ip string) int {
-	if k := keyIP(ip); !k.empty() {
+	if k := vpn.KeyIP(ip); !k.Empty() {
 		if i, ok := c.tunAt[k]; ok {
 			return i
 		}
@@ -192,29 +283,38 @@ func (c *pcheck) tunnelFor(ip string) int {
 	return -1
 }
 
-// ipKey identifies an IP however it is spelled (" 198.51.100.1", IPv6
-// forms) without allocating; text that is not an IP compares as trimmed
-// text, so a typo still matches itself and nothing else.
-type ipKey struct {
-	addr netip.Addr
-	text string
+// live reports whether the engine judges observed state.
+func (c *pcheck) live() bool { return c.obs != nil }
+
+// sideRead says whether the AWS (or Azure) side was read: always for a
+// proposal, which states what it states.
+func (c *pcheck) awsRead() bool   { return c.obs == nil || c.obs.aws }
+func (c *pcheck) azureRead() bool { return c.obs == nil || c.obs.azure }
+
+// awsRouting is tunnel i's AWS routing: its VPN connection's when
+// observed, else the proposal's.
+func (c *pcheck) awsRouting(i int) vpn.Routing {
+	if c.obs != nil && i < len(c.obs.vpnRouting) {
+		return c.obs.vpnRouting[i]
+	}
+	return c.p.Routing
 }
 
-func keyIP(s string) ipKey {
-	s = strings.TrimSpace(s)
-	if a, err := netip.ParseAddr(s); err == nil {
-		return ipKey{addr: a}
+// vpnOf names tunnel i's AWS VPN connection, "" in a proposal (which
+// describes one connection's AWS side as a whole).
+func (c *pcheck) vpnOf(i int) string {
+	if c.obs != nil && i < len(c.obs.vpnID) {
+		return c.obs.vpnID[i]
 	}
-	return ipKey{text: s}
+	return ""
 }
 
-func (k ipKey) empty() bool { return !k.addr.IsValid() && k.text == "" }
-
-func (k ipKey) String() string {
-	if k.addr.IsValid() {
-		return k.addr.String()
+// notFoundSuffix names configured Azure connections that do not exist.
+func (c *pcheck) notFoundSuffix(lead string) string {
+	if c.obs == nil || len(c.obs.notFound) == 0 {
+		return ""
 	}
-	return k.text
+	return lead + strings.Join(c.obs.notFound, ", ")
 }
 
 // tunnelBGP says whether tunnel i is meant to run BGP: the connection that
@@ -231,9 +331,9 @@ func (c *pcheck) tunnelBGP(i int) bool {
 }
 
 // connInScope says whether a connection-level rule should look at conn:
-// always in Check, only tunnels that are up in Live (see
-// liveProposalFindings).
-func (c *pcheck) connInScope(name string) bool { return !c.live || c.upConns[name] }
+// always in a proposal, only tunnels that are up in live state (for a
+// down one tunnel-down's fix says it).
+func (c *pcheck) connInScope(name string) bool { return c.obs == nil || c.obs.upConns[name] }
 
 // from marks a value that the proposal did not state itself.
 func (c *pcheck) from(path string) string {

@@ -313,8 +313,8 @@ func TestTunnelDown(t *testing.T) {
 			wants: []want{
 				{rule: IDTunnelDown, msg: []string{"Azure connection cn2 is configured but does not exist in resource group rg-network"},
 					fix: []string{"az network vpn-connection list -g rg-network"}},
-				{rule: IDPeerIPMismatch, msg: []string{"AWS tunnel 198.51.100.2 (vpn-0123) has no Azure connection", "cn2 was not found"}},
-				{rule: IDSingleTunnel, msg: []string{"only 1 of 2 AWS tunnels terminated on Azure", "not terminated: 198.51.100.2"}},
+				{rule: IDPeerIPMismatch, msg: []string{"aws.tunnels[1] (198.51.100.2) has no local network gateway", "not found: cn2"}},
+				{rule: IDSingleTunnel, msg: []string{"only 1 of 2 AWS tunnels terminated on Azure", "not terminated: aws.tunnels[1] (198.51.100.2)"}},
 			},
 		},
 		{
@@ -322,7 +322,7 @@ func TestTunnelDown(t *testing.T) {
 			obs:  doorObs(activePassive(), conn("cn-door1", ip1, "Connected"), missingConn("cn-door2")),
 			wants: []want{
 				{rule: IDTunnelDown, msg: []string{"cn-door2 is configured but does not exist in resource group rg-door"}},
-				{rule: IDSingleTunnel, msg: []string{"only 1 Azure connection found for this SORACOM Door connection (cn-door1)", "not found: cn-door2"}},
+				{rule: IDSingleTunnel, msg: []string{"only 1 Azure connection with a local network gateway (cn-door1)", "not found: cn-door2"}},
 			},
 		},
 		{
@@ -332,7 +332,7 @@ func TestTunnelDown(t *testing.T) {
 				o.Azure.Connections = o.Azure.Connections[:1]
 			}),
 			wants: []want{
-				{rule: IDPeerIPMismatch, msg: []string{"AWS tunnel 198.51.100.2 (vpn-0123) has no Azure connection"}},
+				{rule: IDPeerIPMismatch, msg: []string{"aws.tunnels[1] (198.51.100.2) has no local network gateway"}},
 				{rule: IDSingleTunnel, msg: []string{"only 1 of 2 AWS tunnels terminated on Azure (198.51.100.1 by cn1)"}},
 			},
 		},
@@ -370,7 +370,7 @@ func TestSingleTunnel(t *testing.T) {
 			name: "one of two AWS tunnels terminated",
 			obs:  with(static2(), func(o *vpn.Observation) { o.Azure.Connections = o.Azure.Connections[:1] }),
 			wants: []want{
-				{rule: IDSingleTunnel, msg: []string{"only 1 of 2 AWS tunnels terminated on Azure (198.51.100.1 by cn1)", "not terminated: 198.51.100.2"},
+				{rule: IDSingleTunnel, msg: []string{"only 1 of 2 AWS tunnels terminated on Azure (198.51.100.1 by cn1)", "not terminated: aws.tunnels[1] (198.51.100.2)"},
 					fix: []string{"one tunnel at a time", "two", "static"}},
 				{rule: IDPeerIPMismatch, msg: []string{"198.51.100.2"}},
 			},
@@ -379,14 +379,14 @@ func TestSingleTunnel(t *testing.T) {
 			name: "Door with one connection",
 			obs:  doorObs(activePassive(), conn("cn-door1", ip1, "Connected")),
 			wants: []want{{rule: IDSingleTunnel,
-				msg: []string{"only 1 Azure connection found for this SORACOM Door connection (cn-door1)"},
+				msg: []string{"only 1 Azure connection with a local network gateway (cn-door1)"},
 				fix: []string{"SORACOM supplied"}}},
 		},
 		{
 			name: "Door with no connection found",
 			obs:  doorObs(activePassive(), missingConn("cn-door1")),
 			wants: []want{
-				{rule: IDSingleTunnel, msg: []string{"only 0 Azure connections found", "(none)", "not found: cn-door1"}},
+				{rule: IDSingleTunnel, msg: []string{"only 0 Azure connections with a local network gateway", "(none)", "not found: cn-door1"}},
 				{rule: IDTunnelDown, msg: []string{"cn-door1 is configured but does not exist"}},
 			},
 		},
@@ -397,7 +397,7 @@ func TestSingleTunnel(t *testing.T) {
 				o.Errors = []vpn.SideError{{Cloud: vpn.CloudAWS, Message: "throttled"}}
 				o.Azure.Connections = o.Azure.Connections[:1]
 			}),
-			wants: []want{{rule: IDSingleTunnel, msg: []string{"only 1 Azure connection found (cn1)"}}},
+			wants: []want{{rule: IDSingleTunnel, msg: []string{"only 1 Azure connection with a local network gateway (cn1)"}}},
 		},
 		{name: "two terminated", obs: static2()},
 		{name: "Door with two connections, one down, is not single-tunnel",
@@ -414,7 +414,7 @@ func TestSingleTunnel(t *testing.T) {
 			name: "three of four terminated is redundant but the fourth is reported",
 			obs: awsVPNObs(fourTunnels, activeActive(),
 				bgpConn("c1", ip1, "Connected"), bgpConn("c2", ip2, "Connected"), bgpConn("c3", ip3, "Connected")),
-			wants: []want{{rule: IDPeerIPMismatch, msg: []string{"AWS tunnel 198.51.100.4 (vpn-b) has no Azure connection"}}},
+			wants: []want{{rule: IDPeerIPMismatch, msg: []string{"aws.tunnels[3] (198.51.100.4) has no local network gateway"}}},
 		},
 	}
 	for _, tt := range tests {
@@ -439,7 +439,7 @@ func TestBGPNeedsActiveActive(t *testing.T) {
 						"only one tunnel can peer"},
 					fix: []string{"static routing", "two local network gateways", "active-active", "two public IPs", "two AWS VPN connections", refSoracomStatic}},
 				{rule: IDSingleTunnel, msg: []string{"only 1 of 2"}},
-				{rule: IDPeerIPMismatch, msg: []string{"AWS tunnel 198.51.100.2"}},
+				{rule: IDPeerIPMismatch, msg: []string{"aws.tunnels[1] (198.51.100.2)"}},
 			},
 		},
 		{
@@ -456,7 +456,7 @@ func TestBGPNeedsActiveActive(t *testing.T) {
 			obs: awsVPNObs([]vpn.AWSVPNConnection{awsConn("vpn-0123", true, tun(ip1, "UP", ""), tun(ip2, "UP", ""))},
 				activePassive("169.254.21.2"), bgpConn("cn1", ip1, "Connected"), conn("cn2", ip2, "Connected")),
 			wants: []want{
-				{rule: IDRoutingMismatch, msg: []string{"BGP is enabled on Azure connections cn1 but not on cn2"}},
+				{rule: IDRoutingMismatch, msg: []string{"BGP is enabled on Azure connections cn1 but not on cn2, all terminating AWS VPN connection vpn-0123"}},
 				{rule: IDRoutingMismatch, msg: []string{"vpn-0123 uses static routing but Azure connection cn1 has BGP enabled"}},
 			},
 		},
@@ -574,16 +574,17 @@ func TestRoutingMismatch(t *testing.T) {
 				activeActive(), bgpConn("cn1", "203.0.113.1", "NotConnected"), bgpConn("cn2", "203.0.113.2", "NotConnected")),
 			wants: []want{
 				{rule: IDRoutingMismatch, msg: []string{"AWS VPN connection vpn-0123 uses static routing but Azure connections cn1, cn2 have BGP enabled"}},
-				{rule: IDPeerIPMismatch, msg: []string{"cn1 points at 203.0.113.1"}},
-				{rule: IDPeerIPMismatch, msg: []string{"cn2 points at 203.0.113.2"}},
-				{rule: IDPeerIPMismatch, msg: []string{"AWS tunnel 198.51.100.1"}},
-				{rule: IDPeerIPMismatch, msg: []string{"AWS tunnel 198.51.100.2"}},
+				{rule: IDPeerIPMismatch, msg: []string{"gateway_ip 203.0.113.1 (lng-cn1) is not the outside IP of any AWS tunnel"}},
+				{rule: IDPeerIPMismatch, msg: []string{"gateway_ip 203.0.113.2 (lng-cn2) is not the outside IP of any AWS tunnel"}},
+				{rule: IDPeerIPMismatch, msg: []string{"aws.tunnels[0] (198.51.100.1)"}},
+				{rule: IDPeerIPMismatch, msg: []string{"aws.tunnels[1] (198.51.100.2)"}},
 				{rule: IDSingleTunnel, msg: []string{"only 0 of 2 AWS tunnels terminated on Azure (none)"}},
 			},
 		},
 		{
 			// During the BGP -> static migration each AWS connection agrees
-			// with its own Azure connections; only the Azure-side mix shows.
+			// with its own Azure connections: Azure allows BGP and static
+			// connections side by side, so the mix is no finding.
 			name: "migration: old BGP pair next to new static pair",
 			obs: awsVPNObs([]vpn.AWSVPNConnection{
 				awsConn("vpn-old", false, tun(ip1, "UP", "1 BGP ROUTES"), tun(ip2, "DOWN", "IPSEC IS DOWN")),
@@ -591,9 +592,8 @@ func TestRoutingMismatch(t *testing.T) {
 			}, activePassive("169.254.21.2"),
 				bgpConn("cn-old", ip1, "Connected"), conn("cn-new1", ip3, "Connected"), conn("cn-new2", ip4, "Connected")),
 			wants: []want{
-				{rule: IDRoutingMismatch, msg: []string{"BGP is enabled on Azure connections cn-old but not on cn-new1, cn-new2"}},
 				{rule: IDBGPNeedsActiveActive, msg: []string{"vpn-old (2 tunnels)"}},
-				{rule: IDPeerIPMismatch, msg: []string{"AWS tunnel 198.51.100.2 (vpn-old)"}},
+				{rule: IDPeerIPMismatch, msg: []string{"aws.tunnels[1] (198.51.100.2) has no local network gateway"}},
 			},
 		},
 		{name: "static everywhere", obs: static2()},
@@ -623,9 +623,9 @@ func TestPeerIPMismatch(t *testing.T) {
 			// No tunnel-down for either half: the pairing is the problem.
 			wants: []want{
 				{rule: IDPeerIPMismatch,
-					msg: []string{"Azure connection cn2 points at 203.0.113.9 (local network gateway lng-cn2), which is not an outside IP of any AWS tunnel (198.51.100.1, 198.51.100.2)"},
-					fix: []string{"not terminated yet: 198.51.100.2", "az network local-gateway update -g rg-network -n lng-cn2"}},
-				{rule: IDPeerIPMismatch, msg: []string{"AWS tunnel 198.51.100.2 (vpn-0123) has no Azure connection: no local network gateway has gateway IP 198.51.100.2"}},
+					msg: []string{"azure.local_network_gateways[1].gateway_ip 203.0.113.9 (lng-cn2) is not the outside IP of any AWS tunnel (198.51.100.1, 198.51.100.2) (used by Azure connection cn2)"},
+					fix: []string{"meant for (198.51.100.2)", "az network local-gateway update -g rg-network -n lng-cn2"}},
+				{rule: IDPeerIPMismatch, msg: []string{"aws.tunnels[1] (198.51.100.2) has no local network gateway: no gateway_ip equals 198.51.100.2"}},
 				{rule: IDSingleTunnel, msg: []string{"only 1 of 2"}},
 			},
 		},
@@ -633,15 +633,15 @@ func TestPeerIPMismatch(t *testing.T) {
 			name: "two connections on the same AWS tunnel",
 			obs:  with(static2(), func(o *vpn.Observation) { o.Azure.Connections[1] = conn("cn1b", ip1, "Connecting") }),
 			wants: []want{
-				{rule: IDPeerIPMismatch, msg: []string{"Azure connections cn1, cn1b all point at 198.51.100.1 (local network gateways lng-cn1, lng-cn1b)"}},
-				{rule: IDPeerIPMismatch, msg: []string{"AWS tunnel 198.51.100.2"}},
+				{rule: IDPeerIPMismatch, msg: []string{"all have gateway_ip 198.51.100.1 (used by Azure connections cn1, cn1b)"}},
+				{rule: IDPeerIPMismatch, msg: []string{"aws.tunnels[1] (198.51.100.2)"}},
 				{rule: IDSingleTunnel, msg: []string{"only 1 of 2"}},
 			},
 		},
 		{
 			name:  "duplicates are found despite spelling differences",
 			obs:   doorObs(activePassive(), conn("cn-door1", ip1, "Connected"), conn("cn-door2", " "+ip1, "Connected")),
-			wants: []want{{rule: IDPeerIPMismatch, msg: []string{"cn-door1, cn-door2 all point at 198.51.100.1"}}},
+			wants: []want{{rule: IDPeerIPMismatch, msg: []string{"all have gateway_ip 198.51.100.1 (used by Azure connections cn-door1, cn-door2)"}}},
 		},
 		{
 			name: "Door: unknown AWS IPs are not a mismatch",
@@ -653,8 +653,8 @@ func TestPeerIPMismatch(t *testing.T) {
 				o.Azure.Connections[1].LocalNetworkGateway = nil
 			}),
 			wants: []want{
-				{rule: IDPeerIPMismatch, msg: []string{"Azure connection cn2 has no local network gateway IP"}, fix: []string{"198.51.100.2"}},
-				{rule: IDPeerIPMismatch, msg: []string{"AWS tunnel 198.51.100.2"}},
+				{rule: IDPeerIPMismatch, msg: []string{"azure.connections[1] (cn2) names no local_network_gateway"}, fix: []string{"198.51.100.2"}},
+				{rule: IDPeerIPMismatch, msg: []string{"aws.tunnels[1] (198.51.100.2)"}},
 				{rule: IDSingleTunnel, msg: []string{"only 1 of 2"}},
 			},
 		},

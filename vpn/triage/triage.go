@@ -1,4 +1,10 @@
-package runbook
+// Package triage names the likely causes of a degraded or down connection
+// from what was observed: the failure-mode table on-call works through
+// (both tunnels or one, who initiates, keys and proposals, pairing,
+// maintenance), each with its evidence, the check to run next and the fix.
+// It is not a runbook (a plan for a change) and not a rule (a judgement on a
+// design): it answers "what is most likely wrong right now". Pure, like vpn.
+package triage
 
 import (
 	"fmt"
@@ -8,7 +14,7 @@ import (
 	"github.com/doorbot/doorbot/vpn"
 )
 
-// Cause is a likely cause of a degraded or down connection (reference §4).
+// Cause is a likely cause of a degraded or down connection.
 type Cause = vpn.LikelyCause
 
 // Diagnose returns the causes the observed state supports, most likely
@@ -20,7 +26,7 @@ type Cause = vpn.LikelyCause
 // is kept, and values doorbot cannot know are written <like this> because a
 // cause has no placeholder list.
 func Diagnose(obs vpn.Observation, tunnels []vpn.TunnelStatus) []Cause {
-	d := diag{f: newFacts(Input{Connection: obs.Connection, Observation: obs}), obs: obs, rows: tunnels}
+	d := newDiag(obs, tunnels)
 	var down []vpn.TunnelStatus
 	for _, t := range tunnels {
 		if !d.up(t) {
@@ -43,20 +49,52 @@ func Diagnose(obs vpn.Observation, tunnels []vpn.TunnelStatus) []Cause {
 }
 
 type diag struct {
-	f    *facts
 	obs  vpn.Observation
 	rows []vpn.TunnelStatus
+	door bool
+	gw   *vpn.AzureGateway // nil when not read
+
+	rgName, gwName, regionName, gwIP string
+}
+
+func newDiag(obs vpn.Observation, rows []vpn.TunnelStatus) diag {
+	c := obs.Connection
+	d := diag{obs: obs, rows: rows, door: c.Kind == vpn.KindSoracomDoor,
+		rgName: c.Azure.ResourceGroup, gwName: c.Azure.Gateway}
+	if obs.Azure != nil && obs.Azure.Gateway != nil {
+		d.gw = obs.Azure.Gateway
+		d.gwName = orText(d.gw.Name, d.gwName)
+		if len(d.gw.TunnelIPs) > 0 {
+			d.gwIP = d.gw.TunnelIPs[0]
+		}
+	}
+	if !d.door {
+		d.regionName = c.AWS.Region
+		if obs.AWS != nil {
+			d.regionName = orText(obs.AWS.Region, d.regionName)
+		}
+	}
+	return d
+}
+
+// vpnID is the first AWS VPN connection, for checks that need one.
+func (d diag) vpnID() string {
+	if d.obs.AWS != nil && len(d.obs.AWS.VPNConnections) > 0 {
+		return d.obs.AWS.VPNConnections[0].ID
+	}
+	if ids := d.obs.Connection.AWS.VPNConnectionIDs; len(ids) > 0 {
+		return ids[0]
+	}
+	return ""
 }
 
 func (d diag) up(t vpn.TunnelStatus) bool {
 	return (d.obs.AWS == nil || t.AWSUp()) && (d.obs.Azure == nil || t.AzureUp())
 }
 
-func (d diag) rg() string { return orText(d.f.vals["azure_resource_group"], "<resource group>") }
-func (d diag) gw() string { return orText(d.f.vals["azure_gateway_name"], "<gateway>") }
-func (d diag) region() string {
-	return orText(d.f.vals["aws_region"], "<region>")
-}
+func (d diag) rg() string      { return orText(d.rgName, "<resource group>") }
+func (d diag) gateway() string { return orText(d.gwName, "<gateway>") }
+func (d diag) region() string  { return orText(d.regionName, "<region>") }
 
 func (d diag) conn(name string) *vpn.AzureConnection {
 	if d.obs.Azure == nil {
@@ -76,7 +114,7 @@ func (d diag) awsTunnel(ip string) *vpn.AWSTunnel {
 	}
 	for _, v := range d.obs.AWS.VPNConnections {
 		for i, t := range v.Tunnels {
-			if sameIP(t.OutsideIP, ip) {
+			if vpn.SameIP(t.OutsideIP, ip) {
 				return &v.Tunnels[i]
 			}
 		}
@@ -88,7 +126,8 @@ func (d diag) bgp() bool {
 	if d.obs.AWS.Routing() == vpn.RoutingBGP || d.obs.Azure.Routing() == vpn.RoutingBGP {
 		return true
 	}
-	return d.f.gw != nil && d.f.gw.EnableBGP && len(d.f.bgpAzure()) > 0
+	return d.gw != nil && d.gw.EnableBGP &&
+		slices.ContainsFunc(d.obs.Azure.Found(), func(c vpn.AzureConnection) bool { return c.EnableBGP })
 }
 
 func ipsecUp(t vpn.TunnelStatus) bool {
@@ -123,7 +162,7 @@ func (d diag) describeAll(ts []vpn.TunnelStatus) string {
 
 // Row 1: BGP over both tunnels to a gateway with one public IP / one APIPA.
 func (d diag) bgpSingleIP(down []vpn.TunnelStatus) []Cause {
-	g := d.f.gw
+	g := d.gw
 	if !d.bgp() || (g != nil && g.ActiveActive) || len(down) == len(d.rows) {
 		return nil
 	}
@@ -145,8 +184,8 @@ func (d diag) bgpSingleIP(down []vpn.TunnelStatus) []Cause {
 	return []Cause{{
 		Title:    "BGP over both AWS tunnels to a gateway with one public IP: only one tunnel can peer",
 		Evidence: ev,
-		Check: "az network vnet-gateway show -g " + d.rg() + " -n " + d.gw() + " --query \"{activeActive:activeActive, bgp:bgpSettings}\" -o json; " +
-			"az network vnet-gateway list-bgp-peer-status -g " + d.rg() + " -n " + d.gw() + " -o table",
+		Check: "az network vnet-gateway show -g " + d.rg() + " -n " + d.gateway() + " --query \"{activeActive:activeActive, bgp:bgpSettings}\" -o json; " +
+			"az network vnet-gateway list-bgp-peer-status -g " + d.rg() + " -n " + d.gateway() + " -o table",
 		Fix: "Move to static routing with both tunnels (`doorbot runbook migrate " + d.obs.Connection.Name + "`), or make the gateway active-active with two public IPs and use two AWS VPN connections with one APIPA per tunnel.",
 	}}
 }
@@ -203,7 +242,7 @@ func (d diag) unpaired(down []vpn.TunnelStatus) []Cause {
 			out = append(out, Cause{
 				Title:    fmt.Sprintf("Azure connection %s points at %s, which is no AWS tunnel", t.AzureConnection, orDash(t.AWSOutsideIP)),
 				Evidence: describe(t, true, true),
-				Check: "aws ec2 describe-vpn-connections --vpn-connection-ids " + orText(d.f.oldVPNID(), "<vpn id>") + " --region " + d.region() +
+				Check: "aws ec2 describe-vpn-connections --vpn-connection-ids " + orText(d.vpnID(), "<vpn id>") + " --region " + d.region() +
 					" --query 'VpnConnections[0].Options.TunnelOptions[*].OutsideIpAddress' --output text",
 				Fix: "Set the local network gateway's IP to the AWS tunnel outside IP it should terminate.",
 			})
@@ -215,7 +254,7 @@ func (d diag) unpaired(down []vpn.TunnelStatus) []Cause {
 // Row 4: policy-based selectors or gateway.
 func (d diag) policyBased(down []vpn.TunnelStatus) []Cause {
 	var hits, checks []string
-	if g := d.f.gw; g != nil && strings.EqualFold(g.VPNType, "PolicyBased") {
+	if g := d.gw; g != nil && strings.EqualFold(g.VPNType, "PolicyBased") {
 		hits = append(hits, "gateway "+g.Name+" is PolicyBased")
 	}
 	for _, t := range down {
@@ -227,8 +266,8 @@ func (d diag) policyBased(down []vpn.TunnelStatus) []Cause {
 	if len(hits) == 0 {
 		return nil
 	}
-	if !d.f.door {
-		checks = append(checks, "aws ec2 describe-vpn-connections --vpn-connection-ids "+orText(d.f.oldVPNID(), "<vpn id>")+" --region "+d.region()+
+	if !d.door {
+		checks = append(checks, "aws ec2 describe-vpn-connections --vpn-connection-ids "+orText(d.vpnID(), "<vpn id>")+" --region "+d.region()+
 			" --query 'VpnConnections[0].Options.[LocalIpv4NetworkCidr,RemoteIpv4NetworkCidr]' --output text")
 	}
 	return []Cause{{
@@ -267,8 +306,8 @@ func (d diag) keyOrProposal(down []vpn.TunnelStatus) []Cause {
 		}
 		name := orText(t.AzureConnection, "<connection>")
 		keyAt := "the configuration SORACOM supplied for this Door tunnel"
-		if !d.f.door {
-			keyAt = "on the AWS owner's terminal only: aws ec2 describe-vpn-connections --vpn-connection-ids " + orText(t.AWSVPNConnectionID, orText(d.f.oldVPNID(), "<vpn id>")) +
+		if !d.door {
+			keyAt = "on the AWS owner's terminal only: aws ec2 describe-vpn-connections --vpn-connection-ids " + orText(t.AWSVPNConnectionID, orText(d.vpnID(), "<vpn id>")) +
 				" --region " + d.region() + " --query 'VpnConnections[0].Options.TunnelOptions[?OutsideIpAddress==`" + t.AWSOutsideIP + "`].PreSharedKey' --output text"
 		}
 		out = append(out, Cause{
@@ -293,13 +332,13 @@ func (d diag) azureMaintenance(down []vpn.TunnelStatus) []Cause {
 			return nil
 		}
 	}
-	ip := orText(d.f.vals["azure_gateway_public_ip"], "<gateway public IP>")
+	ip := orText(d.gwIP, "<gateway public IP>")
 	return []Cause{{
 		Title:    "Azure gateway maintenance or instance failover",
 		Evidence: "every Azure connection is Connecting: " + d.describeAll(d.rows),
-		Check: "in a minute, re-read: " + strings.Join(d.statusReads(), "; ") + "; GatewayDiagnosticLog of " + d.gw() +
+		Check: "in a minute, re-read: " + strings.Join(d.statusReads(), "; ") + "; GatewayDiagnosticLog of " + d.gateway() +
 			" (maintenance and primary-instance changes); curl -sk https://" + ip + ":8081/healthprobe",
-		Fix: "Wait: planned failover takes 10–15 s, unplanned up to about 3 minutes. If it persists: az network vnet-gateway reset -g " + d.rg() + " -n " + d.gw() + " (last resort). Schedule with customer-controlled maintenance.",
+		Fix: "Wait: planned failover takes 10–15 s, unplanned up to about 3 minutes. If it persists: az network vnet-gateway reset -g " + d.rg() + " -n " + d.gateway() + " (last resort). Schedule with customer-controlled maintenance.",
 	}}
 }
 
@@ -309,7 +348,7 @@ func (d diag) awsMaintenance(down []vpn.TunnelStatus) []Cause {
 		return nil
 	}
 	t := down[0]
-	if d.f.door {
+	if d.door {
 		return []Cause{{
 			Title:    "SORACOM maintenance on one Door tunnel",
 			Evidence: describe(t, false, true) + "; the other tunnel is up",
@@ -337,4 +376,20 @@ func (d diag) statusReads() []string {
 		}
 	}
 	return out
+}
+
+func orText(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func orDash(s string) string { return orText(s, "-") }
+
+func orNone(xs []string) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	return strings.Join(xs, ", ")
 }

@@ -16,14 +16,14 @@ import (
 // without its keys and origins.
 func Marshal(p vpn.Proposal) []byte {
 	root := &yaml.Node{Kind: yaml.MappingNode}
-	put(root, "connection", str(p.Connection))
-	put(root, "routing", str(string(p.Routing)))
-	put(root, "aws", section(awsNode(p.AWS)))
-	put(root, "azure", section(azureNode(p.Azure)))
+	put(root, vpn.FieldConnection, str(p.Connection))
+	put(root, vpn.FieldRouting, str(string(p.Routing)))
+	put(root, vpn.FieldAWS, section(awsNode(p.AWS)))
+	put(root, vpn.FieldAzure, section(azureNode(p.Azure)))
 	soracom := &yaml.Node{Kind: yaml.MappingNode}
-	put(soracom, "device_subnet", str(p.Soracom.DeviceSubnet))
-	put(soracom, "vpg_subnet", str(p.Soracom.VPGSubnet))
-	put(root, "soracom", section(soracom))
+	put(soracom, vpn.FieldDeviceSubnet, str(p.Soracom.DeviceSubnet))
+	put(soracom, vpn.FieldVPGSubnet, str(p.Soracom.VPGSubnet))
+	put(root, vpn.FieldSoracom, section(soracom))
 	if len(root.Content) == 0 {
 		return []byte("{}\n")
 	}
@@ -40,24 +40,24 @@ func Marshal(p vpn.Proposal) []byte {
 
 func awsNode(a vpn.ProposalAWS) *yaml.Node {
 	m := &yaml.Node{Kind: yaml.MappingNode}
-	put(m, "asn", int64Ptr(a.ASN))
-	put(m, "customer_asn", int64Ptr(a.CustomerASN))
-	put(m, "static_routes", strs(a.StaticRoutes))
-	put(m, "local_prefixes", strs(a.LocalPrefixes))
+	put(m, vpn.FieldASN, int64Ptr(a.ASN))
+	put(m, vpn.FieldCustomerASN, int64Ptr(a.CustomerASN))
+	put(m, vpn.FieldStaticRoutes, strs(a.StaticRoutes))
+	put(m, vpn.FieldLocalPrefixes, strs(a.LocalPrefixes))
 	if a.Tunnels != nil {
 		seq := &yaml.Node{Kind: yaml.SequenceNode}
 		for _, t := range a.Tunnels {
 			tm := &yaml.Node{Kind: yaml.MappingNode}
-			put(tm, "outside_ip", str(t.OutsideIP))
-			put(tm, "inside_cidr", str(t.InsideCIDR))
-			put(tm, "ike_versions", strs(t.IKEVersions))
-			put(tm, "phase1", phaseNode(t.Phase1))
-			put(tm, "phase2", phaseNode(t.Phase2))
-			put(tm, "dpd_timeout_seconds", intPtr(t.DPDTimeoutSeconds))
-			put(tm, "startup_action", str(t.StartupAction))
+			put(tm, vpn.FieldOutsideIP, str(t.OutsideIP))
+			put(tm, vpn.FieldInsideCIDR, str(t.InsideCIDR))
+			put(tm, vpn.FieldIKEVersions, strs(t.IKEVersions))
+			put(tm, vpn.FieldPhase1, phaseNode(t.Phase1))
+			put(tm, vpn.FieldPhase2, phaseNode(t.Phase2))
+			put(tm, vpn.FieldDPDTimeoutSeconds, intPtr(t.DPDTimeoutSeconds))
+			put(tm, vpn.FieldStartupAction, str(t.StartupAction))
 			seq.Content = append(seq.Content, keepEmpty(tm))
 		}
-		put(m, "tunnels", keepEmpty(seq))
+		put(m, vpn.FieldTunnels, keepEmpty(seq))
 	}
 	return m
 }
@@ -67,71 +67,71 @@ func phaseNode(ph *vpn.PhaseParams) *yaml.Node {
 		return nil
 	}
 	m := flow(yaml.MappingNode)
-	put(m, "encryption", strs(ph.Encryption))
-	put(m, "integrity", strs(ph.Integrity))
+	put(m, vpn.FieldEncryption, strs(ph.Encryption))
+	put(m, vpn.FieldIntegrity, strs(ph.Integrity))
 	if ph.DHGroups != nil {
 		seq := flow(yaml.SequenceNode)
 		for _, g := range ph.DHGroups {
 			seq.Content = append(seq.Content, num(int64(g)))
 		}
-		put(m, "dh_groups", seq)
+		put(m, vpn.FieldDHGroups, seq)
 	}
-	put(m, "lifetime_seconds", intPtr(ph.LifetimeSeconds))
+	put(m, vpn.FieldLifetimeSeconds, intPtr(ph.LifetimeSeconds))
 	return keepEmpty(m)
 }
 
 func azureNode(z vpn.ProposalAzure) *yaml.Node {
 	m := &yaml.Node{Kind: yaml.MappingNode}
-	put(m, "vnet_prefixes", strs(z.VNetPrefixes))
+	put(m, vpn.FieldVNetPrefixes, strs(z.VNetPrefixes))
 	if g := z.Gateway; g != nil {
 		gm := flow(yaml.MappingNode)
-		put(gm, "sku", str(g.SKU))
-		put(gm, "vpn_type", str(g.VPNType))
-		put(gm, "active_active", boolPtr(g.ActiveActive))
-		put(gm, "public_ips", intPtr(g.PublicIPs))
-		put(gm, "asn", int64Ptr(g.ASN))
-		put(gm, "apipa_addresses", strs(g.APIPAAddresses))
-		put(gm, "gateway_subnet", str(g.GatewaySubnet))
-		put(m, "gateway", keepEmpty(gm))
+		put(gm, vpn.FieldSKU, str(g.SKU))
+		put(gm, vpn.FieldVPNType, str(g.VPNType))
+		put(gm, vpn.FieldActiveActive, boolPtr(g.ActiveActive))
+		put(gm, vpn.FieldPublicIPs, intPtr(g.PublicIPs))
+		put(gm, vpn.FieldASN, int64Ptr(g.ASN))
+		put(gm, vpn.FieldAPIPAAddresses, strs(g.APIPAAddresses))
+		put(gm, vpn.FieldGatewaySubnet, str(g.GatewaySubnet))
+		put(m, vpn.FieldGateway, keepEmpty(gm))
 	}
 	if z.LocalNetworkGateways != nil {
 		seq := &yaml.Node{Kind: yaml.SequenceNode}
 		for _, l := range z.LocalNetworkGateways {
 			lm := flow(yaml.MappingNode)
-			put(lm, "name", str(l.Name))
-			put(lm, "gateway_ip", str(l.GatewayIP))
-			put(lm, "address_prefixes", strs(l.AddressPrefixes))
-			put(lm, "bgp_peer_address", str(l.BGPPeerAddress))
-			put(lm, "asn", int64Ptr(l.ASN))
+			put(lm, vpn.FieldName, str(l.Name))
+			put(lm, vpn.FieldGatewayIP, str(l.GatewayIP))
+			put(lm, vpn.FieldAddressPrefixes, strs(l.AddressPrefixes))
+			put(lm, vpn.FieldBGPPeerAddress, str(l.BGPPeerAddress))
+			put(lm, vpn.FieldASN, int64Ptr(l.ASN))
 			seq.Content = append(seq.Content, keepEmpty(lm))
 		}
-		put(m, "local_network_gateways", keepEmpty(seq))
+		put(m, vpn.FieldLocalNetworkGateways, keepEmpty(seq))
 	}
 	if z.Connections != nil {
 		seq := &yaml.Node{Kind: yaml.SequenceNode}
 		for _, c := range z.Connections {
 			cm := flow(yaml.MappingNode)
-			put(cm, "name", str(c.Name))
-			put(cm, "local_network_gateway", str(c.LocalNetworkGateway))
-			put(cm, "protocol", str(c.Protocol))
-			put(cm, "enable_bgp", boolPtr(c.EnableBGP))
-			put(cm, "use_policy_based_traffic_selectors", boolPtr(c.UsePolicyBasedTrafficSelectors))
-			put(cm, "dpd_timeout_seconds", intPtr(c.DPDTimeoutSeconds))
-			put(cm, "connection_mode", str(c.ConnectionMode))
+			put(cm, vpn.FieldName, str(c.Name))
+			put(cm, vpn.FieldLocalNetworkGateway, str(c.LocalNetworkGateway))
+			put(cm, vpn.FieldProtocol, str(c.Protocol))
+			put(cm, vpn.FieldEnableBGP, boolPtr(c.EnableBGP))
+			put(cm, vpn.FieldUsePolicyBasedTrafficSelectors, boolPtr(c.UsePolicyBasedTrafficSelectors))
+			put(cm, vpn.FieldDPDTimeoutSeconds, intPtr(c.DPDTimeoutSeconds))
+			put(cm, vpn.FieldConnectionMode, str(c.ConnectionMode))
 			if pol := c.IPsecPolicy; pol != nil {
 				pm := flow(yaml.MappingNode)
-				put(pm, "ike_encryption", str(pol.IKEEncryption))
-				put(pm, "ike_integrity", str(pol.IKEIntegrity))
-				put(pm, "dh_group", str(pol.DHGroup))
-				put(pm, "ipsec_encryption", str(pol.IPsecEncryption))
-				put(pm, "ipsec_integrity", str(pol.IPsecIntegrity))
-				put(pm, "pfs_group", str(pol.PFSGroup))
-				put(pm, "sa_lifetime_seconds", intPtr(pol.SALifetimeSeconds))
-				put(cm, "ipsec_policy", keepEmpty(pm))
+				put(pm, vpn.FieldIKEEncryption, str(pol.IKEEncryption))
+				put(pm, vpn.FieldIKEIntegrity, str(pol.IKEIntegrity))
+				put(pm, vpn.FieldDHGroup, str(pol.DHGroup))
+				put(pm, vpn.FieldIPsecEncryption, str(pol.IPsecEncryption))
+				put(pm, vpn.FieldIPsecIntegrity, str(pol.IPsecIntegrity))
+				put(pm, vpn.FieldPFSGroup, str(pol.PFSGroup))
+				put(pm, vpn.FieldSALifetimeSeconds, intPtr(pol.SALifetimeSeconds))
+				put(cm, vpn.FieldIPsecPolicy, keepEmpty(pm))
 			}
 			seq.Content = append(seq.Content, keepEmpty(cm))
 		}
-		put(m, "connections", keepEmpty(seq))
+		put(m, vpn.FieldConnections, keepEmpty(seq))
 	}
 	return m
 }

@@ -95,24 +95,24 @@ func (d *decoder) stated(path string) { d.p.Origins[path] = vpn.OriginProposal }
 func (d *decoder) top(root *yaml.Node) {
 	p := &d.p
 	d.Mapping(root, "", []field{
-		{Key: "connection", Set: d.str(&p.Connection, checkConnection)},
-		{Key: "routing", Set: d.routing(&p.Routing)},
-		{Key: "aws", Set: d.Section(
-			field{Key: "asn", Set: d.int64(&p.AWS.ASN)},
-			field{Key: "customer_asn", Set: d.int64(&p.AWS.CustomerASN)},
-			field{Key: "static_routes", Set: d.list(&p.AWS.StaticRoutes, checkCIDR)},
-			field{Key: "local_prefixes", Set: d.list(&p.AWS.LocalPrefixes, checkCIDR)},
-			field{Key: "tunnels", Set: d.tunnels},
+		{Key: vpn.FieldConnection, Set: d.str(&p.Connection, checkConnection)},
+		{Key: vpn.FieldRouting, Set: d.routing(&p.Routing)},
+		{Key: vpn.FieldAWS, Set: d.Section(
+			field{Key: vpn.FieldASN, Set: d.int64(&p.AWS.ASN)},
+			field{Key: vpn.FieldCustomerASN, Set: d.int64(&p.AWS.CustomerASN)},
+			field{Key: vpn.FieldStaticRoutes, Set: d.list(&p.AWS.StaticRoutes, checkCIDR)},
+			field{Key: vpn.FieldLocalPrefixes, Set: d.list(&p.AWS.LocalPrefixes, checkCIDR)},
+			field{Key: vpn.FieldTunnels, Set: d.tunnels},
 		)},
-		{Key: "azure", Set: d.Section(
-			field{Key: "vnet_prefixes", Set: d.list(&p.Azure.VNetPrefixes, checkCIDR)},
-			field{Key: "gateway", Set: d.gateway},
-			field{Key: "local_network_gateways", Set: d.lngs},
-			field{Key: "connections", Set: d.connections},
+		{Key: vpn.FieldAzure, Set: d.Section(
+			field{Key: vpn.FieldVNetPrefixes, Set: d.list(&p.Azure.VNetPrefixes, checkCIDR)},
+			field{Key: vpn.FieldGateway, Set: d.gateway},
+			field{Key: vpn.FieldLocalNetworkGateways, Set: d.lngs},
+			field{Key: vpn.FieldConnections, Set: d.connections},
 		)},
-		{Key: "soracom", Set: d.Section(
-			field{Key: "device_subnet", Set: d.str(&p.Soracom.DeviceSubnet, checkCIDR)},
-			field{Key: "vpg_subnet", Set: d.str(&p.Soracom.VPGSubnet, checkCIDR)},
+		{Key: vpn.FieldSoracom, Set: d.Section(
+			field{Key: vpn.FieldDeviceSubnet, Set: d.str(&p.Soracom.DeviceSubnet, checkCIDR)},
+			field{Key: vpn.FieldVPGSubnet, Set: d.str(&p.Soracom.VPGSubnet, checkCIDR)},
 		)},
 	})
 }
@@ -126,14 +126,14 @@ func (d *decoder) tunnels(n *yaml.Node, path string) {
 	for i, it := range items {
 		t := &d.p.AWS.Tunnels[i]
 		d.entry(it, strictyaml.Index(path, i), "outside_ip, inside_cidr, psk, ...", []field{
-			{Key: "outside_ip", Set: d.str(&t.OutsideIP, checkIP)},
-			{Key: "inside_cidr", Set: d.str(&t.InsideCIDR, checkCIDR)},
-			{Key: "psk", Set: d.secret(&t.PSK)},
-			{Key: "ike_versions", Set: d.list(&t.IKEVersions, enum("ikev1", "ikev2"))},
-			{Key: "phase1", Set: d.phase(&t.Phase1)},
-			{Key: "phase2", Set: d.phase(&t.Phase2)},
-			{Key: "dpd_timeout_seconds", Set: d.int(&t.DPDTimeoutSeconds)},
-			{Key: "startup_action", Set: d.str(&t.StartupAction, enum("add", "start"))},
+			{Key: vpn.FieldOutsideIP, Set: d.str(&t.OutsideIP, checkIP)},
+			{Key: vpn.FieldInsideCIDR, Set: d.str(&t.InsideCIDR, checkCIDR)},
+			{Key: vpn.FieldPSK, Set: d.secret(&t.PSK)},
+			{Key: vpn.FieldIKEVersions, Set: d.list(&t.IKEVersions, enum("ikev1", "ikev2"))},
+			{Key: vpn.FieldPhase1, Set: d.phase(&t.Phase1)},
+			{Key: vpn.FieldPhase2, Set: d.phase(&t.Phase2)},
+			{Key: vpn.FieldDPDTimeoutSeconds, Set: d.int(&t.DPDTimeoutSeconds)},
+			{Key: vpn.FieldStartupAction, Set: d.str(&t.StartupAction, enum("add", "start"))},
 		})
 	}
 }
@@ -150,10 +150,10 @@ func (d *decoder) phase(dst **vpn.PhaseParams) strictyaml.Handler {
 		ph := &vpn.PhaseParams{}
 		*dst = ph
 		d.Mapping(n, path, []field{
-			{Key: "encryption", Set: d.list(&ph.Encryption, nil)},
-			{Key: "integrity", Set: d.list(&ph.Integrity, nil)},
-			{Key: "dh_groups", Set: d.ints(&ph.DHGroups)},
-			{Key: "lifetime_seconds", Set: d.int(&ph.LifetimeSeconds)},
+			{Key: vpn.FieldEncryption, Set: d.list(&ph.Encryption, nil)},
+			{Key: vpn.FieldIntegrity, Set: d.list(&ph.Integrity, nil)},
+			{Key: vpn.FieldDHGroups, Set: d.ints(&ph.DHGroups)},
+			{Key: vpn.FieldLifetimeSeconds, Set: d.int(&ph.LifetimeSeconds)},
 		})
 	}
 }
@@ -169,13 +169,13 @@ func (d *decoder) gateway(n *yaml.Node, path string) {
 	g := &vpn.ProposedGateway{}
 	d.p.Azure.Gateway = g
 	d.Mapping(n, path, []field{
-		{Key: "sku", Set: d.str(&g.SKU, nil)},
-		{Key: "vpn_type", Set: d.str(&g.VPNType, enum("RouteBased", "PolicyBased"))},
-		{Key: "active_active", Set: d.bool(&g.ActiveActive)},
-		{Key: "public_ips", Set: d.int(&g.PublicIPs)},
-		{Key: "asn", Set: d.int64(&g.ASN)},
-		{Key: "apipa_addresses", Set: d.list(&g.APIPAAddresses, checkIP)},
-		{Key: "gateway_subnet", Set: d.str(&g.GatewaySubnet, checkCIDR)},
+		{Key: vpn.FieldSKU, Set: d.str(&g.SKU, nil)},
+		{Key: vpn.FieldVPNType, Set: d.str(&g.VPNType, enum("RouteBased", "PolicyBased"))},
+		{Key: vpn.FieldActiveActive, Set: d.bool(&g.ActiveActive)},
+		{Key: vpn.FieldPublicIPs, Set: d.int(&g.PublicIPs)},
+		{Key: vpn.FieldASN, Set: d.int64(&g.ASN)},
+		{Key: vpn.FieldAPIPAAddresses, Set: d.list(&g.APIPAAddresses, checkIP)},
+		{Key: vpn.FieldGatewaySubnet, Set: d.str(&g.GatewaySubnet, checkCIDR)},
 	})
 }
 
@@ -188,11 +188,11 @@ func (d *decoder) lngs(n *yaml.Node, path string) {
 	for i, it := range items {
 		l := &d.p.Azure.LocalNetworkGateways[i]
 		d.entry(it, strictyaml.Index(path, i), "name, gateway_ip, address_prefixes, ...", []field{
-			{Key: "name", Set: d.str(&l.Name, nil)},
-			{Key: "gateway_ip", Set: d.str(&l.GatewayIP, checkIP)},
-			{Key: "address_prefixes", Set: d.list(&l.AddressPrefixes, checkCIDR)},
-			{Key: "bgp_peer_address", Set: d.str(&l.BGPPeerAddress, checkIP)},
-			{Key: "asn", Set: d.int64(&l.ASN)},
+			{Key: vpn.FieldName, Set: d.str(&l.Name, nil)},
+			{Key: vpn.FieldGatewayIP, Set: d.str(&l.GatewayIP, checkIP)},
+			{Key: vpn.FieldAddressPrefixes, Set: d.list(&l.AddressPrefixes, checkCIDR)},
+			{Key: vpn.FieldBGPPeerAddress, Set: d.str(&l.BGPPeerAddress, checkIP)},
+			{Key: vpn.FieldASN, Set: d.int64(&l.ASN)},
 		})
 	}
 }
@@ -206,15 +206,15 @@ func (d *decoder) connections(n *yaml.Node, path string) {
 	for i, it := range items {
 		c := &d.p.Azure.Connections[i]
 		d.entry(it, strictyaml.Index(path, i), "name, local_network_gateway, protocol, ...", []field{
-			{Key: "name", Set: d.str(&c.Name, nil)},
-			{Key: "local_network_gateway", Set: d.str(&c.LocalNetworkGateway, nil)},
-			{Key: "protocol", Set: d.str(&c.Protocol, enum("IKEv1", "IKEv2"))},
-			{Key: "enable_bgp", Set: d.bool(&c.EnableBGP)},
-			{Key: "use_policy_based_traffic_selectors", Set: d.bool(&c.UsePolicyBasedTrafficSelectors)},
-			{Key: "dpd_timeout_seconds", Set: d.int(&c.DPDTimeoutSeconds)},
-			{Key: "connection_mode", Set: d.str(&c.ConnectionMode, enum("Default", "InitiatorOnly", "ResponderOnly"))},
-			{Key: "shared_key", Set: d.secret(&c.SharedKey)},
-			{Key: "ipsec_policy", Set: d.ipsecPolicy(&c.IPsecPolicy)},
+			{Key: vpn.FieldName, Set: d.str(&c.Name, nil)},
+			{Key: vpn.FieldLocalNetworkGateway, Set: d.str(&c.LocalNetworkGateway, nil)},
+			{Key: vpn.FieldProtocol, Set: d.str(&c.Protocol, enum("IKEv1", "IKEv2"))},
+			{Key: vpn.FieldEnableBGP, Set: d.bool(&c.EnableBGP)},
+			{Key: vpn.FieldUsePolicyBasedTrafficSelectors, Set: d.bool(&c.UsePolicyBasedTrafficSelectors)},
+			{Key: vpn.FieldDPDTimeoutSeconds, Set: d.int(&c.DPDTimeoutSeconds)},
+			{Key: vpn.FieldConnectionMode, Set: d.str(&c.ConnectionMode, enum("Default", "InitiatorOnly", "ResponderOnly"))},
+			{Key: vpn.FieldSharedKey, Set: d.secret(&c.SharedKey)},
+			{Key: vpn.FieldIPsecPolicy, Set: d.ipsecPolicy(&c.IPsecPolicy)},
 		})
 	}
 }
@@ -231,13 +231,13 @@ func (d *decoder) ipsecPolicy(dst **vpn.IPsecPolicy) strictyaml.Handler {
 		pol := &vpn.IPsecPolicy{}
 		*dst = pol
 		d.Mapping(n, path, []field{
-			{Key: "ike_encryption", Set: d.str(&pol.IKEEncryption, nil)},
-			{Key: "ike_integrity", Set: d.str(&pol.IKEIntegrity, nil)},
-			{Key: "dh_group", Set: d.str(&pol.DHGroup, nil)},
-			{Key: "ipsec_encryption", Set: d.str(&pol.IPsecEncryption, nil)},
-			{Key: "ipsec_integrity", Set: d.str(&pol.IPsecIntegrity, nil)},
-			{Key: "pfs_group", Set: d.str(&pol.PFSGroup, nil)},
-			{Key: "sa_lifetime_seconds", Set: d.int(&pol.SALifetimeSeconds)},
+			{Key: vpn.FieldIKEEncryption, Set: d.str(&pol.IKEEncryption, nil)},
+			{Key: vpn.FieldIKEIntegrity, Set: d.str(&pol.IKEIntegrity, nil)},
+			{Key: vpn.FieldDHGroup, Set: d.str(&pol.DHGroup, nil)},
+			{Key: vpn.FieldIPsecEncryption, Set: d.str(&pol.IPsecEncryption, nil)},
+			{Key: vpn.FieldIPsecIntegrity, Set: d.str(&pol.IPsecIntegrity, nil)},
+			{Key: vpn.FieldPFSGroup, Set: d.str(&pol.PFSGroup, nil)},
+			{Key: vpn.FieldSALifetimeSeconds, Set: d.int(&pol.SALifetimeSeconds)},
 		})
 	}
 }

@@ -2,7 +2,6 @@ package vpn
 
 import (
 	"slices"
-	"strconv"
 )
 
 // DefaultSoracomDeviceSubnet is the device subnet SORACOM gives a VPG
@@ -31,7 +30,7 @@ func (p Proposal) OriginOf(path string) Origin { return p.Origins[path] }
 // VPG and an overlap with 10.128.0.0/9 is the common Door mistake.
 func ProposalFromObservation(obs Observation) Proposal {
 	b := liveBuilder{p: Proposal{Origins: map[string]Origin{}}}
-	b.str("connection", &b.p.Connection, obs.Connection.Name)
+	b.str(FieldConnection, &b.p.Connection, obs.Connection.Name)
 
 	routing := obs.AWS.Routing()
 	if routing == RoutingUnknown {
@@ -39,7 +38,7 @@ func ProposalFromObservation(obs Observation) Proposal {
 	}
 	if routing != RoutingUnknown {
 		b.p.Routing = routing
-		b.set("routing")
+		b.set(FieldRouting)
 	}
 
 	if obs.AWS != nil {
@@ -50,7 +49,7 @@ func ProposalFromObservation(obs Observation) Proposal {
 	}
 	if obs.Connection.Kind == KindSoracomDoor {
 		b.p.Soracom.DeviceSubnet = DefaultSoracomDeviceSubnet
-		b.p.Origins["soracom.device_subnet"] = OriginDefault
+		b.p.Origins[Path(FieldSoracom, FieldDeviceSubnet)] = OriginDefault
 	}
 	return b.p
 }
@@ -95,24 +94,24 @@ func (b *liveBuilder) aws(s *AWSSide) {
 			routes = []string{}
 		}
 		b.p.AWS.StaticRoutes = routes
-		b.set("aws.static_routes")
+		b.set(Path(FieldAWS, FieldStaticRoutes))
 	}
 }
 
 func (b *liveBuilder) tunnel(i int, t AWSTunnel) ProposedTunnel {
-	pre := indexed("aws.tunnels", i) + "."
+	pre := Index(Path(FieldAWS, FieldTunnels), i) + "."
 	o := t.Options
 	var pt ProposedTunnel
-	b.str(pre+"outside_ip", &pt.OutsideIP, t.OutsideIP)
-	b.str(pre+"inside_cidr", &pt.InsideCIDR, o.InsideCIDR)
-	b.list(pre+"ike_versions", &pt.IKEVersions, o.IKEVersions)
-	pt.Phase1 = b.phase(pre+"phase1.", o.Phase1Encryption, o.Phase1Integrity, o.Phase1DHGroups, o.Phase1Lifetime)
-	pt.Phase2 = b.phase(pre+"phase2.", o.Phase2Encryption, o.Phase2Integrity, o.Phase2DHGroups, o.Phase2Lifetime)
+	b.str(pre+FieldOutsideIP, &pt.OutsideIP, t.OutsideIP)
+	b.str(pre+FieldInsideCIDR, &pt.InsideCIDR, o.InsideCIDR)
+	b.list(pre+FieldIKEVersions, &pt.IKEVersions, o.IKEVersions)
+	pt.Phase1 = b.phase(pre+FieldPhase1+".", o.Phase1Encryption, o.Phase1Integrity, o.Phase1DHGroups, o.Phase1Lifetime)
+	pt.Phase2 = b.phase(pre+FieldPhase2+".", o.Phase2Encryption, o.Phase2Integrity, o.Phase2DHGroups, o.Phase2Lifetime)
 	if o.DPDTimeoutSeconds > 0 {
 		pt.DPDTimeoutSeconds = ptr(o.DPDTimeoutSeconds)
-		b.set(pre + "dpd_timeout_seconds")
+		b.set(pre + FieldDPDTimeoutSeconds)
 	}
-	b.str(pre+"startup_action", &pt.StartupAction, o.StartupAction)
+	b.str(pre+FieldStartupAction, &pt.StartupAction, o.StartupAction)
 	return pt
 }
 
@@ -121,15 +120,15 @@ func (b *liveBuilder) phase(pre string, enc, integ []string, dh []int, lifetime 
 		return nil
 	}
 	var ph PhaseParams
-	b.list(pre+"encryption", &ph.Encryption, enc)
-	b.list(pre+"integrity", &ph.Integrity, integ)
+	b.list(pre+FieldEncryption, &ph.Encryption, enc)
+	b.list(pre+FieldIntegrity, &ph.Integrity, integ)
 	if len(dh) > 0 {
 		ph.DHGroups = slices.Clone(dh)
-		b.set(pre + "dh_groups")
+		b.set(pre + FieldDHGroups)
 	}
 	if lifetime > 0 {
 		ph.LifetimeSeconds = ptr(lifetime)
-		b.set(pre + "lifetime_seconds")
+		b.set(pre + FieldLifetimeSeconds)
 	}
 	return &ph
 }
@@ -137,10 +136,10 @@ func (b *liveBuilder) phase(pre string, enc, integ []string, dh []int, lifetime 
 func (b *liveBuilder) azure(s *AzureSide) {
 	if g := s.Gateway; g != nil {
 		var pg ProposedGateway
-		b.str("azure.gateway.sku", &pg.SKU, g.SKU)
-		b.str("azure.gateway.vpn_type", &pg.VPNType, g.VPNType)
+		b.str(Path(FieldAzure, FieldGateway, FieldSKU), &pg.SKU, g.SKU)
+		b.str(Path(FieldAzure, FieldGateway, FieldVPNType), &pg.VPNType, g.VPNType)
 		pg.ActiveActive = ptr(g.ActiveActive)
-		b.set("azure.gateway.active_active")
+		b.set(Path(FieldAzure, FieldGateway, FieldActiveActive))
 		// The adapter reports 0 when it could not count the IP
 		// configurations; the instances' tunnel IPs are the fallback.
 		ips := g.PublicIPCount
@@ -149,13 +148,13 @@ func (b *liveBuilder) azure(s *AzureSide) {
 		}
 		if ips > 0 {
 			pg.PublicIPs = ptr(ips)
-			b.set("azure.gateway.public_ips")
+			b.set(Path(FieldAzure, FieldGateway, FieldPublicIPs))
 		}
 		if g.ASN != 0 {
 			pg.ASN = ptr(g.ASN)
-			b.set("azure.gateway.asn")
+			b.set(Path(FieldAzure, FieldGateway, FieldASN))
 		}
-		b.list("azure.gateway.apipa_addresses", &pg.APIPAAddresses, g.CustomAPIPA)
+		b.list(Path(FieldAzure, FieldGateway, FieldAPIPAAddresses), &pg.APIPAAddresses, g.CustomAPIPA)
 		b.p.Azure.Gateway = &pg
 	}
 
@@ -164,26 +163,26 @@ func (b *liveBuilder) azure(s *AzureSide) {
 		if !c.Found {
 			continue // a 404 is not part of the state, only of the config
 		}
-		pre := indexed("azure.connections", len(b.p.Azure.Connections)) + "."
+		pre := Index(Path(FieldAzure, FieldConnections), len(b.p.Azure.Connections)) + "."
 		var pc ProposedConnection
-		b.str(pre+"name", &pc.Name, c.Name)
+		b.str(pre+FieldName, &pc.Name, c.Name)
 		if l := c.LocalNetworkGateway; l != nil {
-			b.str(pre+"local_network_gateway", &pc.LocalNetworkGateway, l.Name)
+			b.str(pre+FieldLocalNetworkGateway, &pc.LocalNetworkGateway, l.Name)
 			if l.Name == "" || !seenLNG[l.Name] {
 				seenLNG[l.Name] = true
 				b.lng(*l)
 			}
 		}
-		b.str(pre+"protocol", &pc.Protocol, c.Protocol)
+		b.str(pre+FieldProtocol, &pc.Protocol, c.Protocol)
 		pc.EnableBGP = ptr(c.EnableBGP)
-		b.set(pre + "enable_bgp")
+		b.set(pre + FieldEnableBGP)
 		pc.UsePolicyBasedTrafficSelectors = ptr(c.UsePolicyBasedTrafficSelectors)
-		b.set(pre + "use_policy_based_traffic_selectors")
+		b.set(pre + FieldUsePolicyBasedTrafficSelectors)
 		if c.DPDTimeoutSeconds > 0 {
 			pc.DPDTimeoutSeconds = ptr(c.DPDTimeoutSeconds)
-			b.set(pre + "dpd_timeout_seconds")
+			b.set(pre + FieldDPDTimeoutSeconds)
 		}
-		b.str(pre+"connection_mode", &pc.ConnectionMode, c.ConnectionMode)
+		b.str(pre+FieldConnectionMode, &pc.ConnectionMode, c.ConnectionMode)
 		b.p.Azure.Connections = append(b.p.Azure.Connections, pc)
 	}
 	// Azure was read: no connection found is a fact (nothing terminates
@@ -197,15 +196,15 @@ func (b *liveBuilder) azure(s *AzureSide) {
 }
 
 func (b *liveBuilder) lng(l LocalNetworkGateway) {
-	pre := indexed("azure.local_network_gateways", len(b.p.Azure.LocalNetworkGateways)) + "."
+	pre := Index(Path(FieldAzure, FieldLocalNetworkGateways), len(b.p.Azure.LocalNetworkGateways)) + "."
 	var pl ProposedLNG
-	b.str(pre+"name", &pl.Name, l.Name)
-	b.str(pre+"gateway_ip", &pl.GatewayIP, l.GatewayIP)
-	b.list(pre+"address_prefixes", &pl.AddressPrefixes, l.AddressPrefixes)
-	b.str(pre+"bgp_peer_address", &pl.BGPPeerAddress, l.BGPPeerAddress)
+	b.str(pre+FieldName, &pl.Name, l.Name)
+	b.str(pre+FieldGatewayIP, &pl.GatewayIP, l.GatewayIP)
+	b.list(pre+FieldAddressPrefixes, &pl.AddressPrefixes, l.AddressPrefixes)
+	b.str(pre+FieldBGPPeerAddress, &pl.BGPPeerAddress, l.BGPPeerAddress)
 	if l.ASN != 0 {
 		pl.ASN = ptr(l.ASN)
-		b.set(pre + "asn")
+		b.set(pre + FieldASN)
 	}
 	b.p.Azure.LocalNetworkGateways = append(b.p.Azure.LocalNetworkGateways, pl)
 }
@@ -237,26 +236,26 @@ func Merge(p, live Proposal) Proposal {
 	m := &merger{pOrig: p.Origins, lOrig: live.Origins, out: map[string]Origin{}}
 	top := scope{m: m}
 	out := Proposal{Origins: m.out}
-	out.Connection = top.str("connection", p.Connection, live.Connection)
-	out.Routing = Routing(top.str("routing", string(p.Routing), string(live.Routing)))
+	out.Connection = top.str(FieldConnection, p.Connection, live.Connection)
+	out.Routing = Routing(top.str(FieldRouting, string(p.Routing), string(live.Routing)))
 
-	out.AWS.ASN = mergePtr(top, "aws.asn", p.AWS.ASN, live.AWS.ASN)
-	out.AWS.CustomerASN = mergePtr(top, "aws.customer_asn", p.AWS.CustomerASN, live.AWS.CustomerASN)
-	out.AWS.StaticRoutes = mergeList(top, "aws.static_routes", p.AWS.StaticRoutes, live.AWS.StaticRoutes)
-	out.AWS.LocalPrefixes = mergeList(top, "aws.local_prefixes", p.AWS.LocalPrefixes, live.AWS.LocalPrefixes)
-	out.AWS.Tunnels = mergeKeyed(m, "aws.tunnels", p.AWS.Tunnels, live.AWS.Tunnels,
+	out.AWS.ASN = mergePtr(top, Path(FieldAWS, FieldASN), p.AWS.ASN, live.AWS.ASN)
+	out.AWS.CustomerASN = mergePtr(top, Path(FieldAWS, FieldCustomerASN), p.AWS.CustomerASN, live.AWS.CustomerASN)
+	out.AWS.StaticRoutes = mergeList(top, Path(FieldAWS, FieldStaticRoutes), p.AWS.StaticRoutes, live.AWS.StaticRoutes)
+	out.AWS.LocalPrefixes = mergeList(top, Path(FieldAWS, FieldLocalPrefixes), p.AWS.LocalPrefixes, live.AWS.LocalPrefixes)
+	out.AWS.Tunnels = mergeKeyed(m, Path(FieldAWS, FieldTunnels), p.AWS.Tunnels, live.AWS.Tunnels,
 		func(t ProposedTunnel) string { return KeyIP(t.OutsideIP).String() }, mergeTunnel)
 
-	out.Azure.VNetPrefixes = mergeList(top, "azure.vnet_prefixes", p.Azure.VNetPrefixes, live.Azure.VNetPrefixes)
-	out.Azure.Gateway = mergeGateway(top.sub("azure.gateway."), p.Azure.Gateway, live.Azure.Gateway)
-	out.Azure.LocalNetworkGateways = mergeKeyed(m, "azure.local_network_gateways",
+	out.Azure.VNetPrefixes = mergeList(top, Path(FieldAzure, FieldVNetPrefixes), p.Azure.VNetPrefixes, live.Azure.VNetPrefixes)
+	out.Azure.Gateway = mergeGateway(top.sub(Path(FieldAzure, FieldGateway)+"."), p.Azure.Gateway, live.Azure.Gateway)
+	out.Azure.LocalNetworkGateways = mergeKeyed(m, Path(FieldAzure, FieldLocalNetworkGateways),
 		p.Azure.LocalNetworkGateways, live.Azure.LocalNetworkGateways,
 		func(l ProposedLNG) string { return l.Name }, mergeLNG)
-	out.Azure.Connections = mergeKeyed(m, "azure.connections", p.Azure.Connections, live.Azure.Connections,
+	out.Azure.Connections = mergeKeyed(m, Path(FieldAzure, FieldConnections), p.Azure.Connections, live.Azure.Connections,
 		func(c ProposedConnection) string { return c.Name }, mergeConnection)
 
-	out.Soracom.DeviceSubnet = top.str("soracom.device_subnet", p.Soracom.DeviceSubnet, live.Soracom.DeviceSubnet)
-	out.Soracom.VPGSubnet = top.str("soracom.vpg_subnet", p.Soracom.VPGSubnet, live.Soracom.VPGSubnet)
+	out.Soracom.DeviceSubnet = top.str(Path(FieldSoracom, FieldDeviceSubnet), p.Soracom.DeviceSubnet, live.Soracom.DeviceSubnet)
+	out.Soracom.VPGSubnet = top.str(Path(FieldSoracom, FieldVPGSubnet), p.Soracom.VPGSubnet, live.Soracom.VPGSubnet)
 	return out
 }
 
@@ -342,7 +341,7 @@ func mergeKeyed[T any](m *merger, list string, p, l []T, key func(T) string, mer
 		out := make([]T, len(l))
 		var zero T
 		for i, e := range l {
-			path := indexed(list, i) + "."
+			path := Index(list, i) + "."
 			out[i] = merge(scope{m: m, rp: path, lp: path}, zero, e)
 		}
 		return out
@@ -357,11 +356,11 @@ func mergeKeyed[T any](m *merger, list string, p, l []T, key func(T) string, mer
 	}
 	out := make([]T, len(p))
 	for i, e := range p {
-		s := scope{m: m, rp: indexed(list, i) + "."}
+		s := scope{m: m, rp: Index(list, i) + "."}
 		var le T
 		if j, ok := liveAt[key(e)]; ok && key(e) != "" {
 			le = l[j]
-			s.lp = indexed(list, j) + "."
+			s.lp = Index(list, j) + "."
 		}
 		out[i] = merge(s, e, le)
 	}
@@ -370,14 +369,14 @@ func mergeKeyed[T any](m *merger, list string, p, l []T, key func(T) string, mer
 
 func mergeTunnel(s scope, p, l ProposedTunnel) ProposedTunnel {
 	return ProposedTunnel{
-		OutsideIP:         s.str("outside_ip", p.OutsideIP, l.OutsideIP),
-		InsideCIDR:        s.str("inside_cidr", p.InsideCIDR, l.InsideCIDR),
-		PSK:               s.secret("psk", p.PSK, l.PSK),
-		IKEVersions:       mergeList(s, "ike_versions", p.IKEVersions, l.IKEVersions),
-		Phase1:            mergePhase(s.sub("phase1."), p.Phase1, l.Phase1),
-		Phase2:            mergePhase(s.sub("phase2."), p.Phase2, l.Phase2),
-		DPDTimeoutSeconds: mergePtr(s, "dpd_timeout_seconds", p.DPDTimeoutSeconds, l.DPDTimeoutSeconds),
-		StartupAction:     s.str("startup_action", p.StartupAction, l.StartupAction),
+		OutsideIP:         s.str(FieldOutsideIP, p.OutsideIP, l.OutsideIP),
+		InsideCIDR:        s.str(FieldInsideCIDR, p.InsideCIDR, l.InsideCIDR),
+		PSK:               s.secret(FieldPSK, p.PSK, l.PSK),
+		IKEVersions:       mergeList(s, FieldIKEVersions, p.IKEVersions, l.IKEVersions),
+		Phase1:            mergePhase(s.sub(FieldPhase1+"."), p.Phase1, l.Phase1),
+		Phase2:            mergePhase(s.sub(FieldPhase2+"."), p.Phase2, l.Phase2),
+		DPDTimeoutSeconds: mergePtr(s, FieldDPDTimeoutSeconds, p.DPDTimeoutSeconds, l.DPDTimeoutSeconds),
+		StartupAction:     s.str(FieldStartupAction, p.StartupAction, l.StartupAction),
 	}
 }
 
@@ -393,10 +392,10 @@ func mergePhase(s scope, p, l *PhaseParams) *PhaseParams {
 		lp = *l
 	}
 	return &PhaseParams{
-		Encryption:      mergeList(s, "encryption", pp.Encryption, lp.Encryption),
-		Integrity:       mergeList(s, "integrity", pp.Integrity, lp.Integrity),
-		DHGroups:        mergeList(s, "dh_groups", pp.DHGroups, lp.DHGroups),
-		LifetimeSeconds: mergePtr(s, "lifetime_seconds", pp.LifetimeSeconds, lp.LifetimeSeconds),
+		Encryption:      mergeList(s, FieldEncryption, pp.Encryption, lp.Encryption),
+		Integrity:       mergeList(s, FieldIntegrity, pp.Integrity, lp.Integrity),
+		DHGroups:        mergeList(s, FieldDHGroups, pp.DHGroups, lp.DHGroups),
+		LifetimeSeconds: mergePtr(s, FieldLifetimeSeconds, pp.LifetimeSeconds, lp.LifetimeSeconds),
 	}
 }
 
@@ -412,37 +411,37 @@ func mergeGateway(s scope, p, l *ProposedGateway) *ProposedGateway {
 		lg = *l
 	}
 	return &ProposedGateway{
-		SKU:            s.str("sku", pg.SKU, lg.SKU),
-		VPNType:        s.str("vpn_type", pg.VPNType, lg.VPNType),
-		ActiveActive:   mergePtr(s, "active_active", pg.ActiveActive, lg.ActiveActive),
-		PublicIPs:      mergePtr(s, "public_ips", pg.PublicIPs, lg.PublicIPs),
-		ASN:            mergePtr(s, "asn", pg.ASN, lg.ASN),
-		APIPAAddresses: mergeList(s, "apipa_addresses", pg.APIPAAddresses, lg.APIPAAddresses),
-		GatewaySubnet:  s.str("gateway_subnet", pg.GatewaySubnet, lg.GatewaySubnet),
+		SKU:            s.str(FieldSKU, pg.SKU, lg.SKU),
+		VPNType:        s.str(FieldVPNType, pg.VPNType, lg.VPNType),
+		ActiveActive:   mergePtr(s, FieldActiveActive, pg.ActiveActive, lg.ActiveActive),
+		PublicIPs:      mergePtr(s, FieldPublicIPs, pg.PublicIPs, lg.PublicIPs),
+		ASN:            mergePtr(s, FieldASN, pg.ASN, lg.ASN),
+		APIPAAddresses: mergeList(s, FieldAPIPAAddresses, pg.APIPAAddresses, lg.APIPAAddresses),
+		GatewaySubnet:  s.str(FieldGatewaySubnet, pg.GatewaySubnet, lg.GatewaySubnet),
 	}
 }
 
 func mergeLNG(s scope, p, l ProposedLNG) ProposedLNG {
 	return ProposedLNG{
-		Name:            s.str("name", p.Name, l.Name),
-		GatewayIP:       s.str("gateway_ip", p.GatewayIP, l.GatewayIP),
-		AddressPrefixes: mergeList(s, "address_prefixes", p.AddressPrefixes, l.AddressPrefixes),
-		BGPPeerAddress:  s.str("bgp_peer_address", p.BGPPeerAddress, l.BGPPeerAddress),
-		ASN:             mergePtr(s, "asn", p.ASN, l.ASN),
+		Name:            s.str(FieldName, p.Name, l.Name),
+		GatewayIP:       s.str(FieldGatewayIP, p.GatewayIP, l.GatewayIP),
+		AddressPrefixes: mergeList(s, FieldAddressPrefixes, p.AddressPrefixes, l.AddressPrefixes),
+		BGPPeerAddress:  s.str(FieldBGPPeerAddress, p.BGPPeerAddress, l.BGPPeerAddress),
+		ASN:             mergePtr(s, FieldASN, p.ASN, l.ASN),
 	}
 }
 
 func mergeConnection(s scope, p, l ProposedConnection) ProposedConnection {
 	return ProposedConnection{
-		Name:                           s.str("name", p.Name, l.Name),
-		LocalNetworkGateway:            s.str("local_network_gateway", p.LocalNetworkGateway, l.LocalNetworkGateway),
-		Protocol:                       s.str("protocol", p.Protocol, l.Protocol),
-		EnableBGP:                      mergePtr(s, "enable_bgp", p.EnableBGP, l.EnableBGP),
-		UsePolicyBasedTrafficSelectors: mergePtr(s, "use_policy_based_traffic_selectors", p.UsePolicyBasedTrafficSelectors, l.UsePolicyBasedTrafficSelectors),
-		DPDTimeoutSeconds:              mergePtr(s, "dpd_timeout_seconds", p.DPDTimeoutSeconds, l.DPDTimeoutSeconds),
-		ConnectionMode:                 s.str("connection_mode", p.ConnectionMode, l.ConnectionMode),
-		SharedKey:                      s.secret("shared_key", p.SharedKey, l.SharedKey),
-		IPsecPolicy:                    mergeIPsec(s.sub("ipsec_policy."), p.IPsecPolicy, l.IPsecPolicy),
+		Name:                           s.str(FieldName, p.Name, l.Name),
+		LocalNetworkGateway:            s.str(FieldLocalNetworkGateway, p.LocalNetworkGateway, l.LocalNetworkGateway),
+		Protocol:                       s.str(FieldProtocol, p.Protocol, l.Protocol),
+		EnableBGP:                      mergePtr(s, FieldEnableBGP, p.EnableBGP, l.EnableBGP),
+		UsePolicyBasedTrafficSelectors: mergePtr(s, FieldUsePolicyBasedTrafficSelectors, p.UsePolicyBasedTrafficSelectors, l.UsePolicyBasedTrafficSelectors),
+		DPDTimeoutSeconds:              mergePtr(s, FieldDPDTimeoutSeconds, p.DPDTimeoutSeconds, l.DPDTimeoutSeconds),
+		ConnectionMode:                 s.str(FieldConnectionMode, p.ConnectionMode, l.ConnectionMode),
+		SharedKey:                      s.secret(FieldSharedKey, p.SharedKey, l.SharedKey),
+		IPsecPolicy:                    mergeIPsec(s.sub(FieldIPsecPolicy+"."), p.IPsecPolicy, l.IPsecPolicy),
 	}
 }
 
@@ -458,17 +457,14 @@ func mergeIPsec(s scope, p, l *IPsecPolicy) *IPsecPolicy {
 		lp = *l
 	}
 	return &IPsecPolicy{
-		IKEEncryption:     s.str("ike_encryption", pp.IKEEncryption, lp.IKEEncryption),
-		IKEIntegrity:      s.str("ike_integrity", pp.IKEIntegrity, lp.IKEIntegrity),
-		DHGroup:           s.str("dh_group", pp.DHGroup, lp.DHGroup),
-		IPsecEncryption:   s.str("ipsec_encryption", pp.IPsecEncryption, lp.IPsecEncryption),
-		IPsecIntegrity:    s.str("ipsec_integrity", pp.IPsecIntegrity, lp.IPsecIntegrity),
-		PFSGroup:          s.str("pfs_group", pp.PFSGroup, lp.PFSGroup),
-		SALifetimeSeconds: mergePtr(s, "sa_lifetime_seconds", pp.SALifetimeSeconds, lp.SALifetimeSeconds),
+		IKEEncryption:     s.str(FieldIKEEncryption, pp.IKEEncryption, lp.IKEEncryption),
+		IKEIntegrity:      s.str(FieldIKEIntegrity, pp.IKEIntegrity, lp.IKEIntegrity),
+		DHGroup:           s.str(FieldDHGroup, pp.DHGroup, lp.DHGroup),
+		IPsecEncryption:   s.str(FieldIPsecEncryption, pp.IPsecEncryption, lp.IPsecEncryption),
+		IPsecIntegrity:    s.str(FieldIPsecIntegrity, pp.IPsecIntegrity, lp.IPsecIntegrity),
+		PFSGroup:          s.str(FieldPFSGroup, pp.PFSGroup, lp.PFSGroup),
+		SALifetimeSeconds: mergePtr(s, FieldSALifetimeSeconds, pp.SALifetimeSeconds, lp.SALifetimeSeconds),
 	}
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// indexed writes "aws.tunnels[0]": 0-based, as the YAML list position.
-func indexed(list string, i int) string { return list + "[" + strconv.Itoa(i) + "]" }

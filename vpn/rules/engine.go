@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/doorbot/doorbot/vpn"
@@ -424,12 +423,30 @@ func (c *pcheck) lngName(i int) string {
 	return lpath(i, "")
 }
 
-func tpath(i int, field string) string { return path("aws.tunnels", i, field) }
-func lpath(i int, field string) string { return path("azure.local_network_gateways", i, field) }
-func cpath(i int, field string) string { return path("azure.connections", i, field) }
+// Paths of the proposal's lists and gateway, from its field names.
+var (
+	tunnelsPath = vpn.Path(vpn.FieldAWS, vpn.FieldTunnels)
+	lngsPath    = vpn.Path(vpn.FieldAzure, vpn.FieldLocalNetworkGateways)
+	connsPath   = vpn.Path(vpn.FieldAzure, vpn.FieldConnections)
+)
+
+// gpath names a field of azure.gateway, or the gateway itself.
+func gpath(field ...string) string {
+	return vpn.Path(append([]string{vpn.FieldAzure, vpn.FieldGateway}, field...)...)
+}
+
+func tpath(i int, field string) string {
+	return path(tunnelsPath, i, field)
+}
+func lpath(i int, field string) string {
+	return path(lngsPath, i, field)
+}
+func cpath(i int, field string) string {
+	return path(connsPath, i, field)
+}
 
 func path(list string, i int, field string) string {
-	s := list + "[" + strconv.Itoa(i) + "]"
+	s := vpn.Index(list, i)
 	if field != "" {
 		s += "." + field
 	}

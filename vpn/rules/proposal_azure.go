@@ -19,7 +19,7 @@ func pPolicyBasedSelectors(c *pcheck) []vpn.Finding {
 		vt, ok := fold([]string{"RouteBased", "PolicyBased"}, gw.VPNType)
 		switch {
 		case !ok:
-			out = append(out, newFinding(IDPolicyBasedSelectors, c.at("azure.gateway.vpn_type", gw.VPNType)+" is not RouteBased or PolicyBased",
+			out = append(out, newFinding(IDPolicyBasedSelectors, c.at(gpath(vpn.FieldVPNType), gw.VPNType)+" is not RouteBased or PolicyBased",
 				"Use RouteBased (the VPN type cannot be changed after the gateway is created)."))
 		case vt == "PolicyBased":
 			tunnels := max(len(c.p.AWS.Tunnels), len(c.p.Azure.Connections))
@@ -34,17 +34,17 @@ func pPolicyBasedSelectors(c *pcheck) []vpn.Finding {
 			}
 			if len(why) > 0 {
 				out = append(out, newFinding(IDPolicyBasedSelectors,
-					fmt.Sprintf("%s cannot carry what the design asks (%s): a PolicyBased gateway has one tunnel and no BGP", c.at("azure.gateway.vpn_type", vt), strings.Join(why, " and ")), fix))
+					fmt.Sprintf("%s cannot carry what the design asks (%s): a PolicyBased gateway has one tunnel and no BGP", c.at(gpath(vpn.FieldVPNType), vt), strings.Join(why, " and ")), fix))
 			} else {
 				out = append(out, withSeverity(newFinding(IDPolicyBasedSelectors,
-					c.at("azure.gateway.vpn_type", vt)+" allows one tunnel, so AWS's second tunnel can never be used", fix), vpn.SeverityWarning))
+					c.at(gpath(vpn.FieldVPNType), vt)+" allows one tunnel, so AWS's second tunnel can never be used", fix), vpn.SeverityWarning))
 			}
 		}
 	}
 	for k, pc := range c.p.Azure.Connections {
 		if isTrue(pc.UsePolicyBasedTrafficSelectors) {
 			out = append(out, withSeverity(newFinding(IDPolicyBasedSelectors,
-				c.cfield(k, "use_policy_based_traffic_selectors", true)+": Azure then negotiates one selector per prefix pair while AWS "+
+				c.cfield(k, vpn.FieldUsePolicyBasedTrafficSelectors, true)+": Azure then negotiates one selector per prefix pair while AWS "+
 					"tunnels are route-based (0.0.0.0/0), a common phase 2 failure (TS mismatch)",
 				"Set it to false and keep AWS's local/remote IPv4 network CIDRs at 0.0.0.0/0; only if policy-based selectors are "+
 					"required, set AWS's local and remote network CIDRs to exactly the one prefix pair Azure will propose."), vpn.SeverityWarning))
@@ -72,7 +72,7 @@ func pSKUUnsupported(c *pcheck) []vpn.Finding {
 		if strings.HasPrefix(strings.ToLower(gw.SKU), "ergw") {
 			why = "is an ExpressRoute SKU, not a VPN gateway SKU"
 		}
-		return []vpn.Finding{newFinding(IDSKUUnsupported, c.at("azure.gateway.sku", gw.SKU)+" "+why, "Use a VPN gateway SKU, VpnGw1AZ or larger.")}
+		return []vpn.Finding{newFinding(IDSKUUnsupported, c.at(gpath(vpn.FieldSKU), gw.SKU)+" "+why, "Use a VPN gateway SKU, VpnGw1AZ or larger.")}
 	}
 	policyBased := strings.EqualFold(gw.VPNType, "PolicyBased")
 	// Named lazily: only a firing finding needs the connection names.
@@ -93,7 +93,7 @@ func pSKUUnsupported(c *pcheck) []vpn.Finding {
 	}
 
 	var out []vpn.Finding
-	skuAt := "azure.gateway.sku " + sku + c.from("azure.gateway.sku")
+	skuAt := gpath(vpn.FieldSKU) + " " + sku + c.from(gpath(vpn.FieldSKU))
 	switch sku {
 	case "Basic":
 		if c.bgp {
@@ -121,7 +121,7 @@ func pSKUUnsupported(c *pcheck) []vpn.Finding {
 	}
 	if policyBased && sku != "Basic" {
 		out = append(out, newFinding(IDSKUUnsupported,
-			fmt.Sprintf("%s with %s: PolicyBased gateways exist only as Basic", c.at("azure.gateway.vpn_type", gw.VPNType), skuAt),
+			fmt.Sprintf("%s with %s: PolicyBased gateways exist only as Basic", c.at(gpath(vpn.FieldVPNType), gw.VPNType), skuAt),
 			"Use vpn_type RouteBased with this SKU."))
 	}
 	return out
@@ -136,7 +136,9 @@ func pGatewaySubnet(c *pcheck) []vpn.Finding {
 	}
 	const fix = "Make GatewaySubnet a /27 or larger (the minimum is /29): active-active, more tunnels and ExpressRoute " +
 		"coexistence need addresses, and a gateway subnet cannot be resized while the gateway uses it."
-	at := func() string { return c.at("azure.gateway.gateway_subnet", gw.GatewaySubnet) }
+	at := func() string {
+		return c.at(gpath(vpn.FieldGatewaySubnet), gw.GatewaySubnet)
+	}
 	pf, ok := parseCIDR(gw.GatewaySubnet)
 	switch {
 	case !ok:
@@ -162,7 +164,7 @@ func pResponderOnly(c *pcheck) []vpn.Finding {
 	for i, t := range c.p.AWS.Tunnels {
 		if t.StartupAction != "" && !containsFold([]string{"add", "start"}, t.StartupAction) {
 			out = append(out, newFinding(IDResponderOnly,
-				fmt.Sprintf("%s is not add or start", c.tfield(i, "startup_action", t.StartupAction)),
+				fmt.Sprintf("%s is not add or start", c.tfield(i, vpn.FieldStartupAction, t.StartupAction)),
 				"Use add (AWS waits for Azure, the default) or start (AWS initiates, IKEv2 only)."))
 		}
 	}
@@ -173,21 +175,21 @@ func pResponderOnly(c *pcheck) []vpn.Finding {
 		mode, ok := fold([]string{"Default", "InitiatorOnly", "ResponderOnly"}, pc.ConnectionMode)
 		if !ok {
 			out = append(out, newFinding(IDResponderOnly,
-				fmt.Sprintf("%s is not Default, InitiatorOnly or ResponderOnly", c.cfield(k, "connection_mode", pc.ConnectionMode)),
+				fmt.Sprintf("%s is not Default, InitiatorOnly or ResponderOnly", c.cfield(k, vpn.FieldConnectionMode, pc.ConnectionMode)),
 				"Use Default."))
 			continue
 		}
 		if mode != "ResponderOnly" || !c.connInScope(pc.Name) {
 			continue
 		}
-		has := fmt.Sprintf("%s has connection_mode ResponderOnly%s", c.connName(k), c.from(cpath(k, "connection_mode")))
+		has := fmt.Sprintf("%s has connection_mode ResponderOnly%s", c.connName(k), c.from(cpath(k, vpn.FieldConnectionMode)))
 		switch i := c.connTun[k]; {
 		case i >= 0:
 			t := c.p.AWS.Tunnels[i]
 			if strings.EqualFold(t.StartupAction, "start") {
 				continue
 			}
-			sa := "startup_action " + t.StartupAction + c.from(tpath(i, "startup_action"))
+			sa := "startup_action " + t.StartupAction + c.from(tpath(i, vpn.FieldStartupAction))
 			if t.StartupAction == "" {
 				sa = "no startup_action (AWS default add)"
 			}

@@ -63,12 +63,12 @@ func (c *pcheck) awsRebuilds(cur *vpn.Proposal) []string {
 			cur.Routing, c.p.Routing))
 	}
 	if a, b := cur.AWS.ASN, c.p.AWS.ASN; a != nil && b != nil && *a != *b {
-		why = append(why, fmt.Sprintf("aws.asn changes from %d to %d: the Amazon-side ASN is fixed when the gateway is created, so this is a new gateway, and moving the VPN connection to it re-provisions both tunnels at once",
-			*a, *b))
+		why = append(why, fmt.Sprintf("%s changes from %d to %d: the Amazon-side ASN is fixed when the gateway is created, so this is a new gateway, and moving the VPN connection to it re-provisions both tunnels at once",
+			vpn.Path(vpn.FieldAWS, vpn.FieldASN), *a, *b))
 	}
 	if a, b := cur.AWS.CustomerASN, c.p.AWS.CustomerASN; a != nil && b != nil && *a != *b {
-		why = append(why, fmt.Sprintf("aws.customer_asn changes from %d to %d: a customer gateway's ASN cannot be changed, so this is a new customer gateway, and moving the VPN connection to it re-provisions both tunnels at once",
-			*a, *b))
+		why = append(why, fmt.Sprintf("%s changes from %d to %d: a customer gateway's ASN cannot be changed, so this is a new customer gateway, and moving the VPN connection to it re-provisions both tunnels at once",
+			vpn.Path(vpn.FieldAWS, vpn.FieldCustomerASN), *a, *b))
 	}
 
 	if len(c.p.AWS.Tunnels) == 0 {
@@ -117,10 +117,10 @@ func (c *pcheck) azureRebuilds(cur *vpn.Proposal) []vpn.Finding {
 		"Azure connections at it, and verify with `doorbot runbook verify NAME`."
 	var why []string
 	if gw.VPNType != "" && cg.VPNType != "" && !strings.EqualFold(gw.VPNType, cg.VPNType) {
-		why = append(why, fmt.Sprintf("azure.gateway.vpn_type changes from %s to %s: the VPN type is immutable", cg.VPNType, gw.VPNType))
+		why = append(why, fmt.Sprintf("%s changes from %s to %s: the VPN type is immutable", gpath(vpn.FieldVPNType), cg.VPNType, gw.VPNType))
 	}
 	if gw.SKU != "" && cg.SKU != "" && strings.EqualFold(gw.SKU, "Basic") != strings.EqualFold(cg.SKU, "Basic") {
-		why = append(why, fmt.Sprintf("azure.gateway.sku changes from %s to %s: a Basic gateway cannot be resized to or from other SKUs", cg.SKU, gw.SKU))
+		why = append(why, fmt.Sprintf("%s changes from %s to %s: a Basic gateway cannot be resized to or from other SKUs", gpath(vpn.FieldSKU), cg.SKU, gw.SKU))
 	}
 	if len(why) == 0 {
 		return nil
@@ -143,17 +143,17 @@ func tunnelChanges(p, cur vpn.ProposedTunnel) []string {
 		}
 	}
 	if p.PSK.Set() && cur.PSK.Set() && subtle.ConstantTimeCompare([]byte(p.PSK.Reveal()), []byte(cur.PSK.Reveal())) != 1 {
-		ch = append(ch, "psk")
+		ch = append(ch, vpn.FieldPSK)
 	}
 	if p.IKEVersions != nil && !sameFold(p.IKEVersions, cur.IKEVersions, awsIKE) {
-		ch = append(ch, "ike_versions")
+		ch = append(ch, vpn.FieldIKEVersions)
 	}
-	ch = append(ch, phaseChanges("phase1", p.Phase1, cur.Phase1, awsPhase1DH, awsP1Default)...)
-	ch = append(ch, phaseChanges("phase2", p.Phase2, cur.Phase2, awsPhase2DH, awsP2Default)...)
+	ch = append(ch, phaseChanges(vpn.FieldPhase1, p.Phase1, cur.Phase1, awsPhase1DH, awsP1Default)...)
+	ch = append(ch, phaseChanges(vpn.FieldPhase2, p.Phase2, cur.Phase2, awsPhase2DH, awsP2Default)...)
 	if d := p.DPDTimeoutSeconds; d != nil {
 		// AWS documents 30 and 40 as the default in different places.
 		if cd := cur.DPDTimeoutSeconds; (cd != nil && *cd != *d) || (cd == nil && *d != 30 && *d != 40) {
-			ch = append(ch, "dpd_timeout_seconds")
+			ch = append(ch, vpn.FieldDPDTimeoutSeconds)
 		}
 	}
 	if p.StartupAction != "" {
@@ -178,10 +178,10 @@ func phaseChanges(name string, p, cur *vpn.PhaseParams, defaultDH []int, default
 	}
 	var ch []string
 	if p.Encryption != nil && !sameFold(p.Encryption, c.Encryption, awsEncryptionNames) {
-		ch = append(ch, name+".encryption")
+		ch = append(ch, vpn.Path(name, vpn.FieldEncryption))
 	}
 	if p.Integrity != nil && !sameFold(p.Integrity, c.Integrity, awsIntegrityNames) {
-		ch = append(ch, name+".integrity")
+		ch = append(ch, vpn.Path(name, vpn.FieldIntegrity))
 	}
 	if p.DHGroups != nil {
 		cd := c.DHGroups
@@ -189,7 +189,7 @@ func phaseChanges(name string, p, cur *vpn.PhaseParams, defaultDH []int, default
 			cd = defaultDH
 		}
 		if !sameSet(p.DHGroups, cd, func(a, b int) bool { return a == b }) {
-			ch = append(ch, name+".dh_groups")
+			ch = append(ch, vpn.Path(name, vpn.FieldDHGroups))
 		}
 	}
 	if l := p.LifetimeSeconds; l != nil {

@@ -59,7 +59,7 @@ func pInsideCIDRInvalid(c *pcheck) []vpn.Finding {
 		}
 		if len(why) > 0 {
 			out = append(out, newFinding(IDInsideCIDRInvalid,
-				fmt.Sprintf("%s %s", c.tfield(i, "inside_cidr", t.InsideCIDR), joinAnd(why)), insideCIDRFix))
+				fmt.Sprintf("%s %s", c.tfield(i, vpn.FieldInsideCIDR, t.InsideCIDR), joinAnd(why)), insideCIDRFix))
 		}
 	}
 	return out
@@ -154,7 +154,7 @@ func pPSKInvalid(c *pcheck) []vpn.Finding {
 		}
 		if why := awsPSKProblems(t.PSK.Reveal()); len(why) > 0 {
 			out = append(out, newFinding(IDPSKInvalid,
-				fmt.Sprintf("%s %s (AWS allows 8-64 of [A-Za-z0-9._], not starting with 0)", c.tfield(i, "psk", nil), joinAnd(why)), pskFix))
+				fmt.Sprintf("%s %s (AWS allows 8-64 of [A-Za-z0-9._], not starting with 0)", c.tfield(i, vpn.FieldPSK, nil), joinAnd(why)), pskFix))
 		}
 	}
 	for k, pc := range c.p.Azure.Connections {
@@ -163,7 +163,7 @@ func pPSKInvalid(c *pcheck) []vpn.Finding {
 		}
 		if why := azurePSKProblems(pc.SharedKey.Reveal()); len(why) > 0 {
 			out = append(out, newFinding(IDPSKInvalid,
-				fmt.Sprintf("%s %s (Azure allows 1-128 printable ASCII characters without space, '-' or '~')", c.cfield(k, "shared_key", nil), joinAnd(why)), pskFix))
+				fmt.Sprintf("%s %s (Azure allows 1-128 printable ASCII characters without space, '-' or '~')", c.cfield(k, vpn.FieldSharedKey, nil), joinAnd(why)), pskFix))
 		}
 		i := c.connTun[k]
 		if i < 0 || !c.p.AWS.Tunnels[i].PSK.Set() {
@@ -171,7 +171,7 @@ func pPSKInvalid(c *pcheck) []vpn.Finding {
 		}
 		if subtle.ConstantTimeCompare([]byte(pc.SharedKey.Reveal()), []byte(c.p.AWS.Tunnels[i].PSK.Reveal())) != 1 {
 			out = append(out, newFinding(IDPSKInvalid,
-				fmt.Sprintf("%s differs from %s, the tunnel it terminates", c.cfield(k, "shared_key", nil), c.tfield(i, "psk", nil)),
+				fmt.Sprintf("%s differs from %s, the tunnel it terminates", c.cfield(k, vpn.FieldSharedKey, nil), c.tfield(i, vpn.FieldPSK, nil)),
 				"Use the same key on both sides of a tunnel (`az network vpn-connection shared-key update`); a tunnel 1 key on "+
 					"the tunnel 2 connection is the classic mistake."))
 		}
@@ -247,30 +247,30 @@ func (c *pcheck) awsTunnelIKE(i int) []vpn.Finding {
 	var why []string
 	for _, v := range t.IKEVersions {
 		if _, ok := fold(awsIKE, v); !ok {
-			why = append(why, c.rel(tpath(i, "ike_versions"), "ike_versions", v)+" is not ikev1 or ikev2")
+			why = append(why, c.rel(tpath(i, vpn.FieldIKEVersions), vpn.FieldIKEVersions, v)+" is not ikev1 or ikev2")
 		}
 	}
 	for n, ph := range []*vpn.PhaseParams{t.Phase1, t.Phase2} {
 		if ph == nil {
 			continue
 		}
-		name, dhs := "phase1", awsPhase1DH
+		name, dhs := vpn.FieldPhase1, awsPhase1DH
 		if n == 1 {
-			name, dhs = "phase2", awsPhase2DH
+			name, dhs = vpn.FieldPhase2, awsPhase2DH
 		}
 		for _, v := range ph.Encryption {
 			if _, _, ok := foldMap(awsEncryption, v); !ok {
-				why = append(why, c.rel(tpath(i, name+".encryption"), name+".encryption", v)+" is not an AWS algorithm")
+				why = append(why, c.rel(tpath(i, vpn.Path(name, vpn.FieldEncryption)), vpn.Path(name, vpn.FieldEncryption), v)+" is not an AWS algorithm")
 			}
 		}
 		for _, v := range ph.Integrity {
 			if _, _, ok := foldMap(awsIntegrity, v); !ok {
-				why = append(why, c.rel(tpath(i, name+".integrity"), name+".integrity", v)+" is not an AWS algorithm")
+				why = append(why, c.rel(tpath(i, vpn.Path(name, vpn.FieldIntegrity)), vpn.Path(name, vpn.FieldIntegrity), v)+" is not an AWS algorithm")
 			}
 		}
 		for _, v := range ph.DHGroups {
 			if !slices.Contains(dhs, v) {
-				why = append(why, c.rel(tpath(i, name+".dh_groups"), name+".dh_groups", v)+" is not a DH group AWS allows in "+name)
+				why = append(why, c.rel(tpath(i, vpn.Path(name, vpn.FieldDHGroups)), vpn.Path(name, vpn.FieldDHGroups), v)+" is not a DH group AWS allows in "+name)
 			}
 		}
 	}
@@ -278,13 +278,13 @@ func (c *pcheck) awsTunnelIKE(i int) []vpn.Finding {
 	if t.Phase1 != nil && t.Phase1.LifetimeSeconds != nil {
 		p1 = *t.Phase1.LifetimeSeconds
 		if p1 < awsP1Min || p1 > awsP1Max {
-			why = append(why, c.rel(tpath(i, "phase1.lifetime_seconds"), "phase1.lifetime_seconds", p1)+" is outside 900-28800")
+			why = append(why, c.rel(tpath(i, vpn.Path(vpn.FieldPhase1, vpn.FieldLifetimeSeconds)), vpn.Path(vpn.FieldPhase1, vpn.FieldLifetimeSeconds), p1)+" is outside 900-28800")
 		}
 	}
 	if t.Phase2 != nil && t.Phase2.LifetimeSeconds != nil {
 		p2 = *t.Phase2.LifetimeSeconds
 		if p2 < awsP2Min || p2 > awsP2Max {
-			why = append(why, c.rel(tpath(i, "phase2.lifetime_seconds"), "phase2.lifetime_seconds", p2)+" is outside 900-3600")
+			why = append(why, c.rel(tpath(i, vpn.Path(vpn.FieldPhase2, vpn.FieldLifetimeSeconds)), vpn.Path(vpn.FieldPhase2, vpn.FieldLifetimeSeconds), p2)+" is outside 900-3600")
 		}
 	}
 	if (t.Phase1 != nil && t.Phase1.LifetimeSeconds != nil || t.Phase2 != nil && t.Phase2.LifetimeSeconds != nil) && p2 >= p1 {
@@ -315,12 +315,12 @@ func (c *pcheck) azureConnIKE(k int) []vpn.Finding {
 		switch {
 		case !ok:
 			out = append(out, newFinding(IDIKEParamsIncompatible,
-				fmt.Sprintf("%s is not IKEv1 or IKEv2", c.cfield(k, "protocol", pc.Protocol)),
+				fmt.Sprintf("%s is not IKEv1 or IKEv2", c.cfield(k, vpn.FieldProtocol, pc.Protocol)),
 				"Use IKEv2 (Azure's default; the protocol cannot be changed after the connection is created)."))
 		case t != nil && len(t.IKEVersions) > 0 && !containsFold(t.IKEVersions, proto):
 			out = append(out, newFinding(IDIKEParamsIncompatible,
-				fmt.Sprintf("%s but %s allows only %s%s", c.cfield(k, "protocol", pc.Protocol), c.tunnelName(i),
-					strings.Join(t.IKEVersions, ", "), c.from(tpath(i, "ike_versions"))),
+				fmt.Sprintf("%s but %s allows only %s%s", c.cfield(k, vpn.FieldProtocol, pc.Protocol), c.tunnelName(i),
+					strings.Join(t.IKEVersions, ", "), c.from(tpath(i, vpn.FieldIKEVersions))),
 				"Make the IKE versions agree: add "+strings.ToLower(proto)+" to the AWS tunnel's ike_versions, or recreate the "+
 					"Azure connection with the protocol AWS allows (Azure cannot change it in place)."))
 		}
@@ -330,7 +330,7 @@ func (c *pcheck) azureConnIKE(k int) []vpn.Finding {
 	if pol == nil {
 		return out
 	}
-	pp := "ipsec_policy."
+	pp := vpn.FieldIPsecPolicy + "."
 	var bad []string
 	check := func(field, v string, list []string) (string, bool) {
 		if v == "" {
@@ -354,12 +354,12 @@ func (c *pcheck) azureConnIKE(k int) []vpn.Finding {
 		}
 		return g, ok
 	}
-	ikeEnc, okIKEEnc := check("ike_encryption", pol.IKEEncryption, azureIKEEncryption)
-	ikeInt, okIKEInt := check("ike_integrity", pol.IKEIntegrity, azureIKEIntegrity)
-	dh, okDH := checkGroup("dh_group", pol.DHGroup, azureDHGroup, "DHGroup24, ECP384, ECP256, DHGroup14, DHGroup2048, DHGroup2, DHGroup1, None")
-	ipEnc, okIPEnc := check("ipsec_encryption", pol.IPsecEncryption, azureIPsecEncryption)
-	ipInt, okIPInt := check("ipsec_integrity", pol.IPsecIntegrity, azureIPsecIntegrity)
-	pfs, okPFS := checkGroup("pfs_group", pol.PFSGroup, azurePFS, "PFS24, ECP384, ECP256, PFS2048, PFS2, PFS1, None")
+	ikeEnc, okIKEEnc := check(vpn.FieldIKEEncryption, pol.IKEEncryption, azureIKEEncryption)
+	ikeInt, okIKEInt := check(vpn.FieldIKEIntegrity, pol.IKEIntegrity, azureIKEIntegrity)
+	dh, okDH := checkGroup(vpn.FieldDHGroup, pol.DHGroup, azureDHGroup, "DHGroup24, ECP384, ECP256, DHGroup14, DHGroup2048, DHGroup2, DHGroup1, None")
+	ipEnc, okIPEnc := check(vpn.FieldIPsecEncryption, pol.IPsecEncryption, azureIPsecEncryption)
+	ipInt, okIPInt := check(vpn.FieldIPsecIntegrity, pol.IPsecIntegrity, azureIPsecIntegrity)
+	pfs, okPFS := checkGroup(vpn.FieldPFSGroup, pol.PFSGroup, azurePFS, "PFS24, ECP384, ECP256, PFS2048, PFS2, PFS1, None")
 	switch {
 	case pol.SALifetimeSeconds == nil:
 		bad = append(bad, pp+"sa_lifetime_seconds is required (Azure needs every field of a custom policy)")
@@ -386,19 +386,19 @@ func (c *pcheck) azureConnIKE(k int) []vpn.Finding {
 	p1enc, p1int, p1dh := awsAllowed(t.Phase1, awsPhase1DH)
 	p2enc, p2int, p2dh := awsAllowed(t.Phase2, awsPhase2DH)
 	if okIKEEnc && !p1enc[ikeEnc] {
-		miss = append(miss, fmt.Sprintf("ike_encryption %s (AWS phase 1: %s)", ikeEnc, awsList(t.Phase1, "encryption")))
+		miss = append(miss, fmt.Sprintf("ike_encryption %s (AWS phase 1: %s)", ikeEnc, awsList(t.Phase1, vpn.FieldEncryption)))
 	}
 	if okIKEInt && !p1int[ikeInt] {
-		miss = append(miss, fmt.Sprintf("ike_integrity %s (AWS phase 1: %s)", ikeInt, awsList(t.Phase1, "integrity")))
+		miss = append(miss, fmt.Sprintf("ike_integrity %s (AWS phase 1: %s)", ikeInt, awsList(t.Phase1, vpn.FieldIntegrity)))
 	}
 	if okDH && !slices.Contains(p1dh, dh) {
 		miss = append(miss, fmt.Sprintf("dh_group %s (AWS phase 1 DH groups: %s)", pol.DHGroup, awsList(t.Phase1, "dh")))
 	}
 	if okIPEnc && !p2enc[ipEnc] {
-		miss = append(miss, fmt.Sprintf("ipsec_encryption %s (AWS phase 2: %s)", ipEnc, awsList(t.Phase2, "encryption")))
+		miss = append(miss, fmt.Sprintf("ipsec_encryption %s (AWS phase 2: %s)", ipEnc, awsList(t.Phase2, vpn.FieldEncryption)))
 	}
 	if okIPInt && !strings.HasPrefix(ipInt, "GCMAES") && !p2int[ipInt] {
-		miss = append(miss, fmt.Sprintf("ipsec_integrity %s (AWS phase 2: %s)", ipInt, awsList(t.Phase2, "integrity")))
+		miss = append(miss, fmt.Sprintf("ipsec_integrity %s (AWS phase 2: %s)", ipInt, awsList(t.Phase2, vpn.FieldIntegrity)))
 	}
 	if okPFS && !slices.Contains(p2dh, pfs) {
 		what := "AWS phase 2 DH groups: " + awsList(t.Phase2, "dh")
@@ -425,7 +425,7 @@ func (c *pcheck) azureConnIKE(k int) []vpn.Finding {
 	if l := pol.SALifetimeSeconds; l != nil && *l >= azureSAMin && *l > p2life {
 		out = append(out, withSeverity(newFinding(IDIKEParamsIncompatible,
 			fmt.Sprintf("%s is longer than the phase 2 lifetime of %s (%d s): AWS rekeys first and the sides disagree on when the SA ends",
-				c.cfield(k, pp+"sa_lifetime_seconds", *l), c.tunnelName(i), p2life),
+				c.cfield(k, pp+vpn.FieldSALifetimeSeconds, *l), c.tunnelName(i), p2life),
 			fmt.Sprintf("Set sa_lifetime_seconds to %d so both sides rekey on the same schedule (lifetime mismatches show up as periodic drops).", p2life)),
 			vpn.SeverityWarning))
 	}
@@ -468,11 +468,11 @@ func awsAllowed(ph *vpn.PhaseParams, defaultDH []int) (enc, integ map[string]boo
 func awsList(ph *vpn.PhaseParams, what string) string {
 	if ph != nil {
 		switch what {
-		case "encryption":
+		case vpn.FieldEncryption:
 			if len(ph.Encryption) > 0 {
 				return strings.Join(ph.Encryption, ", ")
 			}
-		case "integrity":
+		case vpn.FieldIntegrity:
 			if len(ph.Integrity) > 0 {
 				return strings.Join(ph.Integrity, ", ")
 			}
@@ -501,14 +501,14 @@ func pDPDTimeoutRange(c *pcheck) []vpn.Finding {
 	for i, t := range c.p.AWS.Tunnels {
 		if d := t.DPDTimeoutSeconds; d != nil && *d < 30 {
 			out = append(out, newFinding(IDDPDTimeoutRange,
-				fmt.Sprintf("%s is below AWS's minimum of 30 s", c.tfield(i, "dpd_timeout_seconds", *d)),
+				fmt.Sprintf("%s is below AWS's minimum of 30 s", c.tfield(i, vpn.FieldDPDTimeoutSeconds, *d)),
 				"Set the AWS tunnel's DPD timeout to 30 s or more (40 s is AWS's current default), close to Azure's (45 s default)."))
 		}
 	}
 	for k, pc := range c.p.Azure.Connections {
 		if d := pc.DPDTimeoutSeconds; d != nil && (*d < 9 || *d > 3600) {
 			out = append(out, newFinding(IDDPDTimeoutRange,
-				fmt.Sprintf("%s is outside Azure's 9-3600 s", c.cfield(k, "dpd_timeout_seconds", *d)),
+				fmt.Sprintf("%s is outside Azure's 9-3600 s", c.cfield(k, vpn.FieldDPDTimeoutSeconds, *d)),
 				"Set the Azure connection's DPD timeout within 9-3600 s; 30-45 s is recommended (45 s is the default)."))
 		}
 	}
@@ -561,29 +561,29 @@ func pASNInvalid(c *pcheck) []vpn.Finding {
 	if a := amazon; a != nil {
 		switch {
 		case !(*a >= 64512 && *a <= 65534 || *a >= 4200000000 && *a <= 4294967294):
-			add(c.at("aws.asn", *a) + " is outside the Amazon-side ranges 64512-65534 and 4200000000-4294967294")
+			add(c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *a) + " is outside the Amazon-side ranges 64512-65534 and 4200000000-4294967294")
 		case azureReservedASN(*a):
-			add(c.at("aws.asn", *a) + " is reserved by Azure, which will not peer with it")
+			add(c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *a) + " is reserved by Azure, which will not peer with it")
 		}
 	}
 	if a := customer; a != nil {
 		switch {
 		case *a < 1 || *a > maxASN:
-			add(c.at("aws.customer_asn", *a) + " is not an ASN (1-4294967295)")
+			add(c.at(vpn.Path(vpn.FieldAWS, vpn.FieldCustomerASN), *a) + " is not an ASN (1-4294967295)")
 		case *a == 7224:
-			add(c.at("aws.customer_asn", *a) + " is reserved by AWS in every Region")
+			add(c.at(vpn.Path(vpn.FieldAWS, vpn.FieldCustomerASN), *a) + " is reserved by AWS in every Region")
 		case awsRegionalASN[*a] != "":
 			out = append(out, withSeverity(newFinding(IDASNInvalid,
-				fmt.Sprintf("%s is reserved by AWS in %s", c.at("aws.customer_asn", *a), awsRegionalASN[*a]),
+				fmt.Sprintf("%s is reserved by AWS in %s", c.at(vpn.Path(vpn.FieldAWS, vpn.FieldCustomerASN), *a), awsRegionalASN[*a]),
 				"If the VPN is in "+awsRegionalASN[*a]+", pick another ASN (and set it on the Azure gateway too)."), vpn.SeverityWarning))
 		case c.bgp && gwASN == nil && gatewayASNProblem(*a) != "":
 			// The customer gateway ASN is the Azure gateway's ASN.
-			add(fmt.Sprintf("%s %s, and it is the Azure gateway's ASN", c.at("aws.customer_asn", *a), gatewayASNProblem(*a)))
+			add(fmt.Sprintf("%s %s, and it is the Azure gateway's ASN", c.at(vpn.Path(vpn.FieldAWS, vpn.FieldCustomerASN), *a), gatewayASNProblem(*a)))
 		}
 	}
 	if a := gwASN; a != nil {
 		if why := gatewayASNProblem(*a); why != "" {
-			add(c.at("azure.gateway.asn", *a) + " " + why)
+			add(c.at(gpath(vpn.FieldASN), *a) + " " + why)
 		}
 	}
 	for i, l := range c.p.Azure.LocalNetworkGateways {
@@ -593,11 +593,11 @@ func pASNInvalid(c *pcheck) []vpn.Finding {
 		a := *l.ASN
 		switch {
 		case a < 1 || a > maxASN:
-			add(fmt.Sprintf("%s is not an ASN (1-4294967295)", c.lfield(i, "asn", a)))
+			add(fmt.Sprintf("%s is not an ASN (1-4294967295)", c.lfield(i, vpn.FieldASN, a)))
 		case azureReservedASN(a):
-			add(fmt.Sprintf("%s is reserved by Azure and cannot be a peer's ASN", c.lfield(i, "asn", a)))
+			add(fmt.Sprintf("%s is reserved by Azure and cannot be a peer's ASN", c.lfield(i, vpn.FieldASN, a)))
 		case ianaReservedASN(a):
-			add(fmt.Sprintf("%s is reserved by IANA", c.lfield(i, "asn", a)))
+			add(fmt.Sprintf("%s is reserved by IANA", c.lfield(i, vpn.FieldASN, a)))
 		}
 	}
 
@@ -605,14 +605,14 @@ func pASNInvalid(c *pcheck) []vpn.Finding {
 		return out // ASNs only meet in a BGP session
 	}
 	if amazon != nil && gwASN != nil && *amazon == *gwASN {
-		add(fmt.Sprintf("%s equals %s: BGP needs a different ASN on each side", c.at("aws.asn", *amazon), c.at("azure.gateway.asn", *gwASN)))
+		add(fmt.Sprintf("%s equals %s: BGP needs a different ASN on each side", c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *amazon), c.at(gpath(vpn.FieldASN), *gwASN)))
 	}
 	if amazon != nil && customer != nil && *amazon == *customer {
-		add(fmt.Sprintf("%s equals %s: AWS refuses a customer gateway ASN equal to its own (AsnConflict)", c.at("aws.customer_asn", *customer), c.at("aws.asn", *amazon)))
+		add(fmt.Sprintf("%s equals %s: AWS refuses a customer gateway ASN equal to its own (AsnConflict)", c.at(vpn.Path(vpn.FieldAWS, vpn.FieldCustomerASN), *customer), c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *amazon)))
 	}
 	if customer != nil && gwASN != nil && *customer != *gwASN {
 		add(fmt.Sprintf("%s differs from %s: AWS expects the Azure gateway to open BGP with the customer gateway's ASN",
-			c.at("aws.customer_asn", *customer), c.at("azure.gateway.asn", *gwASN)))
+			c.at(vpn.Path(vpn.FieldAWS, vpn.FieldCustomerASN), *customer), c.at(gpath(vpn.FieldASN), *gwASN)))
 	}
 	for i, l := range c.p.Azure.LocalNetworkGateways {
 		if l.ASN == nil {
@@ -620,10 +620,10 @@ func pASNInvalid(c *pcheck) []vpn.Finding {
 		}
 		switch {
 		case gwASN != nil && *l.ASN == *gwASN && (amazon == nil || *amazon != *gwASN):
-			add(fmt.Sprintf("%s equals %s: BGP needs a different ASN on each side", c.lfield(i, "asn", *l.ASN), c.at("azure.gateway.asn", *gwASN)))
+			add(fmt.Sprintf("%s equals %s: BGP needs a different ASN on each side", c.lfield(i, vpn.FieldASN, *l.ASN), c.at(gpath(vpn.FieldASN), *gwASN)))
 		case amazon != nil && *l.ASN != *amazon:
 			out = append(out, withSeverity(newFinding(IDASNInvalid,
-				fmt.Sprintf("%s differs from %s, the ASN AWS will open BGP with", c.lfield(i, "asn", *l.ASN), c.at("aws.asn", *amazon)),
+				fmt.Sprintf("%s differs from %s, the ASN AWS will open BGP with", c.lfield(i, vpn.FieldASN, *l.ASN), c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *amazon)),
 				fmt.Sprintf("Set the local network gateway's BGP ASN to the Amazon-side ASN %d.", *amazon)), vpn.SeverityWarning))
 		}
 	}

@@ -57,14 +57,14 @@ func pBGPNeedsActiveActive(c *pcheck) []vpn.Finding {
 	// addresses Azure peers from a GatewaySubnet address AWS cannot reach.
 	var why []string
 	if gw.ActiveActive != nil && !*gw.ActiveActive {
-		why = append(why, "is not active-active"+c.from("azure.gateway.active_active"))
+		why = append(why, "is not active-active"+c.from(gpath(vpn.FieldActiveActive)))
 	}
 	if gw.PublicIPs != nil && *gw.PublicIPs < 2 {
-		why = append(why, "has "+count(*gw.PublicIPs, "public IP")+c.from("azure.gateway.public_ips"))
+		why = append(why, "has "+count(*gw.PublicIPs, "public IP")+c.from(gpath(vpn.FieldPublicIPs)))
 	}
 	if len(gw.APIPAAddresses) <= 1 {
 		why = append(why, fmt.Sprintf("has %s (%s)%s", count(len(gw.APIPAAddresses), "custom APIPA address"),
-			listOrNone(gw.APIPAAddresses), c.from("azure.gateway.apipa_addresses")))
+			listOrNone(gw.APIPAAddresses), c.from(gpath(vpn.FieldAPIPAAddresses))))
 	}
 	if len(why) == 0 {
 		return nil
@@ -249,7 +249,7 @@ func pRoutingMismatch(c *pcheck) []vpn.Finding {
 			}
 			out = append(out, f)
 		}
-		subject := "AWS" + c.from("routing")
+		subject := "AWS" + c.from(vpn.FieldRouting)
 		if g.vpnIDs != "" {
 			subject = "AWS VPN connection " + g.vpnIDs
 		}
@@ -317,12 +317,12 @@ func pAPIPAOutOfRange(c *pcheck) []vpn.Finding {
 		}
 		a, ok := parseAddr(l.BGPPeerAddress)
 		if !ok {
-			out = append(out, newFinding(IDAPIPAOutOfRange, c.lfield(i, "bgp_peer_address", l.BGPPeerAddress)+" is not an IP address", apipaFix))
+			out = append(out, newFinding(IDAPIPAOutOfRange, c.lfield(i, vpn.FieldBGPPeerAddress, l.BGPPeerAddress)+" is not an IP address", apipaFix))
 			continue
 		}
 		if linkLocal.Contains(a) && !inAzureAPIPA(a) {
 			out = append(out, withSeverity(newFinding(IDAPIPAOutOfRange,
-				fmt.Sprintf("%s is outside 169.254.21.0-169.254.22.255, so the AWS tunnel it peers with cannot give Azure a custom APIPA address", c.lfield(i, "bgp_peer_address", l.BGPPeerAddress)), apipaFix), vpn.SeverityWarning))
+				fmt.Sprintf("%s is outside 169.254.21.0-169.254.22.255, so the AWS tunnel it peers with cannot give Azure a custom APIPA address", c.lfield(i, vpn.FieldBGPPeerAddress, l.BGPPeerAddress)), apipaFix), vpn.SeverityWarning))
 		}
 	}
 	for i, t := range c.tun {
@@ -331,13 +331,15 @@ func pAPIPAOutOfRange(c *pcheck) []vpn.Finding {
 		}
 		if two := host(t.cidr, 2); !inAzureAPIPA(two) {
 			out = append(out, newFinding(IDAPIPAOutOfRange,
-				fmt.Sprintf("%s is outside 169.254.21.0-169.254.22.255, so Azure's end of it (%s) cannot be a custom APIPA address and BGP over it cannot peer", c.tfield(i, "inside_cidr", c.p.AWS.Tunnels[i].InsideCIDR), two), apipaFix))
+				fmt.Sprintf("%s is outside 169.254.21.0-169.254.22.255, so Azure's end of it (%s) cannot be a custom APIPA address and BGP over it cannot peer", c.tfield(i, vpn.FieldInsideCIDR, c.p.AWS.Tunnels[i].InsideCIDR), two), apipaFix))
 		}
 	}
 	return out
 }
 
-func apipaPath(k int) string { return path("azure.gateway.apipa_addresses", k, "") }
+func apipaPath(k int) string {
+	return path(gpath(vpn.FieldAPIPAAddresses), k, "")
+}
 
 // --- bgp-address-mismatch --------------------------------------------------
 
@@ -393,7 +395,7 @@ func pBGPAddressMismatch(c *pcheck) []vpn.Finding {
 			}
 			if two := host(t.cidr, 2); !apipa[two] {
 				out = append(out, newFinding(IDBGPAddressMismatch,
-					fmt.Sprintf("%s: its .2 (%s) is not among azure.gateway.apipa_addresses (%s), so this tunnel cannot peer", c.tfield(i, "inside_cidr", c.p.AWS.Tunnels[i].InsideCIDR), two, strings.Join(gw.APIPAAddresses, ", ")),
+					fmt.Sprintf("%s: its .2 (%s) is not among azure.gateway.apipa_addresses (%s), so this tunnel cannot peer", c.tfield(i, vpn.FieldInsideCIDR, c.p.AWS.Tunnels[i].InsideCIDR), two, strings.Join(gw.APIPAAddresses, ", ")),
 					bgpAddressFix))
 			}
 		}
@@ -417,7 +419,7 @@ func pBGPAddressMismatch(c *pcheck) []vpn.Finding {
 		}
 		if one := host(c.tun[j].cidr, 1); a != one {
 			out = append(out, newFinding(IDBGPAddressMismatch,
-				fmt.Sprintf("%s is not the .1 of %s, the tunnel its gateway_ip points at (want %s)", c.lfield(i, "bgp_peer_address", l.BGPPeerAddress), c.tfield(j, "inside_cidr", c.p.AWS.Tunnels[j].InsideCIDR), one),
+				fmt.Sprintf("%s is not the .1 of %s, the tunnel its gateway_ip points at (want %s)", c.lfield(i, vpn.FieldBGPPeerAddress, l.BGPPeerAddress), c.tfield(j, vpn.FieldInsideCIDR, c.p.AWS.Tunnels[j].InsideCIDR), one),
 				bgpAddressFix))
 		}
 	}
@@ -461,7 +463,7 @@ func pPeerIPMismatch(c *pcheck) []vpn.Finding {
 					", and check that it exists."))
 		case lngs != nil && c.connLNG[k] < 0:
 			out = append(out, newFinding(IDPeerIPMismatch,
-				c.cfield(k, "local_network_gateway", pc.LocalNetworkGateway)+" is not among azure.local_network_gateways",
+				c.cfield(k, vpn.FieldLocalNetworkGateway, pc.LocalNetworkGateway)+" is not among azure.local_network_gateways",
 				"Add that local network gateway to the proposal or correct the name."))
 		case c.connLNG[k] >= 0:
 			users[c.connLNG[k]] = append(users[c.connLNG[k]], k)
@@ -516,7 +518,7 @@ func pPeerIPMismatch(c *pcheck) []vpn.Finding {
 		for i, l := range lngs {
 			if !vpn.KeyIP(l.GatewayIP).Empty() && c.lngTun[i] < 0 {
 				out = append(out, newFinding(IDPeerIPMismatch,
-					fmt.Sprintf("%s is not the outside IP of any AWS tunnel (%s)%s", c.lfield(i, "gateway_ip", l.GatewayIP), strings.Join(ips, ", "), usedBy([]int{i})),
+					fmt.Sprintf("%s is not the outside IP of any AWS tunnel (%s)%s", c.lfield(i, vpn.FieldGatewayIP, l.GatewayIP), strings.Join(ips, ", "), usedBy([]int{i})),
 					fmt.Sprintf("Set gateway_ip to the outside IP of the AWS tunnel this local network gateway is meant for%s: "+
 						"`az network local-gateway update -g %s -n %s --gateway-ip-address IP`.", candidates(c.unterminatedIPs()), rg, orDash(l.Name))))
 			}
@@ -591,7 +593,7 @@ func pStaticRouteMissing(c *pcheck) []vpn.Finding {
 	if routesStated := c.p.AWS.StaticRoutes != nil; routesStated && len(c.p.Azure.VNetPrefixes) > 0 {
 		routes, bad := prefixes(c.p.AWS.StaticRoutes)
 		for _, b := range bad {
-			out = append(out, newFinding(IDStaticRouteMissing, c.at("aws.static_routes", b)+" is not a CIDR", "Write each static route as a CIDR (10.1.0.0/16)."))
+			out = append(out, newFinding(IDStaticRouteMissing, c.at(vpn.Path(vpn.FieldAWS, vpn.FieldStaticRoutes), b)+" is not a CIDR", "Write each static route as a CIDR (10.1.0.0/16)."))
 		}
 		var missing []string
 		for _, s := range c.p.Azure.VNetPrefixes {
@@ -606,7 +608,7 @@ func pStaticRouteMissing(c *pcheck) []vpn.Finding {
 			}
 			out = append(out, newFinding(IDStaticRouteMissing,
 				fmt.Sprintf("azure.vnet_prefixes %s not covered by aws.static_routes (%s)%s: AWS has no route back to them",
-					strings.Join(missing, ", "), listOrNone(c.p.AWS.StaticRoutes), c.from("aws.static_routes")),
+					strings.Join(missing, ", "), listOrNone(c.p.AWS.StaticRoutes), c.from(vpn.Path(vpn.FieldAWS, vpn.FieldStaticRoutes))),
 				fix+"; with static routing AWS forwards only prefixes it has a route for."))
 		}
 	}
@@ -616,10 +618,10 @@ func pStaticRouteMissing(c *pcheck) []vpn.Finding {
 	type need struct{ s, src string }
 	var needs []need
 	for _, s := range c.p.AWS.LocalPrefixes {
-		needs = append(needs, need{s, "aws.local_prefixes"})
+		needs = append(needs, need{s, vpn.Path(vpn.FieldAWS, vpn.FieldLocalPrefixes)})
 	}
 	if c.p.Soracom.VPGSubnet != "" {
-		needs = append(needs, need{c.p.Soracom.VPGSubnet, "soracom.vpg_subnet"})
+		needs = append(needs, need{c.p.Soracom.VPGSubnet, vpn.Path(vpn.FieldSoracom, vpn.FieldVPGSubnet)})
 	}
 	if len(needs) == 0 {
 		return out
@@ -627,7 +629,7 @@ func pStaticRouteMissing(c *pcheck) []vpn.Finding {
 	for i, l := range c.p.Azure.LocalNetworkGateways {
 		have, bad := prefixes(l.AddressPrefixes)
 		for _, b := range bad {
-			out = append(out, newFinding(IDStaticRouteMissing, fmt.Sprintf("%s %q is not a CIDR", lpath(i, "address_prefixes"), b),
+			out = append(out, newFinding(IDStaticRouteMissing, fmt.Sprintf("%s %q is not a CIDR", lpath(i, vpn.FieldAddressPrefixes), b),
 				"Write each address prefix as a CIDR (172.31.0.0/16)."))
 		}
 		var missing []string
@@ -640,7 +642,7 @@ func pStaticRouteMissing(c *pcheck) []vpn.Finding {
 			continue
 		}
 		out = append(out, newFinding(IDStaticRouteMissing,
-			fmt.Sprintf("%s lack %s", c.lfield(i, "address_prefixes", "["+strings.Join(l.AddressPrefixes, ", ")+"]"), strings.Join(missing, ", ")),
+			fmt.Sprintf("%s lack %s", c.lfield(i, vpn.FieldAddressPrefixes, "["+strings.Join(l.AddressPrefixes, ", ")+"]"), strings.Join(missing, ", ")),
 			fmt.Sprintf("Add them: `az network local-gateway update -g RG -n %s --local-address-prefixes ...`. With static routing Azure "+
 				"uses one connection at a time, so every local network gateway must carry every AWS-side prefix or a failover "+
 				"to this tunnel loses those routes.", orDash(l.Name))))
@@ -657,7 +659,7 @@ func pPrefixOverlap(c *pcheck) []vpn.Finding {
 	for _, x := range c.p.Azure.VNetPrefixes {
 		pf, ok := parseCIDR(x)
 		if !ok {
-			out = append(out, newFinding(IDPrefixOverlap, c.at("azure.vnet_prefixes", x)+" is not a CIDR", "Write each VNet prefix as a CIDR (10.1.0.0/16)."))
+			out = append(out, newFinding(IDPrefixOverlap, c.at(vpn.Path(vpn.FieldAzure, vpn.FieldVNetPrefixes), x)+" is not a CIDR", "Write each VNet prefix as a CIDR (10.1.0.0/16)."))
 			continue
 		}
 		vnet, vnetRaw = append(vnet, pf.Masked()), append(vnetRaw, x)
@@ -671,30 +673,30 @@ func pPrefixOverlap(c *pcheck) []vpn.Finding {
 	}
 	var others []other
 	for _, s := range c.p.AWS.LocalPrefixes {
-		others = append(others, other{s, "aws.local_prefixes", "Re-address one side: with overlapping ranges each side routes the other's addresses locally (the VPC local route always wins)."})
+		others = append(others, other{s, vpn.Path(vpn.FieldAWS, vpn.FieldLocalPrefixes), "Re-address one side: with overlapping ranges each side routes the other's addresses locally (the VPC local route always wins)."})
 	}
 	// The SORACOM device subnet defaults to 10.128.0.0/9, but only a
 	// SORACOM design has one: a plain AWS VPN with a VNet in 10.128.0.0/16
 	// must not be told it overlaps SORACOM.
 	if dev := c.deviceSubnet(); dev != "" {
-		where := "soracom.device_subnet"
+		where := vpn.Path(vpn.FieldSoracom, vpn.FieldDeviceSubnet)
 		if c.p.Soracom.DeviceSubnet == "" {
 			where += " (SORACOM default)"
 		}
 		others = append(others, other{dev, where, "The VPG's device subnet is fixed when the VPG is created: re-address the VNet, or create a VPG with another device subnet and move the SIMs."})
 	}
 	if s := c.p.Soracom.VPGSubnet; s != "" {
-		others = append(others, other{s, "soracom.vpg_subnet", "The VPG IP range is assigned by SORACOM and does not change: re-address the VNet."})
+		others = append(others, other{s, vpn.Path(vpn.FieldSoracom, vpn.FieldVPGSubnet), "The VPG IP range is assigned by SORACOM and does not change: re-address the VNet."})
 	}
 	for i, l := range c.p.Azure.LocalNetworkGateways {
 		for _, s := range l.AddressPrefixes {
-			others = append(others, other{s, lpath(i, "address_prefixes"), "Azure does not allow a local network gateway to overlap the VNet: remove or narrow that address prefix."})
+			others = append(others, other{s, lpath(i, vpn.FieldAddressPrefixes), "Azure does not allow a local network gateway to overlap the VNet: remove or narrow that address prefix."})
 		}
 	}
 	for _, o := range others {
 		pf, ok := parseCIDR(o.s)
 		if !ok {
-			if !strings.HasPrefix(o.where, "azure.") {
+			if !strings.HasPrefix(o.where, vpn.FieldAzure+".") {
 				out = append(out, newFinding(IDPrefixOverlap, fmt.Sprintf("%s %s is not a CIDR", o.where, o.s), "Write it as a CIDR (172.31.0.0/16)."))
 			}
 			continue // LNG prefixes: static-route-missing reports them
@@ -702,7 +704,7 @@ func pPrefixOverlap(c *pcheck) []vpn.Finding {
 		for k, v := range vnet {
 			if v.Overlaps(pf.Masked()) {
 				out = append(out, newFinding(IDPrefixOverlap,
-					fmt.Sprintf("%s overlaps %s %s", c.at("azure.vnet_prefixes", vnetRaw[k]), o.where, o.s),
+					fmt.Sprintf("%s overlaps %s %s", c.at(vpn.Path(vpn.FieldAzure, vpn.FieldVNetPrefixes), vnetRaw[k]), o.where, o.s),
 					o.fix))
 			}
 		}
@@ -711,7 +713,7 @@ func pPrefixOverlap(c *pcheck) []vpn.Finding {
 	if gw := c.p.Azure.Gateway; gw != nil && gw.GatewaySubnet != "" {
 		if pf, ok := parseCIDR(gw.GatewaySubnet); ok && !covered(pf.Masked(), vnet) {
 			out = append(out, withSeverity(newFinding(IDPrefixOverlap,
-				fmt.Sprintf("%s is not inside azure.vnet_prefixes (%s)", c.at("azure.gateway.gateway_subnet", gw.GatewaySubnet), strings.Join(c.p.Azure.VNetPrefixes, ", ")),
+				fmt.Sprintf("%s is not inside azure.vnet_prefixes (%s)", c.at(gpath(vpn.FieldGatewaySubnet), gw.GatewaySubnet), strings.Join(c.p.Azure.VNetPrefixes, ", ")),
 				"The GatewaySubnet is a subnet of the VNet: pick it from the VNet's address space (e.g. the last /27)."), vpn.SeverityWarning))
 		}
 	}

@@ -70,7 +70,9 @@ func writeConfig(t *testing.T, srv *sim.Server, scenarios []sim.Scenario, extra 
 		b.WriteString(e)
 	}
 	fmt.Fprintf(&b, "aws:\n  region: ap-northeast-1\nazure:\n  subscription_id: %s\n  resource_manager_endpoint: %s\n", sim.SubscriptionID, srv.ARMURL)
-	b.WriteString("timeouts:\n  cloud_call: 2s\n  status: 5s\nconnections:\n")
+	// Generous: a loaded 2-core machine (the fake az CLI is a process per
+	// token) must not turn a healthy read into a timeout.
+	b.WriteString("timeouts:\n  cloud_call: 8s\n  status: 15s\nconnections:\n")
 	for _, s := range scenarios {
 		c := s.Connection
 		fmt.Fprintf(&b, "  - name: %s\n    kind: %s\n", c.Name, c.Kind)

@@ -61,6 +61,7 @@ type Config struct {
 	// CacheTTL is how long observations are reused; 0 disables the cache.
 	CacheTTL    time.Duration
 	Store       Store
+	Alerts      Alerts
 	Connections []Connection
 	// Source is the file name the config came from ("" for Default), so
 	// later messages such as "no connections configured" can name it.
@@ -118,6 +119,25 @@ func (s Store) DSNFrom(getenv func(string) string) string {
 	return s.DSN
 }
 
+// Alerts configures the watcher and its alerts (design.md §9). Alerting
+// is off while Channel is empty; doorbot watch runs without it.
+type Alerts struct {
+	Channel         string        // channel ID the alerts go to
+	Interval        time.Duration // how often every connection is observed, default 60s
+	Debounce        int           // consecutive observations before a change counts, default 2
+	Repeat          time.Duration // re-notify a firing, unacknowledged alert; 0 never; default 1h
+	UnobservedAfter int           // consecutive failed reads before an unobserved alert, default 5
+	Flap            Flap
+}
+
+// Flap is the Nagios flap detection: percent state change over the last
+// Window observations, start at >= High, stop at <= Low.
+type Flap struct {
+	Window int     // default 21
+	High   float64 // percent, default 20
+	Low    float64 // percent, default 5
+}
+
 // Connection is one entry of connections: as written in the file, before
 // the per-connection fallbacks to aws.region and azure.subscription_id.
 type Connection struct {
@@ -159,6 +179,8 @@ func Default() *Config {
 		Timeouts: Timeouts{CloudCall: 8 * time.Second, Status: 20 * time.Second},
 		CacheTTL: 20 * time.Second,
 		Store:    Store{Driver: DriverSQLite, DSN: "doorbot.db"},
+		Alerts: Alerts{Interval: 60 * time.Second, Debounce: 2, Repeat: time.Hour, UnobservedAfter: 5,
+			Flap: Flap{Window: 21, High: 20, Low: 5}},
 	}
 }
 

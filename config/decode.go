@@ -86,6 +86,18 @@ func top(d *strictyaml.Decoder, root *yaml.Node, c *Config) {
 			field{Key: "driver", Set: d.Str(&c.Store.Driver)},
 			field{Key: "dsn", Set: d.Str(&c.Store.DSN)},
 		)},
+		{Key: "alerts", Set: d.Section(
+			field{Key: "channel", Set: d.Str(&c.Alerts.Channel)},
+			field{Key: "interval", Set: d.Duration(&c.Alerts.Interval)},
+			field{Key: "debounce", Set: d.Int(&c.Alerts.Debounce)},
+			field{Key: "repeat", Set: d.Duration(&c.Alerts.Repeat)},
+			field{Key: "unobserved_after", Set: d.Int(&c.Alerts.UnobservedAfter)},
+			field{Key: "flap", Set: d.Section(
+				field{Key: "window", Set: d.Int(&c.Alerts.Flap.Window)},
+				field{Key: "high", Set: d.Float(&c.Alerts.Flap.High)},
+				field{Key: "low", Set: d.Float(&c.Alerts.Flap.Low)},
+			)},
+		)},
 		{Key: "connections", Set: func(n *yaml.Node, path string) { connections(d, n, path, c) }},
 	})
 }

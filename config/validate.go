@@ -117,7 +117,51 @@ func (v *validator) config(c *Config) {
 	v.oneOf("store.driver", c.Store.Driver, DriverSQLite, DriverPostgres)
 	v.dsn(c.Store)
 
+	v.alerts(c.Alerts)
 	v.connections(c)
+}
+
+// channel checks an optional channel ID: Slack's chat.update needs the ID,
+// and a name would only work for the first post.
+func (v *validator) channel(path, ch string) {
+	switch {
+	case ch == "" || reChannel.MatchString(ch):
+	case strings.HasPrefix(ch, "#"):
+		v.valf(path, ch, "must be a channel ID like C0123ABCD, not a channel name")
+	default:
+		v.valf(path, ch, "must be a channel ID like C0123ABCD")
+	}
+}
+
+// alerts checks the alerts: keys. Durations go down to 1s so that tests
+// and simulations can run fast; the README recommends values for real
+// clouds.
+func (v *validator) alerts(a Alerts) {
+	v.channel("alerts.channel", a.Channel)
+	if a.Interval < time.Second {
+		v.errf("alerts.interval", "must be at least 1s (got %s)", a.Interval)
+	}
+	if a.Repeat != 0 && a.Repeat < time.Second {
+		v.errf("alerts.repeat", "must be 0 (never) or at least 1s (got %s)", a.Repeat)
+	}
+	if a.Debounce < 1 || a.Debounce > 100 {
+		v.errf("alerts.debounce", "must be between 1 and 100 observations (got %d)", a.Debounce)
+	}
+	if a.UnobservedAfter < 1 || a.UnobservedAfter > 1000 {
+		v.errf("alerts.unobserved_after", "must be between 1 and 1000 failed reads (got %d)", a.UnobservedAfter)
+	}
+	f := a.Flap
+	if f.Window < 3 || f.Window > 1000 {
+		v.errf("alerts.flap.window", "must be between 3 and 1000 observations (got %d)", f.Window)
+	}
+	if f.High <= 0 || f.High > 100 {
+		v.errf("alerts.flap.high", "must be a percentage above 0 and at most 100 (got %g)", f.High)
+	}
+	if f.Low < 0 || f.Low > 100 {
+		v.errf("alerts.flap.low", "must be a percentage from 0 to 100 (got %g)", f.Low)
+	} else if f.High > 0 && f.Low >= f.High {
+		v.errf("alerts.flap.low", "%g must be below alerts.flap.high (%g): flapping stops below where it starts", f.Low, f.High)
+	}
 }
 
 func (v *validator) slack(s *Slack) {
@@ -127,13 +171,7 @@ func (v *validator) slack(s *Slack) {
 	if s.APIURL != "" {
 		v.url("slack.api_url", s.APIURL, false)
 	}
-	if ch := s.ApprovalsChannel; ch != "" && !reChannel.MatchString(ch) {
-		if strings.HasPrefix(ch, "#") {
-			v.valf("slack.approvals_channel", ch, "must be a channel ID like C0123ABCD, not a channel name")
-		} else {
-			v.valf("slack.approvals_channel", ch, "must be a channel ID like C0123ABCD")
-		}
-	}
+	v.channel("slack.approvals_channel", s.ApprovalsChannel)
 	seen := map[string]int{}
 	for i, a := range s.Approvers {
 		p := index("slack.approvers", i)

@@ -1,6 +1,7 @@
 package strictyaml
 
 import (
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -402,5 +403,24 @@ func (d *Decoder) StrList(dst *[]string) Handler {
 		if v, ok := d.StringList(n, path, nil); ok {
 			*dst = v
 		}
+	}
+}
+
+// Float is a Handler storing a number, whole or not (a percentage).
+func (d *Decoder) Float(dst *float64) Handler {
+	return func(n *yaml.Node, path string) {
+		if IsNull(n) {
+			return
+		}
+		if n.Kind != yaml.ScalarNode {
+			d.WrongType(n, path, "a number")
+			return
+		}
+		var v float64
+		if (n.Tag != "!!int" && n.Tag != "!!float") || n.Decode(&v) != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			d.Invalid(n, path, n.Value, "must be a number")
+			return
+		}
+		*dst = v
 	}
 }

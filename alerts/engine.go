@@ -91,6 +91,19 @@ type Connection struct {
 	LastAt   time.Time `json:"last_at,omitzero"`
 	// Samples counts observations, for "detected after n cycles".
 	Samples int `json:"samples"`
+	// Changes are the raw tunnel state changes of the last observation,
+	// for the history; not kept in the state.
+	Changes []TunnelChange `json:"-"`
+}
+
+// TunnelChange is one observed change of a tunnel's state (raw, before
+// debounce: the history shows every flap).
+type TunnelChange struct {
+	Key, Label string
+	From, To   TunnelState
+	At         time.Time
+	// Source is what the sides said ("AWS DOWN, Azure NotConnected").
+	Source string
 }
 
 // Alerts returns the connection's open alerts.
@@ -124,6 +137,7 @@ func (e *Engine) Observe(c *Connection, s Sample, change *Change) []Action {
 	now := s.At
 	c.LastAt = now
 	c.Samples++
+	c.Changes = nil
 	var out []Action
 
 	// Sides.
@@ -149,6 +163,13 @@ func (e *Engine) Observe(c *Connection, s Sample, change *Change) []Action {
 		}
 		t.Detail = ts.Detail
 		t.CloudSince = ts.Since
+		from := Unknown
+		if n := len(t.History); n > 0 {
+			from = map[bool]TunnelState{true: Up, false: Down}[t.History[n-1]]
+		}
+		if from != ts.State {
+			c.Changes = append(c.Changes, TunnelChange{Key: t.Key, Label: t.Label, From: from, To: ts.State, At: now, Source: ts.Detail})
+		}
 		t.History = append(t.History, ts.State == Up)
 		if w := max(e.Settings.FlapWindow, 2); len(t.History) > w {
 			t.History = slices.Delete(t.History, 0, len(t.History)-w)

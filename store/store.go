@@ -59,7 +59,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/doorbot/doorbot/alerts"
 	"github.com/doorbot/doorbot/approval"
 )
 
@@ -97,7 +99,23 @@ type Store interface {
 	AppendEvent(ctx context.Context, ev approval.Event) error
 	// Audit returns every event in order of insertion.
 	Audit(ctx context.Context) ([]approval.Event, error)
+	AlertStore
 	Close() error
+}
+
+// AlertStore keeps the alert engine's state, the alerts, their outbox of
+// messages and the tunnel history (alerts.go).
+type AlertStore interface {
+	UpdateAlerts(ctx context.Context, connection string, at time.Time, step func(c *alerts.Connection) (AlertStep, error)) (alerts.Connection, error)
+	AlertStates(ctx context.Context) ([]alerts.Connection, error)
+	Alerts(ctx context.Context, since time.Time) ([]alerts.Alert, error)
+	AlertConnection(ctx context.Context, id string) (string, error)
+	AlertRoot(ctx context.Context, id string) (channel, ts string, err error)
+	ClaimMessages(ctx context.Context, now time.Time, stale time.Duration, limit int) ([]AlertMessage, error)
+	MessageSent(ctx context.Context, m AlertMessage, channel, ts string, at time.Time) error
+	MessageFailed(ctx context.Context, m AlertMessage, reason string, next time.Time) error
+	UnsentMessages(ctx context.Context) (int, string, error)
+	TunnelChanges(ctx context.Context, connection string, since time.Time) ([]TunnelChange, error)
 }
 
 // Open opens the store named by the config's store.driver and store.dsn and

@@ -125,11 +125,8 @@ func (s *sqlStore) UpdateAlerts(ctx context.Context, connection string, at time.
 		out = c
 		return nil
 	})
-	if de, ok := errors.AsType[decideError](err); ok {
-		return alerts.Connection{}, de.err
-	}
-	if err != nil {
-		return alerts.Connection{}, fmt.Errorf("store: alerts of %s: %w", connection, err)
+	if err := decided(err, "alerts of "+connection); err != nil {
+		return alerts.Connection{}, err
 	}
 	return out, nil
 }

@@ -284,13 +284,22 @@ func (s *sqlStore) Update(ctx context.Context, id string, decide func(r *approva
 		out = next
 		return nil
 	})
-	if de, ok := errors.AsType[decideError](err); ok {
-		return approval.Request{}, de.err
-	}
-	if err != nil {
-		return approval.Request{}, fmt.Errorf("store: update %s: %w", id, err)
+	if err := decided(err, "update "+id); err != nil {
+		return approval.Request{}, err
 	}
 	return out, nil
+}
+
+// decided returns the caller's decide error as is, so that a refusal
+// reaches the user unchanged, and wraps any other error with what failed.
+func decided(err error, what string) error {
+	if de, ok := errors.AsType[decideError](err); ok {
+		return de.err
+	}
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	return nil
 }
 
 func (s *sqlStore) AppendEvent(ctx context.Context, ev approval.Event) error {

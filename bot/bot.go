@@ -2,17 +2,16 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/doorbot/doorbot/commands"
 	"github.com/doorbot/doorbot/handlers"
 )
 
@@ -30,6 +29,9 @@ type Options struct {
 	// A full queue answers "busy" at once rather than making Slack wait.
 	Workers int
 	Queue   int
+	// Forms bounds the forms being opened at once (each is a views.open
+	// that must beat its trigger's 3 s, so it does not wait for a worker).
+	Forms int
 	// CommandTimeout bounds one command's work after its ack.
 	CommandTimeout time.Duration
 	// HTTPClient posts to response_url; nil means a client with a timeout.
@@ -38,31 +40,35 @@ type Options struct {
 	Metrics    *Metrics
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Approvals enables /door change; nil leaves it off.
-	Approvals *Approvals
 }
 
 // Bot answers /door from Slack. It owns no Slack connection itself: the
 // Socket Mode loop and the HTTP handlers feed it commands and carry its
-// acks back.
+// acks back. What each command, button and form does is the command
+// layer's (commands.Registry); the bot only acks, queues and renders.
 type Bot struct {
-	api    *slack.Client
-	router *handlers.Router
-	opts   Options
-	log    *slog.Logger
-	jobs   chan job
-	wg     sync.WaitGroup
-	ready  atomic.Bool
-	groups groupCache
+	*web
+	cmds  *commands.Registry
+	opts  Options
+	log   *slog.Logger
+	jobs  chan job
+	forms chan struct{}
+	ready atomic.Bool
+
+	// ctx is the bot's lifetime (set by Start): every job runs under it.
+	ctx     context.Context
+	mu      sync.Mutex
+	stopped bool
+	wg      sync.WaitGroup
 }
 
-// job is work done after an ack: a command's answer, a submitted
-// proposal's validation.
+// job is work done after an ack: a command's answer, a submitted form, a
+// click.
 type job func(ctx context.Context)
 
 // New builds a bot. api carries the bot token (and, for Socket Mode, the
-// app-level token).
-func New(api *slack.Client, router *handlers.Router, opts Options) *Bot {
+// app-level token): build it with NewAPI.
+func New(api *slack.Client, cmds *commands.Registry, opts Options) *Bot {
 	if opts.Reply == "" {
 		opts.Reply = ReplyInChannel
 	}
@@ -71,6 +77,9 @@ func New(api *slack.Client, router *handlers.Router, opts Options) *Bot {
 	}
 	if opts.Queue <= 0 {
 		opts.Queue = 100
+	}
+	if opts.Forms <= 0 {
+		opts.Forms = 32
 	}
 	if opts.CommandTimeout <= 0 {
 		opts.CommandTimeout = 30 * time.Second
@@ -87,7 +96,12 @@ func New(api *slack.Client, router *handlers.Router, opts Options) *Bot {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Bot{api: api, router: router, opts: opts, log: opts.Logger, jobs: make(chan job, opts.Queue)}
+	return &Bot{
+		web:  &web{api: api, http: opts.HTTPClient, metrics: opts.Metrics, log: opts.Logger},
+		cmds: cmds, opts: opts, log: opts.Logger,
+		jobs: make(chan job, opts.Queue), forms: make(chan struct{}, opts.Forms),
+		ctx: context.Background(),
+	}
 }
 
 // Metrics returns the bot's metrics.
@@ -100,10 +114,10 @@ func (b *Bot) Ready() bool { return b.ready.Load() }
 // SetReady is flipped by the transports.
 func (b *Bot) SetReady(v bool) { b.ready.Store(v) }
 
-// Start runs the workers (and the expiry sweep, with approvals) until ctx
-// ends; Wait waits for them.
+// Start runs the workers until ctx ends; every job, queued or not, runs
+// under ctx. Wait waits for them all. Call Start before serving.
 func (b *Bot) Start(ctx context.Context) {
-	b.startExpiry(ctx)
+	b.ctx = ctx
 	for range b.opts.Workers {
 		b.wg.Go(func() {
 			for {
@@ -118,30 +132,14 @@ func (b *Bot) Start(ctx context.Context) {
 	}
 }
 
-// Expiry is how often pending change requests are checked for expiry.
-const expirySweep = time.Minute
-
-// startExpiry sweeps expired change requests while ctx lives.
-func (b *Bot) startExpiry(ctx context.Context) {
-	if b.opts.Approvals == nil {
-		return
-	}
-	b.wg.Go(func() {
-		t := time.NewTicker(expirySweep)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				b.ExpireDue(ctx)
-			}
-		}
-	})
+// Wait blocks until every worker and every form being opened has stopped;
+// nothing new starts once it is called.
+func (b *Bot) Wait() {
+	b.mu.Lock()
+	b.stopped = true
+	b.mu.Unlock()
+	b.wg.Wait()
 }
-
-// Wait blocks until every worker has stopped.
-func (b *Bot) Wait() { b.wg.Wait() }
 
 // run does one job under the command timeout. A job that panics loses
 // its answer, not the worker or the process.
@@ -166,6 +164,29 @@ func (b *Bot) enqueue(j job) bool {
 	}
 }
 
+// spawn runs work that must not wait for a worker (opening a form: its
+// trigger expires in 3 s) on a goroutine of its own, at most Forms at
+// once, tracked by Wait and under the bot's lifetime; false when all are
+// taken or the bot is stopping.
+func (b *Bot) spawn(j job) bool {
+	select {
+	case b.forms <- struct{}{}:
+	default:
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopped {
+		<-b.forms
+		return false
+	}
+	b.wg.Go(func() {
+		defer func() { <-b.forms }()
+		b.run(b.ctx, j)
+	})
+	return true
+}
+
 // Ack is the immediate answer to a slash command: what goes back in the
 // HTTP response body or the Socket Mode ack payload.
 type Ack struct {
@@ -177,52 +198,54 @@ type Ack struct {
 // empty reports an ack with nothing to show (a modal opens instead).
 func (a Ack) empty() bool { return a.Text == "" && len(a.Blocks) == 0 }
 
-// Accept decides the ack for a slash command without touching a cloud:
-// help and usage errors are answered in the ack itself; slow commands are
-// queued for a worker and acknowledged with a short "working" note.
-func (b *Bot) Accept(cmd slack.SlashCommand) Ack {
+// ephemeralAck puts a reply in the ack, for the requester alone.
+func ephemeralAck(r handlers.Reply) Ack {
+	msgs := Render(r)
+	return Ack{ResponseType: ReplyEphemeral, Text: msgs[0].Text, Blocks: msgs[0].Blocks}
+}
+
+// Accept decides the ack for a slash command without touching a cloud.
+// What is answered without one (help, usage errors, refusals) is in the
+// ack itself; a form opens beside the ack; a slow command is queued for a
+// worker and acknowledged with a short "working" note.
+func (b *Bot) Accept(ctx context.Context, cmd slack.SlashCommand) Ack {
 	began := b.opts.Now()
 	defer func() { b.opts.Metrics.AckSeconds.Observe(b.opts.Now().Sub(began).Seconds()) }()
 
-	parsed, err := handlers.ParseCommand(cmd.Text)
-	if err == nil && parsed.Name == "validate" {
-		return b.acceptValidate(cmd, parsed.Args)
-	}
-	if err == nil && parsed.Name == "change" {
-		return b.acceptChange(cmd, parsed.Args)
-	}
-	slow := parsed.Name == "status" || parsed.Name == "runbook"
-	if err != nil || !slow {
-		// Answered without a cloud: fast enough for the ack itself.
-		reply := b.router.Handle(context.Background(), cmd.Text)
-		name, outcome := "help", "ok"
-		switch {
-		case err != nil:
-			name, outcome = "invalid", "usage"
-		case parsed.Name != "help":
-			name, outcome = "unknown", "usage"
-		}
-		b.opts.Metrics.Commands.WithLabelValues(name, outcome).Inc()
-		msgs := Render(reply)
-		return Ack{ResponseType: ReplyEphemeral, Text: msgs[0].Text, Blocks: msgs[0].Blocks}
-	}
-	name := parsed.Name
-	if reply, refused := b.router.Refusal(cmd.Text); refused {
-		b.opts.Metrics.Commands.WithLabelValues(name, "usage").Inc()
-		msgs := Render(reply)
-		return Ack{ResponseType: ReplyEphemeral, Text: msgs[0].Text, Blocks: msgs[0].Blocks}
-	}
-	if !b.enqueue(func(ctx context.Context) { b.answer(ctx, name, cmd, began) }) {
-		return b.busy(name, cmd.UserID)
-	}
-	what := "every configured connection"
+	call := b.cmds.Route(ctx, cmd.Text, commands.Request{User: cmd.UserID, Team: cmd.TeamID, Channel: cmd.ChannelID})
+	c, req := call.Command, call.Request
 	switch {
-	case name == "runbook" && len(parsed.Args) == 2:
-		what = parsed.Args[1] + " (" + parsed.Args[0] + " runbook)"
-	case len(parsed.Args) > 0:
-		what = strings.Join(parsed.Args, ", ")
+	case call.Answer != nil:
+		b.opts.Metrics.Commands.WithLabelValues(call.Label, "usage").Inc()
+		return ephemeralAck(*call.Answer)
+	case c.Open != nil:
+		if cmd.TriggerID == "" {
+			b.opts.Metrics.Commands.WithLabelValues(c.Name, "usage").Inc()
+			return ephemeralAck(b.cmds.Usage("this Slack request carried no trigger_id, so no form can open. " + c.Formless))
+		}
+		form, fill := c.Open(req)
+		trigger, user := cmd.TriggerID, cmd.UserID
+		// views.open is one quick Web API call; it runs beside the ack
+		// rather than before it so the ack never waits on Slack itself.
+		if !b.spawn(func(ctx context.Context) { b.openForm(ctx, trigger, user, form, fill) }) {
+			return b.busy(c.Name, cmd.UserID)
+		}
+		b.opts.Metrics.Commands.WithLabelValues(c.Name, "ok").Inc()
+		return Ack{}
+	case !c.Slow:
+		// Answered without a cloud: fast enough for the ack itself.
+		reply := c.Run(ctx, req)
+		b.opts.Metrics.Commands.WithLabelValues(c.Name, "ok").Inc()
+		return ephemeralAck(reply)
 	}
-	return Ack{ResponseType: ReplyEphemeral, Text: Escape(fmt.Sprintf("Reading AWS and Azure for %s…", what))}
+	if !b.enqueue(func(ctx context.Context) { b.answer(ctx, c, req, cmd, began) }) {
+		return b.busy(c.Name, cmd.UserID)
+	}
+	working := "Working…"
+	if c.Working != nil {
+		working = c.Working(req)
+	}
+	return Ack{ResponseType: ReplyEphemeral, Text: Escape(working)}
 }
 
 // busy is the answer when every worker is taken and the queue is full:
@@ -233,9 +256,9 @@ func (b *Bot) busy(command, user string) Ack {
 	return Ack{ResponseType: ReplyEphemeral, Text: "doorbot is busy answering other requests; try again in a moment."}
 }
 
-// answer runs a slow command (status, runbook) and delivers its reply.
-func (b *Bot) answer(ctx context.Context, name string, cmd slack.SlashCommand, received time.Time) {
-	reply := b.router.Handle(ctx, cmd.Text)
+// answer runs a slow command and delivers its reply.
+func (b *Bot) answer(ctx context.Context, c *commands.Command, req commands.Request, cmd slack.SlashCommand, received time.Time) {
+	reply := c.Run(ctx, req)
 	outcome := "ok"
 	if reply.Ephemeral {
 		outcome = "usage"
@@ -246,10 +269,10 @@ func (b *Bot) answer(ctx context.Context, name string, cmd slack.SlashCommand, r
 	}
 	if err := b.deliver(ctx, cmd, responseType, Render(reply)); err != nil {
 		outcome = "error"
-		b.log.Error("reply not delivered", "command", name, "user", cmd.UserID, "channel", cmd.ChannelID, "err", err)
+		b.log.Error("reply not delivered", "command", c.Name, "user", cmd.UserID, "channel", cmd.ChannelID, "err", err)
 	}
-	b.opts.Metrics.Commands.WithLabelValues(name, outcome).Inc()
-	b.log.Info("command answered", "command", name, "user", cmd.UserID, "channel", cmd.ChannelID,
+	b.opts.Metrics.Commands.WithLabelValues(c.Name, outcome).Inc()
+	b.log.Info("command answered", "command", c.Name, "user", cmd.UserID, "channel", cmd.ChannelID,
 		"outcome", outcome, "seconds", b.opts.Now().Sub(received).Seconds())
 }
 
@@ -298,63 +321,4 @@ func (b *Bot) deliver(ctx context.Context, cmd slack.SlashCommand, responseType 
 		}
 	}
 	return nil
-}
-
-func isChannelAccessError(err error) bool {
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		return se.Err == "not_in_channel" || se.Err == "channel_not_found"
-	}
-	s := err.Error()
-	return s == "not_in_channel" || s == "channel_not_found"
-}
-
-// post calls chat.postMessage, waiting out 429s for their Retry-After.
-func (b *Bot) post(ctx context.Context, channel string, opts ...slack.MsgOption) (string, error) {
-	var ts string
-	err := retryRateLimited(ctx, func() error {
-		var err error
-		_, ts, err = b.api.PostMessageContext(ctx, channel, opts...)
-		b.opts.Metrics.slackCall("chat.postMessage", err)
-		return err
-	})
-	return ts, err
-}
-
-// respond posts to a response_url, waiting out 429s for their Retry-After.
-func (b *Bot) respond(ctx context.Context, url, responseType string, m Message) error {
-	if url == "" {
-		return errors.New("slack: no response_url to answer on")
-	}
-	blocks := slack.Blocks{BlockSet: m.Blocks}
-	msg := &slack.WebhookMessage{Text: m.Text, Blocks: &blocks, ResponseType: responseType}
-	return retryRateLimited(ctx, func() error {
-		err := slack.PostWebhookCustomHTTPContext(ctx, url, b.opts.HTTPClient, msg)
-		b.opts.Metrics.slackCall("response_url", err)
-		return err
-	})
-}
-
-// retryRateLimited retries a Slack call that answered 429, after the
-// Retry-After Slack asked for, a few times and never past ctx.
-func retryRateLimited(ctx context.Context, call func() error) error {
-	const attempts = 4
-	var err error
-	for i := 0; i < attempts; i++ {
-		err = call()
-		var rl *slack.RateLimitedError
-		if !errors.As(err, &rl) {
-			return err
-		}
-		wait := rl.RetryAfter
-		if wait <= 0 {
-			wait = time.Second
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w (gave up waiting %s for Slack's rate limit)", ctx.Err(), wait)
-		case <-time.After(wait):
-		}
-	}
-	return err
 }

@@ -42,8 +42,8 @@ func openStore(t testing.TB, path string) store.Store {
 	return st
 }
 
-func approvals(st store.Store, required int) *bot.Approvals {
-	return &bot.Approvals{Store: st, Channel: approvalsChannel, Approver: []string{"UAPP1", "UAPP2", "UREQ", "S0NETOPS"}, Required: required, TTL: time.Hour}
+func approvals(st store.Store, required int) *changeSetup {
+	return &changeSetup{store: st, required: required}
 }
 
 // submitChange runs /door change NAME as UREQ and submits the form; it
@@ -137,7 +137,7 @@ func ephemeralTo(user string) func(fakeslack.Message) bool {
 
 func TestChangeApprovalFlow(t *testing.T) {
 	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
-	h := newHarness(t, setup{options: bot.Options{Approvals: approvals(st, 2)}})
+	h := newHarness(t, setup{changes: approvals(st, 2)})
 	h.slack.SetUserGroup("S0NETOPS", []string{"UGRP"})
 	h.runSocketMode(t)
 
@@ -193,7 +193,7 @@ func TestChangeApprovalFlow(t *testing.T) {
 
 func TestChangeWithErrorFindingsCannotBeApproved(t *testing.T) {
 	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
-	h := newHarness(t, setup{options: bot.Options{Approvals: approvals(st, 1)}})
+	h := newHarness(t, setup{changes: approvals(st, 1)})
 	h.runSocketMode(t)
 	req := submitChange(t, h, st, "bgp-single-ip", "routing: bgp\n")
 	if req.Verdict != "fail" {
@@ -207,7 +207,9 @@ func TestChangeWithErrorFindingsCannotBeApproved(t *testing.T) {
 func TestChangeRejectAndExpire(t *testing.T) {
 	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
 	clk := &clock{now: time.Now()}
-	h := newHarness(t, setup{options: bot.Options{Approvals: approvals(st, 1), Now: clk.Now}})
+	cs := approvals(st, 1)
+	cs.now = clk.Now
+	h := newHarness(t, setup{changes: cs})
 	h.runSocketMode(t)
 	ctx := wait(t)
 
@@ -240,7 +242,9 @@ func TestChangeRejectAndExpire(t *testing.T) {
 	// Nobody clicks: the sweep closes the request and its thread says so.
 	third := submitChange(t, h, st, "healthy-static", "routing: static\n")
 	clk.Add(2 * time.Hour)
-	h.bot.ExpireDue(ctx)
+	if err := h.changes.ExpireDue(ctx); err != nil {
+		t.Fatal(err)
+	}
 	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == third.ThreadTS && m.Updated > 0 }, "EXPIRED")
 	waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == third.ThreadTS }, "expired without a decision")
 }
@@ -250,7 +254,7 @@ func TestChangeRejectAndExpire(t *testing.T) {
 func TestChangeRestartAndConcurrentDecisions(t *testing.T) {
 	dir := t.TempDir()
 	st := openStore(t, filepath.Join(dir, "doorbot.db"))
-	h := newHarness(t, setup{options: bot.Options{Approvals: approvals(st, 1)}})
+	h := newHarness(t, setup{changes: approvals(st, 1)})
 	h.runSocketMode(t)
 	req := submitChange(t, h, st, "healthy-static", "routing: static\n")
 
@@ -259,8 +263,9 @@ func TestChangeRestartAndConcurrentDecisions(t *testing.T) {
 	var webs []*httptest.Server
 	for range 2 {
 		st2 := openStore(t, filepath.Join(dir, "doorbot.db"))
-		api := slack.New(botToken, slack.OptionAPIURL(h.slack.APIURL()))
-		b := bot.New(api, &handlers.Router{Service: &handlers.Service{Connections: h.conns}}, bot.Options{Approvals: approvals(st2, 1)})
+		api := bot.NewAPI(botToken, slack.OptionAPIURL(h.slack.APIURL()))
+		cmds, _ := wire(api, &handlers.Service{Connections: h.conns}, approvals(st2, 1))
+		b := bot.New(api, cmds, bot.Options{})
 		ctx, cancel := context.WithCancel(context.Background())
 		b.Start(ctx)
 		t.Cleanup(func() { cancel(); b.Wait() })
@@ -311,7 +316,7 @@ func TestChangeRestartAndConcurrentDecisions(t *testing.T) {
 // bot down.
 func TestChangeRejectMustComeFromItsThread(t *testing.T) {
 	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
-	h := newHarness(t, setup{options: bot.Options{Approvals: approvals(st, 1)}})
+	h := newHarness(t, setup{changes: approvals(st, 1)})
 	h.runSocketMode(t)
 	ctx := wait(t)
 	req := submitChange(t, h, st, "healthy-static", "routing: static\n")
@@ -347,7 +352,7 @@ func TestChangeRejectMustComeFromItsThread(t *testing.T) {
 // result in the thread.
 func TestVerifyBeforeApprovalIsRefused(t *testing.T) {
 	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
-	h := newHarness(t, setup{options: bot.Options{Approvals: approvals(st, 1)}})
+	h := newHarness(t, setup{changes: approvals(st, 1)})
 	h.runSocketMode(t)
 	req := submitChange(t, h, st, "healthy-static", "routing: static\n")
 	reads := len(h.srv.Requests())

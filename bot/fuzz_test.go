@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorbot/doorbot/commands"
 	"github.com/doorbot/doorbot/handlers"
 )
 
@@ -66,7 +67,7 @@ func FuzzHTTPEndpoints(f *testing.F) {
 	f.Add("/slack/commands", "ssl_check=1", false)
 	f.Add("/slack/interactive", "payload=%zz", true)
 	f.Add("/slack/interactive", "payload=%7B%22type%22%3A%22view_submission%22%2C%22view%22%3A%7B%22callback_id%22%3A%22door_validate%22%7D%7D", true)
-	b := New(nil, &handlers.Router{Service: &handlers.Service{}}, Options{Logger: slog.New(slog.DiscardHandler)})
+	b := New(nil, commands.New(commands.Deps{Service: &handlers.Service{}}), Options{Logger: slog.New(slog.DiscardHandler)})
 	const secret = "fuzz-secret"
 	now := time.Unix(1_800_000_000, 0)
 	h := b.HTTPHandler(Verifier{Secret: []byte(secret), Now: func() time.Time { return now }})

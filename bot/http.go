@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/slack-go/slack"
+
+	"github.com/doorbot/doorbot/commands"
 )
 
 // MaxBodyBytes bounds a Slack request body. Slash commands are a few
@@ -59,13 +62,13 @@ func (b *Bot) verified(v Verifier, next func(http.ResponseWriter, *http.Request,
 	})
 }
 
-func (b *Bot) serveCommand(w http.ResponseWriter, _ *http.Request, form url.Values) {
+func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, form url.Values) {
 	cmd, err := ParseSlashForm(form)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	ack := b.Accept(cmd)
+	ack := b.Accept(r.Context(), cmd)
 	if ack.empty() {
 		w.WriteHeader(http.StatusOK)
 		return
@@ -73,13 +76,13 @@ func (b *Bot) serveCommand(w http.ResponseWriter, _ *http.Request, form url.Valu
 	writeJSON(w, ack)
 }
 
-func (b *Bot) serveInteractive(w http.ResponseWriter, _ *http.Request, form url.Values) {
+func (b *Bot) serveInteractive(w http.ResponseWriter, r *http.Request, form url.Values) {
 	cb, err := ParseInteraction([]byte(form.Get("payload")))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if resp := b.Interact(cb); resp != nil {
+	if resp := b.Interact(r.Context(), cb); resp != nil {
 		writeJSON(w, resp)
 		return
 	}
@@ -133,7 +136,7 @@ func ParseInteraction(payload []byte) (slack.InteractionCallback, error) {
 // Interact decides an interaction's ack without touching a cloud and
 // queues any slow work. The returned value, when not nil, is the ack's
 // payload (a modal's response_action).
-func (b *Bot) Interact(cb slack.InteractionCallback) (resp any) {
+func (b *Bot) Interact(ctx context.Context, cb slack.InteractionCallback) (resp any) {
 	began := b.opts.Now()
 	defer func() { b.opts.Metrics.AckSeconds.Observe(b.opts.Now().Sub(began).Seconds()) }()
 	// A payload doorbot cannot make sense of is acked and dropped: it must
@@ -144,23 +147,106 @@ func (b *Bot) Interact(cb slack.InteractionCallback) (resp any) {
 			resp = nil
 		}
 	}()
-	changes := b.opts.Approvals != nil && b.opts.Approvals.Store != nil
-	switch {
-	case cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == validateCallbackID:
-		return b.submitValidate(cb)
-	case changes && cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == changeCallbackID:
-		return b.submitChange(cb)
-	case changes && cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == rejectCallbackID:
-		return b.submitReject(cb)
-	case changes && cb.Type == slack.InteractionTypeBlockActions && len(cb.ActionCallback.BlockActions) > 0:
-		act := cb.ActionCallback.BlockActions[0]
-		if act != nil && strings.HasPrefix(act.ActionID, "change_") {
-			return b.changeAction(cb, act)
+	switch cb.Type {
+	case slack.InteractionTypeViewSubmission:
+		if s, ok := b.cmds.Submission(cb.View.CallbackID); ok {
+			return b.submit(ctx, s, cb)
+		}
+	case slack.InteractionTypeBlockActions:
+		if len(cb.ActionCallback.BlockActions) > 0 && cb.ActionCallback.BlockActions[0] != nil {
+			act := cb.ActionCallback.BlockActions[0]
+			if a, ok := b.cmds.Action(act.ActionID); ok {
+				b.click(a, cb, act)
+				return nil
+			}
 		}
 	}
 	b.opts.Metrics.Commands.WithLabelValues("interaction", "ignored").Inc()
 	b.log.Info("interaction ignored", "type", string(cb.Type), "user", cb.User.ID)
 	return nil
+}
+
+// submit checks a form in the ack (field errors show on the form) and
+// queues what it does.
+func (b *Bot) submit(ctx context.Context, s commands.Submission, cb slack.InteractionCallback) any {
+	req := commands.Request{User: cb.User.ID, Team: cb.Team.ID, Values: formValues(cb), Metadata: cb.View.PrivateMetadata}
+	errs, work := s.Accept(ctx, req)
+	if len(errs) > 0 {
+		return fieldErrors(errs)
+	}
+	if work == nil {
+		return nil
+	}
+	if !b.enqueue(func(ctx context.Context) { b.tell(ctx, s.Name, req.User, work(ctx)) }) {
+		b.opts.Metrics.Commands.WithLabelValues(s.Name, "busy").Inc()
+		return fieldErrors(map[string]string{s.Busy: "doorbot is busy answering other requests; submit again in a moment."})
+	}
+	return nil
+}
+
+// click runs a button's action after the ack: a slow one waits for a
+// worker, any other runs at once so that a form it opens beats the
+// click's 3-second trigger.
+func (b *Bot) click(a commands.Action, cb slack.InteractionCallback, act *slack.BlockAction) {
+	c := commands.Click{ActionID: act.ActionID, Value: act.Value, User: cb.User.ID, Team: cb.Team.ID,
+		Channel: cb.Channel.ID, MessageTS: cb.Container.MessageTs}
+	trigger := cb.TriggerID
+	j := func(ctx context.Context) {
+		out := a.Run(ctx, c)
+		if out.Form != nil {
+			b.openForm(ctx, trigger, c.User, *out.Form, nil)
+		}
+		b.tell(ctx, a.ID, c.User, out.Answer)
+	}
+	queued := false
+	if a.Slow {
+		queued = b.enqueue(j)
+	} else {
+		queued = b.spawn(j)
+	}
+	if !queued {
+		b.opts.Metrics.Commands.WithLabelValues(a.ID, "busy").Inc()
+		b.log.Warn("no worker free for a click", "action", a.ID, "user", c.User)
+	}
+}
+
+// tell delivers an answer to the person who acted, privately.
+func (b *Bot) tell(ctx context.Context, name, user string, a *commands.Answer) {
+	if a == nil {
+		return
+	}
+	outcome := "ok"
+	if err := b.tellPrivately(ctx, user, a.Channel, Render(a.Reply)); err != nil {
+		outcome = "error"
+		b.log.Error("answer not delivered", "what", name, "user", user, "err", err)
+	}
+	b.opts.Metrics.Commands.WithLabelValues(name, outcome).Inc()
+}
+
+// formValues reads a submitted form's text inputs; a payload without
+// state (never sent by Slack, but possible from anyone else) reads as
+// empty.
+func formValues(cb slack.InteractionCallback) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	if cb.View.State == nil {
+		return out
+	}
+	for block, actions := range cb.View.State.Values {
+		out[block] = map[string]string{}
+		for action, v := range actions {
+			out[block][action] = v.Value
+		}
+	}
+	return out
+}
+
+// fieldErrors keeps a form open with the messages under their inputs,
+// within what Slack shows.
+func fieldErrors(errs map[string]string) *slack.ViewSubmissionResponse {
+	for k, v := range errs {
+		errs[k] = truncate(v, 300)
+	}
+	return slack.NewErrorsViewSubmissionResponse(errs)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -96,3 +96,9 @@ func b2f(b bool) float64 {
 	}
 	return 0
 }
+
+// Count counts one command, click or form by outcome (ok, usage, busy,
+// error, refused).
+func (m *Metrics) Count(command, outcome string) {
+	m.Commands.WithLabelValues(command, outcome).Inc()
+}

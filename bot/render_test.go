@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/doorbot/doorbot/commands"
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/vpn"
 )
@@ -110,7 +111,7 @@ func TestLongRepliesSplitWithinLimits(t *testing.T) {
 }
 
 func TestHelpFitsOneMessage(t *testing.T) {
-	msgs := Render(handlers.Help("unknown subcommand \"<!here>\""))
+	msgs := Render(commands.New(commands.Deps{Service: &handlers.Service{}}).Usage("unknown subcommand \"<!here>\""))
 	if len(msgs) != 1 {
 		t.Fatalf("help is %d messages", len(msgs))
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 )
 
@@ -53,19 +54,22 @@ func (b *Bot) RunSocketMode(ctx context.Context, opts ...socketmode.Option) erro
 			case socketmode.EventTypeInvalidAuth:
 				b.log.Error("socket mode: Slack refused the app-level token (SLACK_APP_TOKEN)")
 			case socketmode.EventTypeSlashCommand:
-				b.socketSlash(client, evt)
+				b.socketSlash(ctx, client, evt)
 			case socketmode.EventTypeInteractive:
-				b.socketInteractive(client, evt)
+				b.socketInteractive(ctx, client, evt)
 			case socketmode.EventTypeEventsAPI:
 				if evt.Request != nil {
 					_ = client.Ack(*evt.Request)
+				}
+				if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
+					b.event(ev)
 				}
 			}
 		}
 	}
 }
 
-func (b *Bot) socketSlash(client *socketmode.Client, evt socketmode.Event) {
+func (b *Bot) socketSlash(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
 	if evt.Request == nil {
 		return
 	}
@@ -75,7 +79,7 @@ func (b *Bot) socketSlash(client *socketmode.Client, evt socketmode.Event) {
 		_ = client.Ack(*evt.Request)
 		return
 	}
-	ack := b.Accept(cmd)
+	ack := b.Accept(ctx, cmd)
 	if ack.empty() {
 		_ = client.Ack(*evt.Request)
 		return
@@ -87,7 +91,7 @@ func (b *Bot) socketSlash(client *socketmode.Client, evt socketmode.Event) {
 	}
 }
 
-func (b *Bot) socketInteractive(client *socketmode.Client, evt socketmode.Event) {
+func (b *Bot) socketInteractive(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
 	if evt.Request == nil {
 		return
 	}
@@ -96,7 +100,7 @@ func (b *Bot) socketInteractive(client *socketmode.Client, evt socketmode.Event)
 		_ = client.Ack(*evt.Request)
 		return
 	}
-	if resp := b.Interact(cb); resp != nil {
+	if resp := b.Interact(ctx, cb); resp != nil {
 		_ = client.Ack(*evt.Request, resp)
 		return
 	}

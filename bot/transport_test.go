@@ -14,10 +14,13 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/doorbot/doorbot/bot"
+	"github.com/doorbot/doorbot/changes"
+	"github.com/doorbot/doorbot/commands"
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/internal/fakeslack"
 	"github.com/doorbot/doorbot/internal/sim"
 	"github.com/doorbot/doorbot/internal/simclient"
+	"github.com/doorbot/doorbot/store"
 	"github.com/doorbot/doorbot/vpn"
 )
 
@@ -34,6 +37,8 @@ type harness struct {
 	srv   *sim.Server
 	bot   *bot.Bot
 	conns []vpn.Connection
+	// changes is the change workflow, when the setup configured one.
+	changes *changes.Service
 }
 
 type setup struct {
@@ -41,6 +46,30 @@ type setup struct {
 	conns   []vpn.Connection
 	options bot.Options
 	latency time.Duration
+	// changes configures /door change; nil leaves it off.
+	changes *changeSetup
+}
+
+// changeSetup is the change workflow's configuration for a harness.
+type changeSetup struct {
+	store    store.Store
+	required int
+	now      func() time.Time
+}
+
+// wire builds the command layer as doorbot serve does: the commands on
+// svc and, with cs, the change workflow talking to Slack through api.
+func wire(api *slack.Client, svc *handlers.Service, cs *changeSetup) (*commands.Registry, *changes.Service) {
+	deps := commands.Deps{Service: svc}
+	if cs != nil {
+		n := bot.NewNotifier(api, nil, nil)
+		deps.Changes = &changes.Service{
+			Store: cs.store, Checks: svc, Notify: n, Channel: approvalsChannel,
+			Approvers: &changes.Approvers{IDs: []string{"UAPP1", "UAPP2", "UREQ", "S0NETOPS"}, Members: n.GroupMembers},
+			Required:  cs.required, TTL: time.Hour, Now: cs.now,
+		}
+	}
+	return commands.New(deps), deps.Changes
 }
 
 func newHarness(t testing.TB, s setup) *harness {
@@ -79,12 +108,13 @@ func newHarness(t testing.TB, s setup) *harness {
 		}
 		fs.Close()
 	})
-	api := slack.New(botToken, slack.OptionAPIURL(fs.APIURL()), slack.OptionAppLevelToken(appToken))
-	b := bot.New(api, &handlers.Router{Service: &handlers.Service{Connections: s.conns, Observer: obs}}, s.options)
+	api := bot.NewAPI(botToken, slack.OptionAPIURL(fs.APIURL()), slack.OptionAppLevelToken(appToken))
+	cmds, cs := wire(api, &handlers.Service{Connections: s.conns, Observer: obs}, s.changes)
+	b := bot.New(api, cmds, s.options)
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Start(ctx)
 	t.Cleanup(func() { cancel(); b.Wait() })
-	return &harness{slack: fs, world: s.world, srv: srv, bot: b, conns: s.conns}
+	return &harness{slack: fs, world: s.world, srv: srv, bot: b, conns: s.conns, changes: cs}
 }
 
 func (h *harness) runSocketMode(t testing.TB) {

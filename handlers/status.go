@@ -79,6 +79,18 @@ func (s *Service) Select(names []string) ([]vpn.Connection, error) {
 	return out, nil
 }
 
+// CheckNames refuses, without reading any cloud, anything that is not a
+// configured connection's name.
+func (s *Service) CheckNames(names []string) error {
+	for _, n := range names {
+		if !vpn.ValidConnectionName(n) {
+			return fmt.Errorf("%q is not a connection name (names are 1-40 of a-z, 0-9 and -)", n)
+		}
+	}
+	_, err := s.Select(names)
+	return err
+}
+
 // Status observes the named connections (all when none are named) and
 // assesses each: tunnels paired across clouds, findings, verdict.
 func (s *Service) Status(ctx context.Context, names []string) (vpn.Report, error) {

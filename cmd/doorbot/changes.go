@@ -13,11 +13,7 @@ import (
 
 	"github.com/doorbot/doorbot/approval"
 	"github.com/doorbot/doorbot/config"
-	"github.com/doorbot/doorbot/handlers"
-	"github.com/doorbot/doorbot/proposal"
 	"github.com/doorbot/doorbot/store"
-	"github.com/doorbot/doorbot/vpn"
-	"github.com/doorbot/doorbot/vpn/runbook"
 )
 
 func (a *app) openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
@@ -113,32 +109,4 @@ func (a *app) changesCommand() *cobra.Command {
 		}),
 	})
 	return cmd
-}
-
-// attachApprovals lets `runbook verify NAME` check the newest approved
-// change of the connection against its approved end state and record the
-// outcome on that request.
-func attachApprovals(svc *handlers.Service, st store.Store, now func() time.Time) {
-	svc.Approved = func(ctx context.Context, name string) (string, *vpn.Proposal, bool) {
-		reqs, err := st.List(ctx)
-		if err != nil {
-			return "", nil, false
-		}
-		for _, r := range reqs { // newest first
-			if r.Connection != name || r.State != approval.Approved {
-				continue
-			}
-			p, err := proposal.Parse([]byte(r.Proposal), r.ID)
-			if err != nil {
-				return r.ID, nil, true
-			}
-			return r.ID, &p, true
-		}
-		return "", nil, false
-	}
-	svc.RecordVerification = func(ctx context.Context, id string, v runbook.Verification) {
-		_, _ = st.Update(ctx, id, func(r *approval.Request) ([]approval.Event, error) {
-			return approval.RecordVerification(r, approval.Decider{User: "runbook verify"}, v.Passed, v.Failed(), now())
-		})
-	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/doorbot/doorbot/approval"
+	"github.com/doorbot/doorbot/changes"
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/store"
 	"github.com/doorbot/doorbot/vpn"
@@ -38,7 +39,8 @@ func TestChangesCLI(t *testing.T) {
 	}
 	// `runbook verify` finds the approved request and records on it.
 	svc := &handlers.Service{}
-	attachApprovals(svc, st, func() time.Time { return now })
+	cs := &changes.Service{Store: st, Now: func() time.Time { return now }}
+	svc.Approved, svc.RecordVerification = cs.ApprovedEnd, cs.RecordVerification
 	id, _, ok := svc.Approved(ctx, "azure-prod")
 	if !ok || id != "CR-0001" {
 		t.Fatalf("approved request for azure-prod: %q %v", id, ok)

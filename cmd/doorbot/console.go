@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/doorbot/doorbot/commands"
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/internal/sim"
 	"github.com/doorbot/doorbot/vpn"
@@ -47,7 +48,7 @@ func (a *app) consoleCommand() *cobra.Command {
 					return err
 				}
 			}
-			router := &handlers.Router{Service: svc}
+			cmds := commands.New(commands.Deps{Service: svc})
 			interactive := isTerminal(a.stdin)
 			if interactive {
 				fmt.Fprintln(a.stdout, "doorbot console: type /door help, /door status [NAME...]; Ctrl-D to leave")
@@ -74,7 +75,7 @@ func (a *app) consoleCommand() *cobra.Command {
 				if !interactive {
 					fmt.Fprintf(a.stdout, "> %s\n", line)
 				}
-				if err := handlers.RenderText(a.stdout, router.Handle(cmd.Context(), line)); err != nil {
+				if err := handlers.RenderText(a.stdout, cmds.Handle(cmd.Context(), line, commands.Request{User: "console"})); err != nil {
 					return err
 				}
 				fmt.Fprintln(a.stdout)

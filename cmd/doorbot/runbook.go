@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/doorbot/doorbot/changes"
 	"github.com/doorbot/doorbot/handlers"
 )
 
@@ -44,7 +44,8 @@ func (a *app) runbookCommand() *cobra.Command {
 						return err
 					}
 					defer st.Close()
-					attachApprovals(svc, st, time.Now)
+					cs := &changes.Service{Store: st, Log: a.logger}
+					svc.Approved, svc.RecordVerification = cs.ApprovedEnd, cs.RecordVerification
 				}
 				v, err := svc.VerifyApproved(cmd.Context(), name)
 				if err != nil {

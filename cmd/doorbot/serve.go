@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/spf13/cobra"
 
 	"github.com/doorbot/doorbot/bot"
+	"github.com/doorbot/doorbot/changes"
+	"github.com/doorbot/doorbot/commands"
 	"github.com/doorbot/doorbot/config"
 	"github.com/doorbot/doorbot/handlers"
 )
@@ -52,24 +55,28 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 	if cfg.Slack.APIURL != "" {
 		apiOpts = append(apiOpts, slack.OptionAPIURL(withSlash(cfg.Slack.APIURL)))
 	}
-	api := slack.New(secrets.SlackBotToken, apiOpts...)
-	var approvals *bot.Approvals
-	if cfg.Slack.ApprovalsChannel != "" {
+	api := bot.NewAPI(secrets.SlackBotToken, apiOpts...)
+	deps := commands.Deps{Service: svc}
+	if cfg.Slack.ApprovalsChannel != "" && len(cfg.Slack.Approvers) > 0 {
 		st, err := a.openStore(ctx, cfg)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		approvals = &bot.Approvals{Store: st, Channel: cfg.Slack.ApprovalsChannel, Approver: cfg.Slack.Approvers,
-			Required: cfg.Slack.RequiredApprovals, TTL: cfg.Slack.ApprovalTTL}
-		attachApprovals(svc, st, time.Now)
+		notifier := bot.NewNotifier(api, metrics, a.logger)
+		deps.Changes = &changes.Service{
+			Store: st, Checks: svc, Notify: notifier, Channel: cfg.Slack.ApprovalsChannel,
+			Approvers: &changes.Approvers{IDs: cfg.Slack.Approvers, Members: notifier.GroupMembers, Log: a.logger},
+			Required:  cfg.Slack.RequiredApprovals, TTL: cfg.Slack.ApprovalTTL,
+			Log: a.logger, Count: metrics.Count,
+		}
+		svc.Approved, svc.RecordVerification = deps.Changes.ApprovedEnd, deps.Changes.RecordVerification
 	}
-	b := bot.New(api, &handlers.Router{Service: svc}, bot.Options{
+	b := bot.New(api, commands.New(deps), bot.Options{
 		Reply:          cfg.Slack.Reply,
 		CommandTimeout: cfg.Timeouts.Status + 10*time.Second,
 		Logger:         a.logger,
 		Metrics:        metrics,
-		Approvals:      approvals,
 	})
 
 	// Listen before any worker starts: a taken port is a usage error to
@@ -80,9 +87,13 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	b.Start(ctx)
-	// Workers stop on cancel; cancel must come first (defers run last in,
-	// first out).
-	defer func() { cancel(); b.Wait() }()
+	var sweep sync.WaitGroup
+	if deps.Changes != nil {
+		sweep.Go(func() { deps.Changes.Sweep(ctx, changes.SweepEvery) })
+	}
+	// Workers and the sweep stop on cancel; cancel must come first (defers
+	// run last in, first out).
+	defer func() { cancel(); b.Wait(); sweep.Wait() }()
 
 	mux := http.NewServeMux()
 	mux.Handle("/", b.OpsHandler())

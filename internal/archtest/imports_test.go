@@ -32,6 +32,8 @@ var rules = []rule{
 		reason: "the domain does no I/O"},
 	{from: "handlers", deny: []string{module + "/bot", "github.com/slack-go/"},
 		reason: "handlers return platform-neutral replies; only bot knows Slack"},
+	{from: "commands", deny: []string{module + "/bot", "github.com/slack-go/"},
+		reason: "the command layer is platform-neutral: forms, views and replies are rendered by bot"},
 	{from: "changes", deny: []string{module + "/bot", "github.com/slack-go/"},
 		reason: "the change workflow talks to Slack only through its Notifier and Directory interfaces"},
 	{from: "approval", deny: []string{module + "/bot", module + "/handlers", "github.com/slack-go/", "database/sql"},

@@ -1,0 +1,117 @@
+package bot
+
+import (
+	"context"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/doorbot/doorbot/commands"
+)
+
+// openForm opens a form with a trigger and, when the form has a Filler,
+// replaces it with the filled one once that has been read.
+func (b *Bot) openForm(ctx context.Context, trigger, user string, f commands.Form, fill commands.Filler) {
+	resp, err := b.api.OpenViewContext(ctx, trigger, RenderForm(f))
+	b.opts.Metrics.slackCall("views.open", err)
+	if err != nil {
+		b.log.Error("cannot open a form", "form", f.CallbackID, "user", user, "err", err)
+		return
+	}
+	if fill == nil {
+		return
+	}
+	full := fill(ctx)
+	_, err = b.api.UpdateViewContext(ctx, RenderForm(full), "", resp.View.Hash, resp.View.ID)
+	b.opts.Metrics.slackCall("views.update", err)
+	if err != nil {
+		b.log.Error("cannot fill a form", "form", f.CallbackID, "user", user, "err", err)
+	}
+}
+
+// RenderForm turns a neutral form into a Slack modal.
+func RenderForm(f commands.Form) slack.ModalViewRequest {
+	v := slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      f.CallbackID,
+		Title:           slack.NewTextBlockObject(slack.PlainTextType, truncate(f.Title, 24), false, false),
+		Close:           slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false),
+		PrivateMetadata: f.Metadata,
+	}
+	if f.Submit != "" {
+		v.Submit = slack.NewTextBlockObject(slack.PlainTextType, truncate(f.Submit, 24), false, false)
+	}
+	var blocks []slack.Block
+	for _, b := range f.Intro {
+		blocks = append(blocks, renderBlock(b)...)
+	}
+	for _, in := range f.Inputs {
+		blocks = append(blocks, textInput(in))
+	}
+	v.Blocks = slack.Blocks{BlockSet: blocks}
+	return v
+}
+
+// textInput is a modal's plain-text input block. An initial value longer
+// than the input allows is left out rather than refused by Slack.
+func textInput(in commands.Input) *slack.InputBlock {
+	maxLen := in.MaxLength
+	if maxLen <= 0 {
+		maxLen = commands.MaxInput
+	}
+	var placeholder *slack.TextBlockObject
+	if in.Placeholder != "" {
+		placeholder = slack.NewTextBlockObject(slack.PlainTextType, in.Placeholder, false, false)
+	}
+	el := slack.NewPlainTextInputBlockElement(placeholder, in.ActionID)
+	el.Multiline = in.Multiline
+	el.MaxLength = maxLen
+	if len(in.Initial) <= maxLen {
+		el.InitialValue = in.Initial
+	}
+	block := slack.NewInputBlock(in.BlockID, slack.NewTextBlockObject(slack.PlainTextType, in.Label, false, false), nil, el)
+	block.Optional = in.Optional
+	return block
+}
+
+// maxHomeBlocks is Slack's limit for a Home tab.
+const maxHomeBlocks = 100
+
+// RenderHome turns a neutral view into the App Home tab.
+func RenderHome(v commands.View) slack.HomeTabViewRequest {
+	var blocks []slack.Block
+	for _, b := range v.Blocks {
+		blocks = append(blocks, renderBlock(b)...)
+	}
+	if len(blocks) > maxHomeBlocks {
+		blocks = blocks[:maxHomeBlocks]
+	}
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
+}
+
+// homeOpened publishes the App Home view, when the command layer has one,
+// for a user who opened the Home tab.
+func (b *Bot) homeOpened(ev *slackevents.AppHomeOpenedEvent) {
+	home := b.cmds.Home()
+	if home == nil || ev.Tab != "home" || ev.User == "" {
+		return
+	}
+	user := ev.User
+	if !b.spawn(func(ctx context.Context) {
+		view := RenderHome(home(ctx, user))
+		_, err := b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view})
+		b.opts.Metrics.slackCall("views.publish", err)
+		if err != nil {
+			b.log.Error("cannot publish the home tab", "user", user, "err", err)
+		}
+	}) {
+		b.log.Warn("no worker free for the home tab", "user", user)
+	}
+}
+
+// event handles an Events API event; only app_home_opened is subscribed.
+func (b *Bot) event(ev slackevents.EventsAPIEvent) {
+	if e, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok {
+		b.homeOpened(e)
+	}
+}

@@ -1,0 +1,213 @@
+package changes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/doorbot/doorbot/approval"
+	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/proposal"
+	"github.com/doorbot/doorbot/vpn"
+)
+
+// Decision is one click on a change thread's buttons (or a rejection
+// form), as the platform delivered it. Nothing in it is trusted: the
+// request is read from the store and the click must come from its thread.
+type Decision struct {
+	// Action is the button's action_id: handlers.ActionApprove,
+	// ActionReject or ActionVerify.
+	Action    string
+	RequestID string
+	User      string
+	Team      string
+	// Channel and MessageTS name the message the button was on.
+	Channel   string
+	MessageTS string
+	// Reason is a rejection's reason.
+	Reason string
+}
+
+// CheckClick checks a click against the stored request without deciding
+// anything: the Reject button does this before it opens the reason form.
+// A refusal is audited and told to the clicker; the error says why.
+func (s *Service) CheckClick(ctx context.Context, d Decision) error {
+	r, err := s.getRequest(ctx, d)
+	if err != nil {
+		return err
+	}
+	if !belongs(r, d) {
+		return s.refuse(ctx, d, "this button does not belong to change "+d.RequestID+"; nothing was changed")
+	}
+	return nil
+}
+
+// Decide applies one click to the stored request in one transaction, then
+// says what happened in the thread and updates the root in place. A
+// refusal changes nothing, is audited and told to the clicker alone, and
+// comes back as an *approval.Refusal; a store failure comes back as
+// itself, and is never told as a missing request.
+func (s *Service) Decide(ctx context.Context, d Decision) (approval.Request, error) {
+	current, err := s.getRequest(ctx, d)
+	if err != nil {
+		return current, err
+	}
+	// A button must come from its own request's thread root (a rejection
+	// form carries the message it was opened from).
+	if !belongs(current, d) {
+		return current, s.refuse(ctx, d, "this button does not belong to change "+d.RequestID+"; nothing was changed")
+	}
+	decider := approval.Decider{User: d.User, IsApprover: s.Approvers.IsApprover(ctx, d.User), TeamID: d.Team, Channel: d.Channel}
+	now := s.now()
+	var verified bool
+	var verification string
+	if d.Action == handlers.ActionVerify {
+		// Read the clouds and post a result only for an approved change;
+		// the transaction below checks the state again.
+		if current.State != approval.Approved {
+			return current, s.refuse(ctx, d, fmt.Sprintf("change %s is %s; only an approved change is verified", d.RequestID, current.State))
+		}
+		v, err := s.Checks.Verify(ctx, current.Connection, endState(current))
+		if err != nil {
+			return current, s.refuse(ctx, d, "verification could not run: "+err.Error())
+		}
+		verified, verification = v.Passed, v.Failed()
+		if err := s.Notify.PostInThread(ctx, current.Channel, current.ThreadTS, handlers.VerifyReply(v)); err != nil {
+			s.log().Warn("verification not posted in the change thread", "request", current.ID, "err", err)
+		}
+	}
+	updated, err := s.Store.Update(ctx, d.RequestID, func(r *approval.Request) ([]approval.Event, error) {
+		switch d.Action {
+		case handlers.ActionApprove:
+			return approval.Approve(r, decider, now)
+		case handlers.ActionReject:
+			return approval.Reject(r, decider, d.Reason, now)
+		case handlers.ActionVerify:
+			return approval.RecordVerification(r, decider, verified, verification, now)
+		}
+		return nil, &approval.Refusal{Reason: fmt.Sprintf("%q is not a change decision", d.Action)}
+	})
+	var refusal *approval.Refusal
+	switch {
+	case errors.As(err, &refusal):
+		return current, s.refuse(ctx, d, refusal.Reason)
+	case err != nil:
+		s.log().Error("decision not stored", "request", d.RequestID, "user", d.User, "err", err)
+		s.tell(ctx, d.User, s.replyChannel(d), "Your decision on change "+d.RequestID+" could not be recorded in the change store; try again.")
+		return current, fmt.Errorf("changes: record %s on %s: %w", d.Action, d.RequestID, err)
+	}
+	s.count(d.Action, "ok")
+	var text string
+	switch {
+	case updated.State == approval.Expired:
+		// The click found the request past its time: the expiry is stored,
+		// the click refused.
+		s.updateRoot(ctx, updated)
+		return updated, s.refuse(ctx, d, fmt.Sprintf("Change %s expired before this decision; nothing was approved.", d.RequestID))
+	case d.Action == handlers.ActionApprove:
+		text = fmt.Sprintf("Approved by @%s (%d of %d).", d.User, len(updated.Approvals), max(updated.RequiredApprovals, 1))
+		if updated.State == approval.Approved {
+			text += " The change is approved; after it, press Verify now or run /door runbook verify " + updated.Connection + "."
+		}
+	case d.Action == handlers.ActionReject:
+		text = fmt.Sprintf("Rejected by @%s: %s", d.User, d.Reason)
+	}
+	if text != "" {
+		if err := s.Notify.PostInThread(ctx, updated.Channel, updated.ThreadTS, note(text)); err != nil {
+			s.log().Warn("decision not posted in the change thread", "request", updated.ID, "err", err)
+		}
+	}
+	s.updateRoot(ctx, updated)
+	return updated, nil
+}
+
+// endState is a request's approved end state; nil when it cannot be read
+// back (verification then checks the live state alone).
+func endState(r approval.Request) *vpn.Proposal {
+	p, err := proposal.Parse([]byte(r.Proposal), r.ID)
+	if err != nil {
+		return nil
+	}
+	return &p
+}
+
+// belongs reports whether a click came from the request's own thread root.
+func belongs(r approval.Request, d Decision) bool {
+	return r.ThreadTS != "" && d.MessageTS == r.ThreadTS && d.Channel == r.Channel
+}
+
+func (s *Service) replyChannel(d Decision) string {
+	if d.Channel != "" {
+		return d.Channel
+	}
+	return s.Channel
+}
+
+// refuse audits a refused click and tells the clicker why; it returns the
+// refusal as an error for the caller.
+func (s *Service) refuse(ctx context.Context, d Decision, reason string) error {
+	s.count("change_click", "refused")
+	if err := s.Store.AppendEvent(ctx, approval.Event{RequestID: d.RequestID, Kind: "refused", Actor: d.User, At: s.now(), TeamID: d.Team, Channel: d.Channel, Detail: reason}); err != nil {
+		s.log().Error("refusal not audited", "request", d.RequestID, "err", err)
+	}
+	msg := handlers.Reply{Text: reason, Blocks: []handlers.Block{{Kind: handlers.Paragraph, Tone: handlers.ToneBad, Lines: []string{reason}}}}
+	if err := s.Notify.TellUser(ctx, d.User, s.replyChannel(d), msg); err != nil {
+		s.log().Warn("refusal not delivered", "user", d.User, "err", err)
+	}
+	return &approval.Refusal{Reason: reason}
+}
+
+func (s *Service) updateRoot(ctx context.Context, r approval.Request) {
+	if r.ThreadTS == "" {
+		return
+	}
+	if err := s.Notify.UpdateRoot(ctx, r.Channel, r.ThreadTS, handlers.ChangeReply(r)); err != nil {
+		s.log().Error("change root not updated", "request", r.ID, "err", err)
+	}
+}
+
+// ExpireDue closes every pending request whose time is up and updates its
+// thread, so that an abandoned request does not look open forever.
+func (s *Service) ExpireDue(ctx context.Context) error {
+	reqs, err := s.Store.List(ctx)
+	if err != nil {
+		return fmt.Errorf("changes: list requests for expiry: %w", err)
+	}
+	now := s.now()
+	for _, r := range reqs {
+		if r.State != approval.Pending || r.ExpiresAt.IsZero() || now.Before(r.ExpiresAt) {
+			continue
+		}
+		updated, err := s.Store.Update(ctx, r.ID, func(req *approval.Request) ([]approval.Event, error) { return approval.Expire(req, now) })
+		if err != nil {
+			continue // decided or expired by another process meanwhile
+		}
+		if updated.ThreadTS != "" {
+			s.updateRoot(ctx, updated)
+			if err := s.Notify.PostInThread(ctx, updated.Channel, updated.ThreadTS, note("Change "+updated.ID+" expired without a decision; submit a new /door change to go ahead.")); err != nil {
+				s.log().Warn("expiry not posted in the change thread", "request", updated.ID, "err", err)
+			}
+		}
+	}
+	return nil
+}
+
+// SweepEvery is how often Sweep checks for expired requests.
+const SweepEvery = time.Minute
+
+// Sweep runs ExpireDue every interval until ctx ends.
+func (s *Service) Sweep(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.ExpireDue(ctx); err != nil {
+				s.log().Warn("expiry sweep", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package changes
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/doorbot/doorbot/approval"
+	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/proposal"
+	"github.com/doorbot/doorbot/store"
+	"github.com/doorbot/doorbot/vpn"
+	"github.com/doorbot/doorbot/vpn/runbook"
+)
+
+// Notifier carries the workflow's messages to people. Replies are neutral;
+// the implementation renders them.
+type Notifier interface {
+	// PostRoot posts a change's thread root in channel and returns its ts.
+	PostRoot(ctx context.Context, channel string, r handlers.Reply) (ts string, err error)
+	// UpdateRoot replaces a posted thread root in place.
+	UpdateRoot(ctx context.Context, channel, ts string, r handlers.Reply) error
+	// PostInThread posts r, and its thread parts, as replies under ts.
+	PostInThread(ctx context.Context, channel, ts string, r handlers.Reply) error
+	// TellUser tells one user privately: in channel, visible to them
+	// alone, or in a direct message when channel is empty.
+	TellUser(ctx context.Context, user, channel string, r handlers.Reply) error
+}
+
+// Directory says who may approve.
+type Directory interface {
+	IsApprover(ctx context.Context, user string) bool
+}
+
+// Checker validates a proposal against the live state and reads the
+// runbook and verification of a connection: *handlers.Service.
+type Checker interface {
+	Validate(ctx context.Context, p vpn.Proposal) (handlers.ValidateResult, error)
+	Runbook(ctx context.Context, kind, name string) (runbook.Runbook, error)
+	Verify(ctx context.Context, name string, p *vpn.Proposal) (runbook.Verification, error)
+}
+
+// Service runs the workflow. Store is required for everything; Checks,
+// Notify and Approvers for submitting and deciding (the CLI's `runbook
+// verify` needs only Store).
+type Service struct {
+	Store     store.Store
+	Checks    Checker
+	Notify    Notifier
+	Approvers Directory
+	// Channel is where requests are posted (slack.approvals_channel).
+	Channel string
+	// Required distinct approvals; TTL until a pending request expires.
+	Required int
+	TTL      time.Duration
+	// ActiveFor is how long after its approval a change counts as under
+	// way (ActiveChange); 0 means TTL, and no TTL a day.
+	ActiveFor time.Duration
+	Now       func() time.Time
+	Log       *slog.Logger
+	// Count, when set, counts outcomes (metrics): command, outcome.
+	Count func(command, outcome string)
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}
+
+func (s *Service) count(command, outcome string) {
+	if s.Count != nil {
+		s.Count(command, outcome)
+	}
+}
+
+// Proposed is a change as submitted: who, for which connection (in
+// Proposal.Connection), why and when.
+type Proposed struct {
+	User     string
+	Team     string
+	Proposal vpn.Proposal
+	Reason   string
+	Window   string
+}
+
+// Submit validates a proposal against the live state, records the request
+// and posts it for approval with the diff, the findings and the runbook.
+// The requester is told the outcome privately, whatever it is; the error
+// says what failed for the caller's log.
+func (s *Service) Submit(ctx context.Context, p Proposed) (approval.Request, error) {
+	name := p.Proposal.Connection
+	res, err := s.Checks.Validate(ctx, p.Proposal)
+	if err != nil {
+		s.tell(ctx, p.User, "", "Your change for "+name+" could not be validated: "+err.Error())
+		return approval.Request{}, fmt.Errorf("changes: validate %s: %w", name, err)
+	}
+	// Validate read the live state once; the diff and the runbook choice
+	// use that same reading.
+	live, merged := res.Current, res.End
+	now := s.now()
+	req := approval.Request{
+		ID: newRequestID(), Connection: name, State: approval.Pending, Requester: p.User,
+		Reason: p.Reason, Window: p.Window, Proposal: string(proposal.Marshal(merged)),
+		Verdict: res.Verdict, Findings: res.Findings,
+		Diff:              handlers.Diff(proposal.Marshal(live), proposal.Marshal(merged)),
+		RequiredApprovals: s.Required, Approvals: []string{},
+		CreatedAt: now, ExpiresAt: now.Add(s.TTL), TeamID: p.Team, Channel: s.Channel,
+	}
+	if err := s.Store.Create(ctx, req, approval.Event{RequestID: req.ID, Kind: "created", Actor: p.User, At: now, TeamID: p.Team, Channel: s.Channel,
+		Detail: fmt.Sprintf("connection %s, verdict %s", req.Connection, req.Verdict)}); err != nil {
+		s.log().Error("change request not stored", "connection", name, "err", err)
+		s.tell(ctx, p.User, "", "Your change for "+name+" could not be recorded in the change store; nothing was posted. Try again.")
+		return approval.Request{}, fmt.Errorf("changes: store %s: %w", req.ID, err)
+	}
+	ts, err := s.Notify.PostRoot(ctx, s.Channel, handlers.ChangeReply(req))
+	if err != nil {
+		s.log().Error("change request not posted", "request", req.ID, "channel", s.Channel, "err", err)
+		s.tell(ctx, p.User, "", fmt.Sprintf("Change %s is recorded but could not be posted in the approvals channel (%v): invite doorbot there.", req.ID, err))
+		return req, fmt.Errorf("changes: post %s: %w", req.ID, err)
+	}
+	// Without the thread's ts stored, no button of this request would be
+	// accepted: retry briefly, then say so rather than leave a dead thread.
+	var posted approval.Request
+	for range 3 {
+		posted, err = s.Store.Update(ctx, req.ID, func(r *approval.Request) ([]approval.Event, error) {
+			r.ThreadTS = ts
+			return []approval.Event{{RequestID: r.ID, Kind: "posted", Actor: "doorbot", At: s.now(), TeamID: p.Team, Channel: s.Channel, Detail: "thread " + ts}}, nil
+		})
+		if err == nil {
+			break
+		}
+	}
+	if err != nil {
+		s.log().Error("change thread not recorded", "request", req.ID, "err", err)
+		_ = s.Notify.PostInThread(ctx, s.Channel, ts, note("doorbot could not record this thread for change "+req.ID+"; its buttons will not work. Submit the change again."))
+		s.tell(ctx, p.User, "", fmt.Sprintf("Change %s was posted but could not be recorded, so it cannot be approved; submit it again.", req.ID))
+		return req, fmt.Errorf("changes: record thread of %s: %w", req.ID, err)
+	}
+	req = posted
+	kind := "static"
+	if live.Routing == vpn.RoutingBGP && merged.Routing == vpn.RoutingStatic {
+		kind = "migrate"
+	}
+	if rb, err := s.Checks.Runbook(ctx, kind, name); err == nil {
+		if err := s.Notify.PostInThread(ctx, s.Channel, ts, handlers.RunbookReply(rb)); err != nil {
+			s.log().Error("runbook not posted in the change thread", "request", req.ID, "err", err)
+		}
+	}
+	s.tell(ctx, p.User, "", fmt.Sprintf("Change %s for %s is posted for approval (%s).", req.ID, req.Connection, strings.ToUpper(req.Verdict)))
+	return req, nil
+}
+
+func newRequestID() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return "CR-" + strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// note is a one-paragraph message.
+func note(text string) handlers.Reply {
+	return handlers.Reply{Text: text, Blocks: []handlers.Block{{Kind: handlers.Paragraph, Lines: []string{text}}}}
+}
+
+// tell says something to one user privately; a failure is logged, since
+// there is nobody else to tell.
+func (s *Service) tell(ctx context.Context, user, channel, text string) {
+	if err := s.Notify.TellUser(ctx, user, channel, note(text)); err != nil {
+		s.log().Warn("cannot message user", "user", user, "err", err)
+	}
+}
+
+// getRequest reads a request for a decision. A missing request and a
+// store that cannot be read are different answers: only the first means
+// the button is wrong.
+func (s *Service) getRequest(ctx context.Context, d Decision) (approval.Request, error) {
+	r, err := s.Store.Get(ctx, d.RequestID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return r, s.refuse(ctx, d, "no change request "+d.RequestID+" exists; nothing was changed")
+	case err != nil:
+		s.log().Error("change store read failed", "request", d.RequestID, "err", err)
+		s.tell(ctx, d.User, s.replyChannel(d), "The change store could not be read, so change "+d.RequestID+" was not touched; try again in a moment.")
+		return r, fmt.Errorf("changes: read %s: %w", d.RequestID, err)
+	}
+	return r, nil
+}

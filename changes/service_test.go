@@ -1,0 +1,255 @@
+package changes_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/doorbot/doorbot/approval"
+	"github.com/doorbot/doorbot/changes"
+	"github.com/doorbot/doorbot/changes/changestest"
+	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/internal/sim"
+	"github.com/doorbot/doorbot/internal/simclient"
+	"github.com/doorbot/doorbot/proposal"
+	"github.com/doorbot/doorbot/store"
+	"github.com/doorbot/doorbot/vpn"
+)
+
+const channel = "C0APPROVALS"
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+type fixture struct {
+	svc    *changes.Service
+	notify *changestest.Notifier
+	store  store.Store
+	clock  *clock
+	srv    *sim.Server
+}
+
+// newFixture is the workflow on the real SQLite store and the demo's
+// simulated clouds, talking to an in-memory notifier: no Slack at all.
+func newFixture(t *testing.T, required int) *fixture {
+	t.Helper()
+	world, scenarios := sim.DemoWorld()
+	srv, err := sim.Start(world)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if m := srv.Mutations(); len(m) > 0 {
+			t.Errorf("mutating cloud calls: %+v", m)
+		}
+		srv.Close()
+	})
+	obs, err := simclient.Observer(srv, simclient.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []vpn.Connection
+	for _, s := range scenarios {
+		conns = append(conns, s.Connection)
+	}
+	st, err := store.Open(context.Background(), "sqlite", filepath.Join(t.TempDir(), "doorbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clk := &clock{now: time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)}
+	n := &changestest.Notifier{}
+	svc := &changes.Service{
+		Store: st, Checks: &handlers.Service{Connections: conns, Observer: obs}, Notify: n,
+		Approvers: changestest.Directory{"UAPP1", "UAPP2", "UREQ"}, Channel: channel,
+		Required: required, TTL: time.Hour, Now: clk.Now,
+	}
+	return &fixture{svc: svc, notify: n, store: st, clock: clk, srv: srv}
+}
+
+func (f *fixture) submit(t *testing.T, name, yaml string) approval.Request {
+	t.Helper()
+	p, err := proposal.Parse([]byte(yaml), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Connection = name
+	req, err := f.svc.Submit(context.Background(), changes.Proposed{User: "UREQ", Team: "T1", Proposal: p, Reason: "CHG-42", Window: "Sat 02:00 JST"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// click decides as user on the request's own thread root.
+func (f *fixture) click(action, user string, r approval.Request) (approval.Request, error) {
+	return f.svc.Decide(context.Background(), changes.Decision{Action: action, RequestID: r.ID, User: user, Channel: r.Channel, MessageTS: r.ThreadTS})
+}
+
+func TestSubmitPostsForApproval(t *testing.T) {
+	f := newFixture(t, 1)
+	req := f.submit(t, "healthy-static", "routing: static\nazure:\n  vnet_prefixes: [10.1.0.0/16]\n")
+	stored, err := f.store.Get(context.Background(), req.ID)
+	if err != nil || stored.State != approval.Pending || stored.ThreadTS == "" || stored.Channel != channel || stored.Verdict == "" {
+		t.Fatalf("stored %+v, %v", stored, err)
+	}
+	roots := f.notify.Find("root", req.ID, "healthy-static", "PENDING", "@UREQ", "CHG-42", "Sat 02:00 JST", "[Approve] [Reject]")
+	if len(roots) != 1 || roots[0].TS != stored.ThreadTS || roots[0].Channel != channel {
+		t.Errorf("thread root: %+v", f.notify.Messages())
+	}
+	if len(f.notify.Find("thread", "Static routing")) == 0 {
+		t.Error("the runbook is not in the thread")
+	}
+	if m := f.notify.Find("private", req.ID, "posted for approval"); len(m) != 1 || m[0].User != "UREQ" || m[0].Channel != "" {
+		t.Errorf("requester told %+v", m)
+	}
+}
+
+func TestDecisions(t *testing.T) {
+	f := newFixture(t, 2)
+	req := f.submit(t, "healthy-static", "routing: static\n")
+	wrongMsg := req
+	wrongMsg.ThreadTS = "1111111111.000100"
+	forged := req
+	forged.ID = "CR-FORGED"
+	refusals := []struct {
+		user string
+		r    approval.Request
+		want string
+	}{
+		{"URANDOM", req, "not one of"},
+		{"UREQ", req, "someone else must approve"},
+		{"UAPP1", forged, "no change request CR-FORGED"},
+		{"UAPP1", wrongMsg, "does not belong"},
+	}
+	for _, c := range refusals {
+		_, err := f.click(handlers.ActionApprove, c.user, c.r)
+		var refusal *approval.Refusal
+		if !errors.As(err, &refusal) || !strings.Contains(refusal.Reason, c.want) {
+			t.Errorf("%s: %v, want a refusal %q", c.user, err, c.want)
+		}
+		if len(f.notify.Find("private", c.want)) == 0 {
+			t.Errorf("%s was not told %q", c.user, c.want)
+		}
+	}
+	if _, err := f.click(handlers.ActionVerify, "UAPP1", req); err == nil || len(f.notify.Find("thread", "verify healthy-static: ")) != 0 {
+		t.Errorf("verify before approval: %v", err)
+	}
+	got, err := f.click(handlers.ActionApprove, "UAPP1", req)
+	if err != nil || got.State != approval.Pending || len(f.notify.Find("thread", "Approved by @UAPP1 (1 of 2)")) != 1 {
+		t.Fatalf("first approval: %+v %v", got, err)
+	}
+	if _, err := f.click(handlers.ActionApprove, "UAPP1", req); err == nil || len(f.notify.Find("private", "already approved")) != 1 {
+		t.Errorf("a double click counted: %v", err)
+	}
+	got, err = f.click(handlers.ActionApprove, "UAPP2", req)
+	if err != nil || got.State != approval.Approved || len(f.notify.Find("update", "APPROVED", "[Verify now]")) == 0 {
+		t.Fatalf("second approval: %+v %v", got, err)
+	}
+	got, err = f.click(handlers.ActionVerify, "UAPP2", req)
+	if err != nil || got.Verification == nil || len(f.notify.Find("update", "last verification by @UAPP2")) == 0 ||
+		len(f.notify.Find("thread", "verify healthy-static: PASSED")) != 1 {
+		t.Errorf("verify: %+v %v", got.Verification, err)
+	}
+	events, _ := f.store.Audit(context.Background())
+	kinds := map[string]int{}
+	for _, e := range events {
+		kinds[e.Kind]++
+	}
+	if kinds["created"] != 1 || kinds["approval"] != 1 || kinds["approved"] != 1 || kinds["refused"] != 6 || kinds["verified"] != 1 {
+		t.Errorf("audit %v", kinds)
+	}
+}
+
+func TestRejectAndErrorFindings(t *testing.T) {
+	f := newFixture(t, 1)
+	bad := f.submit(t, "bgp-single-ip", "routing: bgp\n")
+	if bad.Verdict != "fail" || len(f.notify.Find("root", "bgp-needs-active-active", "cannot be approved")) != 1 {
+		t.Fatalf("BGP over one public IP: verdict %s", bad.Verdict)
+	}
+	if _, err := f.click(handlers.ActionApprove, "UAPP1", bad); err == nil || len(f.notify.Find("private", "error findings")) != 1 {
+		t.Errorf("a failing proposal was approved: %v", err)
+	}
+	d := changes.Decision{Action: handlers.ActionReject, RequestID: bad.ID, User: "UAPP1", Channel: bad.Channel, MessageTS: bad.ThreadTS}
+	if err := f.svc.CheckClick(context.Background(), d); err != nil {
+		t.Fatalf("the reject button on its own thread: %v", err)
+	}
+	if _, err := f.svc.Decide(context.Background(), d); err == nil {
+		t.Error("a rejection without a reason was recorded")
+	}
+	d.Reason = "clashes with the SORACOM maintenance"
+	got, err := f.svc.Decide(context.Background(), d)
+	if err != nil || got.State != approval.Rejected || len(f.notify.Find("update", "REJECTED", d.Reason)) != 1 ||
+		len(f.notify.Find("thread", "Rejected by @UAPP1: "+d.Reason)) != 1 {
+		t.Errorf("reject: %+v %v", got, err)
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	f := newFixture(t, 1)
+	clicked := f.submit(t, "healthy-static", "routing: static\n")
+	swept := f.submit(t, "healthy-static", "routing: static\n")
+	f.clock.Add(2 * time.Hour)
+	if _, err := f.click(handlers.ActionApprove, "UAPP1", clicked); err == nil || len(f.notify.Find("private", "expired before this decision")) != 1 {
+		t.Errorf("a click after the window: %v", err)
+	}
+	if err := f.svc.ExpireDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []approval.Request{clicked, swept} {
+		got, _ := f.store.Get(context.Background(), r.ID)
+		if got.State != approval.Expired {
+			t.Errorf("%s: %s after the window", r.ID, got.State)
+		}
+	}
+	if len(f.notify.Find("update", swept.ID, "EXPIRED")) != 1 || len(f.notify.Find("thread", swept.ID, "expired without a decision")) != 1 {
+		t.Errorf("the sweep did not say so in the thread: %+v", f.notify.Messages())
+	}
+}
+
+// failingStore is a store whose reads fail, as a locked or lost database.
+type failingStore struct{ store.Store }
+
+func (failingStore) Get(context.Context, string) (approval.Request, error) {
+	return approval.Request{}, errors.New("database is locked")
+}
+
+func TestStoreErrorIsNotAMissingRequest(t *testing.T) {
+	f := newFixture(t, 1)
+	req := f.submit(t, "healthy-static", "routing: static\n")
+	f.svc.Store = failingStore{f.store}
+	for _, action := range []string{handlers.ActionApprove, handlers.ActionReject} {
+		_, err := f.click(action, "UAPP1", req)
+		var refusal *approval.Refusal
+		if err == nil || errors.As(err, &refusal) || !strings.Contains(err.Error(), "database is locked") {
+			t.Errorf("%s: %v, want the store's error", action, err)
+		}
+	}
+	if len(f.notify.Find("private", "no change request")) != 0 || len(f.notify.Find("private", "could not be read")) != 2 {
+		t.Errorf("the clicker was told %+v", f.notify.Find("private"))
+	}
+}
+
+func TestPostFailureIsToldToTheRequester(t *testing.T) {
+	f := newFixture(t, 1)
+	f.notify.Fail("root", errors.New("not_in_channel"))
+	p, _ := proposal.Parse([]byte("routing: static\n"), "test")
+	p.Connection = "healthy-static"
+	req, err := f.svc.Submit(context.Background(), changes.Proposed{User: "UREQ", Proposal: p, Reason: "x"})
+	if err == nil || len(f.notify.Find("private", req.ID, "invite doorbot there")) != 1 {
+		t.Errorf("%v; told %+v", err, f.notify.Find("private"))
+	}
+}

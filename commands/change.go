@@ -1,0 +1,169 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/doorbot/doorbot/changes"
+	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/proposal"
+)
+
+// Identifiers of the change forms (interface: docs/slack.md).
+const (
+	ChangeCallbackID = "door_change"
+	RejectCallbackID = "door_change_reject"
+	ReasonBlockID    = "reason"
+	WindowBlockID    = "window"
+	TextActionID     = "text"
+)
+
+// changeCommand opens the change form, filled with the connection's live
+// state as a proposal.
+func changeCommand(r *Registry, d Deps) Command {
+	return Command{
+		Name:     "change",
+		Usage:    "/door change NAME",
+		Summary:  "propose a change for approval in the approvals channel (opens a form)",
+		Formless: "/door change opens an approval form in Slack; it has no terminal form. Use doorbot validate FILE to check a proposal here, and doorbot changes list to see requests.",
+		Check: func(_ context.Context, req Request) *handlers.Reply {
+			switch {
+			case d.Changes == nil:
+				return r.usage("change approval is not configured: set slack.approvals_channel and slack.approvers")
+			case len(req.Args) != 1:
+				return r.usage("usage: /door change NAME")
+			}
+			if _, err := d.Service.Select(req.Args); err != nil {
+				return r.usage(err.Error())
+			}
+			return nil
+		},
+		Open: func(req Request) (Form, Filler) {
+			name := req.Args[0]
+			loading := changeBase(name)
+			loading.Intro = []handlers.Block{{Kind: handlers.Paragraph, Lines: []string{
+				fmt.Sprintf("⏳ Reading the live state of %s to start the proposal…", name)}}}
+			return loading, func(ctx context.Context) Form {
+				return changeForm(name, liveYAML(ctx, d.Service, name))
+			}
+		},
+	}
+}
+
+func changeBase(name string) Form {
+	return Form{CallbackID: ChangeCallbackID, Title: "Request a VPN change", Metadata: name}
+}
+
+func changeForm(name, prefill string) Form {
+	f := changeBase(name)
+	f.Submit = "Submit for approval"
+	f.Intro = []handlers.Block{{Kind: handlers.Paragraph, Lines: []string{fmt.Sprintf(
+		"The live state of %s as a proposal: edit it into the end state you intend. doorbot validates it, posts it for approval with the diff and the runbook, and never shows keys.", name)}}}
+	f.Inputs = []Input{
+		proposalInput(prefill),
+		{BlockID: ReasonBlockID, ActionID: TextActionID, Label: "Reason", Placeholder: "why, and the ticket", Multiline: true, MaxLength: 1000},
+		{BlockID: WindowBlockID, ActionID: TextActionID, Label: "Planned window", Placeholder: "e.g. 2026-12-01 02:00-03:00 JST", Optional: true, MaxLength: 200},
+	}
+	return f
+}
+
+// rejectMeta binds a rejection form to the message its button was on.
+type rejectMeta struct {
+	ID       string `json:"id"`
+	ThreadTS string `json:"ts"`
+	Channel  string `json:"channel"`
+}
+
+// addChangeHandlers registers the change form, the thread's buttons and
+// the rejection form. Every decision is made by the change service
+// against the stored request, never against what a payload claims.
+func addChangeHandlers(r *Registry, d Deps) {
+	cs := d.Changes
+	if cs == nil {
+		return
+	}
+	r.AddSubmission(Submission{
+		CallbackID: ChangeCallbackID,
+		Name:       "change_submit",
+		Busy:       ProposalBlockID,
+		Accept: func(_ context.Context, req Request) (map[string]string, Work) {
+			// Malformed YAML or a missing reason shows on the form.
+			text := req.Value(ProposalBlockID, ProposalActionID)
+			reason := strings.TrimSpace(req.Value(ReasonBlockID, TextActionID))
+			window := strings.TrimSpace(req.Value(WindowBlockID, TextActionID))
+			name := req.Metadata
+			errs := map[string]string{}
+			p, err := proposal.Parse([]byte(text), "proposal")
+			switch {
+			case strings.TrimSpace(text) == "":
+				errs[ProposalBlockID] = "The proposal is empty."
+			case err != nil:
+				errs[ProposalBlockID] = err.Error()
+			case p.Connection != "" && p.Connection != name:
+				errs[ProposalBlockID] = fmt.Sprintf("This form is for %s; the proposal names %s.", name, p.Connection)
+			}
+			if reason == "" {
+				errs[ReasonBlockID] = "Say why: reviewers decide on it."
+			}
+			if _, err := d.Service.Select([]string{name}); err != nil {
+				errs[ProposalBlockID] = err.Error()
+			}
+			if len(errs) > 0 {
+				return errs, nil
+			}
+			p.Connection = name
+			return nil, func(ctx context.Context) *Answer {
+				_, _ = cs.Submit(ctx, changes.Proposed{User: req.User, Team: req.Team, Proposal: p, Reason: reason, Window: window})
+				return nil
+			}
+		},
+	})
+	decide := func(ctx context.Context, c Click) Outcome {
+		_, _ = cs.Decide(ctx, decision(c))
+		return Outcome{}
+	}
+	r.AddAction(Action{ID: handlers.ActionApprove, Slow: true, Run: decide})
+	r.AddAction(Action{ID: handlers.ActionVerify, Slow: true, Run: decide})
+	// Reject asks for a reason first: the form opens with the click's
+	// trigger, once the click is checked against the stored request.
+	r.AddAction(Action{ID: handlers.ActionReject, Run: func(ctx context.Context, c Click) Outcome {
+		if cs.CheckClick(ctx, decision(c)) != nil {
+			return Outcome{}
+		}
+		meta, _ := json.Marshal(rejectMeta{ID: c.Value, ThreadTS: c.MessageTS, Channel: c.Channel})
+		return Outcome{Form: &Form{
+			CallbackID: RejectCallbackID, Title: "Reject change", Submit: "Reject", Metadata: string(meta),
+			Intro:  []handlers.Block{{Kind: handlers.Paragraph, Lines: []string{"Rejecting change " + c.Value + ". The reason is posted in its thread."}}},
+			Inputs: []Input{{BlockID: ReasonBlockID, ActionID: TextActionID, Label: "Reason", Placeholder: "what must change before this can go ahead", Multiline: true, MaxLength: 1000}},
+		}}
+	}})
+	r.AddSubmission(Submission{
+		CallbackID: RejectCallbackID,
+		Name:       "change_reject_submit",
+		Busy:       ReasonBlockID,
+		Accept: func(_ context.Context, req Request) (map[string]string, Work) {
+			reason := strings.TrimSpace(req.Value(ReasonBlockID, TextActionID))
+			if reason == "" {
+				return map[string]string{ReasonBlockID: "A rejection needs a reason."}, nil
+			}
+			var meta rejectMeta
+			if err := json.Unmarshal([]byte(req.Metadata), &meta); err != nil || meta.ID == "" {
+				return map[string]string{ReasonBlockID: "This form is not tied to a change request; reject from the request's thread."}, nil
+			}
+			// The submission carries no message: it is checked against the
+			// one the form was opened from.
+			d := changes.Decision{Action: handlers.ActionReject, RequestID: meta.ID, User: req.User, Team: req.Team,
+				Channel: meta.Channel, MessageTS: meta.ThreadTS, Reason: reason}
+			return nil, func(ctx context.Context) *Answer {
+				_, _ = cs.Decide(ctx, d)
+				return nil
+			}
+		},
+	})
+}
+
+func decision(c Click) changes.Decision {
+	return changes.Decision{Action: c.ActionID, RequestID: c.Value, User: c.User, Team: c.Team, Channel: c.Channel, MessageTS: c.MessageTS}
+}

@@ -1,0 +1,344 @@
+// Package commands is doorbot's one command layer: every /door command,
+// every button and every form, described without any platform. Each
+// command says its name and usage, whether it is slow, the form it opens
+// and how it runs; each button (by action_id) and each form (by
+// callback_id) has its handler. Transports ask the Registry: the Slack bot
+// acks, queues and renders what it is told, the console runs the same
+// commands in a terminal.
+//
+// This package must never import bot or slack-go: forms, views and replies
+// here are neutral and the bot alone renders them to Block Kit.
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/doorbot/doorbot/handlers"
+)
+
+// Request is one invocation: a slash command, a form submission or the
+// filling of a form. Values and Metadata are set for submitted forms.
+type Request struct {
+	Args    []string
+	User    string
+	Team    string
+	Channel string
+	// Values are a submitted form's inputs: block ID → action ID → value.
+	Values map[string]map[string]string
+	// Metadata is the form's private metadata, as the form set it.
+	Metadata string
+}
+
+// Value reads a submitted input; absent reads as empty.
+func (r Request) Value(blockID, actionID string) string {
+	return r.Values[blockID][actionID]
+}
+
+// Command is one /door subcommand.
+type Command struct {
+	Name string
+	// Usage is the synopsis ("/door status [NAME...]"); Summary says what
+	// it does. Help is made of both.
+	Usage   string
+	Summary string
+	// Slow commands read the clouds: the transport acks at once with
+	// Working and answers later with what Run returns.
+	Slow    bool
+	Working func(req Request) string
+	// Check refuses, without reading any cloud, what would be refused
+	// anyway (bad arguments, unknown names): a non-nil reply is the whole
+	// answer, shown only to the requester.
+	Check func(ctx context.Context, req Request) *handlers.Reply
+	// Open, when set, makes the command answer with a form rather than a
+	// message. It decides the form without reading anything slow (a
+	// Slack trigger lives 3 s); a non-nil Filler then reads what the form
+	// starts from and returns the full form that replaces the first one.
+	Open func(req Request) (Form, Filler)
+	// Formless is what to say where no form can open (a terminal, a
+	// request without a trigger).
+	Formless string
+	// Run answers the command once Check has passed (commands that open
+	// forms have none).
+	Run func(ctx context.Context, req Request) handlers.Reply
+}
+
+// Filler completes an opened form after a slow read.
+type Filler func(ctx context.Context) Form
+
+// Form is a neutral description of a modal.
+type Form struct {
+	CallbackID string
+	Title      string
+	// Submit labels the submit button; empty means the form cannot be
+	// submitted yet (it is still being filled).
+	Submit string
+	// Intro is shown above the inputs.
+	Intro    []handlers.Block
+	Inputs   []Input
+	Metadata string
+}
+
+// Input is one text input of a form.
+type Input struct {
+	BlockID     string
+	ActionID    string
+	Label       string
+	Placeholder string
+	Initial     string
+	Multiline   bool
+	Optional    bool
+	// MaxLength bounds the input; an Initial value longer than it is left
+	// out rather than refused by the platform. 0 means MaxInput.
+	MaxLength int
+}
+
+// MaxInput is the longest text input Slack accepts.
+const MaxInput = 3000
+
+// Answer is told privately to the person who acted: in Channel when set
+// (visible to them alone), else in a direct message.
+type Answer struct {
+	Reply   handlers.Reply
+	Channel string
+}
+
+// Work is what a form submission or a button does after the ack.
+type Work func(ctx context.Context) *Answer
+
+// Submission handles a submitted form, by callback_id.
+type Submission struct {
+	CallbackID string
+	// Name labels the submission in metrics.
+	Name string
+	// Busy is the block that shows "busy" when no worker is free.
+	Busy string
+	// Accept checks the values without reading anything slow. Field errors
+	// (block ID → message) keep the form open and show them; otherwise the
+	// form closes and Work, when not nil, runs after the ack.
+	Accept func(ctx context.Context, req Request) (errs map[string]string, work Work)
+}
+
+// Click is one button press.
+type Click struct {
+	ActionID string
+	Value    string
+	User     string
+	Team     string
+	// Channel and MessageTS name the message the button was on.
+	Channel   string
+	MessageTS string
+}
+
+// Outcome is what a button does for the clicker: open a form (the click's
+// trigger is used), and/or tell them something privately.
+type Outcome struct {
+	Form   *Form
+	Answer *Answer
+}
+
+// Action handles a button, by action_id. Every action runs after the ack;
+// slow ones (they read the clouds) wait for a worker.
+type Action struct {
+	ID   string
+	Slow bool
+	Run  func(ctx context.Context, c Click) Outcome
+}
+
+// View is a neutral description of a published view (the App Home tab).
+type View struct {
+	Blocks []handlers.Block
+}
+
+// HomeFunc returns the App Home view for a user.
+type HomeFunc func(ctx context.Context, user string) View
+
+// Registry holds the commands, actions and form submissions, each
+// registered once; transports look them up and keep no list of their own.
+type Registry struct {
+	commands    []*Command
+	byName      map[string]*Command
+	actions     map[string]Action
+	submissions map[string]Submission
+	home        HomeFunc
+}
+
+// NewRegistry is an empty registry; New fills one with doorbot's commands.
+func NewRegistry() *Registry {
+	return &Registry{byName: map[string]*Command{}, actions: map[string]Action{}, submissions: map[string]Submission{}}
+}
+
+// Add registers a command; help lists commands in the order added. A name
+// registered twice is a programming error.
+func (r *Registry) Add(c Command) {
+	if _, dup := r.byName[c.Name]; dup || c.Name == "" {
+		panic(fmt.Sprintf("commands: command %q registered twice or unnamed", c.Name))
+	}
+	cp := c
+	r.commands = append(r.commands, &cp)
+	r.byName[c.Name] = &cp
+}
+
+// AddAction registers a button handler.
+func (r *Registry) AddAction(a Action) {
+	if _, dup := r.actions[a.ID]; dup || a.ID == "" {
+		panic(fmt.Sprintf("commands: action %q registered twice or unnamed", a.ID))
+	}
+	r.actions[a.ID] = a
+}
+
+// AddSubmission registers a form handler.
+func (r *Registry) AddSubmission(s Submission) {
+	if _, dup := r.submissions[s.CallbackID]; dup || s.CallbackID == "" {
+		panic(fmt.Sprintf("commands: form %q registered twice or unnamed", s.CallbackID))
+	}
+	r.submissions[s.CallbackID] = s
+}
+
+// SetHome registers the App Home view.
+func (r *Registry) SetHome(h HomeFunc) { r.home = h }
+
+// Action returns the handler of a button.
+func (r *Registry) Action(actionID string) (Action, bool) {
+	a, ok := r.actions[actionID]
+	return a, ok
+}
+
+// Submission returns the handler of a form.
+func (r *Registry) Submission(callbackID string) (Submission, bool) {
+	s, ok := r.submissions[callbackID]
+	return s, ok
+}
+
+// Home returns the App Home view builder, nil when there is none.
+func (r *Registry) Home() HomeFunc { return r.home }
+
+// MaxText bounds slash-command text; Slack itself sends far less.
+const MaxText = 2000
+
+// Parsed is /door text split into its subcommand and arguments.
+type Parsed struct {
+	Name string
+	Args []string
+}
+
+// Parse splits the text after "/door". It accepts what a person types:
+// extra spaces, a leading "/door", upper-case subcommands.
+func Parse(text string) (Parsed, error) {
+	if !utf8.ValidString(text) {
+		return Parsed{}, errors.New("the command is not valid UTF-8 text")
+	}
+	if len(text) > MaxText {
+		return Parsed{}, fmt.Errorf("the command is %d characters long; the limit is %d", len(text), MaxText)
+	}
+	fields := strings.Fields(text)
+	if len(fields) > 0 && strings.EqualFold(fields[0], "/door") {
+		fields = fields[1:]
+	}
+	if len(fields) == 0 {
+		return Parsed{Name: "help"}, nil
+	}
+	return Parsed{Name: strings.ToLower(fields[0]), Args: fields[1:]}, nil
+}
+
+// Call is a routed /door line.
+type Call struct {
+	// Command is nil when Answer is set for a line that names none.
+	Command *Command
+	Request Request
+	// Answer, when set, is the whole answer, decided without reading a
+	// cloud (a parse error, an unknown subcommand, a refusal): transports
+	// show it at once, to the requester alone.
+	Answer *handlers.Reply
+	// Label names the call in metrics: the command's name, or "invalid"
+	// and "unknown" for lines that name no command.
+	Label string
+}
+
+// Route parses a /door line, finds its command and runs its Check. base
+// carries who asked and where; its Args are replaced by the parsed ones.
+func (r *Registry) Route(ctx context.Context, text string, base Request) Call {
+	p, err := Parse(text)
+	if err != nil {
+		ans := r.Usage(err.Error())
+		return Call{Answer: &ans, Label: "invalid", Request: base}
+	}
+	base.Args = p.Args
+	c := r.lookup(p.Name)
+	if c == nil {
+		ans := r.Usage(fmt.Sprintf("unknown subcommand %q", p.Name))
+		return Call{Answer: &ans, Label: "unknown", Request: base}
+	}
+	call := Call{Command: c, Request: base, Label: c.Name}
+	if c.Check != nil {
+		call.Answer = c.Check(ctx, base)
+	}
+	return call
+}
+
+func (r *Registry) lookup(name string) *Command {
+	switch name {
+	case "-h", "--help":
+		name = "help"
+	}
+	return r.byName[name]
+}
+
+// Handle answers one /door line where no form can open (the console): a
+// form-opening command says where to go instead. It never fails: a usage
+// problem is an answer too.
+func (r *Registry) Handle(ctx context.Context, text string, base Request) handlers.Reply {
+	p, err := Parse(text)
+	if err == nil {
+		if c := r.lookup(p.Name); c != nil && c.Open != nil {
+			return r.Usage(c.Formless)
+		}
+	}
+	call := r.Route(ctx, text, base)
+	if call.Answer != nil {
+		return *call.Answer
+	}
+	return call.Command.Run(ctx, call.Request)
+}
+
+// Usage is help headed by what went wrong, for the requester alone.
+func (r *Registry) Usage(problem string) handlers.Reply {
+	rep := r.Help(problem)
+	rep.Ephemeral = true
+	return rep
+}
+
+// usage is a refusal for a Check.
+func (r *Registry) usage(problem string) *handlers.Reply {
+	rep := r.Usage(problem)
+	return &rep
+}
+
+// Help lists every registered command, with an optional hint about what
+// went wrong (which makes it a reply for the requester alone).
+func (r *Registry) Help(problem string) handlers.Reply {
+	var rep handlers.Reply
+	if problem != "" {
+		rep.Ephemeral = true
+		rep.Blocks = append(rep.Blocks, handlers.Block{Kind: handlers.Paragraph, Tone: handlers.ToneWarning, Lines: []string{problem}})
+	}
+	lines := make([]string, 0, len(r.commands))
+	usages := make([]string, 0, len(r.commands))
+	for _, c := range r.commands {
+		lines = append(lines, fmt.Sprintf("%-24s %s", c.Usage, c.Summary))
+		usages = append(usages, c.Usage)
+	}
+	rep.Blocks = append(rep.Blocks,
+		handlers.Block{Kind: handlers.Heading, Lines: []string{"/door — AWS ↔ Azure VPN status and checks"}},
+		handlers.Block{Kind: handlers.Paragraph, Lines: lines},
+		handlers.Block{Kind: handlers.Notes, Lines: []string{"Connection names come from doorbot's config. The same commands run on the CLI: doorbot status NAME."}},
+	)
+	rep.Text = "usage: " + strings.Join(usages, " | ")
+	if problem != "" {
+		rep.Text = problem + " — " + rep.Text
+	}
+	return rep
+}

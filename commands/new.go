@@ -1,0 +1,28 @@
+package commands
+
+import (
+	"github.com/doorbot/doorbot/changes"
+	"github.com/doorbot/doorbot/handlers"
+)
+
+// Deps are what doorbot's commands run on.
+type Deps struct {
+	Service *handlers.Service
+	// Changes is the change-approval workflow; nil leaves /door change
+	// refusing with what to configure.
+	Changes *changes.Service
+}
+
+// New registers every command, button and form of doorbot, in the order
+// help lists them. Adding one is a file of its own and a line here.
+func New(d Deps) *Registry {
+	r := NewRegistry()
+	r.Add(statusCommand(r, d.Service))
+	r.Add(validateCommand(r, d.Service))
+	r.Add(runbookCommand(r, d.Service))
+	r.Add(changeCommand(r, d))
+	r.Add(helpCommand(r))
+	r.AddSubmission(validateSubmission(r, d.Service))
+	addChangeHandlers(r, d)
+	return r
+}

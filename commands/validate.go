@@ -1,0 +1,137 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/proposal"
+)
+
+// Identifiers of the /door validate form (interface: docs/slack.md).
+const (
+	ValidateCallbackID = "door_validate"
+	ProposalBlockID    = "proposal"
+	ProposalActionID   = "yaml"
+)
+
+// validateMeta travels in the form's private metadata: where to answer.
+type validateMeta struct {
+	Channel    string `json:"channel,omitempty"`
+	Connection string `json:"connection,omitempty"`
+}
+
+// validateCommand opens the form at once; with a connection name it opens
+// on a "reading" form and is then filled with the live state as a
+// proposal.
+func validateCommand(r *Registry, svc *handlers.Service) Command {
+	return Command{
+		Name:     "validate",
+		Usage:    "/door validate [NAME]",
+		Summary:  "check a proposed change against what AWS and Azure permit (opens a form)",
+		Formless: "/door validate opens a form in Slack; here, run: doorbot validate FILE (or - for standard input)",
+		Check: func(_ context.Context, req Request) *handlers.Reply {
+			if len(req.Args) > 1 {
+				return r.usage("usage: /door validate [NAME] — one connection at a time")
+			}
+			if len(req.Args) == 1 {
+				if _, err := svc.Select(req.Args); err != nil {
+					return r.usage(err.Error())
+				}
+			}
+			return nil
+		},
+		Open: func(req Request) (Form, Filler) {
+			meta := validateMeta{Channel: req.Channel}
+			if len(req.Args) == 0 {
+				return validateForm(meta, ""), nil
+			}
+			meta.Connection = req.Args[0]
+			loading := validateBase(meta)
+			loading.Intro = []handlers.Block{{Kind: handlers.Paragraph, Lines: []string{
+				fmt.Sprintf("⏳ Reading the live state of %s from AWS and Azure to fill in the form…", meta.Connection)}}}
+			return loading, func(ctx context.Context) Form {
+				return validateForm(meta, liveYAML(ctx, svc, meta.Connection))
+			}
+		},
+	}
+}
+
+// liveYAML is a connection's live state as a proposal to start from; when
+// the clouds cannot be read, just the connection's name.
+func liveYAML(ctx context.Context, svc *handlers.Service, name string) string {
+	live, err := svc.LiveProposal(ctx, name)
+	if err != nil {
+		return "connection: " + name + "\n"
+	}
+	return string(proposal.Marshal(live))
+}
+
+func validateBase(meta validateMeta) Form {
+	raw, _ := json.Marshal(meta)
+	return Form{CallbackID: ValidateCallbackID, Title: "Validate a VPN change", Metadata: string(raw)}
+}
+
+func validateForm(meta validateMeta, prefill string) Form {
+	f := validateBase(meta)
+	f.Submit = "Validate"
+	intro := "Paste the intended end state of one connection (YAML, as in `doorbot validate`). Omitted parts are taken from the live state of the connection it names. Keys you type here are checked and never shown."
+	if meta.Connection != "" {
+		intro = fmt.Sprintf("The live state of %s, as a proposal. Edit it into the end state you intend; pre-shared keys are not shown.", meta.Connection)
+	}
+	f.Intro = []handlers.Block{{Kind: handlers.Paragraph, Lines: []string{intro}}}
+	f.Inputs = []Input{proposalInput(prefill)}
+	return f
+}
+
+func proposalInput(prefill string) Input {
+	return Input{BlockID: ProposalBlockID, ActionID: ProposalActionID, Label: "Proposal", Placeholder: "routing: static", Initial: prefill, Multiline: true}
+}
+
+// validateSubmission parses the YAML in the ack: a malformed proposal is
+// shown on the form itself; a readable one closes the form and is
+// validated after the ack, which may read the clouds. The verdict goes to
+// the requester alone, in the channel the form came from.
+func validateSubmission(r *Registry, svc *handlers.Service) Submission {
+	return Submission{
+		CallbackID: ValidateCallbackID,
+		Name:       "validate_submit",
+		Busy:       ProposalBlockID,
+		Accept: func(_ context.Context, req Request) (map[string]string, Work) {
+			text := req.Value(ProposalBlockID, ProposalActionID)
+			var meta validateMeta
+			_ = json.Unmarshal([]byte(req.Metadata), &meta)
+			if strings.TrimSpace(text) == "" {
+				return fieldError("The proposal is empty: paste the YAML of the intended end state."), nil
+			}
+			if len(text) > MaxInput {
+				return fieldError(fmt.Sprintf("The proposal is %d characters; the form takes %d. Use `doorbot validate FILE` for larger ones.", len(text), MaxInput)), nil
+			}
+			p, err := proposal.Parse([]byte(text), "proposal")
+			if err != nil {
+				return fieldError(err.Error()), nil
+			}
+			if p.Connection == "" {
+				p.Connection = meta.Connection
+			}
+			if p.Connection != "" {
+				if _, err := svc.Select([]string{p.Connection}); err != nil {
+					return fieldError(err.Error()), nil
+				}
+			}
+			return nil, func(ctx context.Context) *Answer {
+				res, err := svc.Validate(ctx, p)
+				if err != nil {
+					return &Answer{Channel: meta.Channel, Reply: r.Usage("validate failed: " + err.Error())}
+				}
+				return &Answer{Channel: meta.Channel, Reply: handlers.ValidateReply(res)}
+			}
+		},
+	}
+}
+
+func fieldError(msg string) map[string]string {
+	return map[string]string{ProposalBlockID: msg}
+}

@@ -13,24 +13,13 @@ import (
 
 	"github.com/doorbot/doorbot/approval"
 	"github.com/doorbot/doorbot/bot"
+	"github.com/doorbot/doorbot/changes/changestest"
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/internal/fakeslack"
 	"github.com/doorbot/doorbot/store"
 )
 
 const approvalsChannel = "C0APPROVALS"
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 func openStore(t testing.TB, path string) store.Store {
 	t.Helper()
@@ -85,10 +74,18 @@ func submitChange(t *testing.T, h *harness, st store.Store, name, yaml string) a
 	}
 	existing, _ := st.List(ctx)
 	send(map[string]map[string]string{"proposal": {"yaml": yaml}, "reason": {"text": "CHG-42: " + name}, "window": {"text": "Sat 02:00 JST"}})
+	// The new request is the one not listed before (a test clock may
+	// give several requests the same creation time).
+	known := map[string]bool{}
+	for _, r := range existing {
+		known[r.ID] = true
+	}
 	for {
 		reqs, _ := st.List(ctx)
-		if len(reqs) > len(existing) && reqs[0].ThreadTS != "" {
-			return reqs[0]
+		for _, r := range reqs {
+			if !known[r.ID] && r.ThreadTS != "" {
+				return r
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -206,7 +203,7 @@ func TestChangeWithErrorFindingsCannotBeApproved(t *testing.T) {
 
 func TestChangeRejectAndExpire(t *testing.T) {
 	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
-	clk := &clock{now: time.Now()}
+	clk := changestest.NewClock(time.Now())
 	cs := approvals(st, 1)
 	cs.now = clk.Now
 	h := newHarness(t, setup{changes: cs})

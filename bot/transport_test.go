@@ -85,16 +85,7 @@ func newHarness(t testing.TB, s setup) *harness {
 		s.world.SetLatency("aws", s.latency)
 		s.world.SetLatency("azure", s.latency)
 	}
-	srv, err := sim.Start(s.world)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if m := srv.Mutations(); len(m) > 0 {
-			t.Errorf("mutating cloud calls: %+v", m)
-		}
-		srv.Close()
-	})
+	srv := simclient.StartForTest(t, s.world)
 	obs, err := simclient.Observer(srv, simclient.Options{CallTimeout: 10 * time.Second, StatusTimeout: 20 * time.Second, CacheTTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)

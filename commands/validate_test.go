@@ -3,16 +3,10 @@ package commands
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
-
-// The BGP-over-one-public-IP trap, as a person would paste it.
-const bgpTrap = `connection: bgp-single-ip
-routing: bgp
-azure:
-  gateway: {sku: VpnGw1, vpn_type: RouteBased, active_active: false, public_ips: 1, asn: 65000, apipa_addresses: [169.254.21.2]}
-`
 
 func TestValidateForm(t *testing.T) {
 	r, _ := simRegistry(t)
@@ -77,7 +71,12 @@ func TestValidateSubmission(t *testing.T) {
 			t.Errorf("%.30q: errors %v, want one on the proposal mentioning %q", bad.yaml, errs, bad.want)
 		}
 	}
-	errs, work := submit(bgpTrap)
+	// The BGP-over-one-public-IP trap, as a person would paste it.
+	trap, err := os.ReadFile("../examples/bgp-single-ip.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs, work := submit(string(trap))
 	if len(errs) > 0 || work == nil {
 		t.Fatalf("a readable proposal was refused: %v", errs)
 	}

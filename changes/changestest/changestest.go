@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/doorbot/doorbot/handlers"
 )
@@ -134,3 +135,26 @@ type Directory []string
 
 // IsApprover reports whether user is in the set.
 func (d Directory) IsApprover(_ context.Context, user string) bool { return slices.Contains(d, user) }
+
+// Clock is a clock a test moves by hand.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock starts a clock at now.
+func NewClock(now time.Time) *Clock { return &Clock{now: now} }
+
+// Now reads the clock.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Add moves the clock on.
+func (c *Clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}

@@ -48,6 +48,8 @@ type setup struct {
 	latency time.Duration
 	// changes configures /door change; nil leaves it off.
 	changes *changeSetup
+	// home is the App Home view; nil publishes none.
+	home commands.HomeFunc
 }
 
 // changeSetup is the change workflow's configuration for a harness.
@@ -101,6 +103,7 @@ func newHarness(t testing.TB, s setup) *harness {
 	})
 	api := bot.NewAPI(botToken, slack.OptionAPIURL(fs.APIURL()), slack.OptionAppLevelToken(appToken))
 	cmds, cs := wire(api, &handlers.Service{Connections: s.conns, Observer: obs}, s.changes)
+	cmds.SetHome(s.home)
 	b := bot.New(api, cmds, s.options)
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Start(ctx)

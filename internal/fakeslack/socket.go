@@ -381,6 +381,24 @@ func (s *Slack) SendInteractive(ctx context.Context, payload any) (string, error
 	return s.sendEnvelope(ctx, "interactive", raw, typ == "view_submission", tid)
 }
 
+// SendEvent delivers an Events API event (the inner "event" object, e.g.
+// AppHomeOpened's result) in an events_api envelope, as Slack wraps it.
+func (s *Slack) SendEvent(ctx context.Context, event map[string]any) (string, error) {
+	raw, err := json.Marshal(map[string]any{
+		"type": "event_callback", "team_id": "T0FAKE", "api_app_id": "A0FAKE",
+		"event_id": "Ev" + randHex(5), "event_time": s.now().Unix(), "event": event,
+	})
+	if err != nil {
+		return "", err
+	}
+	return s.sendEnvelope(ctx, "events_api", raw, false, "")
+}
+
+// AppHomeOpened is the app_home_opened event of user opening the Home tab.
+func AppHomeOpened(user string) map[string]any {
+	return map[string]any{"type": "app_home_opened", "user": user, "channel": "D0" + user, "tab": "home", "event_ts": "1700000000.000100"}
+}
+
 func payloadChannel(m map[string]any) string {
 	if ch, _ := m["channel"].(map[string]any); ch != nil {
 		if id, _ := ch["id"].(string); id != "" {

@@ -3,10 +3,12 @@ package sim
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const (
@@ -37,9 +39,21 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 		Resource:      rt.name,
 		Mutation:      rt.mutation,
 	})
+	left, wait := s.world.takeARM(rt.sub, time.Now())
 	fault, answer := s.delay(r.Context(), CloudAzure, r.URL.Path)
 	if !answer {
 		return
+	}
+	if fault == nil && wait > 0 {
+		s.armThrottled.Add(1)
+		fault = &Fault{Code: "SubscriptionRequestsThrottled", RetryAfter: int(math.Ceil(wait.Seconds()))}
+	}
+	if left >= 0 {
+		kind := "reads"
+		if r.Method != http.MethodGet {
+			kind = "writes"
+		}
+		w.Header().Set("x-ms-ratelimit-remaining-subscription-"+kind, strconv.Itoa(left))
 	}
 	if fault != nil {
 		status, code := fault.armError()

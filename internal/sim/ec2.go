@@ -253,6 +253,10 @@ func unknownParameter(name string) *ec2Err {
 	return &ec2Err{http.StatusBadRequest, "UnknownParameter", fmt.Sprintf("The parameter %s is not recognized", name)}
 }
 
+// MaxFilterValues is EC2's limit on filter values in one Describe call,
+// summed over its filters; beyond it the whole call fails.
+const MaxFilterValues = 200
+
 type ec2Filter struct {
 	name   string
 	values []string
@@ -281,6 +285,14 @@ func parseFilters(form url.Values) ([]ec2Filter, *ec2Err) {
 		case strings.HasPrefix(field, "Value."):
 			f.values = append(f.values, vs[0])
 		}
+	}
+	values := 0
+	for _, f := range byIndex {
+		values += len(f.values)
+	}
+	if values > MaxFilterValues {
+		return nil, &ec2Err{http.StatusBadRequest, "FilterLimitExceeded",
+			fmt.Sprintf("The maximum number of filter values specified on a single call is %d", MaxFilterValues)}
 	}
 	idx := make([]int, 0, len(byIndex))
 	for i := range byIndex {

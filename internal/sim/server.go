@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,6 +38,10 @@ type Server struct {
 	ec2Client *http.Client
 	closing   chan struct{}
 	once      sync.Once
+
+	// Connections accepted (TLS connections for ARM, whose handshake
+	// follows accept) and 429s answered by the ARM budget.
+	ec2Conns, armConns, armThrottled atomic.Int64
 
 	mu       sync.Mutex
 	requests []Request
@@ -113,8 +118,10 @@ func Start(w *World) (*Server, error) {
 	// Clients that do not trust the certificate would otherwise fill the
 	// demo's terminal with TLS handshake errors.
 	quiet := log.New(io.Discard, "", 0)
-	s.ec2 = &http.Server{Handler: http.HandlerFunc(s.serveEC2), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet}
-	s.arm = &http.Server{Handler: http.HandlerFunc(s.serveARM), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet}
+	s.ec2 = &http.Server{Handler: http.HandlerFunc(s.serveEC2), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet,
+		ConnState: countNew(&s.ec2Conns)}
+	s.arm = &http.Server{Handler: http.HandlerFunc(s.serveARM), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet,
+		ConnState: countNew(&s.armConns)}
 	tlsLn := tls.NewListener(armLn, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}})
 	go func() { _ = s.ec2.Serve(ec2Ln) }()
 	go func() { _ = s.arm.Serve(tlsLn) }()
@@ -168,6 +175,26 @@ func (b bufferedBody) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(c)
 }
 
+func countNew(n *atomic.Int64) func(net.Conn, http.ConnState) {
+	return func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			n.Add(1)
+		}
+	}
+}
+
+// Stats counts what the server saw since Start or Reset: connections
+// opened to each endpoint (each ARM one a TLS handshake) and requests the
+// ARM budget answered 429.
+type Stats struct {
+	EC2Conns, ARMConns, ARMThrottled int
+}
+
+// Stats returns the counters since Start or Reset.
+func (s *Server) Stats() Stats {
+	return Stats{EC2Conns: int(s.ec2Conns.Load()), ARMConns: int(s.armConns.Load()), ARMThrottled: int(s.armThrottled.Load())}
+}
+
 // Requests returns every request received since Start or Reset, in order.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -192,8 +219,11 @@ func (s *Server) Mutations() []Request {
 	return out
 }
 
-// Reset forgets the recorded requests.
+// Reset forgets the recorded requests and zeroes Stats.
 func (s *Server) Reset() {
+	s.ec2Conns.Store(0)
+	s.armConns.Store(0)
+	s.armThrottled.Store(0)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = nil

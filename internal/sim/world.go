@@ -40,6 +40,9 @@ type World struct {
 	faults   map[string][]Fault
 	latency  map[string]time.Duration
 	bgpAsync bool
+
+	budget  ARMBudget
+	buckets map[string]*bucket // by lower-cased subscription
 }
 
 // EC2VPN is one AWS Site-to-Site VPN connection.

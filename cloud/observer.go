@@ -132,10 +132,10 @@ func dedupe(errs []vpn.SideError) []vpn.SideError {
 // --- AWS ---------------------------------------------------------------
 
 type awsResults struct {
-	conns     map[string]vpn.AWSVPNConnection // by VPN connection ID
-	regionErr map[string]string               // region → hint
-	missing   map[string]bool                 // IDs EC2 did not return
-	noClient  bool
+	conns    map[string]vpn.AWSVPNConnection // by VPN connection ID
+	idErr    map[string]string               // VPN connection ID → hint of its failed batch
+	missing  map[string]bool                 // IDs EC2 did not return
+	noClient bool
 }
 
 // awsFound is the cached result for one VPN connection ID; Found is false
@@ -145,17 +145,21 @@ type awsFound struct {
 	Found bool
 }
 
-// readAWS makes one DescribeVpnConnections call per region for every ID not
-// in the cache, all regions in parallel.
+// readAWS reads every ID not in the cache with DescribeVpnConnections in
+// batches of at most awsc.MaxIDsPerCall (EC2 fails a whole call beyond its
+// filter-value limit), all batches of all regions in parallel. A failed
+// batch fails only its own connections.
 func (o *Observer) readAWS(ctx context.Context, conns []vpn.Connection) *awsResults {
-	res := &awsResults{conns: map[string]vpn.AWSVPNConnection{}, regionErr: map[string]string{}, missing: map[string]bool{}}
+	res := &awsResults{conns: map[string]vpn.AWSVPNConnection{}, idErr: map[string]string{}, missing: map[string]bool{}}
 	byRegion := map[string][]string{}
+	seen := map[string]bool{}
 	for _, c := range conns {
 		if !c.ObservesAWS() {
 			continue
 		}
 		for _, id := range c.AWS.VPNConnectionIDs {
-			if !slices.Contains(byRegion[c.AWS.Region], id) {
+			if k := awsKey(c.AWS.Region, id); !seen[k] {
+				seen[k] = true
 				byRegion[c.AWS.Region] = append(byRegion[c.AWS.Region], id)
 			}
 		}
@@ -170,48 +174,53 @@ func (o *Observer) readAWS(ctx context.Context, conns []vpn.Connection) *awsResu
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for region, ids := range byRegion {
-		wg.Go(func() {
-			found, err := o.awsRegion(ctx, region, ids)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				res.regionErr[region] = hint(err)
-				return
+		var missing []string
+		for _, id := range ids {
+			if v, ok := o.memo.peek(awsKey(region, id)); ok {
+				f := v.(awsFound)
+				res.add(id, f)
+			} else {
+				missing = append(missing, id)
 			}
-			for id, f := range found {
-				if f.Found {
-					res.conns[id] = f.Conn
-				} else {
-					res.missing[id] = true
+		}
+		slices.Sort(missing)
+		for batch := range slices.Chunk(missing, awsc.MaxIDsPerCall) {
+			wg.Go(func() {
+				found, err := o.awsBatch(ctx, region, batch)
+				mu.Lock()
+				defer mu.Unlock()
+				for _, id := range batch {
+					if err != nil {
+						res.idErr[id] = hint(err)
+					} else {
+						res.add(id, found[id])
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 	wg.Wait()
 	return res
 }
 
-func (o *Observer) awsRegion(ctx context.Context, region string, ids []string) (map[string]awsFound, error) {
-	out := map[string]awsFound{}
-	var missing []string
-	for _, id := range ids {
-		if v, ok := o.memo.peek(awsKey(region, id)); ok {
-			out[id] = v.(awsFound)
-		} else {
-			missing = append(missing, id)
-		}
+func (r *awsResults) add(id string, f awsFound) {
+	if f.Found {
+		r.conns[id] = f.Conn
+	} else {
+		r.missing[id] = true
 	}
-	if len(missing) == 0 {
-		return out, nil
-	}
-	slices.Sort(missing)
-	v, err := o.cached(ctx, call{"aws", "DescribeVpnConnections", "aws-batch/" + region + "/" + strings.Join(missing, ",")}, func(ctx context.Context) (any, error) {
-		got, err := o.aws.DescribeVPNConnections(ctx, region, missing)
+}
+
+// awsBatch reads one batch of sorted IDs; concurrent identical batches are
+// read once, and each ID's answer is cached on its own.
+func (o *Observer) awsBatch(ctx context.Context, region string, ids []string) (map[string]awsFound, error) {
+	v, err := o.cached(ctx, call{"aws", "DescribeVpnConnections", "aws-batch/" + region + "/" + strings.Join(ids, ",")}, func(ctx context.Context) (any, error) {
+		got, err := o.aws.DescribeVPNConnections(ctx, region, ids)
 		if err != nil {
 			return nil, err
 		}
-		batch := map[string]awsFound{}
-		for _, id := range missing {
+		batch := make(map[string]awsFound, len(ids))
+		for _, id := range ids {
 			c, ok := got[id]
 			batch[id] = awsFound{Conn: c, Found: ok}
 			o.memo.put(awsKey(region, id), batch[id])
@@ -221,10 +230,7 @@ func (o *Observer) awsRegion(ctx context.Context, region string, ids []string) (
 	if err != nil {
 		return nil, err
 	}
-	for id, f := range v.(map[string]awsFound) {
-		out[id] = f
-	}
-	return out, nil
+	return v.(map[string]awsFound), nil
 }
 
 func awsKey(region, id string) string { return "aws/" + region + "/" + id }
@@ -235,12 +241,12 @@ func (r *awsResults) fill(obs *vpn.Observation) {
 		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAWS, Message: "AWS is not configured in doorbot; set aws.region and AWS credentials"})
 		return
 	}
-	if h, ok := r.regionErr[c.AWS.Region]; ok {
-		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAWS, Message: h})
-		return
-	}
 	side := &vpn.AWSSide{Region: c.AWS.Region}
 	for _, id := range c.AWS.VPNConnectionIDs {
+		if h, ok := r.idErr[id]; ok {
+			obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAWS, Message: h})
+			continue
+		}
 		if v, ok := r.conns[id]; ok {
 			side.VPNConnections = append(side.VPNConnections, v)
 			continue

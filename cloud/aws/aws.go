@@ -84,13 +84,20 @@ func (c *Client) client(region string) *ec2.Client {
 	return cl
 }
 
+// MaxIDsPerCall is the most VPN connection IDs DescribeVPNConnections takes:
+// EC2 refuses a call with more than 200 filter values (FilterLimitExceeded).
+const MaxIDsPerCall = 200
+
 // DescribeVPNConnections reads the given VPN connections of one region in a
-// single DescribeVpnConnections call. IDs are passed as a filter rather than
+// single DescribeVpnConnections call; callers batch by MaxIDsPerCall. IDs are passed as a filter rather than
 // as VpnConnectionId so that one unknown ID does not fail the whole batch;
 // IDs that EC2 does not return are simply absent from the result.
 func (c *Client) DescribeVPNConnections(ctx context.Context, region string, ids []string) (map[string]vpn.AWSVPNConnection, error) {
 	if len(ids) == 0 {
 		return map[string]vpn.AWSVPNConnection{}, nil
+	}
+	if len(ids) > MaxIDsPerCall {
+		return nil, fmt.Errorf("aws: DescribeVpnConnections in %s: %d IDs in one call, EC2 takes at most %d", region, len(ids), MaxIDsPerCall)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.CallTimeout)
 	defer cancel()

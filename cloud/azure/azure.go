@@ -470,7 +470,8 @@ func orCode(code, fallback string) string {
 }
 
 // ClientOptionsFor builds client options for a named cloud or a custom ARM
-// endpoint (Azure Stack Hub, tests).
+// endpoint (Azure Stack Hub, tests). A nil transport means NewHTTPClient
+// with the system roots.
 func ClientOptionsFor(cloudName, endpoint string, transport policy.Transporter) (arm.ClientOptions, error) {
 	var opts arm.ClientOptions
 	cfg, err := cloudConfig(cloudName, endpoint)
@@ -478,8 +479,9 @@ func ClientOptionsFor(cloudName, endpoint string, transport policy.Transporter) 
 		return opts, err
 	}
 	opts.Cloud = cfg
-	if transport != nil {
-		opts.Transport = transport
+	if transport == nil {
+		transport = NewHTTPClient(nil)
 	}
+	opts.Transport = transport
 	return opts, nil
 }

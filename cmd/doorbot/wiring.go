@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/doorbot/doorbot/cloud"
@@ -40,7 +42,10 @@ func (a *app) service(ctx context.Context, cfg *config.Config) (*handlers.Servic
 		needAWS = needAWS || c.ObservesAWS()
 	}
 	if needAWS {
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.AWS.Region))
+		// EC2 speaks HTTP/1.1; batched reads need a few connections per
+		// regional endpoint, never one per connection.
+		httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) { t.MaxConnsPerHost = 10 })
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.AWS.Region), awsconfig.WithHTTPClient(httpClient))
 		if err != nil {
 			return nil, usageErr("aws: %v", err)
 		}

@@ -6,6 +6,8 @@ package simclient
 
 import (
 	"context"
+	"crypto/x509"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -48,11 +50,16 @@ func AWS(s *sim.Server, o Options) *awsc.Client {
 }
 
 // Azure is the real armnetwork adapter pointed at the simulator over
-// TLS, trusting only the simulator's certificate. azcore refuses poll
-// intervals under a second outside `go test`, hence the interval.
+// TLS, trusting only the simulator's certificate, on production's HTTP
+// client (a fresh one per adapter, as a fresh process has). azcore refuses
+// poll intervals under a second outside `go test`, hence the interval.
 func Azure(s *sim.Server, o Options) (*azc.Client, error) {
 	o = o.withDefaults()
-	opts, err := azc.ClientOptionsFor("public", s.ARMURL, s.HTTPClient())
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(s.CACertPEM) {
+		return nil, errors.New("simclient: the simulator's certificate does not parse")
+	}
+	opts, err := azc.ClientOptionsFor("public", s.ARMURL, azc.NewHTTPClient(roots))
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,12 @@ func TestStatus(t *testing.T) {
 	r, _ := simRegistry(t)
 	checkLines(t, r, []lineCase{
 		{"/door status tunnel2-down", false, []string{"tunnel2-down — DEGRADED", "IPSEC IS DOWN", "fix:"}, []string{"healthy-static"}},
-		{"/door status", false, []string{"healthy-static — HEALTHY", "bgp-single-ip — DEGRADED", "soracom-door — HEALTHY", "aws-throttled"}, nil},
+		{"/door status", false, []string{"healthy-static — HEALTHY\n", "bgp-single-ip — DEGRADED", "soracom-door — HEALTHY", "aws-throttled"}, nil},
+		// A verdict drawn from one side says so on its first line, and why.
+		{"/door status aws-throttled", false, []string{"aws-throttled — HEALTHY · Azure only: AWS not read (", "RequestLimitExceeded"},
+			[]string{"aws-throttled — HEALTHY\n"}},
+		{"/door status soracom-door", false, []string{"soracom-door — HEALTHY · Azure view only: the AWS side is owned by SORACOM"},
+			[]string{"soracom-door — HEALTHY\n", "AWS not read"}},
 		{"/door status nope", true, []string{`unknown connection "nope"; known: healthy-static`}, []string{"HEALTHY"}},
 		{"/door status Bad_Name", true, []string{`"Bad_Name" is not a connection name`}, nil},
 	})

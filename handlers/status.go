@@ -150,6 +150,7 @@ func Assess(o vpn.Observation) vpn.ConnectionStatus {
 		Health:   health,
 		Summary:  vpn.Summarize(o, health, tunnels, findings),
 		Routing:  routing,
+		Observed: vpn.SidesOf(o),
 		Tunnels:  tunnels,
 		Findings: findings,
 		Errors:   o.Errors,
@@ -179,7 +180,7 @@ func StatusReply(r vpn.Report) Reply {
 			rep.Blocks = append(rep.Blocks, Block{Kind: Divider})
 		}
 		rep.Blocks = append(rep.Blocks, connectionBlocks(c)...)
-		fallback = append(fallback, fmt.Sprintf("%s %s: %s", c.Name, c.Health, c.Summary))
+		fallback = append(fallback, fmt.Sprintf("%s %s%s: %s", c.Name, c.Health, notRead(c, " — "), c.Summary))
 	}
 	rep.Blocks = append(rep.Blocks, notes("generated "+r.GeneratedAt))
 	rep.Text = strings.Join(fallback, "\n")
@@ -188,7 +189,7 @@ func StatusReply(r vpn.Report) Reply {
 
 func connectionBlocks(c vpn.ConnectionStatus) []Block {
 	blocks := []Block{
-		heading(healthTone(c.Health), fmt.Sprintf("%s %s — %s", healthIcon(c.Health), c.Name, strings.ToUpper(string(c.Health)))),
+		heading(healthTone(c.Health), fmt.Sprintf("%s %s — %s%s", healthIcon(c.Health), c.Name, strings.ToUpper(string(c.Health)), notRead(c, " · "))),
 		paragraph(ToneNone, c.Summary),
 	}
 	kind := "user-owned AWS VPN"
@@ -228,6 +229,15 @@ func connectionBlocks(c vpn.ConnectionStatus) []Block {
 		}
 	}
 	return blocks
+}
+
+// notRead qualifies a verdict drawn from fewer than both sides, on the
+// connection's first line.
+func notRead(c vpn.ConnectionStatus, sep string) string {
+	if n := c.NotRead(); n != "" {
+		return sep + n
+	}
+	return ""
 }
 
 // findingBlock shows one finding the same way wherever it appears: what

@@ -45,14 +45,49 @@ type TunnelStatus struct {
 	AzureIngressBytes int64  `json:"azure_ingress_bytes"`
 	AzureEgressBytes  int64  `json:"azure_egress_bytes"`
 
+	// BGP is the tunnel's BGP session as Azure's BGP peer status reports
+	// it, when the Azure connection runs BGP and the status was read.
+	BGP *TunnelBGP `json:"bgp,omitempty"`
+
+	// Up is the verdict for this tunnel (design.md §4): up on every
+	// observed side and, with BGP, its BGP session established.
+	Up bool `json:"up"`
+
 	// AWSVPNConnectionID says which AWS VPN connection the tunnel belongs
 	// to; not part of the JSON interface but useful to rules and views.
 	AWSVPNConnectionID string `json:"aws_vpn_connection_id,omitempty"`
 }
 
-// AWSUp and AzureUp report whether each side says the tunnel is up.
-func (t TunnelStatus) AWSUp() bool   { return strings.EqualFold(t.AWSStatus, "UP") }
-func (t TunnelStatus) AzureUp() bool { return strings.EqualFold(t.AzureStatus, "Connected") }
+// TunnelBGP is one tunnel's BGP session, seen from Azure.
+type TunnelBGP struct {
+	Peer  string `json:"peer"`  // the AWS side's BGP address (the local network gateway's BGP peer)
+	ASN   int64  `json:"asn"`   // the peer's ASN as the local network gateway states it
+	State string `json:"state"` // Connected|Connecting|Idle|Stopped|Unknown, or "absent" when Azure lists no such peer
+}
+
+// Established reports whether the session is up.
+func (b *TunnelBGP) Established() bool { return b != nil && strings.EqualFold(b.State, "Connected") }
+
+// BGPAbsent is TunnelBGP.State for a peer Azure's BGP peer status does not
+// list at all.
+const BGPAbsent = "absent"
+
+// AWSUp reports whether AWS says the tunnel is up. For a BGP VPN AWS says
+// UP only once the BGP session is established.
+func (t TunnelStatus) AWSUp() bool { return strings.EqualFold(t.AWSStatus, "UP") }
+
+// AzureUp reports whether Azure has the tunnel up: the connection is
+// Connected and, when its BGP session was read, the session is established.
+// A Connected BGP tunnel whose peer is Idle carries nothing.
+func (t TunnelStatus) AzureUp() bool {
+	return strings.EqualFold(t.AzureStatus, "Connected") && (t.BGP == nil || t.BGP.Established())
+}
+
+// BGPDown reports a tunnel Azure has Connected (IPsec up) whose BGP
+// session is not established: it carries nothing.
+func (t TunnelStatus) BGPDown() bool {
+	return t.BGP != nil && strings.EqualFold(t.AzureStatus, "Connected") && !t.BGP.Established()
+}
 
 // RoutingPair is each side's routing mode.
 type RoutingPair struct {
@@ -67,6 +102,7 @@ type ConnectionStatus struct {
 	Health   Health         `json:"health"`
 	Summary  string         `json:"summary"`
 	Routing  RoutingPair    `json:"routing"`
+	Observed ObservedSides  `json:"observed"`
 	Tunnels  []TunnelStatus `json:"tunnels"`
 	Findings []Finding      `json:"findings"`
 	Errors   []SideError    `json:"errors"`
@@ -76,6 +112,58 @@ type ConnectionStatus struct {
 	// LikelyCauses are the known failure modes the observed state supports
 	// (filled when one degraded or down connection is asked for).
 	LikelyCauses []LikelyCause `json:"likely_causes,omitempty"`
+}
+
+// ObservedSides says which clouds were read this time (design.md §4). A
+// side that could not be read is false, and so is SORACOM Door's AWS side,
+// which SORACOM owns.
+type ObservedSides struct {
+	AWS   bool `json:"aws"`
+	Azure bool `json:"azure"`
+}
+
+// SidesOf says which sides an observation read.
+func SidesOf(obs Observation) ObservedSides {
+	return ObservedSides{AWS: obs.AWS != nil, Azure: obs.Azure != nil}
+}
+
+// NotRead says which side was not read and why, for the first line a human
+// reads, or "" when both were: a verdict drawn from one side is never a
+// bare "healthy". SORACOM Door's AWS side is SORACOM's, never an error.
+func (c ConnectionStatus) NotRead() string {
+	why := func(cloud Cloud) string {
+		for _, e := range c.Errors {
+			if e.Cloud == cloud && e.Message != "" {
+				m := e.Message
+				if r := []rune(m); len(r) > 120 {
+					m = string(r[:119]) + "…"
+				}
+				return " (" + m + ")"
+			}
+		}
+		return ""
+	}
+	var parts []string
+	switch {
+	case c.Kind == KindSoracomDoor && c.Observed.Azure:
+		return "Azure view only: the AWS side is owned by SORACOM"
+	case c.Kind == KindSoracomDoor:
+		return "Azure not read" + why(CloudAzure) + "; the AWS side is owned by SORACOM"
+	}
+	if !c.Observed.AWS {
+		parts = append(parts, "AWS not read"+why(CloudAWS))
+	}
+	if !c.Observed.Azure {
+		parts = append(parts, "Azure not read"+why(CloudAzure))
+	}
+	if len(parts) == 1 {
+		other := "Azure"
+		if !c.Observed.Azure {
+			other = "AWS"
+		}
+		return other + " only: " + parts[0]
+	}
+	return strings.Join(parts, "; ")
 }
 
 // LikelyCause is one known failure mode: what points to it, the check to
@@ -146,7 +234,7 @@ func Pair(obs Observation) []TunnelStatus {
 						continue
 					}
 					used[i] = true
-					fillAzure(&row, c)
+					fillAzure(&row, c, obs.Azure.BGPPeers)
 					break
 				}
 				rows = append(rows, row)
@@ -164,11 +252,13 @@ func Pair(obs Observation) []TunnelStatus {
 		if c.LocalNetworkGateway != nil {
 			row.AWSOutsideIP = c.LocalNetworkGateway.GatewayIP
 		}
-		fillAzure(&row, c)
+		fillAzure(&row, c, obs.Azure.BGPPeers)
 		rows = append(rows, row)
 	}
 	for i := range rows {
 		rows[i].Index = i + 1
+		r := &rows[i]
+		r.Up = (awsObserved || azureObserved) && (!awsObserved || r.AWSUp()) && (!azureObserved || r.AzureUp())
 	}
 	if rows == nil {
 		rows = []TunnelStatus{}
@@ -193,8 +283,9 @@ func awsRow(vpnID string, t AWSTunnel) TunnelStatus {
 	return row
 }
 
-func fillAzure(row *TunnelStatus, c AzureConnection) {
+func fillAzure(row *TunnelStatus, c AzureConnection, peers []BGPPeer) {
 	row.AzureConnection = c.Name
+	row.BGP = tunnelBGP(c, peers)
 	switch {
 	case !c.Found:
 		row.AzureStatus = StatusMissing
@@ -207,9 +298,34 @@ func fillAzure(row *TunnelStatus, c AzureConnection) {
 	row.AzureEgressBytes = c.EgressBytes
 }
 
-// Verdict applies design.md §4: healthy when every tunnel is up on every
-// observed side and no finding is an error; down when no tunnel is up on any
-// observed side; unknown when no side was observed; degraded otherwise.
+// tunnelBGP finds a BGP connection's session in the gateway's BGP peer
+// status: the peer whose neighbor is the local network gateway's BGP
+// address. nil when the connection runs no BGP or the status was not read
+// (then nothing is known about the session, and the note about the read
+// says so).
+func tunnelBGP(c AzureConnection, peers []BGPPeer) *TunnelBGP {
+	l := c.LocalNetworkGateway
+	if !c.Found || !c.EnableBGP || peers == nil || l == nil || l.BGPPeerAddress == "" {
+		return nil
+	}
+	b := &TunnelBGP{Peer: l.BGPPeerAddress, ASN: l.ASN, State: BGPAbsent}
+	for _, p := range peers {
+		if SameIP(p.Neighbor, l.BGPPeerAddress) {
+			b.State = p.State
+			if b.ASN == 0 {
+				b.ASN = p.ASN
+			}
+			if strings.EqualFold(p.State, "Connected") {
+				break // an instance that peers wins over one that does not
+			}
+		}
+	}
+	return b
+}
+
+// Verdict applies design.md §4 to the tunnels' up (see Pair): healthy when
+// every tunnel is up and no finding is an error; down when no tunnel is
+// up; unknown when no side was observed; degraded otherwise.
 // Fewer than two tunnels is never healthy: that is redundancy lost.
 func Verdict(obs Observation, tunnels []TunnelStatus, findings []Finding) Health {
 	awsObserved, azureObserved := obs.AWS != nil, obs.Azure != nil
@@ -218,16 +334,8 @@ func Verdict(obs Observation, tunnels []TunnelStatus, findings []Finding) Health
 	}
 	anyUp, allUp := false, len(tunnels) >= 2
 	for _, t := range tunnels {
-		upHere := true
-		if awsObserved {
-			upHere = upHere && t.AWSUp()
-			anyUp = anyUp || t.AWSUp()
-		}
-		if azureObserved {
-			upHere = upHere && t.AzureUp()
-			anyUp = anyUp || t.AzureUp()
-		}
-		allUp = allUp && upHere
+		anyUp = anyUp || t.Up
+		allUp = allUp && t.Up
 	}
 	if !anyUp {
 		return Down
@@ -252,8 +360,7 @@ func Summarize(obs Observation, health Health, tunnels []TunnelStatus, findings 
 	up := 0
 	var downs []string
 	for _, t := range tunnels {
-		ok := (!awsObserved || t.AWSUp()) && (!azureObserved || t.AzureUp())
-		if ok {
+		if t.Up {
 			up++
 			continue
 		}
@@ -292,7 +399,11 @@ func sideWords(t TunnelStatus, awsObserved, azureObserved bool) string {
 		parts = append(parts, "AWS "+t.AWSStatus)
 	}
 	if azureObserved && !t.AzureUp() {
-		parts = append(parts, "Azure "+t.AzureStatus)
+		az := "Azure " + t.AzureStatus
+		if t.BGPDown() {
+			az += fmt.Sprintf(", BGP peer %s %s", t.BGP.Peer, t.BGP.State)
+		}
+		parts = append(parts, az)
 	}
 	return strings.Join(parts, ", ")
 }

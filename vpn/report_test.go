@@ -2,6 +2,7 @@ package vpn
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"sort"
 	"strings"
@@ -341,10 +342,15 @@ func TestVerdict(t *testing.T) {
 				o.AWS.VPNConnections[0].Tunnels[i].Status = "DOWN"
 			}
 		}), errFinding, Down},
+		// A tunnel is up only when every observed side has it up: AWS UP
+		// alone carries nothing while Azure has no connection.
 		{"sides disagree: AWS up, Azure down", mutate(func(o *Observation) {
 			for i := range o.Azure.Connections {
 				o.Azure.Connections[i].Status = "NotConnected"
 			}
+		}), nil, Down},
+		{"sides disagree on one tunnel", mutate(func(o *Observation) {
+			o.Azure.Connections[1].Status = "NotConnected"
 		}), nil, Degraded},
 		{"observed but nothing configured", Observation{Connection: awsVPN(), AWS: &AWSSide{}, Azure: &AzureSide{}}, nil, Down},
 		{"no side observed", Observation{Connection: awsVPN(), Errors: []SideError{{Cloud: CloudAWS}, {Cloud: CloudAzure}}}, nil, Unknown},
@@ -503,5 +509,96 @@ func TestConnectionStatusJSON(t *testing.T) {
 	e, _ := json.Marshal(SideError{Cloud: CloudSoracom, Message: "m"})
 	if string(e) != `{"cloud":"soracom","message":"m"}` {
 		t.Errorf("error JSON = %s", e)
+	}
+}
+
+// A BGP tunnel is up only when its BGP session is established (design.md
+// §1, §4): AWS says so with UP; Azure with the peer Connected.
+func TestBGPTunnelUp(t *testing.T) {
+	bgpConn := func(name, ip, peer string) AzureConnection {
+		c := azConn(name, ip, "Connected", 0, 0)
+		c.EnableBGP = true
+		c.LocalNetworkGateway.BGPPeerAddress, c.LocalNetworkGateway.ASN = peer, 64512
+		return c
+	}
+	doorBGP := func(states ...string) Observation {
+		az := azSide(bgpConn("cn1", ip1, "169.254.21.1"), bgpConn("cn2", ip2, "169.254.22.1"))
+		if states != nil {
+			az.BGPPeers = []BGPPeer{}
+			for i, st := range states {
+				az.BGPPeers = append(az.BGPPeers, BGPPeer{LocalAddress: "169.254.21.2", Neighbor: []string{"169.254.21.1", "169.254.22.1"}[i], ASN: 64512, State: st})
+			}
+		}
+		return Observation{Connection: door(), Azure: az}
+	}
+	awsBGP := func(msg1, msg2 string) Observation {
+		st := func(m string) string {
+			if m == "IPSEC IS UP" || m == "IPSEC IS DOWN" {
+				return "DOWN"
+			}
+			return "UP"
+		}
+		return Observation{Connection: awsVPN(),
+			AWS: awsSide(false, awsTunnel(ip1, st(msg1), msg1), awsTunnel(ip2, st(msg2), msg2)),
+			Azure: azSide(func() AzureConnection { c := azConn("cn1", ip1, "Connected", 0, 0); c.EnableBGP = true; return c }(),
+				func() AzureConnection { c := azConn("cn2", ip2, "Connected", 0, 0); c.EnableBGP = true; return c }())}
+	}
+	tests := []struct {
+		name   string
+		obs    Observation
+		up     []bool
+		health Health
+		bgp    string // state of tunnel 1's session, "" = none known
+	}{
+		{"Door BGP: Connected tunnels, peers Idle: nothing is routed", doorBGP("Idle", "Idle"), []bool{false, false}, Down, "Idle"},
+		{"Door BGP: one peer Idle", doorBGP("Connected", "Idle"), []bool{true, false}, Degraded, "Connected"},
+		{"Door BGP: both peers Connected", doorBGP("Connected", "Connected"), []bool{true, true}, Healthy, "Connected"},
+		{"Door BGP: a peer Azure does not list", doorBGP("Connected"), []bool{true, false}, Degraded, "Connected"},
+		{"peer status not read: IPsec decides", doorBGP(), []bool{true, true}, Healthy, ""},
+		{"AWS BGP VPN, both DOWN IPSEC IS UP", awsBGP("IPSEC IS UP", "IPSEC IS UP"), []bool{false, false}, Down, ""},
+		{"AWS BGP VPN, one DOWN IPSEC IS UP", awsBGP("1 BGP ROUTES", "IPSEC IS UP"), []bool{true, false}, Degraded, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows := Pair(tt.obs)
+			var up []bool
+			for _, r := range rows {
+				up = append(up, r.Up)
+			}
+			if !reflect.DeepEqual(up, tt.up) {
+				t.Errorf("up = %v, want %v", up, tt.up)
+			}
+			if h := Verdict(tt.obs, rows, nil); h != tt.health {
+				t.Errorf("health = %s, want %s", h, tt.health)
+			}
+			got := ""
+			if rows[0].BGP != nil {
+				got = rows[0].BGP.State
+			}
+			if got != tt.bgp {
+				t.Errorf("tunnel 1 BGP state = %q, want %q", got, tt.bgp)
+			}
+			sum := Summarize(tt.obs, tt.health, rows, nil)
+			n := 0
+			for _, u := range tt.up {
+				if u {
+					n++
+				}
+			}
+			if !strings.HasPrefix(sum, fmt.Sprintf("%d of %d tunnels up", n, len(rows))) {
+				t.Errorf("summary %q disagrees with up", sum)
+			}
+		})
+	}
+	rows := Pair(doorBGP("Idle", "Connected"))
+	if !rows[0].BGPDown() || rows[1].BGPDown() {
+		t.Errorf("BGPDown = %v, %v", rows[0].BGPDown(), rows[1].BGPDown())
+	}
+	if s := Summarize(doorBGP("Idle", "Connected"), Degraded, rows, nil); !strings.Contains(s, "BGP peer 169.254.21.1 Idle") {
+		t.Errorf("summary does not say which BGP peer is down: %s", s)
+	}
+	b, _ := json.Marshal(rows[0])
+	if !strings.Contains(string(b), `"up":false`) || !strings.Contains(string(b), `"bgp":{"peer":"169.254.21.1","asn":64512,"state":"Idle"}`) {
+		t.Errorf("JSON row: %s", b)
 	}
 }

@@ -148,6 +148,10 @@ func TestStatusJSONAgainstSimulatedClouds(t *testing.T) {
 				AWS   string `json:"aws"`
 				Azure string `json:"azure"`
 			} `json:"routing"`
+			Observed struct {
+				AWS   bool `json:"aws"`
+				Azure bool `json:"azure"`
+			} `json:"observed"`
 			Tunnels  []map[string]any `json:"tunnels"`
 			Findings []struct {
 				Rule      string `json:"rule"`
@@ -176,15 +180,16 @@ func TestStatusJSONAgainstSimulatedClouds(t *testing.T) {
 		health, awsRouting, azureRouting string
 		rules                            []string
 		errCloud                         string
+		awsRead                          bool
 	}{
-		"healthy-static": {"healthy", "static", "static", nil, ""},
-		"tunnel2-down":   {"degraded", "static", "static", []string{"tunnel-down"}, ""},
-		"bgp-single-ip":  {"degraded", "bgp", "bgp", []string{"bgp-needs-active-active", "tunnel-down"}, ""},
-		"soracom-door":   {"healthy", "unknown", "static", nil, ""},
-		"aws-throttled":  {"healthy", "unknown", "static", nil, "aws"},
+		"healthy-static": {"healthy", "static", "static", nil, "", true},
+		"tunnel2-down":   {"degraded", "static", "static", []string{"tunnel-down"}, "", true},
+		"bgp-single-ip":  {"degraded", "bgp", "bgp", []string{"bgp-needs-active-active", "tunnel-down"}, "", true},
+		"soracom-door":   {"healthy", "unknown", "static", nil, "", false},
+		"aws-throttled":  {"healthy", "unknown", "static", nil, "aws", false},
 	}
 	tunnelKeys := []string{"index", "aws_outside_ip", "aws_status", "aws_since", "aws_message", "aws_accepted_routes",
-		"azure_connection", "azure_status", "azure_ingress_bytes", "azure_egress_bytes"}
+		"azure_connection", "azure_status", "azure_ingress_bytes", "azure_egress_bytes", "up"}
 	for _, c := range rep.Connections {
 		w, ok := want[c.Name]
 		if !ok {
@@ -208,6 +213,9 @@ func TestStatusJSONAgainstSimulatedClouds(t *testing.T) {
 		}
 		if w.rules == nil && len(c.Findings) > 0 {
 			t.Errorf("%s: unexpected findings %+v", c.Name, c.Findings)
+		}
+		if c.Observed.AWS != w.awsRead || !c.Observed.Azure {
+			t.Errorf("%s: observed %+v, want aws %v, azure true", c.Name, c.Observed, w.awsRead)
 		}
 		if (w.errCloud != "") != (len(c.Errors) > 0) || (w.errCloud != "" && c.Errors[0].Cloud != w.errCloud) {
 			t.Errorf("%s: errors %+v, want cloud %q", c.Name, c.Errors, w.errCloud)

@@ -180,7 +180,7 @@ func newObserved(obs vpn.Observation, rows []vpn.TunnelStatus) *observed {
 		}
 	}
 	for _, t := range rows {
-		if t.AzureConnection == "" || (o.aws && !t.AWSUp()) || (o.azure && !t.AzureUp()) {
+		if t.AzureConnection == "" || !t.Up {
 			continue
 		}
 		o.upConns[t.AzureConnection] = true

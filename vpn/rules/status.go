@@ -50,22 +50,29 @@ func tunnelDown(c *pcheck) []vpn.Finding {
 			sides = append(sides, side)
 		}
 		if o.azure {
-			sides = append(sides, fmt.Sprintf("Azure %s %s", t.AzureConnection, t.AzureStatus))
+			side := fmt.Sprintf("Azure %s %s", t.AzureConnection, t.AzureStatus)
+			if t.BGP != nil {
+				side += ", BGP peer " + t.BGP.State
+			}
+			sides = append(sides, side)
+		}
+		fix := o.tunnelDownFix(t)
+		if peer, asn, ok := o.bgpDown(t, awsDown); ok {
+			verb += fmt.Sprintf(": IPsec is up but its BGP session with %s (ASN %s) is not established, so nothing is routed over it", peer, asn)
+			fix = o.bgpDownFix(t, peer)
 		}
 		out = append(out, newFinding(IDTunnelDown,
-			fmt.Sprintf("tunnel %d (%s) %s: %s", t.Index, orDash(t.AWSOutsideIP), verb, strings.Join(sides, ", ")),
-			o.tunnelDownFix(t, awsDown)))
+			fmt.Sprintf("tunnel %d (%s) %s: %s", t.Index, orDash(t.AWSOutsideIP), verb, strings.Join(sides, ", ")), fix))
 	}
 	return out
 }
 
-func (o *observed) tunnelDownFix(t vpn.TunnelStatus, awsDown bool) string {
-	var b strings.Builder
+// bgpDown says whether a down tunnel is IPsec-up but BGP-down, and names
+// the AWS side's BGP peer address and ASN. Azure says it with the
+// connection Connected and the peer not Connected; AWS with DOWN "IPSEC IS
+// UP" on a BGP VPN (AWS counts a BGP tunnel UP only once BGP is up).
+func (o *observed) bgpDown(t vpn.TunnelStatus, awsDown bool) (peer, asn string, ok bool) {
 	conn, haveConn := o.azConn[t.AzureConnection]
-
-	// AWS counts a BGP tunnel as UP only once BGP is established, so
-	// "DOWN" with "IPSEC IS UP" is a BGP problem, not an IKE one; sending
-	// on-call to re-check keys would waste the incident.
 	bgp := haveConn && conn.EnableBGP
 	if o.obs.AWS != nil {
 		for _, v := range o.obs.AWS.VPNConnections {
@@ -74,16 +81,52 @@ func (o *observed) tunnelDownFix(t vpn.TunnelStatus, awsDown bool) string {
 			}
 		}
 	}
-	if awsDown && bgp && strings.Contains(strings.ToUpper(t.AWSMessage), "IPSEC IS UP") {
-		// Keys and proposals evidently work, so the IKE checklist below
-		// would only distract.
-		return fmt.Sprintf("IPsec is up but AWS reports a BGP tunnel as DOWN until its BGP session is established. "+
-			"Check this tunnel's BGP peering: Azure's custom APIPA address must be the .2 and the local network gateway's "+
-			"BGP peer the .1 of the AWS inside /30, and the ASNs must differ "+
-			"(`az network vnet-gateway list-bgp-peer-status -g %s -n %s`). Check also whether the Azure gateway can peer "+
-			"on a second tunnel at all: a gateway that is not active-active accepts one custom APIPA address (see %s).",
-			o.resourceGrp, orDash(o.gatewayName), IDBGPNeedsActiveActive)
+	awsSays := awsDown && bgp && strings.Contains(strings.ToUpper(t.AWSMessage), "IPSEC IS UP")
+	if !awsSays && !t.BGPDown() {
+		return "", "", false
 	}
+	peer, asn = "-", "unknown"
+	if haveConn && conn.LocalNetworkGateway != nil {
+		peer = orDash(conn.LocalNetworkGateway.BGPPeerAddress)
+		if a := conn.LocalNetworkGateway.ASN; a != 0 {
+			asn = fmt.Sprint(a)
+		}
+	}
+	if at, ok := o.awsTunnel[vpn.KeyIP(t.AWSOutsideIP)]; ok && peer == "-" {
+		if pf, ok := parseCIDR(at.Options.InsideCIDR); ok && pf.Addr().Is4() {
+			peer = host(pf, 1).String() // AWS takes the .1 of the inside /30
+		}
+	}
+	if t.BGP != nil {
+		peer = t.BGP.Peer
+		if t.BGP.ASN != 0 {
+			asn = fmt.Sprint(t.BGP.ASN)
+		}
+	}
+	return peer, asn, true
+}
+
+// bgpDownFix is the check to run next for an IPsec-up, BGP-down tunnel:
+// keys and proposals evidently work, so the IKE checklist would only
+// distract.
+func (o *observed) bgpDownFix(t vpn.TunnelStatus, peer string) string {
+	aws := "SORACOM's side of the session cannot be read: give SORACOM the peer address and ASN and ask for the Door connection's BGP state. "
+	if !o.soracomOwned {
+		aws = fmt.Sprintf("On AWS: `aws ec2 describe-vpn-connections --vpn-connection-ids %s --query "+
+			"'VpnConnections[].VgwTelemetry[].[OutsideIpAddress,Status,StatusMessage]'` (a BGP tunnel is UP only with BGP established). ",
+			orDash(t.AWSVPNConnectionID))
+	}
+	return fmt.Sprintf("Next: `az network vnet-gateway list-bgp-peer-status -g %s -n %s -o table` (peer %s must be Connected) and "+
+		"`az network vnet-gateway list-learned-routes -g %s -n %s -o table`. %s"+
+		"Then check the peering: Azure's custom APIPA address must be the .2 and the local network gateway's BGP peer the .1 "+
+		"of the AWS inside /30, the local network gateway's ASN must be the Amazon-side ASN and differ from the gateway's; "+
+		"a gateway that is not active-active accepts one custom APIPA address (see %s).",
+		o.resourceGrp, orDash(o.gatewayName), peer, o.resourceGrp, orDash(o.gatewayName), aws, IDBGPNeedsActiveActive)
+}
+
+func (o *observed) tunnelDownFix(t vpn.TunnelStatus) string {
+	var b strings.Builder
+	conn, haveConn := o.azConn[t.AzureConnection]
 
 	// ResponderOnly waits for AWS, and AWS waits for the customer side
 	// unless its startup action is "start": nobody initiates.

@@ -266,15 +266,33 @@ func TestTunnelDown(t *testing.T) {
 				activeActive(),
 				bgpConn("cn1", ip1, "Connected"), bgpConn("cn2", ip2, "Connected")),
 			wants: []want{{rule: IDTunnelDown,
-				msg: []string{`tunnel 2 (198.51.100.2) is down: AWS DOWN "IPSEC IS UP", Azure cn2 Connected`},
-				fix: []string{"BGP session", ".2", ".1", IDBGPNeedsActiveActive, "list-bgp-peer-status -g rg-network -n vgw-prod"}, notInFx: []string{"pre-shared key"}}},
+				msg:     []string{`tunnel 2 (198.51.100.2) is down: IPsec is up but its BGP session with`, `AWS DOWN "IPSEC IS UP", Azure cn2 Connected`},
+				fix:     []string{"list-bgp-peer-status -g rg-network -n vgw-prod", ".2", ".1", IDBGPNeedsActiveActive, "describe-vpn-connections --vpn-connection-ids vpn-bgp"},
+				notInFx: []string{"pre-shared key"}}},
+		},
+		{
+			// SORACOM Door BGP: Azure alone says IPsec is up and BGP is not.
+			name: "Door BGP tunnel Connected with its peer Idle",
+			obs: func() vpn.Observation {
+				c1, c2 := bgpConn("cn-door1", ip1, "Connected"), bgpConn("cn-door2", ip2, "Connected")
+				c1.LocalNetworkGateway.BGPPeerAddress, c1.LocalNetworkGateway.ASN = "169.254.21.1", 64512
+				c2.LocalNetworkGateway.BGPPeerAddress, c2.LocalNetworkGateway.ASN = "169.254.22.1", 64512
+				o := doorObs(activeActive(), c1, c2)
+				o.Azure.BGPPeers = []vpn.BGPPeer{{Neighbor: "169.254.21.1", ASN: 64512, State: "Connected"}, {Neighbor: "169.254.22.1", ASN: 64512, State: "Idle"}}
+				return o
+			}(),
+			wants: []want{{rule: IDTunnelDown,
+				msg: []string{"tunnel 2 (198.51.100.2) is down: IPsec is up but its BGP session with 169.254.22.1 (ASN 64512) is not established",
+					"Azure cn-door2 Connected, BGP peer Idle"},
+				fix:     []string{"list-bgp-peer-status -g rg-door -n vgw-prod", "peer 169.254.22.1 must be Connected", "SORACOM"},
+				notInFx: []string{"pre-shared key", "aws ec2"}}},
 		},
 		{
 			name: "static tunnel with IPsec up gets no BGP hint",
 			obs: with(static2(), func(o *vpn.Observation) {
 				o.AWS.VPNConnections[0].Tunnels[1] = tun(ip2, "DOWN", "IPSEC IS UP")
 			}),
-			wants: []want{{rule: IDTunnelDown, msg: []string{"tunnel 2"}, notInFx: []string{"BGP session"}}},
+			wants: []want{{rule: IDTunnelDown, msg: []string{"tunnel 2"}, notInFx: []string{"list-bgp-peer-status"}}},
 		},
 		{
 			name: "BGP tunnel with IPsec down gets no BGP hint",
@@ -282,7 +300,7 @@ func TestTunnelDown(t *testing.T) {
 				[]vpn.AWSVPNConnection{awsConn("vpn-bgp", false, tun(ip1, "UP", "1 BGP ROUTES"), tun(ip2, "DOWN", "IPSEC IS DOWN"))},
 				activeActive(),
 				bgpConn("cn1", ip1, "Connected"), bgpConn("cn2", ip2, "NotConnected")),
-			wants: []want{{rule: IDTunnelDown, msg: []string{"tunnel 2"}, notInFx: []string{"BGP session"}}},
+			wants: []want{{rule: IDTunnelDown, msg: []string{"tunnel 2"}, notInFx: []string{"list-bgp-peer-status"}}},
 		},
 		{
 			name: "ResponderOnly with AWS startup action add: nobody initiates",

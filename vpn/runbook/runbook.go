@@ -218,7 +218,7 @@ func (f *facts) stateLines() []string {
 	rows := vpn.Pair(f.obs)
 	up := 0
 	for _, r := range rows {
-		if (f.obs.AWS == nil || r.AWSUp()) && (f.obs.Azure == nil || r.AzureUp()) {
+		if r.Up {
 			up++
 		}
 	}

@@ -89,7 +89,7 @@ func (d diag) vpnID() string {
 }
 
 func (d diag) up(t vpn.TunnelStatus) bool {
-	return (d.obs.AWS == nil || t.AWSUp()) && (d.obs.Azure == nil || t.AzureUp())
+	return t.Up
 }
 
 func (d diag) rg() string      { return orText(d.rgName, "<resource group>") }

@@ -87,3 +87,40 @@ func TestColdStatusOpensFewTLSConnections(t *testing.T) {
 		t.Errorf("%d ARM reads opened %d TLS connections, want 1 to 10", reads, got)
 	}
 }
+
+// BGP peer status is asked for together with the gateway, not after its
+// answer: with every ARM read hanging, both requests still arrive.
+func TestBGPPeerStatusStartsWithGatewayRead(t *testing.T) {
+	w := sim.NewWorld()
+	conns := sim.FleetOf(w, sim.FleetSpec{Connections: 1, BGPGateways: 1})
+	w.SetFault("azure", sim.Fault{Hang: true})
+	srv := start(t, w)
+	obs := observer(t, srv, simclient.Options{CallTimeout: 200 * time.Millisecond, StatusTimeout: time.Second})
+	obs.Observe(context.Background(), conns)
+	if g, b := requests(srv, "azure", "GetGateway"), requests(srv, "azure", "GetBgpPeerStatus"); g == 0 || b == 0 {
+		t.Errorf("gateway read %d times and BGP peer status %d times while the gateway read hung; want both started", g, b)
+	}
+}
+
+// A gateway read without BGP is not asked for peer status again; one that
+// runs BGP gets its peers reported.
+func TestBGPPeerStatusReadOnlyForBGPGateways(t *testing.T) {
+	w := sim.NewWorld()
+	conns := sim.FleetOf(w, sim.FleetSpec{Connections: 2, Gateways: 2, BGPGateways: 1})
+	srv := start(t, w)
+	obs := observer(t, srv, simclient.Options{})
+	for round := range 2 {
+		srv.Reset()
+		got := obs.Observe(context.Background(), conns)
+		if len(got[0].Azure.BGPPeers) != 1 || len(got[1].Azure.BGPPeers) != 0 {
+			t.Errorf("round %d: peers %v / %v, want one on the BGP hub only", round, got[0].Azure.BGPPeers, got[1].Azure.BGPPeers)
+		}
+		want := 2 // first round: both gateways, the static one not yet known
+		if round == 1 {
+			want = 1
+		}
+		if n := requests(srv, "azure", "GetBgpPeerStatus"); n != want {
+			t.Errorf("round %d: %d BGP peer status reads, want %d", round, n, want)
+		}
+	}
+}

@@ -48,6 +48,10 @@ type Observer struct {
 
 	sweepMu   sync.Mutex
 	lastSweep time.Time
+
+	// staticGateways holds the keys of gateways last read with BGP off,
+	// whose peer status is then not read speculatively.
+	staticGateways sync.Map
 }
 
 // New builds an observer.
@@ -287,7 +291,7 @@ func bgpKey(sub, rg, name string) string {
 // readAzure issues every independent read at once: each gateway once, each
 // resource group's local network gateways once, and every connection, so
 // that a status costs about one round trip however many connections there
-// are. BGP peer status follows its gateway read, only when BGP is on.
+// are. BGP peer status is read alongside its gateway (see below).
 func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azureResults {
 	res := &azureResults{
 		gateways: map[string]result[vpn.AzureGateway]{},
@@ -317,21 +321,43 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 		a := c.Azure
 		start(gwKey(a.SubscriptionID, a.ResourceGroup, a.Gateway), func() {
 			k := gwKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)
+			bk := bgpKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)
+			readBGP := func() ([]vpn.BGPPeer, error) {
+				return readAs(ctx, o, call{"azure", "GetBgpPeerStatus", bk}, func(ctx context.Context) ([]vpn.BGPPeer, error) {
+					return o.azure.BGPPeers(ctx, a.SubscriptionID, a.ResourceGroup, a.Gateway)
+				})
+			}
+			// BGP peer status (a long-running operation of two round
+			// trips) starts together with the gateway read, unless this
+			// gateway was last seen without BGP; its answer is kept only
+			// if the gateway turns out to run BGP.
+			var peers []vpn.BGPPeer
+			var peersErr error
+			var early sync.WaitGroup
+			_, static := o.staticGateways.Load(k)
+			if !static {
+				early.Go(func() { peers, peersErr = readBGP() })
+			}
 			g, err := readAs(ctx, o, call{"azure", "GetGateway", k}, func(ctx context.Context) (vpn.AzureGateway, error) {
 				return o.azure.Gateway(ctx, a.SubscriptionID, a.ResourceGroup, a.Gateway)
 			})
 			mu.Lock()
 			res.gateways[k] = result[vpn.AzureGateway]{g, err}
 			mu.Unlock()
+			if err == nil && !g.EnableBGP {
+				o.staticGateways.Store(k, true)
+			} else if err == nil {
+				o.staticGateways.Delete(k)
+			}
+			early.Wait()
 			if err != nil || !g.EnableBGP {
 				return
 			}
-			bk := bgpKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)
-			peers, err := readAs(ctx, o, call{"azure", "GetBgpPeerStatus", bk}, func(ctx context.Context) ([]vpn.BGPPeer, error) {
-				return o.azure.BGPPeers(ctx, a.SubscriptionID, a.ResourceGroup, a.Gateway)
-			})
+			if static { // BGP was switched on since the last read
+				peers, peersErr = readBGP()
+			}
 			mu.Lock()
-			res.bgp[bk] = result[[]vpn.BGPPeer]{peers, err}
+			res.bgp[bk] = result[[]vpn.BGPPeer]{peers, peersErr}
 			mu.Unlock()
 		})
 		start(lngsKey(a.SubscriptionID, a.ResourceGroup), func() {

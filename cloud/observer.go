@@ -36,6 +36,12 @@ type Options struct {
 	// azure), operation, and result (ok, throttled, denied, auth,
 	// not_found, timeout, error). Metrics hang here.
 	OnCall func(cloud, operation, result string)
+	// Scheduler paces background (Cycle) ARM reads and holds reads while
+	// ARM asks not to be called; nil means no pacing. The Azure adapter must
+	// be built with the same scheduler as its Gate.
+	Scheduler *Scheduler
+	// OnCycle, when set, is told of every background cycle (metrics).
+	OnCycle func(CycleReport)
 }
 
 // Observer reads both clouds. Either adapter may be nil when that cloud is
@@ -75,7 +81,11 @@ func (o *Observer) OnCall(fn func(cloud, operation, result string)) { o.opts.OnC
 // Observe reads every connection. It returns by StatusTimeout whatever the
 // clouds do, with one observation per connection in the given order.
 func (o *Observer) Observe(ctx context.Context, conns []vpn.Connection) []vpn.Observation {
-	ctx, cancel := context.WithTimeout(ctx, o.opts.StatusTimeout)
+	return o.observe(ctx, conns, o.opts.StatusTimeout)
+}
+
+func (o *Observer) observe(ctx context.Context, conns []vpn.Connection, timeout time.Duration) []vpn.Observation {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	o.maybeSweep()
 
@@ -218,7 +228,7 @@ func (r *awsResults) add(id string, f awsFound) {
 // awsBatch reads one batch of sorted IDs; concurrent identical batches are
 // read once, and each ID's answer is cached on its own.
 func (o *Observer) awsBatch(ctx context.Context, region string, ids []string) (map[string]awsFound, error) {
-	v, err := o.cached(ctx, call{"aws", "DescribeVpnConnections", "aws-batch/" + region + "/" + strings.Join(ids, ",")}, func(ctx context.Context) (any, error) {
+	v, err := o.cached(ctx, call{cloud: "aws", op: "DescribeVpnConnections", key: "aws-batch/" + region + "/" + strings.Join(ids, ",")}, func(ctx context.Context) (any, error) {
 		got, err := o.aws.DescribeVPNConnections(ctx, region, ids)
 		if err != nil {
 			return nil, err
@@ -235,6 +245,13 @@ func (o *Observer) awsBatch(ctx context.Context, region string, ids []string) (m
 		return nil, err
 	}
 	return v.(map[string]awsFound), nil
+}
+
+// subscriptionOf takes the subscription from an ARM resource ID.
+func subscriptionOf(id string) string {
+	rest, _ := strings.CutPrefix(strings.ToLower(id), "/subscriptions/")
+	sub, _, _ := strings.Cut(rest, "/")
+	return sub
 }
 
 func awsKey(region, id string) string { return "aws/" + region + "/" + id }
@@ -323,7 +340,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 			k := gwKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)
 			bk := bgpKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)
 			readBGP := func() ([]vpn.BGPPeer, error) {
-				return readAs(ctx, o, call{"azure", "GetBgpPeerStatus", bk}, func(ctx context.Context) ([]vpn.BGPPeer, error) {
+				return readAs(ctx, o, call{"azure", "GetBgpPeerStatus", bk, a.SubscriptionID, 2}, func(ctx context.Context) ([]vpn.BGPPeer, error) {
 					return o.azure.BGPPeers(ctx, a.SubscriptionID, a.ResourceGroup, a.Gateway)
 				})
 			}
@@ -338,7 +355,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 			if !static {
 				early.Go(func() { peers, peersErr = readBGP() })
 			}
-			g, err := readAs(ctx, o, call{"azure", "GetGateway", k}, func(ctx context.Context) (vpn.AzureGateway, error) {
+			g, err := readAs(ctx, o, call{"azure", "GetGateway", k, a.SubscriptionID, 1}, func(ctx context.Context) (vpn.AzureGateway, error) {
 				return o.azure.Gateway(ctx, a.SubscriptionID, a.ResourceGroup, a.Gateway)
 			})
 			mu.Lock()
@@ -362,7 +379,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 		})
 		start(lngsKey(a.SubscriptionID, a.ResourceGroup), func() {
 			k := lngsKey(a.SubscriptionID, a.ResourceGroup)
-			l, err := readAs(ctx, o, call{"azure", "ListLocalNetworkGateways", k}, func(ctx context.Context) (map[string]vpn.LocalNetworkGateway, error) {
+			l, err := readAs(ctx, o, call{"azure", "ListLocalNetworkGateways", k, a.SubscriptionID, 1}, func(ctx context.Context) (map[string]vpn.LocalNetworkGateway, error) {
 				return o.azure.LocalNetworkGateways(ctx, a.SubscriptionID, a.ResourceGroup)
 			})
 			mu.Lock()
@@ -372,7 +389,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 		for _, name := range a.Connections {
 			start(connKey(a.SubscriptionID, a.ResourceGroup, name), func() {
 				k := connKey(a.SubscriptionID, a.ResourceGroup, name)
-				cr, err := readAs(ctx, o, call{"azure", "GetConnection", k}, func(ctx context.Context) (azc.ConnectionRead, error) {
+				cr, err := readAs(ctx, o, call{"azure", "GetConnection", k, a.SubscriptionID, 1}, func(ctx context.Context) (azc.ConnectionRead, error) {
 					return o.azure.Connection(ctx, a.SubscriptionID, a.ResourceGroup, name)
 				})
 				mu.Lock()
@@ -402,7 +419,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 	}
 	for _, id := range extra {
 		wg.Go(func() {
-			l, err := readAs(ctx, o, call{"azure", "GetLocalNetworkGateway", "lng/" + id}, func(ctx context.Context) (vpn.LocalNetworkGateway, error) {
+			l, err := readAs(ctx, o, call{"azure", "GetLocalNetworkGateway", "lng/" + id, subscriptionOf(id), 1}, func(ctx context.Context) (vpn.LocalNetworkGateway, error) {
 				return o.azure.LocalNetworkGateway(ctx, id)
 			})
 			mu.Lock()
@@ -415,11 +432,31 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 }
 
 // call names one upstream read: its cloud and operation (for logs and
-// metrics) and its cache key.
-type call struct{ cloud, op, key string }
+// metrics), its cache key, and for ARM its subscription and cost in
+// requests (for pacing).
+type call struct {
+	cloud, op, key string
+	sub            string
+	cost           int
+}
 
 func (o *Observer) cached(ctx context.Context, c call, read func(context.Context) (any, error)) (any, error) {
+	paced := c.cloud == "azure" && c.cost > 0 && o.opts.Scheduler != nil && isPaced(ctx)
+	deadline, hasDeadline := ctx.Deadline()
 	return o.memo.do(ctx, c.key, func(ctx context.Context) (any, error) {
+		if paced {
+			// The read runs detached from its callers; its wait for a slot
+			// still ends with the cycle that asked for it.
+			pctx, cancel := ctx, context.CancelFunc(func() {})
+			if hasDeadline {
+				pctx, cancel = context.WithDeadline(ctx, deadline)
+			}
+			err := o.opts.Scheduler.pace(pctx, c.sub, c.cost)
+			cancel()
+			if err != nil {
+				return nil, &unpacedError{op: c.op, resource: c.key[strings.LastIndexByte(c.key, '/')+1:], err: err}
+			}
+		}
 		began := time.Now()
 		v, err := read(ctx)
 		result := "ok"

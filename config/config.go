@@ -92,6 +92,10 @@ type Azure struct {
 	SubscriptionID          string
 	Cloud                   string // public (default) | china | usgov
 	ResourceManagerEndpoint string // optional, https only
+	// ReadRate is the ARM reads per second per subscription that
+	// background refreshes are paced at (default 20, below ARM's refill of
+	// 25/s); explicit status commands read at full speed.
+	ReadRate float64
 }
 
 // Timeouts bound upstream work.
@@ -175,7 +179,7 @@ func Default() *Config {
 			RequiredApprovals: 1,
 			ApprovalTTL:       24 * time.Hour,
 		},
-		Azure:    Azure{Cloud: CloudPublic},
+		Azure:    Azure{Cloud: CloudPublic, ReadRate: 20},
 		Timeouts: Timeouts{CloudCall: 8 * time.Second, Status: 20 * time.Second},
 		CacheTTL: 20 * time.Second,
 		Store:    Store{Driver: DriverSQLite, DSN: "doorbot.db"},

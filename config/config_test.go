@@ -48,7 +48,7 @@ func TestExampleFromDesign(t *testing.T) {
 			ApprovalsChannel: "C0123ABCD", Approvers: []string{"U0123ABCD", "S0456EFGH"}, RequiredApprovals: 1, ApprovalTTL: 24 * time.Hour,
 		},
 		AWS:      AWS{Region: "ap-northeast-1"},
-		Azure:    Azure{SubscriptionID: "00000000-0000-0000-0000-000000000000", Cloud: "public"},
+		Azure:    Azure{SubscriptionID: "00000000-0000-0000-0000-000000000000", Cloud: "public", ReadRate: 20},
 		Timeouts: Timeouts{CloudCall: 8 * time.Second, Status: 20 * time.Second},
 		CacheTTL: 20 * time.Second,
 		Store:    Store{Driver: "sqlite", DSN: "doorbot.db"},
@@ -252,6 +252,10 @@ func TestErrors(t *testing.T) {
 			`doorbot.yaml:2: azure.resource_manager_endpoint "http://localhost:8443": https only (the Azure SDK sends bearer tokens only over TLS)`},
 		{"arm not url", y("azure:", "  resource_manager_endpoint: management.azure.com"),
 			`doorbot.yaml:2: azure.resource_manager_endpoint "management.azure.com": must be an https:// URL`},
+		{"read rate above refill", y("azure:", "  read_rate: 30"),
+			"doorbot.yaml:2: azure.read_rate: must be above 0 and at most 25 reads/s, ARM's refill per subscription (got 30)"},
+		{"read rate zero", y("azure:", "  read_rate: 0"),
+			"doorbot.yaml:2: azure.read_rate: must be above 0 and at most 25 reads/s, ARM's refill per subscription (got 0)"},
 
 		// Store.
 		{"driver", y("store:", "  driver: mysql"), `doorbot.yaml:2: store.driver "mysql": must be sqlite or postgres`},

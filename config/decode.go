@@ -76,6 +76,7 @@ func top(d *strictyaml.Decoder, root *yaml.Node, c *Config) {
 			field{Key: "subscription_id", Set: d.Str(&z.SubscriptionID)},
 			field{Key: "cloud", Set: d.Str(&z.Cloud)},
 			field{Key: "resource_manager_endpoint", Set: d.Str(&z.ResourceManagerEndpoint)},
+			field{Key: "read_rate", Set: d.Float(&z.ReadRate)},
 		)},
 		{Key: "timeouts", Set: d.Section(
 			field{Key: "cloud_call", Set: d.Duration(&c.Timeouts.CloudCall)},

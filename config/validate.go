@@ -90,6 +90,9 @@ func (v *validator) config(c *Config) {
 	if e := c.Azure.ResourceManagerEndpoint; e != "" {
 		v.url("azure.resource_manager_endpoint", e, true)
 	}
+	if r := c.Azure.ReadRate; r <= 0 || r > 25 {
+		v.errf("azure.read_rate", "must be above 0 and at most 25 reads/s, ARM's refill per subscription (got %g)", r)
+	}
 
 	t := c.Timeouts
 	if t.CloudCall <= 0 {

@@ -36,6 +36,8 @@ type Options struct {
 	ClientOptions arm.ClientOptions
 	// PollFrequency for the getBgpPeerStatus long-running operation.
 	PollFrequency time.Duration
+	// Gate, when set, admits every request and is told of every 429.
+	Gate Gate
 }
 
 // Client reads one or more subscriptions.
@@ -76,6 +78,10 @@ func New(cred azcore.TokenCredential, opts Options) *Client {
 	}
 	// Logging of bodies stays off; azcore never logs them unless asked.
 	opts.ClientOptions.DisableRPRegistration = true // registration would be a write
+	if opts.Gate != nil {
+		// Per retry, so that a retry after a 429 is admitted like any read.
+		o.PerRetryPolicies = append(append([]policy.Policy(nil), o.PerRetryPolicies...), gatePolicy{opts.Gate})
+	}
 	return &Client{cred: cred, opts: opts, subs: map[string]*clients{}}
 }
 
@@ -388,6 +394,10 @@ func (e *Error) StatusCode() int {
 // Class names the kind of failure for metrics: throttled, denied, auth,
 // not_found, timeout or error.
 func (e *Error) Class() string {
+	var te *ThrottledError
+	if errors.As(e.Err, &te) {
+		return "throttled"
+	}
 	switch e.StatusCode() {
 	case http.StatusTooManyRequests:
 		return "throttled"
@@ -412,11 +422,16 @@ var actionPattern = regexp.MustCompile(`perform action '([^']+)'`)
 
 // Hint says in one line what failed and what to check.
 func (e *Error) Hint() string {
+	var te *ThrottledError
+	if errors.As(e.Err, &te) {
+		return fmt.Sprintf("Azure Resource Manager is throttling reads of subscription %s: %s %s was not read; it may be asked again after %s UTC",
+			te.Subscription, e.Op, e.Name, te.Until.UTC().Format(time.TimeOnly))
+	}
 	var re *azcore.ResponseError
 	if errors.As(e.Err, &re) {
 		switch re.StatusCode {
 		case http.StatusTooManyRequests:
-			return fmt.Sprintf("Azure Resource Manager is throttling reads (%s); retry in a minute, and look for other tools reading this subscription", orCode(re.ErrorCode, "429"))
+			return fmt.Sprintf("Azure Resource Manager is throttling reads (%s): %s %s was not read; retry in a minute, and look for other tools reading this subscription", orCode(re.ErrorCode, "429"), e.Op, e.Name)
 		case http.StatusUnauthorized:
 			return fmt.Sprintf("Azure rejected doorbot's token (%s); sign in again or check the identity's tenant", orCode(re.ErrorCode, "401"))
 		case http.StatusForbidden:

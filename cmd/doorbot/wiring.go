@@ -51,6 +51,9 @@ func (a *app) service(ctx context.Context, cfg *config.Config) (*handlers.Servic
 		}
 		awsClient = awsc.New(awsCfg, awsc.Options{CallTimeout: cfg.Timeouts.CloudCall})
 	}
+	// One scheduler per process: it paces background refreshes and holds
+	// every ARM read while ARM has asked (Retry-After) not to be called.
+	sched := cloud.NewScheduler(cfg.Azure.ReadRate)
 	if len(conns) > 0 {
 		opts, err := azc.ClientOptionsFor(cfg.Azure.Cloud, cfg.Azure.ResourceManagerEndpoint, nil)
 		if err != nil {
@@ -62,9 +65,9 @@ func (a *app) service(ctx context.Context, cfg *config.Config) (*handlers.Servic
 		if err != nil {
 			return nil, usageErr("azure credentials: %v", err)
 		}
-		azClient = azc.New(cred, azc.Options{CallTimeout: cfg.Timeouts.CloudCall, ClientOptions: opts})
+		azClient = azc.New(cred, azc.Options{CallTimeout: cfg.Timeouts.CloudCall, ClientOptions: opts, Gate: sched})
 	}
-	obs := cloud.New(awsClient, azClient, cloud.Options{StatusTimeout: cfg.Timeouts.Status, CacheTTL: cfg.CacheTTL, Logger: a.logger})
+	obs := cloud.New(awsClient, azClient, cloud.Options{StatusTimeout: cfg.Timeouts.Status, CacheTTL: cfg.CacheTTL, Logger: a.logger, Scheduler: sched})
 	return &handlers.Service{Connections: conns, Observer: obs}, nil
 }
 

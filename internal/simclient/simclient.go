@@ -31,6 +31,11 @@ type Options struct {
 	MaxAttempts   int // AWS attempts per call, default 3
 	Now           func() time.Time
 	Logger        *slog.Logger
+	// ReadRate paces background cycles' ARM reads per subscription
+	// (default cloud.DefaultReadRate).
+	ReadRate float64
+	// Gate is given to the Azure adapter; Observer sets it to its scheduler.
+	Gate azc.Gate
 }
 
 // AWS is the real EC2 adapter pointed at the simulator, with
@@ -63,17 +68,19 @@ func Azure(s *sim.Server, o Options) (*azc.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return azc.New(Token{}, azc.Options{CallTimeout: o.CallTimeout, ClientOptions: opts, PollFrequency: time.Second}), nil
+	return azc.New(Token{}, azc.Options{CallTimeout: o.CallTimeout, ClientOptions: opts, PollFrequency: time.Second, Gate: o.Gate}), nil
 }
 
 // Observer is the real observer over both real adapters.
 func Observer(s *sim.Server, o Options) (*cloud.Observer, error) {
 	o = o.withDefaults()
+	sched := cloud.NewScheduler(o.ReadRate)
+	o.Gate = sched
 	az, err := Azure(s, o)
 	if err != nil {
 		return nil, err
 	}
-	return cloud.New(AWS(s, o), az, cloud.Options{StatusTimeout: o.StatusTimeout, CacheTTL: o.CacheTTL, Now: o.Now, Logger: o.Logger}), nil
+	return cloud.New(AWS(s, o), az, cloud.Options{StatusTimeout: o.StatusTimeout, CacheTTL: o.CacheTTL, Now: o.Now, Logger: o.Logger, Scheduler: sched}), nil
 }
 
 func (o Options) withDefaults() Options {

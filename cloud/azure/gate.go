@@ -1,0 +1,86 @@
+package azure
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+)
+
+// Gate sees every ARM request before it is sent and every throttling
+// answer, per subscription. The observer's read scheduler implements it to
+// honour Retry-After across all reads of a subscription.
+type Gate interface {
+	// Admit returns nil when a request to sub may be sent now, or the
+	// error to answer instead (a *ThrottledError while sub is throttled
+	// and the caller cannot wait).
+	Admit(ctx context.Context, sub string) error
+	// Throttled records a 429 from sub and its Retry-After.
+	Throttled(sub string, retryAfter time.Duration)
+}
+
+// ThrottledError is a read not sent because ARM throttled its subscription
+// and asked not to be called again before Until.
+type ThrottledError struct {
+	Subscription string
+	Until        time.Time
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("ARM throttled subscription %s; not asked again before %s", e.Subscription, e.Until.UTC().Format(time.TimeOnly))
+}
+
+// NonRetriable tells azcore's retry policy not to retry: the gate already
+// knows when the subscription may be asked again.
+func (e *ThrottledError) NonRetriable() {}
+
+// defaultRetryAfter is assumed when a 429 carries no Retry-After (ARM
+// always sends one).
+const defaultRetryAfter = 5 * time.Second
+
+type gatePolicy struct{ gate Gate }
+
+func (p gatePolicy) Do(req *policy.Request) (*http.Response, error) {
+	sub := subscriptionOf(req.Raw().URL.Path)
+	if sub == "" {
+		return req.Next()
+	}
+	if err := p.gate.Admit(req.Raw().Context(), sub); err != nil {
+		return nil, err
+	}
+	resp, err := req.Next()
+	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+		p.gate.Throttled(sub, retryAfter(resp.Header, time.Now()))
+	}
+	return resp, err
+}
+
+// subscriptionOf takes the subscription from an ARM path
+// (/subscriptions/{id}/...), "" when there is none.
+func subscriptionOf(path string) string {
+	rest, ok := strings.CutPrefix(path, "/subscriptions/")
+	if !ok {
+		return ""
+	}
+	sub, _, _ := strings.Cut(rest, "/")
+	return strings.ToLower(sub)
+}
+
+// retryAfter reads Retry-After as seconds or an HTTP date.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return defaultRetryAfter
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return defaultRetryAfter
+}

@@ -22,7 +22,8 @@ func TestEC2ReadsInBatchesOfTwoHundred(t *testing.T) {
 		conns[i].Azure = conns[0].Azure
 	}
 	srv := start(t, w)
-	got := observer(t, srv, simclient.Options{}).Observe(context.Background(), conns)
+	// 200 VPN connections in one answer take a while to decode under -race.
+	got := observer(t, srv, simclient.Options{CallTimeout: 30 * time.Second}).Observe(context.Background(), conns)
 	for _, o := range got {
 		if o.AWS == nil || len(o.Errors) > 0 {
 			t.Fatalf("%s: AWS observed %v, errors %v", o.Connection.Name, o.AWS != nil, o.Errors)

@@ -23,13 +23,15 @@ func schedObserver(t *testing.T, srv *sim.Server, o simclient.Options) *cloud.Ob
 // A background cycle spreads its ARM reads under the read rate and so
 // stays inside a bucket that an unpaced burst of the same reads overdraws.
 func TestPacedCycleStaysInsideTheARMBudget(t *testing.T) {
-	budget := sim.ARMBudget{Capacity: 10, PerSecond: 100}
+	// Paced at 16/s the reads never find the bucket of 15 (refilled at
+	// 20/s) empty, even after a scheduling stall of most of a second.
+	budget := sim.ARMBudget{Capacity: 15, PerSecond: 20}
 	for _, paced := range []bool{true, false} {
 		w := sim.NewWorld()
-		conns := sim.Fleet(w, 30) // 63 ARM reads
+		conns := sim.Fleet(w, 10) // 22 ARM reads and a speculative BGP peer status (2 requests)
 		w.SetARMBudget(budget)
 		srv := start(t, w)
-		obs := schedObserver(t, srv, simclient.Options{ReadRate: 80, CallTimeout: 5 * time.Second})
+		obs := schedObserver(t, srv, simclient.Options{ReadRate: 16, CallTimeout: 5 * time.Second})
 		if paced {
 			got, rep := obs.Cycle(context.Background(), conns, 10*time.Second)
 			for _, o := range got {
@@ -40,21 +42,16 @@ func TestPacedCycleStaysInsideTheARMBudget(t *testing.T) {
 			if n := srv.Stats().ARMThrottled; n != 0 || rep.Throttled != 0 {
 				t.Errorf("paced cycle drew %d 429s (report %d), want none", n, rep.Throttled)
 			}
-			if rep.Overran || rep.Reads[strings.ToLower(sim.FleetSubscription)] != 63+1 {
-				t.Errorf("report %+v, want 64 paced requests (BGP counts two) and no overrun", rep)
+			if rep.Overran || rep.Reads[strings.ToLower(sim.FleetSubscription)] != 24 {
+				t.Errorf("report %+v, want 24 paced requests and no overrun", rep)
 			}
 			continue
 		}
-		throttled := 0
-		for _, o := range obs.Observe(context.Background(), conns) {
-			for _, e := range o.Errors {
-				if strings.Contains(e.Message, "throttling") {
-					throttled++
-				}
-			}
-		}
-		if srv.Stats().ARMThrottled == 0 || throttled == 0 {
-			t.Errorf("an unpaced burst of 63 reads into a bucket of 10 should be throttled; 429s %d, throttled connections %d", srv.Stats().ARMThrottled, throttled)
+		// The explicit burst overdraws the bucket; it then waits out
+		// Retry-After inside its deadline rather than asking again.
+		obs.Observe(context.Background(), conns)
+		if srv.Stats().ARMThrottled == 0 {
+			t.Errorf("an unpaced burst of 24 requests into a bucket of 15 should draw 429s; got none")
 		}
 	}
 }

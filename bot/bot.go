@@ -32,6 +32,15 @@ type Options struct {
 	// Forms bounds the forms being opened at once (each is a views.open
 	// that must beat its trigger's 3 s, so it does not wait for a worker).
 	Forms int
+	// HTTPBodies bounds the HTTP-mode request bodies read and held at
+	// once; 0 means DefaultHTTPBodies.
+	HTTPBodies int
+	// HTTPConns bounds the connections LimitListener serves at once; 0
+	// means DefaultHTTPConns.
+	HTTPConns int
+	// SlackAPIURL is slack.api_url when set: its scheme and host may
+	// receive response_url posts besides https://hooks.slack.com/.
+	SlackAPIURL string
 	// CommandTimeout bounds one command's work after its ack.
 	CommandTimeout time.Duration
 	// HTTPClient posts to response_url; nil means a client with a timeout.
@@ -211,6 +220,7 @@ func ephemeralAck(r handlers.Reply) Ack {
 func (b *Bot) Accept(ctx context.Context, cmd slack.SlashCommand) Ack {
 	began := b.opts.Now()
 	defer func() { b.opts.Metrics.AckSeconds.Observe(b.opts.Now().Sub(began).Seconds()) }()
+	cmd = b.screenResponseURL(cmd)
 
 	call := b.cmds.Route(ctx, cmd.Text, commands.Request{User: cmd.UserID, Team: cmd.TeamID, Channel: cmd.ChannelID})
 	c, req := call.Command, call.Request
@@ -281,7 +291,10 @@ func (b *Bot) answer(ctx context.Context, c *commands.Command, req commands.Requ
 // becomes a parent message with thread replies (response_url allows only 5
 // posts); an ephemeral one uses response_url for as many as it allows.
 func (b *Bot) deliver(ctx context.Context, cmd slack.SlashCommand, responseType string, msgs []Message) error {
-	if len(msgs) == 1 || responseType == ReplyEphemeral || cmd.ChannelID == "" {
+	if cmd.ResponseURL == "" && (responseType == ReplyEphemeral || cmd.ChannelID == "") {
+		return b.tellPrivately(ctx, cmd.UserID, cmd.ChannelID, msgs)
+	}
+	if cmd.ResponseURL != "" && (len(msgs) == 1 || responseType == ReplyEphemeral || cmd.ChannelID == "") {
 		const maxResponseURLUses = 5
 		if len(msgs) > maxResponseURLUses {
 			last := msgs[maxResponseURLUses-1]
@@ -305,7 +318,7 @@ func (b *Bot) deliver(ctx context.Context, cmd slack.SlashCommand, responseType 
 		}
 		ts, err := b.post(ctx, cmd.ChannelID, opts...)
 		if err != nil {
-			if i == 0 && isChannelAccessError(err) {
+			if i == 0 && isChannelAccessError(err) && cmd.ResponseURL != "" {
 				// Not invited to the channel: answer through response_url
 				// instead, and say how to get the full thread.
 				b.log.Warn("cannot post in channel; answering through response_url", "channel", cmd.ChannelID, "err", err)

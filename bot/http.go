@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,43 +14,49 @@ import (
 	"github.com/doorbot/doorbot/commands"
 )
 
-// MaxBodyBytes bounds a Slack request body. Slash commands are a few
-// hundred bytes; view submissions with a YAML proposal a few tens of KB.
+// MaxBodyBytes bounds an interactivity body: a view submission carries
+// the whole modal (Slack refuses views over 250 kB) form-encoded.
 const MaxBodyBytes = 1 << 20
+
+// MaxCommandBodyBytes bounds a slash command body: Slack sends a few
+// hundred bytes, never more than 4 KB.
+const MaxCommandBodyBytes = 8 << 10
 
 // HTTPHandler serves Slack's HTTP mode: POST /slack/commands and POST
 // /slack/interactive, every request verified against the signing secret.
 func (b *Bot) HTTPHandler(v Verifier) http.Handler {
+	bodies := newBodyGate(b.opts.HTTPBodies)
 	mux := http.NewServeMux()
-	mux.Handle("POST /slack/commands", b.verified(v, b.serveCommand))
-	mux.Handle("POST /slack/interactive", b.verified(v, b.serveInteractive))
+	mux.Handle("POST /slack/commands", b.verified(v, bodies, MaxCommandBodyBytes, b.serveCommand))
+	mux.Handle("POST /slack/interactive", b.verified(v, bodies, MaxBodyBytes, b.serveInteractive))
 	return mux
 }
 
-// verified reads the body within the limit, answers Slack's ssl_check, and
-// refuses anything not signed by Slack with a bare 401.
-func (b *Bot) verified(v Verifier, next func(http.ResponseWriter, *http.Request, url.Values)) http.Handler {
+// verified refuses a request without plausible signature headers before
+// reading its body, reads the body within limit while holding one of a
+// bounded number of body slots, answers Slack's ssl_check, and refuses
+// anything not signed by Slack with a bare 401.
+func (b *Bot) verified(v Verifier, bodies *bodyGate, limit int64, next func(http.ResponseWriter, *http.Request, url.Values)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-				return
-			}
-			http.Error(w, "cannot read request", http.StatusBadRequest)
+		if err := v.CheckHeaders(r.Header); err != nil {
+			b.refuseUnsigned(w, r, err)
 			return
 		}
+		body, status := bodies.read(w, r, limit)
+		if status != http.StatusOK {
+			b.refuseBody(w, status)
+			return
+		}
+		defer bodies.release()
 		form, formErr := url.ParseQuery(string(body))
-		// Slack's certificate check carries no command; answering it needs
-		// no signature (as Slack's own Bolt frameworks do) and does nothing.
+		// Slack's certificate check carries no command; it needs no valid
+		// signature (as Slack's own Bolt frameworks do) and does nothing.
 		if formErr == nil && form.Get("ssl_check") == "1" {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
 		if err := v.Verify(r.Header, body); err != nil {
-			b.log.Warn("refused unsigned Slack request", "path", r.URL.Path, "reason", err.Error(), "remote", r.RemoteAddr)
-			http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
+			b.refuseUnsigned(w, r, err)
 			return
 		}
 		if formErr != nil {

@@ -22,6 +22,10 @@ type Metrics struct {
 	CloudCalls *prometheus.CounterVec // cloud, operation, result
 	SlackCalls *prometheus.CounterVec // method, result
 	TunnelUp   *prometheus.GaugeVec   // connection, tunnel, side: 1 up, 0 not
+	// HTTPRefused counts HTTP-mode requests refused before they reached a
+	// command, by reason (unsigned, too_large, busy, unreadable): an
+	// unsigned flood shows here rather than as a log line per request.
+	HTTPRefused *prometheus.CounterVec
 }
 
 // NewMetrics registers the series.
@@ -45,7 +49,10 @@ func NewMetrics() *Metrics {
 			Name: "doorbot_tunnel_up", Help: "Last observed tunnel state per connection, tunnel index and side (aws, azure): 1 up, 0 not up.",
 		}, []string{"connection", "tunnel", "side"}),
 	}
-	m.Registry.MustRegister(m.Commands, m.AckSeconds, m.CloudCalls, m.SlackCalls, m.TunnelUp,
+	m.HTTPRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "doorbot_http_refused_total", Help: "HTTP-mode requests refused before any command ran, by reason (unsigned, too_large, busy, unreadable).",
+	}, []string{"reason"})
+	m.Registry.MustRegister(m.Commands, m.AckSeconds, m.CloudCalls, m.SlackCalls, m.TunnelUp, m.HTTPRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

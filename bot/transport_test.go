@@ -102,6 +102,10 @@ func newHarness(t testing.TB, s setup) *harness {
 		fs.Close()
 	})
 	api := bot.NewAPI(botToken, slack.OptionAPIURL(fs.APIURL()), slack.OptionAppLevelToken(appToken))
+	if s.options.SlackAPIURL == "" {
+		// The fake's response_urls are on its own host, as slack.api_url.
+		s.options.SlackAPIURL = fs.APIURL()
+	}
 	cmds, cs := wire(api, &handlers.Service{Connections: s.conns, Observer: obs}, s.changes)
 	cmds.SetHome(s.home)
 	b := bot.New(api, cmds, s.options)

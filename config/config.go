@@ -72,6 +72,10 @@ type Config struct {
 type Slack struct {
 	Mode              string // socket (default) | http
 	Listen            string // host:port, default ":8080"
+	// MetricsListen, when set, serves /healthz, /readyz and /metrics on an
+	// address of their own instead of Listen, so the public Slack endpoint
+	// does not expose connection names in metrics labels.
+	MetricsListen string
 	APIURL            string // optional Slack Web API base URL
 	Reply             string // in_channel (default) | ephemeral
 	ApprovalsChannel  string // channel ID, optional

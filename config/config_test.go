@@ -118,6 +118,8 @@ func TestValidVariants(t *testing.T) {
 			func(c *Config) bool { return c.Timeouts.CloudCall == 90*time.Second }},
 		"http mode": {y("slack:", "  mode: http", "  listen: 127.0.0.1:9000", "  reply: ephemeral", "  api_url: http://localhost:1/api/"),
 			func(c *Config) bool { return c.Slack.Mode == "http" && c.Slack.Reply == "ephemeral" }},
+		"metrics apart": {y("slack:", "  mode: http", "  listen: :8080", "  metrics_listen: 127.0.0.1:9090"),
+			func(c *Config) bool { return c.Slack.MetricsListen == "127.0.0.1:9090" }},
 		"gov region and usgov": {y("aws:", "  region: us-gov-west-1", "azure:", "  cloud: usgov", "  resource_manager_endpoint: https://management.usgovcloudapi.net/"),
 			func(c *Config) bool { return c.Azure.Cloud == "usgov" }},
 		"postgres": {y("store:", "  driver: postgres", "  dsn: postgres://doorbot@db:5432/doorbot?sslmode=require"),
@@ -179,7 +181,7 @@ func TestErrors(t *testing.T) {
 
 		// Keys.
 		{"unknown key", y("slack:", "  mode: socket", "  mood: happy"),
-			"doorbot.yaml:3: slack.mood: unknown key (known: mode, listen, api_url, reply, approvals_channel, approvers, required_approvals, approval_ttl)"},
+			"doorbot.yaml:3: slack.mood: unknown key (known: mode, listen, metrics_listen, api_url, reply, approvals_channel, approvers, required_approvals, approval_ttl)"},
 		{"unknown top-level key", y("slak:", "  mode: socket"),
 			"doorbot.yaml:1: slak: unknown key (known: slack, aws, azure, timeouts, cache_ttl, store, alerts, connections)"},
 		{"unknown alerts key", y("alerts:", "  chanel: C0ALERTS01"),
@@ -231,6 +233,9 @@ func TestErrors(t *testing.T) {
 		{"reply", y("slack:", "  reply: thread"), `doorbot.yaml:2: slack.reply "thread": must be in_channel or ephemeral`},
 		{"listen", y("slack:", "  listen: 8080"), `doorbot.yaml:2: slack.listen "8080": must be host:port, e.g. :8080`},
 		{"listen port", y("slack:", `  listen: ":http"`), `doorbot.yaml:2: slack.listen ":http": port must be a number from 0 to 65535`},
+		{"metrics_listen", y("slack:", "  metrics_listen: 9090"), `doorbot.yaml:2: slack.metrics_listen "9090": must be host:port, e.g. :8080`},
+		{"metrics_listen same", y("slack:", "  listen: :8080", "  metrics_listen: :8080"),
+			`doorbot.yaml:3: slack.metrics_listen ":8080": must differ from slack.listen (leave it out to serve both on one address)`},
 		{"api_url", y("slack:", "  api_url: slack.com/api"), `doorbot.yaml:2: slack.api_url "slack.com/api": must be an http(s) URL like https://slack.com/api/`},
 		{"api_url credentials", y("slack:", "  api_url: https://u:hunter2@proxy/api/"),
 			"doorbot.yaml:2: slack.api_url: must not contain credentials (user:password@); secrets come only from the environment"},

@@ -62,6 +62,7 @@ func top(d *strictyaml.Decoder, root *yaml.Node, c *Config) {
 		{Key: "slack", Set: d.Section(
 			field{Key: "mode", Set: d.Str(&s.Mode)},
 			field{Key: "listen", Set: d.Str(&s.Listen)},
+			field{Key: "metrics_listen", Set: d.Str(&s.MetricsListen)},
 			field{Key: "api_url", Set: d.Str(&s.APIURL)},
 			field{Key: "reply", Set: d.Str(&s.Reply)},
 			field{Key: "approvals_channel", Set: d.Str(&s.ApprovalsChannel)},

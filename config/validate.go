@@ -171,6 +171,12 @@ func (v *validator) slack(s *Slack) {
 	v.oneOf("slack.mode", s.Mode, ModeSocket, ModeHTTP)
 	v.oneOf("slack.reply", s.Reply, ReplyInChannel, ReplyEphemeral)
 	v.listen("slack.listen", s.Listen)
+	if s.MetricsListen != "" {
+		v.listen("slack.metrics_listen", s.MetricsListen)
+		if s.MetricsListen == s.Listen {
+			v.valf("slack.metrics_listen", s.MetricsListen, "must differ from slack.listen (leave it out to serve both on one address)")
+		}
+	}
 	if s.APIURL != "" {
 		v.url("slack.api_url", s.APIURL, false)
 	}

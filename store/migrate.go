@@ -64,6 +64,28 @@ func migrate(ctx context.Context, db *sql.DB, m migrator) error {
 	return nil
 }
 
+// checkSchema is migrate for a reader: it reads the schema version goose
+// recorded, without goose (whose provider creates its version table), and
+// refuses a database without doorbot's schema or with a newer one.
+func checkSchema(ctx context.Context, db *sql.DB) error {
+	var cur sql.NullInt64
+	if err := db.QueryRowContext(ctx, "SELECT MAX(version_id) FROM "+goose.DefaultTablename).Scan(&cur); err != nil {
+		return fmt.Errorf("no doorbot schema (doorbot serve creates it): %w", err)
+	}
+	entries, err := fs.Glob(embedded, "migrations/*.sql")
+	if err != nil || len(entries) == 0 {
+		return fmt.Errorf("migrations: %v", err)
+	}
+	known, err := goose.NumericComponent(path.Base(entries[len(entries)-1]))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if cur.Int64 > known {
+		return fmt.Errorf("database schema version %d is newer than this doorbot knows (%d); upgrade doorbot", cur.Int64, known)
+	}
+	return nil
+}
+
 // postgresMigrator serializes migrations with goose's session advisory
 // lock, which PostgreSQL releases by itself if the holder dies. A replica
 // waiting for it checks every second (goose's default is every 5 s), for

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
 	"strings"
 
 	"github.com/pressly/goose/v3"
@@ -36,6 +39,9 @@ func openSQLite(ctx context.Context, dsn string) (*sqlStore, error) {
 	if dsn == "" {
 		return nil, errors.New("store: open: empty sqlite dsn (set store.dsn, e.g. doorbot.db)")
 	}
+	if err := createPrivate(sqliteFile(dsn)); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
+	}
 	db, err := sql.Open("sqlite", sqliteDSN(dsn))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
@@ -54,6 +60,69 @@ func openSQLite(ctx context.Context, dsn string) (*sqlStore, error) {
 		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
 	}
 	return s, nil
+}
+
+// openSQLiteReadOnly opens an existing database file with SQLite's
+// read-only mode and query_only: no migration, no lock file, no write.
+// SQLite still wants its -shm index beside a WAL database; where it cannot
+// create one (a full disk, a read-only volume) the file is read as
+// immutable, which sees every decision checkpointed into it (all of them
+// once the server has stopped).
+func openSQLiteReadOnly(ctx context.Context, dsn string) (*sqlStore, error) {
+	path := sqliteFile(dsn)
+	if path == "" {
+		return nil, errors.New("store: open read-only: need a database file (set store.dsn, e.g. doorbot.db)")
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("store: open %s read-only: %w", path, err)
+	}
+	db, err := openReadOnlyFile(ctx, path, "mode=ro")
+	if err != nil && isCantOpen(err) {
+		db, err = openReadOnlyFile(ctx, path, "immutable=1")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s read-only: %w", path, err)
+	}
+	return &sqlStore{db: db, d: dialect{name: dialectSQLite, writeSem: make(chan struct{}, 1), retryable: isBusy}}, nil
+}
+
+func openReadOnlyFile(ctx context.Context, path, mode string) (*sql.DB, error) {
+	// A URI filename (the driver opens with SQLITE_OPEN_URI), so that mode
+	// applies whatever the DSN said.
+	uri := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + mode + "&_pragma=busy_timeout(10000)&_pragma=query_only(1)"
+	db, err := sql.Open("sqlite", uri)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSchema(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// isCantOpen: SQLite could not open a file it needs (the -shm index).
+func isCantOpen(err error) bool {
+	se, ok := errors.AsType[*sqlite.Error](err)
+	return ok && se.Code()&0xff == sqlite3.SQLITE_CANTOPEN
+}
+
+// createPrivate creates a missing database file readable by its owner
+// alone: it holds who approved what, and SQLite would create it with the
+// umask's 0644. SQLite gives the -wal and -shm files the database file's
+// mode.
+func createPrivate(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // sqliteMigrator serializes migrations between processes with a file

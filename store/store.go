@@ -131,3 +131,19 @@ func Open(ctx context.Context, driver, dsn string) (Store, error) {
 		return nil, fmt.Errorf("store: unknown driver %q (want sqlite or postgres)", driver)
 	}
 }
+
+// OpenReadOnly opens an existing store to read it alone: no file is
+// created, no migration runs and nothing is written, so that `changes
+// list`, `show` and `audit` work during the incident that filled the disk
+// or made the volume read-only. Its write methods fail. A schema newer
+// than this doorbot is refused as by Open.
+func OpenReadOnly(ctx context.Context, driver, dsn string) (Store, error) {
+	switch driver {
+	case "", "sqlite":
+		return openSQLiteReadOnly(ctx, dsn)
+	case "postgres":
+		return openPostgresReadOnly(ctx, dsn)
+	default:
+		return nil, fmt.Errorf("store: unknown driver %q (want sqlite or postgres)", driver)
+	}
+}

@@ -572,3 +572,101 @@ func testKillDurability(t *testing.T, driver, path string) {
 	}
 	t.Logf("killed after tick %d; %d updates survived", lastTick, total)
 }
+
+// A read-only store reads what a writer stored, writes nothing (not even
+// a lock or -wal file) and refuses writes.
+func TestOpenReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "doorbot.db")
+	st, err := Open(t.Context(), "sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	if err := st.Create(t.Context(), newRequest("CR-RO", now), created(newRequest("CR-RO", now))); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := os.Remove(path + "-migrate.lock"); err != nil {
+		t.Fatal(err)
+	}
+	before := dirState(t, dir)
+
+	ro, err := OpenReadOnly(t.Context(), "sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ro.Get(t.Context(), "CR-RO")
+	if err != nil || got.ID != "CR-RO" {
+		t.Errorf("Get: %+v %v", got, err)
+	}
+	if evs, err := ro.Audit(t.Context()); err != nil || len(evs) != 1 {
+		t.Errorf("Audit: %d events, %v", len(evs), err)
+	}
+	if err := ro.Create(t.Context(), newRequest("CR-W", now), created(newRequest("CR-W", now))); err == nil {
+		t.Error("a read-only store accepted a write")
+	}
+	ro.Close()
+	// SQLite's own index files may appear; the database and its lock may
+	// not change.
+	if after := dirState(t, dir); !strings.HasPrefix(after, before) || strings.Contains(after, "lock") {
+		t.Errorf("opening read-only changed the directory:\nbefore %s\nafter  %s", before, after)
+	}
+	// Where SQLite cannot create its -shm index (a full disk, a read-only
+	// volume; here a directory in its way), the file is still read.
+	os.Remove(path + "-shm")
+	os.Remove(path + "-wal")
+	if err := os.Mkdir(path+"-shm", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ro, err = OpenReadOnly(t.Context(), "sqlite", path)
+	if err != nil {
+		t.Fatalf("read-only without a -shm: %v", err)
+	}
+	if reqs, err := ro.List(t.Context()); err != nil || len(reqs) != 1 {
+		t.Errorf("List without a -shm: %d, %v", len(reqs), err)
+	}
+	ro.Close()
+	if _, err := OpenReadOnly(t.Context(), "sqlite", filepath.Join(dir, "missing.db")); err == nil {
+		t.Error("a missing file opened read-only")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing.db")); err == nil {
+		t.Error("OpenReadOnly created a database file")
+	}
+}
+
+// dirState names every file in dir with its size and modification time.
+func dirState(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s %d %s; ", e.Name(), info.Size(), info.ModTime().Format(time.RFC3339Nano))
+	}
+	return b.String()
+}
+
+// The database and its WAL are readable by their owner alone.
+func TestSQLiteFileIsPrivate(t *testing.T) {
+	st, path := openTemp(t)
+	now := time.Now()
+	if err := st.Create(t.Context(), newRequest("CR-P", now), created(newRequest("CR-P", now))); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal"} {
+		info, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := info.Mode().Perm(); perm != 0o600 {
+			t.Errorf("%s: mode %o, want 600", filepath.Base(p), perm)
+		}
+	}
+}

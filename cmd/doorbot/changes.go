@@ -24,6 +24,16 @@ func (a *app) openStore(ctx context.Context, cfg *config.Config) (store.Store, e
 	return st, nil
 }
 
+// openStoreReadOnly is openStore for commands that only read: nothing is
+// created, migrated or written, so they work on a full disk.
+func (a *app) openStoreReadOnly(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	st, err := store.OpenReadOnly(ctx, cfg.Store.Driver, cfg.Store.DSNFrom(nil))
+	if err != nil {
+		return nil, usageErr("store: %v", err)
+	}
+	return st, nil
+}
+
 func (a *app) changesCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "changes",
@@ -35,7 +45,8 @@ func (a *app) changesCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := a.openStore(cmd.Context(), cfg)
+			// list, show and audit only read.
+			st, err := a.openStoreReadOnly(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}

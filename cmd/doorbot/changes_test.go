@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,5 +83,56 @@ func TestChangesCLI(t *testing.T) {
 	}
 	if r = runCLI(t, "", "status", "--config", cfg, "--output", "jsonl"); r.code != 2 {
 		t.Errorf("jsonl outside audit: exit %d", r.code)
+	}
+}
+
+// changes list, show and audit only read: they create no file (no
+// migration lock), migrate nothing and leave the database as it was, so
+// they work when the disk is full.
+func TestChangesCommandsOpenTheStoreReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	dsn := filepath.Join(dir, "doorbot.db")
+	st, err := store.Open(context.Background(), "sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+	req := approval.Request{ID: "CR-0002", Connection: "azure-prod", State: approval.Pending, Requester: "UREQ", Reason: "CHG-2",
+		RequiredApprovals: 1, Approvals: []string{}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := st.Create(context.Background(), req, approval.Event{Kind: "created", Actor: "UREQ", At: now}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := os.Remove(dsn + "-migrate.lock"); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeFile(t, "doorbot.yaml", fmt.Sprintf("store:\n  driver: sqlite\n  dsn: %s\n", dsn))
+	for _, args := range [][]string{{"list"}, {"show", "CR-0002"}, {"audit"}} {
+		r := runCLI(t, "", append(append([]string{"changes"}, args...), "--config", cfg, "--output", "json")...)
+		if r.code != 0 || !strings.Contains(r.stdout, "CR-0002") {
+			t.Errorf("changes %v: exit %d %s %s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if _, err := os.Stat(dsn + "-migrate.lock"); err == nil {
+		t.Error("a read-only command took the migration lock (it migrates)")
+	}
+	after, err := os.Stat(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Size() != info.Size() || !after.ModTime().Equal(info.ModTime()) {
+		t.Errorf("a read-only command changed the database file")
+	}
+	// No store yet: a clear error, and no file created.
+	missing := writeFile(t, "missing.yaml", fmt.Sprintf("store:\n  driver: sqlite\n  dsn: %s\n", filepath.Join(dir, "none.db")))
+	if r := runCLI(t, "", "changes", "list", "--config", missing); r.code != 2 || !strings.Contains(r.stderr, "none.db") {
+		t.Errorf("changes list without a store: exit %d %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "none.db")); err == nil {
+		t.Error("changes list created a database")
 	}
 }

@@ -77,6 +77,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 		CommandTimeout: cfg.Timeouts.Status + 10*time.Second,
 		Logger:         a.logger,
 		Metrics:        metrics,
+		SlackAPIURL:    cfg.Slack.APIURL,
 	})
 
 	// Listen before any worker starts: a taken port is a usage error to
@@ -84,6 +85,13 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 	ln, err := net.Listen("tcp", cfg.Slack.Listen)
 	if err != nil {
 		return usageErr("slack.listen %q: %v", cfg.Slack.Listen, err)
+	}
+	var opsLn net.Listener
+	if cfg.Slack.MetricsListen != "" {
+		if opsLn, err = net.Listen("tcp", cfg.Slack.MetricsListen); err != nil {
+			ln.Close()
+			return usageErr("slack.metrics_listen %q: %v", cfg.Slack.MetricsListen, err)
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	b.Start(ctx)
@@ -96,13 +104,22 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 	defer func() { cancel(); b.Wait(); sweep.Wait() }()
 
 	mux := http.NewServeMux()
-	mux.Handle("/", b.OpsHandler())
+	if opsLn == nil {
+		mux.Handle("/", b.OpsHandler())
+	}
 	if cfg.Slack.Mode == config.ModeHTTP {
 		mux.Handle("/slack/", b.HTTPHandler(bot.Verifier{Secret: []byte(secrets.SlackSigningSecret)}))
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	srv := newHTTPServer(mux)
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	// The Slack endpoint may face the internet: bounded connections.
+	go func() { served <- srv.Serve(b.LimitListener(ln)) }()
+	if opsLn != nil {
+		ops := newHTTPServer(b.OpsHandler())
+		go func() { _ = ops.Serve(opsLn) }()
+		defer ops.Close()
+		a.logger.Info("doorbot metrics and health apart", "listen", opsLn.Addr().String())
+	}
 	a.logger.Info("doorbot serving", "mode", cfg.Slack.Mode, "listen", ln.Addr().String(), "connections", len(svc.Connections), "secrets", secrets.String())
 
 	var runErr error
@@ -123,6 +140,13 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 		return fmt.Errorf("slack: %w", runErr)
 	}
 	return nil
+}
+
+// newHTTPServer bounds how long a client may take over headers and body
+// and how large its headers may be: Slack sends small requests at once.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
 }
 
 func withSlash(u string) string {

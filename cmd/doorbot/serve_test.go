@@ -165,3 +165,50 @@ func TestServePortTakenIsAUsageError(t *testing.T) {
 		t.Fatal("serve hung on a taken port")
 	}
 }
+
+// With slack.metrics_listen the public Slack endpoint serves /slack/*
+// alone; health and metrics (which name every connection) are on the
+// other address only.
+func TestServeMetricsOnTheirOwnAddress(t *testing.T) {
+	srv, scenarios := startDemoWorld(t)
+	realCloudEnv(t, srv)
+	fs := fakeslack.New(fakeslack.Options{BotToken: "xoxb-apart"})
+	defer fs.Close()
+	public, private := freeAddr(t), freeAddr(t)
+	cfg := writeConfig(t, srv, scenarios, fmt.Sprintf("slack:\n  mode: http\n  listen: %q\n  metrics_listen: %q\n  api_url: %s\n", public, private, fs.APIURL()))
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-apart")
+	t.Setenv("SLACK_SIGNING_SECRET", "apart-secret")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--config", cfg}, strings.NewReader(""), io.Discard, &stderr, os.Getenv)
+	}()
+	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer wcancel()
+	eventually(t, wctx, "healthz on metrics_listen", func() bool {
+		code, _ := httpGet(t, "http://"+private+"/healthz")
+		return code == 200
+	})
+	if code, body := httpGet(t, "http://"+private+"/metrics"); code != 200 || !strings.Contains(body, "doorbot_ack_seconds") {
+		t.Errorf("metrics_listen /metrics: %d", code)
+	}
+	for _, path := range []string{"/metrics", "/healthz", "/readyz"} {
+		if code, _ := httpGet(t, "http://"+public+path); code != http.StatusNotFound {
+			t.Errorf("slack.listen %s: %d, want 404", path, code)
+		}
+	}
+	resp, err := http.Post("http://"+public+"/slack/commands", "application/x-www-form-urlencoded", strings.NewReader("command=%2Fdoor"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("slack.listen /slack/commands unsigned: %d, want 401", resp.StatusCode)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("serve exited %d: %s", code, stderr.String())
+	}
+}

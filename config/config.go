@@ -70,12 +70,12 @@ type Config struct {
 
 // Slack configures the Slack transport and the change-approval flow.
 type Slack struct {
-	Mode              string // socket (default) | http
-	Listen            string // host:port, default ":8080"
+	Mode   string // socket (default) | http
+	Listen string // host:port, default ":8080"
 	// MetricsListen, when set, serves /healthz, /readyz and /metrics on an
 	// address of their own instead of Listen, so the public Slack endpoint
 	// does not expose connection names in metrics labels.
-	MetricsListen string
+	MetricsListen     string
 	APIURL            string // optional Slack Web API base URL
 	Reply             string // in_channel (default) | ephemeral
 	ApprovalsChannel  string // channel ID, optional

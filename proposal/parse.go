@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -23,6 +24,37 @@ import (
 // MaxSize bounds a proposal: real ones are a few kilobytes, and the limit
 // keeps a pasted log or binary from costing a parse.
 const MaxSize = 256 << 10
+
+// MaxInputChars is what a Slack form's text input holds (Slack's limit for
+// a plain_text_input); ParseInput refuses more, whatever path the text
+// came by.
+const MaxInputChars = 3000
+
+// Counts one proposal may hold, on every path (file, form, stored
+// request). A connection has two tunnels per AWS VPN connection, and a
+// migration two AWS VPN connections side by side; an Azure VpnGw1–3
+// gateway takes 30 site-to-site tunnels; AWS allows 100 routes per VPN
+// connection. Anything past these is a mistake or an attack, and each
+// extra item costs bytes in the store and a line in the approval thread.
+const (
+	MaxTunnels          = 8   // aws.tunnels
+	MaxAzureConnections = 30  // azure.connections
+	MaxLocalGateways    = 30  // azure.local_network_gateways
+	MaxPrefixes         = 100 // each list of CIDRs
+	maxListItems        = 16  // each list of algorithms, groups, versions, addresses
+)
+
+// ParseInput is Parse for text typed into a form (/door validate, /door
+// change): at most MaxInputChars characters, as Slack counts them.
+func ParseInput(text, source string) (vpn.Proposal, error) {
+	if source == "" {
+		source = "proposal"
+	}
+	if n := utf8.RuneCountInString(text); n > MaxInputChars {
+		return vpn.Proposal{}, fmt.Errorf("%s: the proposal is %d characters; a form takes %d (use doorbot validate FILE for larger ones)", source, n, MaxInputChars)
+	}
+	return Parse([]byte(text), source)
+}
 
 // Error is every problem found in a proposal. Its message is the first
 // problem by line plus a count of the rest, so it fits one line in a
@@ -100,12 +132,12 @@ func (d *decoder) top(root *yaml.Node) {
 		{Key: vpn.FieldAWS, Set: d.Section(
 			field{Key: vpn.FieldASN, Set: d.int64(&p.AWS.ASN)},
 			field{Key: vpn.FieldCustomerASN, Set: d.int64(&p.AWS.CustomerASN)},
-			field{Key: vpn.FieldStaticRoutes, Set: d.list(&p.AWS.StaticRoutes, checkCIDR)},
-			field{Key: vpn.FieldLocalPrefixes, Set: d.list(&p.AWS.LocalPrefixes, checkCIDR)},
+			field{Key: vpn.FieldStaticRoutes, Set: d.prefixes(&p.AWS.StaticRoutes)},
+			field{Key: vpn.FieldLocalPrefixes, Set: d.prefixes(&p.AWS.LocalPrefixes)},
 			field{Key: vpn.FieldTunnels, Set: d.tunnels},
 		)},
 		{Key: vpn.FieldAzure, Set: d.Section(
-			field{Key: vpn.FieldVNetPrefixes, Set: d.list(&p.Azure.VNetPrefixes, checkCIDR)},
+			field{Key: vpn.FieldVNetPrefixes, Set: d.prefixes(&p.Azure.VNetPrefixes)},
 			field{Key: vpn.FieldGateway, Set: d.gateway},
 			field{Key: vpn.FieldLocalNetworkGateways, Set: d.lngs},
 			field{Key: vpn.FieldConnections, Set: d.connections},
@@ -119,7 +151,7 @@ func (d *decoder) top(root *yaml.Node) {
 
 func (d *decoder) tunnels(n *yaml.Node, path string) {
 	items, ok := d.Items(n, path, "a list of tunnels")
-	if !ok {
+	if !ok || !d.atMost(n, path, len(items), MaxTunnels, "tunnels") {
 		return
 	}
 	d.p.AWS.Tunnels = make([]vpn.ProposedTunnel, len(items))
@@ -181,7 +213,7 @@ func (d *decoder) gateway(n *yaml.Node, path string) {
 
 func (d *decoder) lngs(n *yaml.Node, path string) {
 	items, ok := d.Items(n, path, "a list of local network gateways")
-	if !ok {
+	if !ok || !d.atMost(n, path, len(items), MaxLocalGateways, "local network gateways") {
 		return
 	}
 	d.p.Azure.LocalNetworkGateways = make([]vpn.ProposedLNG, len(items))
@@ -190,7 +222,7 @@ func (d *decoder) lngs(n *yaml.Node, path string) {
 		d.entry(it, strictyaml.Index(path, i), "name, gateway_ip, address_prefixes, ...", []field{
 			{Key: vpn.FieldName, Set: d.str(&l.Name, nil)},
 			{Key: vpn.FieldGatewayIP, Set: d.str(&l.GatewayIP, checkIP)},
-			{Key: vpn.FieldAddressPrefixes, Set: d.list(&l.AddressPrefixes, checkCIDR)},
+			{Key: vpn.FieldAddressPrefixes, Set: d.prefixes(&l.AddressPrefixes)},
 			{Key: vpn.FieldBGPPeerAddress, Set: d.str(&l.BGPPeerAddress, checkIP)},
 			{Key: vpn.FieldASN, Set: d.int64(&l.ASN)},
 		})
@@ -199,7 +231,7 @@ func (d *decoder) lngs(n *yaml.Node, path string) {
 
 func (d *decoder) connections(n *yaml.Node, path string) {
 	items, ok := d.Items(n, path, "a list of connections")
-	if !ok {
+	if !ok || !d.atMost(n, path, len(items), MaxAzureConnections, "connections") {
 		return
 	}
 	d.p.Azure.Connections = make([]vpn.ProposedConnection, len(items))
@@ -292,10 +324,31 @@ func (d *decoder) routing(dst *vpn.Routing) strictyaml.Handler {
 	}
 }
 
+// atMost reports a list longer than max (and false), once, at the list.
+func (d *decoder) atMost(n *yaml.Node, path string, count, max int, what string) bool {
+	if count <= max {
+		return true
+	}
+	d.Add(n.Line, path, "%d %s; a proposal takes at most %d", count, what, max)
+	return false
+}
+
+// prefixes is a list of CIDRs, at most MaxPrefixes.
+func (d *decoder) prefixes(dst *[]string) strictyaml.Handler {
+	return d.listOf(dst, checkCIDR, MaxPrefixes, "prefixes")
+}
+
 // list stores a list of scalars, each checked. A present but empty list
 // is stated ("no static routes"), unlike an absent one.
 func (d *decoder) list(dst *[]string, c check) strictyaml.Handler {
+	return d.listOf(dst, c, maxListItems, "items")
+}
+
+func (d *decoder) listOf(dst *[]string, c check, max int, what string) strictyaml.Handler {
 	return func(n *yaml.Node, path string) {
+		if n.Kind == yaml.SequenceNode && !d.atMost(n, path, len(n.Content), max, what) {
+			return
+		}
 		before := d.Len()
 		var item func(it *yaml.Node, path, s string) (string, bool)
 		if c != nil {
@@ -311,6 +364,9 @@ func (d *decoder) list(dst *[]string, c check) strictyaml.Handler {
 
 func (d *decoder) ints(dst *[]int) strictyaml.Handler {
 	return func(n *yaml.Node, path string) {
+		if n.Kind == yaml.SequenceNode && !d.atMost(n, path, len(n.Content), maxListItems, "items") {
+			return
+		}
 		before := d.Len()
 		v, ok := d.IntList(n, path)
 		if ok && d.Len() == before {

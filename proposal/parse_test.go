@@ -413,8 +413,9 @@ func TestAliasBomb(t *testing.T) {
 	start := time.Now()
 	_, err := Parse(data, src)
 	t.Logf("%v: %v", time.Since(start), err)
-	want := fmt.Sprintf("aliases expand this document to more than %d keys and items; write the values out", maxSteps(len(data)))
-	if err == nil || !strings.HasPrefix(err.Error(), "proposal.yaml:3: aws.tunnels[") || !strings.HasSuffix(err.Error(), want) {
+	// The tunnel count stops it before any alias is walked (the step
+	// bound stays for shapes the counts do not cover).
+	if err == nil || !strings.HasPrefix(err.Error(), "proposal.yaml:3: aws.tunnels: 20002 tunnels; a proposal takes at most 8") {
 		t.Fatalf("got %v", err)
 	}
 
@@ -427,5 +428,49 @@ func TestAliasBomb(t *testing.T) {
 	), src)
 	if err != nil {
 		t.Errorf("shared anchors: %v", err)
+	}
+}
+
+// Every path through the parser bounds what a proposal holds: tunnels,
+// connections, gateways and prefixes, and a form's 3000 characters.
+func TestProposalLimits(t *testing.T) {
+	many := func(n int, item string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf(item, i)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	cases := []struct {
+		name, doc, want string
+	}{
+		{"tunnels", "aws:\n  tunnels: " + many(9, "{outside_ip: 198.51.100.%d}"), "proposal.yaml:2: aws.tunnels: 9 tunnels; a proposal takes at most 8"},
+		{"azure connections", "azure:\n  connections: " + many(31, "{name: cn-%d}"), "proposal.yaml:2: azure.connections: 31 connections; a proposal takes at most 30"},
+		{"local gateways", "azure:\n  local_network_gateways: " + many(31, "{name: lng-%d}"), "proposal.yaml:2: azure.local_network_gateways: 31 local network gateways; a proposal takes at most 30"},
+		{"static routes", "aws:\n  static_routes: " + many(101, "10.%d.0.0/16"), "proposal.yaml:2: aws.static_routes: 101 prefixes; a proposal takes at most 100"},
+		{"vnet prefixes", "azure:\n  vnet_prefixes: " + many(101, "10.%d.0.0/16"), "proposal.yaml:2: azure.vnet_prefixes: 101 prefixes; a proposal takes at most 100"},
+		{"lng prefixes", "azure:\n  local_network_gateways:\n    - address_prefixes: " + many(101, "10.%d.0.0/16"), "proposal.yaml:3: azure.local_network_gateways[0].address_prefixes: 101 prefixes; a proposal takes at most 100"},
+		{"algorithms", "aws:\n  tunnels:\n    - phase1: {encryption: " + many(17, "AES%d") + "}", "proposal.yaml:3: aws.tunnels[0].phase1.encryption: 17 items; a proposal takes at most 16"},
+		{"dh groups", "aws:\n  tunnels:\n    - phase2: {dh_groups: " + many(17, "%d") + "}", "proposal.yaml:3: aws.tunnels[0].phase2.dh_groups: 17 items; a proposal takes at most 16"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc), src)
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("got %v\nwant %s", err, tc.want)
+			}
+		})
+	}
+	// At the limits, a proposal parses.
+	if _, err := Parse([]byte("aws:\n  tunnels: "+many(8, "{outside_ip: 198.51.100.%d}")+"\n  static_routes: "+many(100, "10.%d.0.0/16")), src); err != nil {
+		t.Errorf("at the limits: %v", err)
+	}
+	// A form takes 3000 characters, counted as Slack counts them.
+	atLimit := "routing: static\n#" + strings.Repeat("é", MaxInputChars-len("routing: static\n#"))
+	if _, err := ParseInput(atLimit, "proposal"); err != nil {
+		t.Errorf("3000 characters: %v", err)
+	}
+	if _, err := ParseInput(atLimit+"x", "proposal"); err == nil || err.Error() != "proposal: the proposal is 3001 characters; a form takes 3000 (use doorbot validate FILE for larger ones)" {
+		t.Errorf("3001 characters: %v", err)
 	}
 }

@@ -150,7 +150,8 @@ func TestChangeApprovalFlow(t *testing.T) {
 	refusals := []struct{ user, ts, id, want string }{
 		{"URANDOM", req.ThreadTS, req.ID, "not one of"},
 		{"UREQ", req.ThreadTS, req.ID, "someone else must approve"},
-		{"UAPP1", req.ThreadTS, "CR-FORGED", "no change request CR-FORGED"},
+		{"UAPP1", req.ThreadTS, "CR-0000000000", "no change request CR-0000000000"},
+		{"UAPP1", req.ThreadTS, "CR-FORGED", "does not carry a change request ID"},
 		{"UAPP1", "1111111111.000100", req.ID, "does not belong"},
 	}
 	for _, r := range refusals {
@@ -321,8 +322,8 @@ func TestChangeRejectMustComeFromItsThread(t *testing.T) {
 
 	click(t, h, "UAPP1", "1111111111.000100", "change_reject", req.ID)
 	waitText(t, h, ephemeralTo("UAPP1"), "does not belong")
-	click(t, h, "UAPP1", req.ThreadTS, "change_reject", "CR-FORGED")
-	waitText(t, h, ephemeralTo("UAPP1"), "no change request CR-FORGED")
+	click(t, h, "UAPP1", req.ThreadTS, "change_reject", "CR-00000F0F0F")
+	waitText(t, h, ephemeralTo("UAPP1"), "no change request CR-00000F0F0F")
 	if n := len(h.slack.Views()); n != views {
 		t.Errorf("a refused Reject opened %d forms", n-views)
 	}

@@ -174,7 +174,7 @@ func (b *Bot) Interact(ctx context.Context, cb slack.InteractionCallback) (resp 
 // submit checks a form in the ack (field errors show on the form) and
 // queues what it does.
 func (b *Bot) submit(ctx context.Context, s commands.Submission, cb slack.InteractionCallback) any {
-	req := commands.Request{User: cb.User.ID, Team: cb.Team.ID, Values: formValues(cb), Metadata: cb.View.PrivateMetadata}
+	req := commands.Request{User: cb.User.ID, Team: cb.Team.ID, Values: formValues(cb), Metadata: cb.View.PrivateMetadata, FormID: cb.View.ID}
 	errs, work := s.Accept(ctx, req)
 	if len(errs) > 0 {
 		return fieldErrors(errs)

@@ -33,6 +33,9 @@ type Decision struct {
 // anything: the Reject button does this before it opens the reason form.
 // A refusal is audited and told to the clicker; the error says why.
 func (s *Service) CheckClick(ctx context.Context, d Decision) error {
+	if err := s.screenOrRefuse(ctx, &d); err != nil {
+		return err
+	}
 	r, err := s.getRequest(ctx, d)
 	if err != nil {
 		return err
@@ -49,6 +52,9 @@ func (s *Service) CheckClick(ctx context.Context, d Decision) error {
 // comes back as an *approval.Refusal; a store failure comes back as
 // itself, and is never told as a missing request.
 func (s *Service) Decide(ctx context.Context, d Decision) (approval.Request, error) {
+	if err := s.screenOrRefuse(ctx, &d); err != nil {
+		return approval.Request{}, err
+	}
 	current, err := s.getRequest(ctx, d)
 	if err != nil {
 		return current, err
@@ -67,6 +73,11 @@ func (s *Service) Decide(ctx context.Context, d Decision) (approval.Request, err
 		// the transaction below checks the state again.
 		if current.State != approval.Approved {
 			return current, s.refuse(ctx, d, fmt.Sprintf("change %s is %s; only an approved change is verified", d.RequestID, current.State))
+		}
+		// The recorded verification is what the approvers rely on: a
+		// bystander's run must not replace it.
+		if !decider.IsApprover && d.User != current.Requester {
+			return current, s.refuse(ctx, d, fmt.Sprintf("only the requester and the approvers may verify change %s; run /door runbook verify %s to check it yourself", d.RequestID, current.Connection))
 		}
 		v, err := s.Checks.Verify(ctx, current.Connection, endState(current))
 		if err != nil {
@@ -120,6 +131,17 @@ func (s *Service) Decide(ctx context.Context, d Decision) (approval.Request, err
 	}
 	s.updateRoot(ctx, updated)
 	return updated, nil
+}
+
+// screenOrRefuse checks a decision's identifiers (screen); a malformed
+// request ID is refused and told, naming no value.
+func (s *Service) screenOrRefuse(ctx context.Context, d *Decision) error {
+	checked, err := s.screen(*d)
+	if err != nil && checked.RequestID == "" && checkIDs(checked) == "" {
+		*d = checked
+		return s.refuse(ctx, checked, "this button does not carry a change request ID; nothing was changed")
+	}
+	return err
 }
 
 // endState is a request's approved end state; nil when it cannot be read

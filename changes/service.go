@@ -3,6 +3,7 @@ package changes
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -95,6 +96,11 @@ type Proposed struct {
 	Proposal vpn.Proposal
 	Reason   string
 	Window   string
+	// Key, when set, identifies the submission (commands: the form's ID
+	// and a hash of its values): the request ID is derived from it, so a
+	// replayed submission finds its request already stored and creates
+	// nothing, in this process or another sharing the store.
+	Key string
 }
 
 // Submit validates a proposal against the live state, records the request
@@ -103,6 +109,16 @@ type Proposed struct {
 // says what failed for the caller's log.
 func (s *Service) Submit(ctx context.Context, p Proposed) (approval.Request, error) {
 	name := p.Proposal.Connection
+	if !reUserID.MatchString(p.User) || (p.Team != "" && !reTeamID.MatchString(p.Team)) {
+		s.log().Warn("change submission with a malformed user or team dropped")
+		return approval.Request{}, errors.New("changes: submission with a malformed user or team ID")
+	}
+	id := requestID(p.Key)
+	if p.Key != "" {
+		if prior, err := s.Store.Get(ctx, id); err == nil {
+			return s.duplicate(ctx, p, prior)
+		}
+	}
 	res, err := s.Checks.Validate(ctx, p.Proposal)
 	if err != nil {
 		s.tell(ctx, p.User, "", "Your change for "+name+" could not be validated: "+err.Error())
@@ -113,7 +129,7 @@ func (s *Service) Submit(ctx context.Context, p Proposed) (approval.Request, err
 	live, merged := res.Current, res.End
 	now := s.now()
 	req := approval.Request{
-		ID: newRequestID(), Connection: name, State: approval.Pending, Requester: p.User,
+		ID: id, Connection: name, State: approval.Pending, Requester: p.User,
 		Reason: p.Reason, Window: p.Window, Proposal: string(proposal.Marshal(merged)),
 		Verdict: res.Verdict, Findings: res.Findings,
 		Diff:              handlers.Diff(proposal.Marshal(live), proposal.Marshal(merged)),
@@ -121,7 +137,10 @@ func (s *Service) Submit(ctx context.Context, p Proposed) (approval.Request, err
 		CreatedAt: now, ExpiresAt: now.Add(s.TTL), TeamID: p.Team, Channel: s.Channel,
 	}
 	if err := s.Store.Create(ctx, req, approval.Event{RequestID: req.ID, Kind: "created", Actor: p.User, At: now, TeamID: p.Team, Channel: s.Channel,
-		Detail: fmt.Sprintf("connection %s, verdict %s", req.Connection, req.Verdict)}); err != nil {
+		Detail: fmt.Sprintf("connection %s, verdict %s", req.Connection, req.Verdict)}); errors.Is(err, store.ErrExists) {
+		prior, _ := s.Store.Get(ctx, id)
+		return s.duplicate(ctx, p, prior)
+	} else if err != nil {
 		s.log().Error("change request not stored", "connection", name, "err", err)
 		s.tell(ctx, p.User, "", "Your change for "+name+" could not be recorded in the change store; nothing was posted. Try again.")
 		return approval.Request{}, fmt.Errorf("changes: store %s: %w", req.ID, err)
@@ -164,11 +183,32 @@ func (s *Service) Submit(ctx context.Context, p Proposed) (approval.Request, err
 	return req, nil
 }
 
-func newRequestID() string {
+// requestID is a new random ID, or the one derived from a submission's
+// key.
+func requestID(key string) string {
 	var b [5]byte
-	_, _ = rand.Read(b[:])
+	if key == "" {
+		_, _ = rand.Read(b[:])
+	} else {
+		sum := sha256.Sum256([]byte("doorbot change request\x00" + key))
+		copy(b[:], sum[:])
+	}
 	return "CR-" + strings.ToUpper(hex.EncodeToString(b[:]))
 }
+
+// duplicate answers a submission that was already made (a replay, a
+// double submit): nothing new is stored or posted.
+func (s *Service) duplicate(ctx context.Context, p Proposed, prior approval.Request) (approval.Request, error) {
+	s.count("change_submit", "duplicate")
+	s.log().Warn("change submission already recorded; nothing created", "request", prior.ID, "user", p.User)
+	if prior.Requester == p.User {
+		s.tell(ctx, p.User, "", fmt.Sprintf("This form was already submitted as change %s; nothing new was created.", prior.ID))
+	}
+	return prior, ErrDuplicate
+}
+
+// ErrDuplicate is returned by Submit for a submission already recorded.
+var ErrDuplicate = errors.New("changes: submission already recorded")
 
 // note is a one-paragraph message.
 func note(text string) handlers.Reply {

@@ -92,7 +92,7 @@ func TestDecisions(t *testing.T) {
 	wrongMsg := req
 	wrongMsg.ThreadTS = "1111111111.000100"
 	forged := req
-	forged.ID = "CR-FORGED"
+	forged.ID = "CR-00000F0F0F"
 	refusals := []struct {
 		user string
 		r    approval.Request
@@ -100,7 +100,7 @@ func TestDecisions(t *testing.T) {
 	}{
 		{"URANDOM", req, "not one of"},
 		{"UREQ", req, "someone else must approve"},
-		{"UAPP1", forged, "no change request CR-FORGED"},
+		{"UAPP1", forged, "no change request CR-00000F0F0F"},
 		{"UAPP1", wrongMsg, "does not belong"},
 	}
 	for _, c := range refusals {

@@ -2,9 +2,12 @@ package commands
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/doorbot/doorbot/changes"
 	"github.com/doorbot/doorbot/handlers"
@@ -18,6 +21,13 @@ const (
 	ReasonBlockID    = "reason"
 	WindowBlockID    = "window"
 	TextActionID     = "text"
+)
+
+// Lengths of the change forms' free text, enforced on submission too: a
+// forged payload is not bound by the form.
+const (
+	maxReason = 1000
+	maxWindow = 200
 )
 
 // changeCommand opens the change form, filled with the connection's live
@@ -63,8 +73,8 @@ func changeForm(name, prefill string) Form {
 		"The live state of %s as a proposal: edit it into the end state you intend. doorbot validates it, posts it for approval with the diff and the runbook, and never shows keys.", name)}}}
 	f.Inputs = []Input{
 		proposalInput(prefill),
-		{BlockID: ReasonBlockID, ActionID: TextActionID, Label: "Reason", Placeholder: "why, and the ticket", Multiline: true, MaxLength: 1000},
-		{BlockID: WindowBlockID, ActionID: TextActionID, Label: "Planned window", Placeholder: "e.g. 2026-12-01 02:00-03:00 JST", Optional: true, MaxLength: 200},
+		{BlockID: ReasonBlockID, ActionID: TextActionID, Label: "Reason", Placeholder: "why, and the ticket", Multiline: true, MaxLength: maxReason},
+		{BlockID: WindowBlockID, ActionID: TextActionID, Label: "Planned window", Placeholder: "e.g. 2026-12-01 02:00-03:00 JST", Optional: true, MaxLength: maxWindow},
 	}
 	return f
 }
@@ -95,7 +105,9 @@ func addChangeHandlers(r *Registry, d Deps) {
 			window := strings.TrimSpace(req.Value(WindowBlockID, TextActionID))
 			name := req.Metadata
 			errs := map[string]string{}
-			p, err := proposal.Parse([]byte(text), "proposal")
+			// ParseInput: a forged submission gets no more than the form
+			// allows (the form's own limits bind only Slack's client).
+			p, err := proposal.ParseInput(text, "proposal")
 			switch {
 			case strings.TrimSpace(text) == "":
 				errs[ProposalBlockID] = "The proposal is empty."
@@ -104,8 +116,14 @@ func addChangeHandlers(r *Registry, d Deps) {
 			case p.Connection != "" && p.Connection != name:
 				errs[ProposalBlockID] = fmt.Sprintf("This form is for %s; the proposal names %s.", name, p.Connection)
 			}
-			if reason == "" {
+			switch {
+			case reason == "":
 				errs[ReasonBlockID] = "Say why: reviewers decide on it."
+			case utf8.RuneCountInString(reason) > maxReason:
+				errs[ReasonBlockID] = fmt.Sprintf("The reason takes at most %d characters.", maxReason)
+			}
+			if utf8.RuneCountInString(window) > maxWindow {
+				errs[WindowBlockID] = fmt.Sprintf("The window takes at most %d characters.", maxWindow)
 			}
 			if _, err := d.Service.Select([]string{name}); err != nil {
 				errs[ProposalBlockID] = err.Error()
@@ -114,8 +132,9 @@ func addChangeHandlers(r *Registry, d Deps) {
 				return errs, nil
 			}
 			p.Connection = name
+			key := submissionKey(req)
 			return nil, func(ctx context.Context) *Answer {
-				_, _ = cs.Submit(ctx, changes.Proposed{User: req.User, Team: req.Team, Proposal: p, Reason: reason, Window: window})
+				_, _ = cs.Submit(ctx, changes.Proposed{User: req.User, Team: req.Team, Proposal: p, Reason: reason, Window: window, Key: key})
 				return nil
 			}
 		},
@@ -136,7 +155,7 @@ func addChangeHandlers(r *Registry, d Deps) {
 		return Outcome{Form: &Form{
 			CallbackID: RejectCallbackID, Title: "Reject change", Submit: "Reject", Metadata: string(meta),
 			Intro:  []handlers.Block{{Kind: handlers.Paragraph, Lines: []string{"Rejecting change " + c.Value + ". The reason is posted in its thread."}}},
-			Inputs: []Input{{BlockID: ReasonBlockID, ActionID: TextActionID, Label: "Reason", Placeholder: "what must change before this can go ahead", Multiline: true, MaxLength: 1000}},
+			Inputs: []Input{{BlockID: ReasonBlockID, ActionID: TextActionID, Label: "Reason", Placeholder: "what must change before this can go ahead", Multiline: true, MaxLength: maxReason}},
 		}}
 	}})
 	r.AddSubmission(Submission{
@@ -145,8 +164,11 @@ func addChangeHandlers(r *Registry, d Deps) {
 		Busy:       ReasonBlockID,
 		Accept: func(_ context.Context, req Request) (map[string]string, Work) {
 			reason := strings.TrimSpace(req.Value(ReasonBlockID, TextActionID))
-			if reason == "" {
+			switch {
+			case reason == "":
 				return map[string]string{ReasonBlockID: "A rejection needs a reason."}, nil
+			case utf8.RuneCountInString(reason) > maxReason:
+				return map[string]string{ReasonBlockID: fmt.Sprintf("The reason takes at most %d characters.", maxReason)}, nil
 			}
 			var meta rejectMeta
 			if err := json.Unmarshal([]byte(req.Metadata), &meta); err != nil || meta.ID == "" {
@@ -162,6 +184,23 @@ func addChangeHandlers(r *Registry, d Deps) {
 			}
 		},
 	})
+}
+
+// submissionKey identifies one submission of one form: its ID and a hash
+// of who submitted what. A replayed submission has the same key and so
+// the same change request ID (changes.Proposed.Key). Empty without a form
+// ID.
+func submissionKey(req Request) string {
+	if req.FormID == "" {
+		return ""
+	}
+	h := sha256.New()
+	raw, _ := json.Marshal(struct {
+		User, Team, Metadata string
+		Values               map[string]map[string]string
+	}{req.User, req.Team, req.Metadata, req.Values})
+	h.Write(raw)
+	return req.FormID + ":" + hex.EncodeToString(h.Sum(nil))
 }
 
 func decision(c Click) changes.Decision {

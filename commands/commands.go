@@ -31,6 +31,9 @@ type Request struct {
 	Values map[string]map[string]string
 	// Metadata is the form's private metadata, as the form set it.
 	Metadata string
+	// FormID identifies the submitted form (Slack: the view ID); with the
+	// values it makes a submission idempotent. Empty when unknown.
+	FormID string
 }
 
 // Value reads a submitted input; absent reads as empty.

@@ -183,6 +183,9 @@ func (b *liveBuilder) azure(s *AzureSide) {
 			b.set(pre + FieldDPDTimeoutSeconds)
 		}
 		b.str(pre+FieldConnectionMode, &pc.ConnectionMode, c.ConnectionMode)
+		if pol := c.IPsecPolicy; pol != nil {
+			pc.IPsecPolicy = b.ipsec(pre+FieldIPsecPolicy+".", *pol)
+		}
 		b.p.Azure.Connections = append(b.p.Azure.Connections, pc)
 	}
 	// Azure was read: no connection found is a fact (nothing terminates
@@ -193,6 +196,21 @@ func (b *liveBuilder) azure(s *AzureSide) {
 	if b.p.Azure.LocalNetworkGateways == nil {
 		b.p.Azure.LocalNetworkGateways = []ProposedLNG{}
 	}
+}
+
+func (b *liveBuilder) ipsec(pre string, pol IPsecPolicy) *IPsecPolicy {
+	var out IPsecPolicy
+	b.str(pre+FieldIKEEncryption, &out.IKEEncryption, pol.IKEEncryption)
+	b.str(pre+FieldIKEIntegrity, &out.IKEIntegrity, pol.IKEIntegrity)
+	b.str(pre+FieldDHGroup, &out.DHGroup, pol.DHGroup)
+	b.str(pre+FieldIPsecEncryption, &out.IPsecEncryption, pol.IPsecEncryption)
+	b.str(pre+FieldIPsecIntegrity, &out.IPsecIntegrity, pol.IPsecIntegrity)
+	b.str(pre+FieldPFSGroup, &out.PFSGroup, pol.PFSGroup)
+	if l := pol.SALifetimeSeconds; l != nil {
+		out.SALifetimeSeconds = ptr(*l)
+		b.set(pre + FieldSALifetimeSeconds)
+	}
+	return &out
 }
 
 func (b *liveBuilder) lng(l LocalNetworkGateway) {

@@ -154,7 +154,10 @@ type AzureConnection struct {
 	ConnectionMode                 string
 	DPDTimeoutSeconds              int
 	CustomBGPAddresses             []string
-	LocalNetworkGateway            *LocalNetworkGateway
+	// IPsecPolicy is the custom IPsec/IKE policy (Azure allows one per
+	// connection), nil when the connection uses Azure's default proposals.
+	IPsecPolicy         *IPsecPolicy
+	LocalNetworkGateway *LocalNetworkGateway
 }
 
 // Connected reports whether Azure says the connection is up.

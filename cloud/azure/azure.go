@@ -221,6 +221,20 @@ func convertConnection(name string, cn armnetwork.VirtualNetworkGatewayConnectio
 		a.ConnectionMode = string(*p.ConnectionMode)
 	}
 	a.DPDTimeoutSeconds = int(deref(p.DpdTimeoutSeconds))
+	for _, pol := range p.IPSecPolicies {
+		if pol == nil {
+			continue
+		}
+		a.IPsecPolicy = &vpn.IPsecPolicy{
+			IKEEncryption: enumText(pol.IkeEncryption), IKEIntegrity: enumText(pol.IkeIntegrity), DHGroup: enumText(pol.DhGroup),
+			IPsecEncryption: enumText(pol.IPSecEncryption), IPsecIntegrity: enumText(pol.IPSecIntegrity), PFSGroup: enumText(pol.PfsGroup),
+		}
+		if pol.SaLifeTimeSeconds != nil {
+			life := int(*pol.SaLifeTimeSeconds)
+			a.IPsecPolicy.SALifetimeSeconds = &life
+		}
+		break // Azure allows exactly one policy per connection
+	}
 	for _, b := range p.GatewayCustomBgpIPAddresses {
 		if b != nil && b.CustomBgpIPAddress != nil {
 			a.CustomBGPAddresses = append(a.CustomBGPAddresses, *b.CustomBgpIPAddress)
@@ -499,4 +513,12 @@ func ClientOptionsFor(cloudName, endpoint string, transport policy.Transporter) 
 	}
 	opts.Transport = transport
 	return opts, nil
+}
+
+// enumText reads an ARM enum pointer as its text, "" when absent.
+func enumText[T ~string](p *T) string {
+	if p == nil {
+		return ""
+	}
+	return string(*p)
 }

@@ -26,7 +26,10 @@ func world() *sim.World {
 		AddressPrefixes: []string{"172.31.0.0/16"}})
 	w.AddConnection(sim.ARMConnection{Subscription: sub, ResourceGroup: "rg-net", Name: "cn-t1", Gateway: "vgw-aa", LocalNetworkGateway: "lng-t1",
 		Status: "Connected", IngressBytes: 1234, EgressBytes: 5678, EnableBGP: true, SharedKey: "Azure.Shared.Key.zzz",
-		CustomBGPAddresses: []string{"169.254.21.2"}, ConnectionMode: "ResponderOnly", DPDTimeoutSeconds: 30})
+		CustomBGPAddresses: []string{"169.254.21.2"}, ConnectionMode: "ResponderOnly", DPDTimeoutSeconds: 30,
+		IPsecPolicy: &sim.ARMIPsecPolicy{SALifeTimeSeconds: 27000, SADataSizeKilobytes: 102400000, IPsecEncryption: "GCMAES256",
+			IPsecIntegrity: "GCMAES256", IKEEncryption: "AES256", IKEIntegrity: "SHA384", DHGroup: "ECP384", PFSGroup: "PFS2048"}})
+	w.AddConnection(sim.ARMConnection{Subscription: sub, ResourceGroup: "rg-net", Name: "cn-default", Gateway: "vgw-aa", LocalNetworkGateway: "lng-t1"})
 	w.SetBGPPeers(sub, "rg-net", "vgw-aa", []sim.ARMBGPPeer{{LocalAddress: "10.1.255.4", Neighbor: "169.254.21.1", ASN: 64512, State: "Connected", RoutesReceived: 3}})
 	return w
 }
@@ -64,6 +67,16 @@ func TestReads(t *testing.T) {
 	if !a.Found || !a.Connected() || a.IngressBytes != 1234 || a.EgressBytes != 5678 || !a.EnableBGP || a.ConnectionMode != "ResponderOnly" ||
 		a.DPDTimeoutSeconds != 30 || !slices.Equal(a.CustomBGPAddresses, []string{"169.254.21.2"}) {
 		t.Errorf("connection = %+v", a)
+	}
+	// The custom IPsec policy is read, so live rules can compare it with
+	// the AWS tunnel's options; a connection without one has none.
+	if p := a.IPsecPolicy; p == nil || p.IKEEncryption != "AES256" || p.IKEIntegrity != "SHA384" || p.DHGroup != "ECP384" ||
+		p.IPsecEncryption != "GCMAES256" || p.IPsecIntegrity != "GCMAES256" || p.PFSGroup != "PFS2048" ||
+		p.SALifetimeSeconds == nil || *p.SALifetimeSeconds != 27000 {
+		t.Errorf("ipsec policy = %+v", p)
+	}
+	if def, err := c.Connection(ctx, sub, "rg-net", "cn-default"); err != nil || def.Connection.IPsecPolicy != nil {
+		t.Errorf("default-policy connection = %+v, %v", def.Connection.IPsecPolicy, err)
 	}
 	lngs, err := c.LocalNetworkGateways(ctx, sub, "rg-net")
 	if err != nil {

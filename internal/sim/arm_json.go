@@ -113,7 +113,7 @@ type armConnectionProps struct {
 	EnableBGP                      bool               `json:"enableBgp"`
 	UseLocalAzureIPAddress         bool               `json:"useLocalAzureIpAddress"`
 	UsePolicyBasedTrafficSelectors bool               `json:"usePolicyBasedTrafficSelectors"`
-	IPsecPolicies                  []struct{}         `json:"ipsecPolicies"`
+	IPsecPolicies                  []ARMIPsecPolicy   `json:"ipsecPolicies"`
 	TrafficSelectorPolicies        []struct{}         `json:"trafficSelectorPolicies"`
 	IngressNATRules                []struct{}         `json:"ingressNatRules"`
 	EgressNATRules                 []struct{}         `json:"egressNatRules"`
@@ -384,11 +384,14 @@ func connectionJSON(c ARMConnection, gw *ARMGateway, withState bool, established
 		ConnectionMode:                 mode,
 		EnableBGP:                      c.EnableBGP,
 		UsePolicyBasedTrafficSelectors: c.UsePolicyBasedTrafficSelectors,
-		IPsecPolicies:                  []struct{}{},
+		IPsecPolicies:                  []ARMIPsecPolicy{},
 		TrafficSelectorPolicies:        []struct{}{},
 		IngressNATRules:                []struct{}{},
 		EgressNATRules:                 []struct{}{},
 		GatewayCustomBGPIPAddresses:    []armCustomBGPAddr{},
+	}
+	if c.IPsecPolicy != nil {
+		props.IPsecPolicies = append(props.IPsecPolicies, *c.IPsecPolicy)
 	}
 	for i, a := range c.CustomBGPAddresses {
 		cfg := ""

@@ -113,6 +113,21 @@ type ARMConnection struct {
 	// GET or list, and doorbot must never need it.
 	SharedKey          string
 	CustomBGPAddresses []string
+	// IPsecPolicy is the connection's custom IPsec/IKE policy, nil for
+	// Azure's default proposals.
+	IPsecPolicy *ARMIPsecPolicy
+}
+
+// ARMIPsecPolicy is a custom IPsec/IKE policy in ARM's names.
+type ARMIPsecPolicy struct {
+	SALifeTimeSeconds   int    `json:"saLifeTimeSeconds"`
+	SADataSizeKilobytes int    `json:"saDataSizeKilobytes"`
+	IPsecEncryption     string `json:"ipsecEncryption"`
+	IPsecIntegrity      string `json:"ipsecIntegrity"`
+	IKEEncryption       string `json:"ikeEncryption"`
+	IKEIntegrity        string `json:"ikeIntegrity"`
+	DHGroup             string `json:"dhGroup"`
+	PFSGroup            string `json:"pfsGroup"`
 }
 
 // ARMLNG is one Azure local network gateway (the AWS tunnel endpoint).

@@ -102,6 +102,27 @@ func TestLiveRunsProposalRules(t *testing.T) {
 			},
 		},
 		{
+			// Azure's custom policy is read, so live state compares it with
+			// the AWS tunnel's options.
+			name: "Azure IPsec policy with no match in the AWS tunnel",
+			obs: with(static2(), func(o *vpn.Observation) {
+				o.AWS.VPNConnections[0].Tunnels[0].Options.Phase1Encryption = []string{"AES128"}
+				life := 3600
+				o.Azure.Connections[0].IPsecPolicy = &vpn.IPsecPolicy{IKEEncryption: "AES256", IKEIntegrity: "SHA256", DHGroup: "DHGroup14",
+					IPsecEncryption: "AES256", IPsecIntegrity: "SHA256", PFSGroup: "PFS2048", SALifetimeSeconds: &life}
+			}),
+			wants: []want{{rule: IDIKEParamsIncompatible,
+				msg: []string{"azure.connections[0] (cn1) ipsec_policy has no match in aws.tunnels[0] (198.51.100.1)", "ike_encryption AES256 (AWS phase 1: AES128)"}}},
+		},
+		{
+			name: "Azure IPsec policy the AWS tunnel accepts",
+			obs: with(static2(), func(o *vpn.Observation) {
+				life := 3600
+				o.Azure.Connections[0].IPsecPolicy = &vpn.IPsecPolicy{IKEEncryption: "AES256", IKEIntegrity: "SHA256", DHGroup: "DHGroup14",
+					IPsecEncryption: "AES256", IPsecIntegrity: "SHA256", PFSGroup: "PFS2048", SALifetimeSeconds: &life}
+			}),
+		},
+		{
 			name:  "policy-based traffic selectors on Door",
 			obs:   doorObs(activePassive(), conn("cn-door1", ip1, "Connected"), withPolicySelectors(conn("cn-door2", ip2, "Connected"))),
 			wants: []want{{rule: IDPolicyBasedSelectors, msg: []string{"azure.connections[1].use_policy_based_traffic_selectors true (cn-door2)"}}},

@@ -61,6 +61,12 @@ const (
 	refMSSKUs          = "https://learn.microsoft.com/azure/vpn-gateway/about-gateway-skus"
 	refMSRBACNetwork   = "https://learn.microsoft.com/azure/role-based-access-control/permissions/networking"
 
+	// Sources of the corrections of issue 10, cited by the findings they
+	// back (a finding's reference may be narrower than its rule's).
+	refMSSKUConsolidation = "https://learn.microsoft.com/azure/vpn-gateway/gateway-sku-consolidation"
+	refMSIPsecPolicy      = "https://learn.microsoft.com/azure/vpn-gateway/ipsec-ike-policy-howto"
+	refAWSHowItWorks      = "https://docs.aws.amazon.com/vpn/latest/s2svpn/how_it_works.html"
+
 	// refSoracomStatic explains why SORACOM recommends static routing for
 	// Door to an Azure gateway with one public IP.
 	refSoracomStatic = "https://blog.soracom.com/ja-jp/2021/12/16/soracom-door-azure-vpn-static-route/"
@@ -94,21 +100,21 @@ var catalog = []Rule{
 	{IDPolicyBasedSelectors, vpn.SeverityError,
 		"the Azure gateway is RouteBased and connections do not use policy-based traffic selectors (AWS tunnels are route-based)", refMSPolicyBased},
 	{IDSKUUnsupported, vpn.SeverityError,
-		"the Azure gateway SKU supports what is asked (Basic: no BGP, active-active, custom IPsec policy or IKEv1; PolicyBased only on Basic) and is not a deprecated legacy SKU", refMSSKUs},
+		"the Azure gateway SKU supports what is asked (Basic: no BGP, active-active, custom IPsec policy or IKEv1; PolicyBased only on Basic), can still be created (AZ SKUs since 2025-01-01) and is not a deprecated legacy SKU", refMSSKUs},
 	{IDPSKInvalid, vpn.SeverityError,
 		"pre-shared keys satisfy AWS (8-64 of [A-Za-z0-9._], not starting with 0) and Azure", refAWSTunnels},
 	{IDIKEParamsIncompatible, vpn.SeverityError,
-		"phase 1/2 algorithms, DH groups and lifetimes are allowed by AWS and overlap Azure's IPsec policy", refAWSTunnels},
+		"phase 1/2 algorithms, DH groups and lifetimes are allowed by AWS and overlap Azure's IPsec policy (SA lifetimes are local and need not match)", refAWSTunnels},
 	{IDDPDTimeoutRange, vpn.SeverityError,
 		"DPD timeouts are within each side's range (AWS at least 30 s, Azure 9-3600 s)", refAWSTunnels},
 	{IDASNInvalid, vpn.SeverityError,
-		"BGP ASNs are not reserved by AWS or Azure and differ between the sides", refAWSCGWOptions},
+		"BGP ASNs are not reserved by AWS or Azure (the Azure gateway's ASN is AWS's customer gateway ASN), differ between the sides, and each local network gateway names the Amazon-side ASN", refAWSCGWOptions},
 	{IDGatewaySubnet, vpn.SeverityError,
 		"the GatewaySubnet is at least /29 (/27 recommended)", refMSSettingsGWSub},
 	{IDResponderOnly, vpn.SeverityError,
 		"someone initiates IKE: the Azure connection is not ResponderOnly while AWS's startup action is add", refAWSInitiate},
 	{IDChangeCausesOutage, vpn.SeverityWarning,
-		"the change does not make AWS replace both tunnels at once, and tunnel options change one tunnel at a time", refAWSEndpointRepl},
+		"the change does not take both tunnels down at once: AWS re-provisioning both, tunnel options changed together, or Azure IPsec policy or protocol changed on both connections", refAWSEndpointRepl},
 
 	// Not in design.md §5: raised from observation notes.
 	{IDBGPPeerStatusUnavailable, vpn.SeverityWarning,
@@ -144,4 +150,10 @@ func newFinding(id, message, fix string) vpn.Finding {
 		panic("rules: unknown rule ID " + id)
 	}
 	return vpn.Finding{Rule: id, Severity: r.Severity, Message: message, Fix: fix, Reference: r.Reference}
+}
+
+// citing points a finding at the page that backs this particular check.
+func citing(f vpn.Finding, ref string) vpn.Finding {
+	f.Reference = ref
+	return f
 }

@@ -111,6 +111,18 @@ func pSKUUnsupported(c *pcheck) []vpn.Finding {
 		if policyBased && anyConn(ikev2) {
 			out = append(out, newFinding(IDSKUUnsupported, skuAt+" PolicyBased supports IKEv1 only, but IKEv2 is asked on "+strings.Join(conns(ikev2), ", "), basicFix))
 		}
+	case "VpnGw1", "VpnGw2", "VpnGw3", "VpnGw4", "VpnGw5":
+		// Non-AZ SKUs cannot be created since 2025-01-01; Microsoft migrates
+		// existing ones to the AZ SKU of the same name.
+		if c.newGateway() {
+			out = append(out, citing(newFinding(IDSKUUnsupported,
+				skuAt+" cannot be created: non-AZ VPN gateway SKUs are no longer offered for new gateways since 2025-01-01",
+				"Create the gateway as "+sku+"AZ (same capacity, zone-redundant; it needs a Standard static public IP)."), refMSSKUConsolidation))
+		} else if !c.live() {
+			out = append(out, citing(withSeverity(newFinding(IDSKUUnsupported,
+				skuAt+" is a non-AZ SKU that Microsoft migrates to "+sku+"AZ (existing gateways keep working)",
+				"Nothing to do for this change; Microsoft announces the migration window for existing gateways."), vpn.SeverityInfo), refMSSKUConsolidation))
+		}
 	case "Standard", "HighPerformance":
 		out = append(out, withSeverity(newFinding(IDSKUUnsupported, skuAt+" is a legacy SKU, deprecated on 2025-09-30",
 			"Migrate to a VpnGw*AZ SKU (Microsoft's legacy SKU migration); plan it as a change window."), vpn.SeverityWarning))
@@ -205,4 +217,10 @@ func pResponderOnly(c *pcheck) []vpn.Finding {
 		// A connection that matches no stated tunnel: peer-ip-mismatch.
 	}
 	return out
+}
+
+// newGateway says whether the proposal creates the Azure gateway: there is
+// none today (or today is unknown).
+func (c *pcheck) newGateway() bool {
+	return !c.live() && (c.cur == nil || c.cur.Azure.Gateway == nil || c.cur.Azure.Gateway.SKU == "")
 }

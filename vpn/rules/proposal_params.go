@@ -197,7 +197,7 @@ var (
 	azureIPsecIntegrity  = []string{"GCMAES256", "GCMAES192", "GCMAES128", "SHA256", "SHA1", "MD5"}
 	// DH and PFS names map to group numbers; 0 is "no group".
 	azureDHGroup = map[string]int{"DHGroup24": 24, "ECP384": 20, "ECP256": 19, "DHGroup14": 14, "DHGroup2048": 14, "DHGroup2": 2, "DHGroup1": 1, "None": 0}
-	azurePFS     = map[string]int{"PFS24": 24, "ECP384": 20, "ECP256": 19, "PFS2048": 14, "PFS2": 2, "PFS1": 1, "None": 0}
+	azurePFS     = map[string]int{"PFS24": 24, "ECP384": 20, "ECP256": 19, "PFS2048": 14, "PFS14": 14, "PFS2": 2, "PFS1": 1, "None": 0}
 )
 
 // Lifetimes in seconds (AWS tunnel options; Azure's quick mode minimum).
@@ -360,6 +360,13 @@ func (c *pcheck) azureConnIKE(k int) []vpn.Finding {
 	ipEnc, okIPEnc := check(vpn.FieldIPsecEncryption, pol.IPsecEncryption, azureIPsecEncryption)
 	ipInt, okIPInt := check(vpn.FieldIPsecIntegrity, pol.IPsecIntegrity, azureIPsecIntegrity)
 	pfs, okPFS := checkGroup(vpn.FieldPFSGroup, pol.PFSGroup, azurePFS, "PFS24, ECP384, ECP256, PFS2048, PFS2, PFS1, None")
+	if okPFS && strings.EqualFold(strings.TrimSpace(pol.PFSGroup), "PFS14") {
+		// The API and CLI accept PFS14 (PFS2048 by another name), but
+		// Microsoft's policy table lists PFS2048: worth a look, not an error.
+		out = append(out, citing(withSeverity(newFinding(IDIKEParamsIncompatible,
+			fmt.Sprintf("%s: ipsec_policy.pfs_group PFS14 is the API's name for DH group 14; Microsoft's policy table lists it as PFS2048", c.connName(k)),
+			"Prefer pfs_group PFS2048 (the same group 14) so the policy reads as Microsoft documents it."), vpn.SeverityWarning), refMSIPsecPolicy))
+	}
 	switch {
 	case pol.SALifetimeSeconds == nil:
 		bad = append(bad, pp+"sa_lifetime_seconds is required (Azure needs every field of a custom policy)")
@@ -403,7 +410,7 @@ func (c *pcheck) azureConnIKE(k int) []vpn.Finding {
 	if okPFS && !slices.Contains(p2dh, pfs) {
 		what := "AWS phase 2 DH groups: " + awsList(t.Phase2, "dh")
 		if pfs == 0 {
-			what = "AWS always uses PFS in phase 2"
+			what = "AWS always uses PFS in phase 2: the tunnel comes up, then fails at the first child-SA rekey"
 		}
 		miss = append(miss, fmt.Sprintf("pfs_group %s (%s)", pol.PFSGroup, what))
 	}
@@ -414,21 +421,9 @@ func (c *pcheck) azureConnIKE(k int) []vpn.Finding {
 				"DH 14 = DHGroup14/PFS2048, 19 = ECP256, 20 = ECP384, 24 = DHGroup24/PFS24), or widen the AWS tunnel's lists."))
 	}
 
-	// An Azure quick-mode lifetime longer than AWS's phase 2 lifetime works
-	// (AWS rekeys first), so it is only a warning; but a custom policy is a
-	// deliberate choice, and one that disagrees with AWS means the sides
-	// were configured apart, which is how periodic drops start.
-	p2life := awsP2Default
-	if t.Phase2 != nil && t.Phase2.LifetimeSeconds != nil {
-		p2life = *t.Phase2.LifetimeSeconds
-	}
-	if l := pol.SALifetimeSeconds; l != nil && *l >= azureSAMin && *l > p2life {
-		out = append(out, withSeverity(newFinding(IDIKEParamsIncompatible,
-			fmt.Sprintf("%s is longer than the phase 2 lifetime of %s (%d s): AWS rekeys first and the sides disagree on when the SA ends",
-				c.cfield(k, pp+vpn.FieldSALifetimeSeconds, *l), c.tunnelName(i), p2life),
-			fmt.Sprintf("Set sa_lifetime_seconds to %d so both sides rekey on the same schedule (lifetime mismatches show up as periodic drops).", p2life)),
-			vpn.SeverityWarning))
-	}
+	// SA lifetimes are local to each side and need not match (Microsoft's
+	// IPsec/IKE requirements): the side that expires first rekeys, so
+	// Azure's 27000 s against AWS's 3600 s is no finding.
 	return out
 }
 
@@ -532,6 +527,23 @@ func ianaReservedASN(a int64) bool {
 // awsRegionalASN are customer gateway ASNs AWS refuses in one Region.
 var awsRegionalASN = map[int64]string{9059: "eu-west-1", 10124: "ap-northeast-1", 17943: "ap-southeast-1"}
 
+// awsLegacyAmazonASN are the Amazon-side ASNs AWS gave virtual private
+// gateways created before 2018-06-30, by Region: valid, if unusual today.
+var awsLegacyAmazonASN = map[int64]string{10124: "ap-northeast-1 (Tokyo)", 17493: "ap-southeast-1 (Singapore)", 9059: "eu-west-1 (Ireland)", 7224: "every other Region"}
+
+// customerASNProblem says why AWS refuses an ASN on a customer gateway —
+// which, with Azure, is the Azure gateway's ASN — and whether only in one
+// Region ("" when AWS accepts it).
+func customerASNProblem(a int64) (why string, regional bool) {
+	switch {
+	case a == 7224:
+		return "is reserved by AWS for customer gateways in every Region", false
+	case awsRegionalASN[a] != "":
+		return "is reserved by AWS for customer gateways in " + awsRegionalASN[a], true
+	}
+	return "", false
+}
+
 const asnFix = "Use a private ASN that both clouds accept and that differs per side: Amazon side 64512-65534 or " +
 	"4200000000-4294967294 (not 65515 or 65517-65520, which Azure reserves); Azure side e.g. 65000 (not 8074, 8075, 12076, " +
 	"65517-65520, 23456, 64496-64511 or 65535-65551). The Amazon-side ASN is fixed when the gateway is created."
@@ -560,6 +572,11 @@ func pASNInvalid(c *pcheck) []vpn.Finding {
 
 	if a := amazon; a != nil {
 		switch {
+		case awsLegacyAmazonASN[*a] != "":
+			out = append(out, citing(withSeverity(newFinding(IDASNInvalid,
+				fmt.Sprintf("%s is the Amazon-side ASN AWS gave virtual private gateways created before 2018-06-30 in %s: valid", c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *a), awsLegacyAmazonASN[*a]),
+				"Nothing to fix: the Amazon-side ASN is fixed per virtual private gateway; make every local network gateway's asn this value."),
+				vpn.SeverityInfo), refAWSHowItWorks))
 		case !(*a >= 64512 && *a <= 65534 || *a >= 4200000000 && *a <= 4294967294):
 			add(c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *a) + " is outside the Amazon-side ranges 64512-65534 and 4200000000-4294967294")
 		case azureReservedASN(*a):
@@ -584,6 +601,16 @@ func pASNInvalid(c *pcheck) []vpn.Finding {
 	if a := gwASN; a != nil {
 		if why := gatewayASNProblem(*a); why != "" {
 			add(c.at(gpath(vpn.FieldASN), *a) + " " + why)
+		} else if why, regional := customerASNProblem(*a); why != "" && (customer == nil || *customer != *a) {
+			// The Azure gateway is AWS's customer gateway: AWS's reserved
+			// customer ASNs apply to it.
+			f := citing(newFinding(IDASNInvalid,
+				fmt.Sprintf("%s %s, and the Azure gateway's ASN is the customer gateway ASN AWS sees", c.at(gpath(vpn.FieldASN), *a), why),
+				"Give the Azure gateway a private ASN AWS accepts for a customer gateway (e.g. 65000); the gateway's ASN can be changed in place."), refAWSCGWOptions)
+			if regional {
+				f = withSeverity(f, vpn.SeverityWarning)
+			}
+			out = append(out, f)
 		}
 	}
 	for i, l := range c.p.Azure.LocalNetworkGateways {
@@ -622,9 +649,11 @@ func pASNInvalid(c *pcheck) []vpn.Finding {
 		case gwASN != nil && *l.ASN == *gwASN && (amazon == nil || *amazon != *gwASN):
 			add(fmt.Sprintf("%s equals %s: BGP needs a different ASN on each side", c.lfield(i, vpn.FieldASN, *l.ASN), c.at(gpath(vpn.FieldASN), *gwASN)))
 		case amazon != nil && *l.ASN != *amazon:
-			out = append(out, withSeverity(newFinding(IDASNInvalid,
-				fmt.Sprintf("%s differs from %s, the ASN AWS will open BGP with", c.lfield(i, vpn.FieldASN, *l.ASN), c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *amazon)),
-				fmt.Sprintf("Set the local network gateway's BGP ASN to the Amazon-side ASN %d.", *amazon)), vpn.SeverityWarning))
+			// Azure expects the peer's OPEN to carry this ASN; AWS sends the
+			// Amazon-side one, so the session can never establish.
+			out = append(out, citing(newFinding(IDASNInvalid,
+				fmt.Sprintf("%s differs from %s, the ASN AWS opens BGP with: the session can never establish", c.lfield(i, vpn.FieldASN, *l.ASN), c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *amazon)),
+				fmt.Sprintf("Set the local network gateway's BGP ASN to the Amazon-side ASN %d (Microsoft's AWS BGP tutorial: 64512).", *amazon)), refMSAWSBGP))
 		}
 	}
 	return out

@@ -53,7 +53,7 @@ func designA() vpn.Proposal {
 		},
 		Azure: vpn.ProposalAzure{
 			VNetPrefixes: []string{"10.1.0.0/16"},
-			Gateway: &vpn.ProposedGateway{SKU: "VpnGw1", VPNType: "RouteBased", ActiveActive: bptr(false), PublicIPs: iptr(1),
+			Gateway: &vpn.ProposedGateway{SKU: "VpnGw1AZ", VPNType: "RouteBased", ActiveActive: bptr(false), PublicIPs: iptr(1),
 				ASN: i64(65515), GatewaySubnet: "10.1.255.0/27"},
 			LocalNetworkGateways: []vpn.ProposedLNG{lng("lng-aws-t1", ip1), lng("lng-aws-t2", ip2)},
 			Connections:          []vpn.ProposedConnection{conn("cn-aws-t1", "lng-aws-t1", pskA1), conn("cn-aws-t2", "lng-aws-t2", pskA2)},
@@ -311,7 +311,7 @@ func TestPBGPNeedsActiveActive(t *testing.T) {
 			p: withP(designB(), func(p *vpn.Proposal) { p.Azure.Gateway.ActiveActive = bptr(false) })},
 		{name: "one public IP", fire: true, msg: []string{"the Azure gateway has 1 public IP"},
 			p: withP(designB(), func(p *vpn.Proposal) { p.Azure.Gateway.PublicIPs = iptr(1) })},
-		{name: "one APIPA address", fire: true, msg: []string{"has 1 custom APIPA address (169.254.21.2)"},
+		{name: "one APIPA address", fire: true, msg: []string{"has 1 custom APIPA address (169.254.21.2)", "only one tunnel can peer"},
 			p: withP(designB(), func(p *vpn.Proposal) { p.Azure.Gateway.APIPAAddresses = []string{"169.254.21.2"} })},
 		{name: "two APIPA addresses are enough for two tunnels",
 			p: withP(designB(), func(p *vpn.Proposal) {
@@ -319,7 +319,7 @@ func TestPBGPNeedsActiveActive(t *testing.T) {
 				p.Azure.Gateway.APIPAAddresses = p.Azure.Gateway.APIPAAddresses[:2]
 			})},
 		{name: "static design with BGP turned on for both connections (SORACOM's failure)", fire: true,
-			msg: []string{"BGP over 2 AWS tunnels", "is not active-active", "has 1 public IP", "has 0 custom APIPA addresses (none)"},
+			msg: []string{"BGP over 2 AWS tunnels", "is not active-active", "has 1 public IP", "has 0 custom APIPA addresses (none)", "no tunnel can peer"},
 			p: withP(designA(), func(p *vpn.Proposal) {
 				p.Routing = vpn.RoutingBGP
 				p.Azure.Connections[0].EnableBGP, p.Azure.Connections[1].EnableBGP = bptr(true), bptr(true)
@@ -559,7 +559,14 @@ func TestPSKUUnsupported(t *testing.T) {
 		return withP(base, func(p *vpn.Proposal) { p.Azure.Gateway.SKU = s })
 	}
 	runRule(t, IDSKUUnsupported, []pcase{
-		{name: "VpnGw1", p: designA()},
+		{name: "VpnGw1AZ", p: designA()},
+		// Microsoft's SKU consolidation: non-AZ SKUs cannot be created since
+		// 2025-01-01; an existing one is migrated by Microsoft.
+		{name: "new gateway on non-AZ VpnGw1", fire: true, msg: []string{"azure.gateway.sku VpnGw1 cannot be created", "since 2025-01-01"},
+			p: sku(designA(), "VpnGw1")},
+		{name: "new gateway on non-AZ VpnGw3", fire: true, msg: []string{"azure.gateway.sku VpnGw3 cannot be created"}, p: sku(designA(), "VpnGw3")},
+		{name: "existing non-AZ gateway gets a note", fire: true, sev: vpn.SeverityInfo, msg: []string{"VpnGw1 is a non-AZ SKU that Microsoft migrates to VpnGw1AZ"},
+			p: sku(designA(), "VpnGw1"), cur: ptrTo(sku(designA(), "VpnGw1"))},
 		{name: "VpnGw2AZ", p: designB()},
 		{name: "lower case is the same SKU", p: sku(designB(), "vpngw2az")},
 		{name: "Basic with BGP", fire: true, msg: []string{"azure.gateway.sku Basic does not support BGP"}, p: sku(designB(), "Basic")},
@@ -574,7 +581,7 @@ func TestPSKUUnsupported(t *testing.T) {
 			p: sku(designA(), "Standard")},
 		{name: "legacy HighPerformance with IKEv1", fire: true, msg: []string{"HighPerformance does not support IKEv1"},
 			p: withP(sku(designA(), "HighPerformance"), func(p *vpn.Proposal) { p.Azure.Connections[1].Protocol = "IKEv1" })},
-		{name: "PolicyBased needs Basic", fire: true, msg: []string{"azure.gateway.vpn_type PolicyBased with azure.gateway.sku VpnGw1: PolicyBased gateways exist only as Basic"},
+		{name: "PolicyBased needs Basic", fire: true, msg: []string{"azure.gateway.vpn_type PolicyBased with azure.gateway.sku VpnGw1AZ: PolicyBased gateways exist only as Basic"},
 			p: withP(designA(), func(p *vpn.Proposal) { p.Azure.Gateway.VPNType = "PolicyBased" })},
 		{name: "ExpressRoute SKU", fire: true, msg: []string{"ErGw1AZ is an ExpressRoute SKU"}, p: sku(designA(), "ErGw1AZ")},
 		{name: "unknown SKU", fire: true, msg: []string{"VpnGw9 is not a VPN gateway SKU"}, p: sku(designA(), "VpnGw9")},
@@ -660,7 +667,7 @@ func TestPIKEParamsIncompatible(t *testing.T) {
 			p:   pol(func(p *vpn.IPsecPolicy) { p.IKEEncryption = "AES192" })},
 		{name: "value not in Azure's list", fire: true, msg: []string{"azure.connections[0] (cn-aws-t1): ipsec_policy.ike_integrity SHA512 is not one of SHA384, SHA256, SHA1, MD5"},
 			p: pol(func(p *vpn.IPsecPolicy) { p.IKEIntegrity = "SHA512" })},
-		{name: "PFS None: AWS always uses PFS", fire: true, msg: []string{"pfs_group None (AWS always uses PFS in phase 2)"},
+		{name: "PFS None: AWS always uses PFS", fire: true, msg: []string{"pfs_group None (AWS always uses PFS in phase 2: the tunnel comes up, then fails at the first child-SA rekey)"},
 			p: pol(func(p *vpn.IPsecPolicy) { p.PFSGroup = "None" })},
 		{name: "DH 24 against AWS 14", fire: true, msg: []string{"dh_group DHGroup24 (AWS phase 1 DH groups: 14)"},
 			p: pol(func(p *vpn.IPsecPolicy) { p.DHGroup = "DHGroup24" })},
@@ -688,9 +695,15 @@ func TestPIKEParamsIncompatible(t *testing.T) {
 		{name: "SA lifetime 299", fire: true, msg: []string{"sa_lifetime_seconds 299 is below Azure's minimum of 300"},
 			p: pol(func(p *vpn.IPsecPolicy) { p.SALifetimeSeconds = iptr(299) })},
 		{name: "SA lifetime 300 with AWS 3600", p: pol(func(p *vpn.IPsecPolicy) { p.SALifetimeSeconds = iptr(300) })},
-		{name: "Azure SA lifetime longer than AWS phase 2", fire: true, sev: vpn.SeverityWarning,
-			msg: []string{"azure.connections[0].ipsec_policy.sa_lifetime_seconds 27000 (cn-aws-t1) is longer than the phase 2 lifetime of aws.tunnels[0] (198.51.100.1) (3600 s)"},
-			p:   pol(func(p *vpn.IPsecPolicy) { p.SALifetimeSeconds = iptr(27000) })},
+		// SA lifetimes are local and need not match (Microsoft's IPsec/IKE
+		// requirements): Azure's default 27000 s against AWS's 3600 s is fine.
+		{name: "Azure SA lifetime longer than AWS phase 2 is no finding", p: pol(func(p *vpn.IPsecPolicy) { p.SALifetimeSeconds = iptr(27000) })},
+		{name: "Azure SA lifetime below 300 s", fire: true, msg: []string{"sa_lifetime_seconds 299 is below Azure's minimum of 300"},
+			p: pol(func(p *vpn.IPsecPolicy) { p.SALifetimeSeconds = iptr(299) })},
+		// PFS14 is accepted by the API and CLI: a warning at most.
+		{name: "PFS14 is a warning", fire: true, sev: vpn.SeverityWarning, msg: []string{"pfs_group PFS14 is the API's name for DH group 14"},
+			p: pol(func(p *vpn.IPsecPolicy) { p.PFSGroup = "PFS14" })},
+		{name: "PFS2048 is no finding", p: pol(func(p *vpn.IPsecPolicy) { p.PFSGroup = "PFS2048" })},
 		{name: "no policy: Azure's defaults", p: withP(designA(), func(p *vpn.Proposal) { p.Azure.Connections[0].IPsecPolicy = nil })},
 	})
 }
@@ -729,6 +742,20 @@ func TestPASNInvalid(t *testing.T) {
 			p: b(func(p *vpn.Proposal) { p.AWS.ASN = i64(65517); setLNGASN(p, 65517) })},
 		{name: "Amazon side 64511 fires", fire: true, msg: []string{"aws.asn 64511 is outside the Amazon-side ranges"},
 			p: b(func(p *vpn.Proposal) { p.AWS.ASN = i64(64511); setLNGASN(p, 64511) })},
+		// Legacy Amazon-side defaults of VGWs created before 2018-06-30.
+		{name: "Amazon side 7224 (legacy default) is a note", fire: true, sev: vpn.SeverityInfo,
+			msg: []string{"aws.asn 7224 is the Amazon-side ASN AWS gave virtual private gateways created before 2018-06-30 in every other Region"},
+			p:   b(func(p *vpn.Proposal) { p.AWS.ASN = i64(7224); setLNGASN(p, 7224) })},
+		{name: "Amazon side 17493 (legacy Singapore) is a note", fire: true, sev: vpn.SeverityInfo, msg: []string{"aws.asn 17493", "ap-southeast-1 (Singapore)"},
+			p: b(func(p *vpn.Proposal) { p.AWS.ASN = i64(17493); setLNGASN(p, 17493) })},
+		{name: "Amazon side 7225 is an error", fire: true, msg: []string{"aws.asn 7225 is outside the Amazon-side ranges"},
+			p: b(func(p *vpn.Proposal) { p.AWS.ASN = i64(7225); setLNGASN(p, 7225) })},
+		// The Azure gateway's ASN is AWS's customer gateway ASN.
+		{name: "Azure gateway 7224 is AWS-reserved", fire: true, msg: []string{"azure.gateway.asn 7224 is reserved by AWS for customer gateways in every Region"},
+			p: b(func(p *vpn.Proposal) { p.Azure.Gateway.ASN, p.AWS.CustomerASN = i64(7224), nil })},
+		{name: "Azure gateway 10124 is a regional warning", fire: true, sev: vpn.SeverityWarning, msg: []string{"azure.gateway.asn 10124 is reserved by AWS for customer gateways in ap-northeast-1"},
+			p: b(func(p *vpn.Proposal) { p.Azure.Gateway.ASN, p.AWS.CustomerASN = i64(10124), nil })},
+		{name: "Azure gateway 65000 is fine", p: b(func(p *vpn.Proposal) { p.AWS.CustomerASN = nil })},
 		{name: "Amazon side 65534 ok", p: b(func(p *vpn.Proposal) { p.AWS.ASN = i64(65534); setLNGASN(p, 65534) })},
 		{name: "Amazon side 4200000000 ok", p: b(func(p *vpn.Proposal) { p.AWS.ASN = i64(4200000000); setLNGASN(p, 4200000000) })},
 		{name: "Amazon side 4294967295 fires", fire: true, msg: []string{"aws.asn 4294967295 is outside"},
@@ -750,8 +777,9 @@ func TestPASNInvalid(t *testing.T) {
 			p: b(func(p *vpn.Proposal) { p.AWS.CustomerASN = i64(64512) })},
 		{name: "customer ASN differs from the Azure gateway", fire: true, msg: []string{"aws.customer_asn 65001 differs from azure.gateway.asn 65000"},
 			p: b(func(p *vpn.Proposal) { p.AWS.CustomerASN = i64(65001) })},
-		{name: "LNG ASN is not AWS's", fire: true, sev: vpn.SeverityWarning,
-			msg: []string{"azure.local_network_gateways[2].asn 64513 (lng-aws-3) differs from aws.asn 64512"},
+		// The session can never establish: an error, not a warning.
+		{name: "LNG ASN is not AWS's", fire: true,
+			msg: []string{"azure.local_network_gateways[2].asn 64513 (lng-aws-3) differs from aws.asn 64512", "can never establish"},
 			p:   b(func(p *vpn.Proposal) { p.Azure.LocalNetworkGateways[2].ASN = i64(64513) })},
 		{name: "LNG ASN is the gateway's", fire: true, msg: []string{"azure.local_network_gateways[0].asn 65000 (lng-aws-1) equals azure.gateway.asn 65000"},
 			p: b(func(p *vpn.Proposal) { p.Azure.LocalNetworkGateways[0].ASN = i64(65000) })},
@@ -899,3 +927,5 @@ func TestCovered(t *testing.T) {
 		}
 	}
 }
+
+func ptrTo[T any](v T) *T { return &v }

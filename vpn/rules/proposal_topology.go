@@ -80,8 +80,14 @@ func pBGPNeedsActiveActive(c *pcheck) []vpn.Finding {
 			over = "AWS BGP VPN connections: " + strings.Join(parts, ", ")
 		}
 	}
+	// Without any custom APIPA address Azure peers from a GatewaySubnet
+	// address, which AWS (169.254.0.0/16 inside addresses only) cannot reach.
+	outcome := "only one tunnel can peer, the others stay down"
+	if len(gw.APIPAAddresses) == 0 {
+		outcome = "no tunnel can peer: without a custom APIPA address Azure offers BGP from a GatewaySubnet address AWS cannot reach"
+	}
 	return []vpn.Finding{newFinding(IDBGPNeedsActiveActive,
-		fmt.Sprintf("BGP over %s but %s %s: only one tunnel can peer, the others stay down", over, c.gatewayName(), joinAnd(why)),
+		fmt.Sprintf("BGP over %s but %s %s: %s", over, c.gatewayName(), joinAnd(why), outcome),
 		bgpNeedsActiveActiveFix)}
 }
 

@@ -18,6 +18,12 @@ const rebuildOrder = "Safer order (make-before-break): build the new AWS VPN con
 	"soak, then delete the old AWS VPN connection (`doorbot runbook migrate NAME`). For SORACOM Door, request a new Door " +
 	"connection and have SORACOM remove the old one afterwards."
 
+const asnChangeFix = "Options: (1) detach the virtual private gateway, attach a new one created with the new ASN, and recreate " +
+	"the VPN connections on it: every VPN connection on the old gateway is down until then (new outside IPs and keys, so " +
+	"Azure's local network gateways and connections change too) — a maintenance window; (2) move the VPC to a transit " +
+	"gateway with the new ASN and build the new VPN connections on it beside the old ones, then move the routes: no " +
+	"outage, but transit gateway attachment and data processing are charged. Or keep the ASN and change the Azure side to match."
+
 const oneTunnelAtATime = "Change one tunnel at a time: modify the first, wait until it is UP on AWS and Connected on Azure " +
 	"(`doorbot status NAME`), then modify the next; the untouched tunnel carries the traffic meanwhile."
 
@@ -27,10 +33,18 @@ func pChangeCausesOutage(c *pcheck) []vpn.Finding {
 		return nil
 	}
 	var out []vpn.Finding
+	if a, b := cur.AWS.ASN, c.p.AWS.ASN; a != nil && b != nil && *a != *b {
+		// No make-before-break here: the ASN belongs to the virtual
+		// private gateway, and a VPC has one attached at a time.
+		out = append(out, citing(newFinding(IDChangeCausesOutage,
+			fmt.Sprintf("%s changes from %d to %d: the Amazon-side ASN is fixed per virtual private gateway, and a VPC takes one virtual private gateway at a time, so no new VPN can be built beside the old one",
+				vpn.Path(vpn.FieldAWS, vpn.FieldASN), *a, *b), asnChangeFix), refAWSHowItWorks))
+	}
 	if why := c.awsRebuilds(cur); len(why) > 0 {
 		out = append(out, newFinding(IDChangeCausesOutage, strings.Join(why, "; "), rebuildOrder))
 	}
 	out = append(out, c.azureRebuilds(cur)...)
+	out = append(out, c.azureRestarts(cur)...)
 
 	var changed []string
 	for i, t := range c.p.AWS.Tunnels {
@@ -61,10 +75,6 @@ func (c *pcheck) awsRebuilds(cur *vpn.Proposal) []string {
 	if routingChanged {
 		why = append(why, fmt.Sprintf("routing changes from %s to %s: AWS fixes the routing type when a VPN connection is created, so this is a new VPN connection with new outside IPs and keys",
 			cur.Routing, c.p.Routing))
-	}
-	if a, b := cur.AWS.ASN, c.p.AWS.ASN; a != nil && b != nil && *a != *b {
-		why = append(why, fmt.Sprintf("%s changes from %d to %d: the Amazon-side ASN is fixed when the gateway is created, so this is a new gateway, and moving the VPN connection to it re-provisions both tunnels at once",
-			vpn.Path(vpn.FieldAWS, vpn.FieldASN), *a, *b))
 	}
 	if a, b := cur.AWS.CustomerASN, c.p.AWS.CustomerASN; a != nil && b != nil && *a != *b {
 		why = append(why, fmt.Sprintf("%s changes from %d to %d: a customer gateway's ASN cannot be changed, so this is a new customer gateway, and moving the VPN connection to it re-provisions both tunnels at once",
@@ -233,4 +243,60 @@ func sameSet[T any](a, b []T, eq func(T, T) bool) bool {
 		}
 	}
 	return true
+}
+
+// azureRestarts reports Azure connection changes that take a tunnel down:
+// adding or changing a custom IPsec/IKE policy restarts IKE on that
+// connection, and the protocol (IKEv1/IKEv2) cannot change without
+// deleting and recreating it. On one connection the other tunnel carries
+// the traffic; on both at once it is an outage.
+func (c *pcheck) azureRestarts(cur *vpn.Proposal) []vpn.Finding {
+	var hit []string
+	for k, pc := range c.p.Azure.Connections {
+		j := slices.IndexFunc(cur.Azure.Connections, func(cc vpn.ProposedConnection) bool { return pc.Name != "" && cc.Name == pc.Name })
+		if j < 0 {
+			continue // a new connection: nothing is restarted
+		}
+		was := cur.Azure.Connections[j]
+		var why []string
+		if pc.IPsecPolicy != nil && !samePolicy(pc.IPsecPolicy, was.IPsecPolicy) {
+			verb := "changes"
+			if was.IPsecPolicy == nil {
+				verb = "is added"
+			}
+			why = append(why, vpn.FieldIPsecPolicy+" "+verb+" (IKE restarts)")
+		}
+		if pc.Protocol != "" && was.Protocol != "" && !strings.EqualFold(pc.Protocol, was.Protocol) {
+			why = append(why, fmt.Sprintf("%s %s -> %s (delete and recreate)", vpn.FieldProtocol, was.Protocol, pc.Protocol))
+		}
+		if len(why) > 0 {
+			hit = append(hit, fmt.Sprintf("%s: %s", c.connName(k), strings.Join(why, ", ")))
+		}
+	}
+	if len(hit) < 2 {
+		return nil
+	}
+	return []vpn.Finding{citing(newFinding(IDChangeCausesOutage,
+		fmt.Sprintf("%d Azure connections are restarted in one change (%s): each drops its tunnel while it renegotiates, so together they are an outage",
+			len(hit), strings.Join(hit, "; ")),
+		"Change one connection at a time: apply it, wait until that tunnel is Connected on Azure and UP on AWS "+
+			"(`doorbot status NAME`), then the next; a protocol change means creating the new connection beside the old one first."),
+		refMSIPsecPolicy)}
+}
+
+// samePolicy compares two IPsec policies as Azure would apply them.
+func samePolicy(a, b *vpn.IPsecPolicy) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	eq := strings.EqualFold
+	life := func(p *vpn.IPsecPolicy) int {
+		if p.SALifetimeSeconds == nil {
+			return 0
+		}
+		return *p.SALifetimeSeconds
+	}
+	return eq(a.IKEEncryption, b.IKEEncryption) && eq(a.IKEIntegrity, b.IKEIntegrity) && eq(a.DHGroup, b.DHGroup) &&
+		eq(a.IPsecEncryption, b.IPsecEncryption) && eq(a.IPsecIntegrity, b.IPsecIntegrity) && eq(a.PFSGroup, b.PFSGroup) &&
+		life(a) == life(b)
 }

@@ -650,7 +650,8 @@ func pStaticRouteMissing(c *pcheck) []vpn.Finding {
 		out = append(out, newFinding(IDStaticRouteMissing,
 			fmt.Sprintf("%s lack %s", c.lfield(i, vpn.FieldAddressPrefixes, "["+strings.Join(l.AddressPrefixes, ", ")+"]"), strings.Join(missing, ", ")),
 			fmt.Sprintf("Add them: `az network local-gateway update -g RG -n %s --local-address-prefixes ...`. With static routing Azure "+
-				"uses one connection at a time, so every local network gateway must carry every AWS-side prefix or a failover "+
+				"has been observed to send over one connection at a time (observed behaviour in Microsoft's AWS static tutorial, "+
+				"not a documented promise), so every local network gateway must carry every AWS-side prefix or a failover "+
 				"to this tunnel loses those routes.", orDash(l.Name))))
 	}
 	return out

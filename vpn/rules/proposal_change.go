@@ -13,7 +13,7 @@ import (
 // --- change-causes-outage --------------------------------------------------
 
 const rebuildOrder = "Safer order (make-before-break): build the new AWS VPN connection beside the old one (a second customer " +
-	"gateway object with the same IP needs its own device name), add two new local network gateways and connections on Azure, " +
+	"gateway object with the same IP needs its own device name; if AWS refuses it with InvalidCustomerGateway.DuplicateIpAddress, the fallback is break-before-make in a window), add two new local network gateways and connections on Azure, " +
 	"wait until both new tunnels are UP on AWS and Connected on Azure, move traffic by deleting the old Azure connections, " +
 	"soak, then delete the old AWS VPN connection (`doorbot runbook migrate NAME`). For SORACOM Door, request a new Door " +
 	"connection and have SORACOM remove the old one afterwards."

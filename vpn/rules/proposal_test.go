@@ -842,7 +842,7 @@ func TestPChangeCausesOutage(t *testing.T) {
 		// time: the fix names the real options, not "build beside".
 		{name: "Amazon-side ASN change", fire: true, cur: &b,
 			msg: []string{"aws.asn changes from 64512 to 64513", "a VPC takes one virtual private gateway at a time"},
-			p: withP(designB(), func(p *vpn.Proposal) { p.AWS.ASN = i64(64513); setLNGASN(p, 64513) })},
+			p:   withP(designB(), func(p *vpn.Proposal) { p.AWS.ASN = i64(64513); setLNGASN(p, 64513) })},
 		{name: "Amazon-side ASN unchanged", cur: &b, p: designB()},
 		// Azure: a policy added or changed restarts IKE; on both connections
 		// at once that is an outage, on one it is not.
@@ -857,7 +857,9 @@ func TestPChangeCausesOutage(t *testing.T) {
 		{name: "IPsec policy changed on one connection", cur: &a,
 			p: withP(designA(), func(p *vpn.Proposal) { p.Azure.Connections[0].IPsecPolicy.DHGroup = "ECP256" })},
 		{name: "protocol changed on both connections", fire: true, cur: &a, msg: []string{"protocol IKEv2 -> IKEv1 (delete and recreate)"},
-			p: withP(designA(), func(p *vpn.Proposal) { p.Azure.Connections[0].Protocol, p.Azure.Connections[1].Protocol = "IKEv1", "IKEv1" })},
+			p: withP(designA(), func(p *vpn.Proposal) {
+				p.Azure.Connections[0].Protocol, p.Azure.Connections[1].Protocol = "IKEv1", "IKEv1"
+			})},
 		{name: "static to BGP in place", fire: true, cur: &a,
 			msg: []string{"routing changes from static to bgp: AWS fixes the routing type when a VPN connection is created",
 				"the proposal still lists the current outside IPs (198.51.100.1, 198.51.100.2)"},

@@ -152,7 +152,7 @@ func (f *facts) migrate() Runbook {
 			{
 				Title:    "Create a second customer gateway for the same Azure IP",
 				Side:     SideAWS,
-				Commands: []string{"aws ec2 create-customer-gateway --type ipsec.1 --public-ip {azure_gateway_public_ip} --bgp-asn 65000 \\\n  --device-name " + f.conn.Name + "-static --region {aws_region}"},
+				Commands: []string{"aws ec2 create-customer-gateway --type ipsec.1 --ip-address {azure_gateway_public_ip} --bgp-asn 65000 \\\n  --device-name " + f.conn.Name + "-static --region {aws_region}"},
 				Expect:   "A new CustomerGatewayId ({aws_cgw_id}). The unique --device-name is what makes AWS create a second gateway for the same IP instead of returning the existing " + orDash(old.cgwID) + "; one VGW takes one VPN connection per customer gateway.",
 				Check:    "aws ec2 describe-customer-gateways --customer-gateway-ids {aws_cgw_id} --region {aws_region} --query 'CustomerGateways[0].State' --output text   # available",
 				Rollback: "aws ec2 delete-customer-gateway --customer-gateway-id {aws_cgw_id} --region {aws_region}",
@@ -162,7 +162,7 @@ func (f *facts) migrate() Runbook {
 				Side:  SideAWS,
 				Commands: []string{"aws ec2 create-vpn-connection --type ipsec.1 --customer-gateway-id {aws_cgw_id} --vpn-gateway-id {aws_vgw_id} \\\n" +
 					"  --options '{\"StaticRoutesOnly\":true}' --region {aws_region}"},
-				Expect: "A new VpnConnectionId ({aws_vpn_connection_id}), pending then available within minutes; its tunnels stay DOWN until Azure terminates them, which pulls no traffic from the BGP tunnel. If the old tunnels had hardened IKE options, pass the same TunnelOptions here. Not verified by AWS documentation: whether a VGW accepts a second connection from the same IP; if refused, stop and plan a break-before-make window.",
+				Expect: "A new VpnConnectionId ({aws_vpn_connection_id}), pending then available within minutes; its tunnels stay DOWN until Azure terminates them, which pulls no traffic from the BGP tunnel. If the old tunnels had hardened IKE options, pass the same TunnelOptions here. AWS may refuse a second VPN connection from the same customer-gateway IP with InvalidCustomerGateway.DuplicateIpAddress (EC2 API error codes: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html). Then the fallback is break-before-make in a window: delete the old BGP VPN connection first and accept the outage until the new static tunnels are UP.",
 				Check:  describe,
 				Rollback: "aws ec2 delete-vpn-connection --vpn-connection-id {aws_vpn_connection_id} --region {aws_region}   # the new one only; " +
 					orDash(old.vpnID) + " is untouched",
@@ -277,7 +277,7 @@ func (f *facts) migrate() Runbook {
 				Commands:        []string{"aws ec2 delete-customer-gateway --customer-gateway-id " + old.cgwID + " --region {aws_region}"},
 				Expect:          "No VPN connection uses it any more.",
 				PointOfNoReturn: true,
-				Rollback:        "aws ec2 create-customer-gateway --type ipsec.1 --public-ip {azure_gateway_public_ip} --bgp-asn <recorded ASN> --region {aws_region} (a new ID).",
+				Rollback:        "aws ec2 create-customer-gateway --type ipsec.1 --ip-address {azure_gateway_public_ip} --bgp-asn <recorded ASN> --region {aws_region} (a new ID).",
 			})
 		}
 	}
@@ -325,9 +325,16 @@ func (f *facts) restoreBGP(old oldPath) map[string]string {
 		keyAt = "`aws ec2 describe-vpn-connections --vpn-connection-ids " + orDash(old.vpnID) + " --region {aws_region} --query 'VpnConnections[0].Options.TunnelOptions[*].PreSharedKey'` on the AWS owner's terminal only"
 	}
 	for _, c := range old.conns {
+		// Without its custom BGP address the recreated connection peers from
+		// the gateway's default BGP IP, which AWS cannot reach.
 		apipa := ""
 		if len(c.apipa) > 0 {
-			apipa = " and its recorded custom BGP address " + strings.Join(c.apipa, ", ")
+			var sets []string
+			for _, a := range c.apipa {
+				sets = append(sets, `{"ipConfigurationId":"<the gateway ipConfiguration ID recorded for it>","customBgpIpAddress":"`+a+`"}`)
+			}
+			apipa = "; then restore its custom BGP address: az network vpn-connection update -g {azure_resource_group} -n " + c.name +
+				" --set gatewayCustomBgpIpAddresses='[" + strings.Join(sets, ",") + "]'"
 		}
 		out[c.name] = "Recreate it from the recorded state (key of its tunnel: " + keyAt + "): az network vpn-connection create -g {azure_resource_group} -n " + c.name +
 			" -l {azure_location} --vnet-gateway1 {azure_gateway_name} --local-gateway2 " + c.lng + " --enable-bgp --shared-key <that key>" + apipa + "."

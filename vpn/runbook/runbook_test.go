@@ -103,7 +103,7 @@ func TestGenerateStatic(t *testing.T) {
 			[]string{"198.51.100.21", "203.0.113.21", "vpn-0f3c9a1b2d4e5f602", "-g rg-tunnel2-down"},
 			nil},
 		{"bgp-single-ip", bgpSingle,
-			[]string{"-g rg-bgp-single-ip", "--public-ip 192.0.2.31", "ap-northeast-1"},
+			[]string{"-g rg-bgp-single-ip", "--ip-address 192.0.2.31", "ap-northeast-1"},
 			// A BGP connection cannot become static: the static VPN, its
 			// tunnels and new Azure names are all unknown.
 			[]string{"aws_cgw_id", "aws_vpn_connection_id", "aws_tunnel1_outside_ip", "aws_tunnel2_outside_ip", "azure_lng1_name", "azure_conn1_name", "onprem_prefixes", "azure_location", "aws_tunnel1_psk", "aws_tunnel2_psk"}},
@@ -315,7 +315,7 @@ func TestVerify(t *testing.T) {
 		{healthy, true, nil},
 		{door, true, nil},
 		{tunnel2, false, []string{"tunnel 2 (203.0.113.21) UP on AWS", "tunnel 2 Connected on Azure", "no error findings"}},
-		{bgpSingle, false, []string{"tunnel 2 (203.0.113.31) UP on AWS", "AWS routing is static", "Azure routing is static", "no error findings"}},
+		{bgpSingle, false, []string{"tunnel 2 (203.0.113.31) UP on AWS", "no error findings"}},
 		{throttled, false, []string{"AWS side read", "AWS static routes cover"}},
 	}
 	for _, tc := range tests {
@@ -371,5 +371,83 @@ func TestVerifyPrefixes(t *testing.T) {
 	}
 	if contains(failed, "missing 10.1.2.0/24") {
 		t.Error("10.1.2.0/24 is inside the route 10.1.0.0/16")
+	}
+}
+
+// Without an approved change verify checks that routing is consistent, not
+// that it is static: a healthy BGP design passes, a mix inside one AWS VPN
+// connection fails.
+func TestVerifyRoutingConsistentNotStatic(t *testing.T) {
+	in := input(shape{Name: "bgp-aa", Seq: 9, BGP: true})
+	g := in.Observation.Azure.Gateway
+	g.ActiveActive, g.PublicIPCount, g.TunnelIPs = true, 2, []string{"192.0.2.91", "192.0.2.92"}
+	g.CustomAPIPA = []string{"169.254.21.2", "169.254.22.2"}
+	in.Observation.Azure.Connections[1].CustomBGPAddresses = []string{"169.254.22.2"}
+	in.Observation.AWS.VPNConnections[0].Tunnels[1].StatusMessage = "1 BGP ROUTES"
+	in.Observation.Azure.BGPPeers[1].State = "Connected"
+	v := Verify(in)
+	if !v.Passed {
+		t.Errorf("a healthy BGP active-active design fails verify: %+v", v.Items)
+	}
+	if !contains(itemNames(v), "routing consistent") || contains(itemNames(v), "routing is static") {
+		t.Errorf("items %v", itemNames(v))
+	}
+
+	in.Observation.Azure.Connections[1].EnableBGP = false
+	v = Verify(in)
+	var failed []string
+	for _, it := range v.Items {
+		if !it.OK {
+			failed = append(failed, it.Name)
+		}
+	}
+	if v.Passed || !contains(failed, "routing consistent") {
+		t.Errorf("BGP and static inside one AWS VPN connection passes: %v", failed)
+	}
+}
+
+func itemNames(v Verification) []string {
+	var out []string
+	for _, it := range v.Items {
+		out = append(out, it.Name)
+	}
+	return out
+}
+
+// The migration names the error AWS may return for a second VPN connection
+// from the same customer-gateway IP, and its rollback of "delete the old
+// BGP connection" restores the custom BGP address too.
+func TestMigrateDuplicateIPAndRollbackAPIPA(t *testing.T) {
+	rb, err := Generate(KindMigrate, input(bgpSingle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, all := texts(rb)
+	for _, w := range []string{"InvalidCustomerGateway.DuplicateIpAddress", "break-before-make",
+		"--set gatewayCustomBgpIpAddresses='[{\"ipConfigurationId\"", "\"customBgpIpAddress\":\"169.254.21.2\""} {
+		if !contains(all, w) {
+			t.Errorf("migrate runbook lacks %q", w)
+		}
+	}
+	if contains(all, "--public-ip ") {
+		t.Error("create-customer-gateway --public-ip is deprecated: use --ip-address")
+	}
+}
+
+// Non-AZ SKUs cannot be created since 2025-01-01: the static runbook creates
+// a missing gateway as VpnGw1AZ.
+func TestStaticCreatesAnAZGateway(t *testing.T) {
+	in := input(healthy)
+	in.Observation.Azure.Gateway = nil
+	rb, err := Generate(KindStatic, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmds, all := texts(rb)
+	if !contains(cmds, "--sku VpnGw1AZ") || contains(cmds, "--sku VpnGw1 ") {
+		t.Errorf("gateway creation does not use VpnGw1AZ: %v", cmds)
+	}
+	if !contains(all, "gateway-sku-consolidation") {
+		t.Error("the SKU choice does not cite Microsoft's SKU consolidation")
 	}
 }

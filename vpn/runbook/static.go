@@ -267,10 +267,10 @@ func (f *facts) azureGatewayPhase() Phase {
 		Commands: []string{
 			"az network vnet-gateway create -g {azure_resource_group} -n {azure_gateway_name} \\\n" +
 				"  --public-ip-address {azure_gateway_pip_name} --vnet {azure_vnet_name} \\\n" +
-				"  --gateway-type Vpn --vpn-type RouteBased --sku VpnGw1 --no-wait",
+				"  --gateway-type Vpn --vpn-type RouteBased --sku VpnGw1AZ --no-wait",
 			"az network public-ip show -g {azure_resource_group} -n {azure_gateway_pip_name} --query ipAddress -o tsv",
 		},
-		Expect: "Creation takes 45 minutes or more. The second command prints the gateway public IP ({azure_gateway_public_ip}). RouteBased is required and cannot be changed later.",
+		Expect: "Creation takes 45 minutes or more. The second command prints the gateway public IP ({azure_gateway_public_ip}). RouteBased is required and cannot be changed later. VpnGw1AZ, not VpnGw1: non-AZ SKUs can no longer be created since 2025-01-01 (Microsoft, VPN Gateway SKU consolidation and migration: https://learn.microsoft.com/azure/vpn-gateway/gateway-sku-consolidation).",
 		Check:  "az network vnet-gateway show -g {azure_resource_group} -n {azure_gateway_name} --query \"{state:provisioningState, vpnType:vpnType, sku:sku.name, activeActive:activeActive, enableBgp:enableBgp}\" -o json   # state Succeeded, vpnType RouteBased",
 	}
 	if gw == nil {
@@ -335,7 +335,7 @@ func (f *facts) awsStaticPhase(plans []tunnelPlan) Phase {
 			Title: "Create the customer gateway, virtual private gateway and a StaticRoutesOnly VPN connection",
 			Side:  SideAWS,
 			Commands: []string{
-				"aws ec2 create-customer-gateway --type ipsec.1 --public-ip {azure_gateway_public_ip} --bgp-asn 65000 --region {aws_region}",
+				"aws ec2 create-customer-gateway --type ipsec.1 --ip-address {azure_gateway_public_ip} --bgp-asn 65000 --region {aws_region}",
 				"aws ec2 create-vpn-gateway --type ipsec.1 --region {aws_region}",
 				"aws ec2 attach-vpn-gateway --vpn-gateway-id {aws_vgw_id} --vpc-id {aws_vpc_id} --region {aws_region}",
 				"aws ec2 create-vpn-connection --type ipsec.1 --customer-gateway-id {aws_cgw_id} --vpn-gateway-id {aws_vgw_id} \\\n" +
@@ -454,7 +454,7 @@ func (f *facts) verifyPhase(plans []tunnelPlan) Phase {
 	st := Step{
 		Title:  "Both Azure connections are Connected",
 		Side:   SideAzure,
-		Expect: "\"status\": \"Connected\" for both (Connecting while negotiating, Unknown briefly after creation: re-query). Bytes may flow through one connection only: without BGP Azure uses one connection at a time, which is normal.",
+		Expect: "\"status\": \"Connected\" for both (Connecting while negotiating, Unknown briefly after creation: re-query). Bytes may flow through one connection only: without BGP Azure has been observed to send over one connection at a time (observed in Microsoft's AWS static tutorial, https://learn.microsoft.com/azure/vpn-gateway/create-vpn-azure-aws-managed-solutions, not a documented promise), which is normal: never alert on bytes.",
 		Check:  "az network vpn-connection list-ike-sas -g {azure_resource_group} -n {azure_conn1_name}   # negotiated IKE/IPsec SAs",
 	}
 	for _, t := range plans {

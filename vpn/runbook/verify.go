@@ -65,8 +65,12 @@ func Verify(in Input) Verification {
 				strings.TrimSpace(fmt.Sprintf("AWS %s %s", r.AWSStatus, r.AWSMessage))+withErr(awsErr))
 		}
 		if obs.Azure != nil {
-			add(fmt.Sprintf("tunnel %d Connected on Azure (%s)", r.Index, orDash(r.AzureConnection)), r.AzureUp(),
-				"Azure "+r.AzureStatus+withErr(azErr))
+			name, detail := fmt.Sprintf("tunnel %d Connected on Azure (%s)", r.Index, orDash(r.AzureConnection)), "Azure "+r.AzureStatus
+			if r.BGP != nil {
+				name += " with its BGP session established"
+				detail += fmt.Sprintf(", BGP peer %s (ASN %d) %s", r.BGP.Peer, r.BGP.ASN, r.BGP.State)
+			}
+			add(name, r.AzureUp(), detail+withErr(azErr))
 		}
 	}
 	if obs.AWS != nil || obs.Azure != nil {
@@ -74,26 +78,46 @@ func Verify(in Input) Verification {
 			fmt.Sprintf("%d tunnel(s) paired by outside IP; fewer than two means AWS maintenance on one tunnel is an outage", real))
 	}
 
-	want := vpn.RoutingStatic
-	if p := in.Proposal; p != nil && p.Routing != "" {
+	var findings []vpn.Finding
+	if obs.AWS != nil || obs.Azure != nil {
+		findings = rules.Live(obs, rows)
+	}
+	// An approved change states the routing it intends; without one, verify
+	// that routing is consistent, not that it is static: a healthy BGP
+	// active-active design (Microsoft's AWS BGP tutorial, SORACOM's
+	// high-availability pattern) must pass.
+	want := vpn.Routing("")
+	if p := in.Proposal; p != nil {
 		want = p.Routing
 	}
-	if obs.AWS != nil {
-		got := obs.AWS.Routing()
-		add("AWS routing is "+string(want), got == want, "AWS reports "+string(got)+withErr(awsErr))
-	}
-	if obs.Azure != nil {
-		got := obs.Azure.Routing()
-		add("Azure routing is "+string(want), got == want, "Azure connections are "+string(got)+withErr(azErr))
+	switch {
+	case want != "":
+		if obs.AWS != nil {
+			got := obs.AWS.Routing()
+			add("AWS routing is "+string(want), got == want, "AWS reports "+string(got)+withErr(awsErr))
+		}
+		if obs.Azure != nil {
+			got := obs.Azure.Routing()
+			add("Azure routing is "+string(want), got == want, "Azure connections are "+string(got)+withErr(azErr))
+		}
+	case obs.AWS != nil || obs.Azure != nil:
+		var bad []string
+		for _, fd := range findings {
+			if fd.Rule == rules.IDRoutingMismatch && fd.Severity == vpn.SeverityError {
+				bad = append(bad, fd.Message)
+			}
+		}
+		add("routing consistent (each AWS VPN connection and the Azure connections terminating it agree)", len(bad) == 0,
+			orText(strings.Join(bad, "; "), fmt.Sprintf("AWS %s, Azure %s", obs.AWS.Routing(), obs.Azure.Routing())))
 	}
 
-	if want == vpn.RoutingStatic {
+	if want == vpn.RoutingStatic || (want == "" && obs.Azure.Routing() == vpn.RoutingStatic) {
 		f.verifyPrefixes(add, skip, awsErr)
 	}
 
 	if obs.AWS != nil || obs.Azure != nil {
 		var errs []string
-		for _, fd := range rules.Live(obs, rows) {
+		for _, fd := range findings {
 			if fd.Severity == vpn.SeverityError {
 				errs = append(errs, fd.Rule+": "+fd.Message)
 			}

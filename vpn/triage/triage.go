@@ -364,7 +364,7 @@ func (d diag) awsMaintenance(down []vpn.TunnelStatus) []Cause {
 		Evidence: describe(t, true, d.obs.Azure != nil) + "; the other tunnel is up; judge how recent the last status change is",
 		Check: "aws ec2 get-vpn-tunnel-replacement-status --vpn-connection-id " + orText(t.AWSVPNConnectionID, "<vpn id>") +
 			" --vpn-tunnel-outside-ip-address " + t.AWSOutsideIP + " --region " + d.region() + "; AWS Health events for VPN",
-		Fix: "None if it is maintenance: the other tunnel carries the traffic. Optionally enable tunnel endpoint lifecycle control and apply pending maintenance yourself (aws ec2 replace-vpn-tunnel --vpn-connection-id " + orText(t.AWSVPNConnectionID, "<vpn id>") + " --vpn-tunnel-outside-ip-address " + t.AWSOutsideIP + " --apply-pending-maintenance --region " + d.region() + ").",
+		Fix: "None if it is maintenance: the other tunnel carries the traffic. Do not enable tunnel endpoint lifecycle control now, and never on the surviving tunnel: turning it on replaces the tunnel at once unless --skip-tunnel-replacement is given (AWS, Tunnel endpoint lifecycle control: https://docs.aws.amazon.com/vpn/latest/s2svpn/tunnel-endpoint-lifecycle.html). Later, with both tunnels UP, it can be enabled one tunnel at a time (aws ec2 modify-vpn-tunnel-options --vpn-connection-id " + orText(t.AWSVPNConnectionID, "<vpn id>") + " --vpn-tunnel-outside-ip-address <that tunnel> --tunnel-options EnableTunnelLifecycleControl=true --skip-tunnel-replacement --region " + d.region() + ") so that you choose when pending maintenance is applied.",
 	}}
 }
 

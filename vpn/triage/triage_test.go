@@ -75,3 +75,29 @@ func TestDiagnoseResponderOnly(t *testing.T) {
 		t.Errorf("fix = %s", causes[0].Fix)
 	}
 }
+
+// Enabling tunnel endpoint lifecycle control replaces the tunnel at once
+// unless --skip-tunnel-replacement is given: the maintenance cause never
+// suggests it for the surviving tunnel, and says why.
+func TestMaintenanceNeverSuggestsLifecycleControlUnsafely(t *testing.T) {
+	obs := vpntest.Tunnel2.Observation()
+	var fix string
+	for _, c := range Diagnose(obs, vpn.Pair(obs)) {
+		if strings.Contains(c.Title, "maintenance") {
+			fix = c.Fix
+		}
+	}
+	if fix == "" {
+		t.Fatal("no maintenance cause")
+	}
+	for _, w := range []string{"Do not enable tunnel endpoint lifecycle control now", "never on the surviving tunnel", "--skip-tunnel-replacement",
+		"https://docs.aws.amazon.com/vpn/latest/s2svpn/tunnel-endpoint-lifecycle.html"} {
+		if !strings.Contains(fix, w) {
+			t.Errorf("fix lacks %q: %s", w, fix)
+		}
+	}
+	// The surviving tunnel (198.51.100.21) is never the one acted on.
+	if strings.Contains(fix, "198.51.100.21") || strings.Contains(fix, "--apply-pending-maintenance") {
+		t.Errorf("fix acts on the surviving tunnel or applies maintenance mid-incident: %s", fix)
+	}
+}

@@ -1,7 +1,11 @@
 // Package bot is doorbot's Slack transport: Socket Mode and signed HTTP,
-// acknowledgements inside Slack's 3 seconds, a bounded worker pool,
-// delivery through response_url or chat.postMessage with rate-limit retries,
-// and the one renderer that turns a handlers.Reply into Block Kit.
+// acknowledgements inside Slack's 3 seconds, a bounded worker pool and
+// bounded form openers, delivery through response_url or chat.postMessage
+// with rate-limit retries, and the one renderer that turns a
+// handlers.Reply, a commands.Form or a commands.View into Block Kit. What
+// a command, button or form does is the command layer's (package
+// commands): the bot asks it and keeps no list of its own. It also carries
+// the change workflow's messages (Notifier).
 package bot
 
 import (

@@ -520,3 +520,35 @@ func TestMetricsAndHealth(t *testing.T) {
 		}
 	}
 }
+
+// Web API 429s are waited out by slack-go's own retry (NewAPI) for the
+// Retry-After Slack asked, so the runbook's parent message still lands.
+func TestRateLimitedWebAPIIsRetried(t *testing.T) {
+	h := newHarness(t, setup{})
+	h.runSocketMode(t)
+	ctx := wait(t)
+	h.slack.RateLimitNext("chat.postMessage", 1, time.Second)
+	h.slash(t, ctx, "U0ONCALL", "C0CHANGES", "runbook migrate bgp-single-ip")
+	msgs, err := h.slack.WaitMessages(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msgs[0].Via != "chat.postMessage" || !strings.Contains(visible(msgs[0]), "bgp-single-ip") || h.slack.Calls("chat.postMessage") < 2 {
+		t.Errorf("after a 429: %d chat.postMessage calls, first message via %s", h.slack.Calls("chat.postMessage"), msgs[0].Via)
+	}
+}
+
+// Forms open beside the ack on goroutines of their own, but only so many
+// at once: one more is told doorbot is busy rather than piling up.
+func TestFormsAreBounded(t *testing.T) {
+	h := newHarness(t, setup{options: bot.Options{Forms: 1}, latency: 3 * time.Second})
+	h.runSocketMode(t)
+	ctx := wait(t)
+	// The first form waits on the clouds to fill itself, holding the slot.
+	if ack := h.slash(t, ctx, "U0ONCALL", "C0CHANGES", "validate bgp-single-ip"); strings.Contains(string(ack.Payload), "busy") {
+		t.Fatalf("first form refused: %s", ack.Payload)
+	}
+	if ack := h.slash(t, ctx, "U0ONCALL", "C0CHANGES", "validate healthy-static"); !strings.Contains(string(ack.Payload), "busy") {
+		t.Errorf("a second form while the only slot is taken: %s", ack.Payload)
+	}
+}

@@ -1,8 +1,10 @@
-// Package handlers implements each /door command once, for Slack, the
-// console and the CLI alike. A handler parses its arguments, calls the
-// domain and the observer, and returns a platform-neutral Reply; it knows
-// nothing of Slack (the bot package renders Block Kit) or terminals
-// (RenderText here is the plain-text renderer).
+// Package handlers is what every command runs on, for Slack, the console
+// and the CLI alike: the Service (status, validation, runbooks and
+// verification, on the domain and the observer) and the platform-neutral
+// Reply each answer is built as, with the replies for each kind of answer.
+// The commands themselves live in package commands. handlers knows nothing
+// of Slack (the bot package renders Block Kit) or terminals (RenderText
+// here is the plain-text renderer), and must never import bot or slack-go.
 package handlers
 
 // Reply is what a command answers, independent of where it is shown.

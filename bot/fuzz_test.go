@@ -65,6 +65,8 @@ func FuzzHTTPEndpoints(f *testing.F) {
 	f.Add("/slack/commands", "command=%2Fdoor&text=help&user_id=U1", true)
 	f.Add("/slack/interactive", "payload=%7B%22type%22%3A%22block_actions%22%7D", true)
 	f.Add("/slack/commands", "ssl_check=1", false)
+	f.Add("/slack/events", `{"type":"url_verification","challenge":"x"}`, true)
+	f.Add("/slack/events", `{"type":"event_callback","event":{"type":"app_home_opened","user":"U1","tab":"home"}}`, true)
 	f.Add("/slack/interactive", "payload=%zz", true)
 	f.Add("/slack/interactive", "payload=%7B%22type%22%3A%22view_submission%22%2C%22view%22%3A%7B%22callback_id%22%3A%22door_validate%22%7D%7D", true)
 	b := New(nil, commands.New(commands.Deps{Service: &handlers.Service{}}), Options{Logger: slog.New(slog.DiscardHandler)})

@@ -1,10 +1,16 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/doorbot/doorbot/bot"
 	"github.com/doorbot/doorbot/commands"
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/internal/fakeslack"
@@ -40,5 +46,44 @@ func TestAppHomeIsPublished(t *testing.T) {
 	}
 	if strings.Contains(raw, "<!channel>") {
 		t.Error("a mention survived into the Home tab")
+	}
+}
+
+// In HTTP mode the Events API answers Slack's URL check and publishes the
+// Home tab on app_home_opened; an unsigned event is refused.
+func TestAppHomeOverHTTP(t *testing.T) {
+	home := func(_ context.Context, user string) commands.View {
+		return commands.View{Blocks: []handlers.Block{{Kind: handlers.Heading, Lines: []string{"doorbot for " + user}}}}
+	}
+	h := newHarness(t, setup{home: home})
+	web := httptest.NewServer(h.bot.HTTPHandler(bot.Verifier{Secret: []byte(signingSecret)}))
+	defer web.Close()
+	post := func(body string, sign bool) (int, string) {
+		b := []byte(body)
+		req, _ := http.NewRequest(http.MethodPost, web.URL+"/slack/events", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		if sign {
+			ts, sig := fakeslack.SignRequest(signingSecret, time.Now(), b)
+			req.Header.Set("X-Slack-Request-Timestamp", ts)
+			req.Header.Set("X-Slack-Signature", sig)
+		}
+		return do(t, req)
+	}
+	if code, body := post(`{"type":"url_verification","token":"x","challenge":"c0ffee"}`, true); code != 200 || body != "c0ffee" {
+		t.Errorf("url_verification: %d %q", code, body)
+	}
+	event, _ := json.Marshal(map[string]any{"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event": fakeslack.AppHomeOpened("U0HTTP")})
+	if code, _ := post(string(event), false); code != 401 {
+		t.Errorf("unsigned event: %d", code)
+	}
+	if code, body := post(string(event), true); code != 200 {
+		t.Fatalf("event: %d %s", code, body)
+	}
+	if code, _ := post(`{"type":`, true); code != 400 {
+		t.Errorf("malformed event: %d", code)
+	}
+	views, err := h.slack.WaitViews(wait(t), 1)
+	if err != nil || views[0].Method != "views.publish" || !strings.Contains(string(views[0].View), "doorbot for U0HTTP") {
+		t.Errorf("home tab: %v %+v", err, views)
 	}
 }

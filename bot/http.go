@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 
 	"github.com/doorbot/doorbot/commands"
 )
@@ -22,13 +23,19 @@ const MaxBodyBytes = 1 << 20
 // hundred bytes, never more than 4 KB.
 const MaxCommandBodyBytes = 8 << 10
 
-// HTTPHandler serves Slack's HTTP mode: POST /slack/commands and POST
-// /slack/interactive, every request verified against the signing secret.
+// MaxEventBodyBytes bounds an Events API body (app_home_opened is under
+// 1 KB).
+const MaxEventBodyBytes = 64 << 10
+
+// HTTPHandler serves Slack's HTTP mode: POST /slack/commands, POST
+// /slack/interactive and POST /slack/events (the Events API: App Home),
+// every request verified against the signing secret.
 func (b *Bot) HTTPHandler(v Verifier) http.Handler {
 	bodies := newBodyGate(b.opts.HTTPBodies)
 	mux := http.NewServeMux()
 	mux.Handle("POST /slack/commands", b.verified(v, bodies, MaxCommandBodyBytes, b.serveCommand))
 	mux.Handle("POST /slack/interactive", b.verified(v, bodies, MaxBodyBytes, b.serveInteractive))
+	mux.Handle("POST /slack/events", b.verified(v, bodies, MaxEventBodyBytes, b.serveEvents))
 	return mux
 }
 
@@ -36,7 +43,7 @@ func (b *Bot) HTTPHandler(v Verifier) http.Handler {
 // reading its body, reads the body within limit while holding one of a
 // bounded number of body slots, answers Slack's ssl_check, and refuses
 // anything not signed by Slack with a bare 401.
-func (b *Bot) verified(v Verifier, bodies *bodyGate, limit int64, next func(http.ResponseWriter, *http.Request, url.Values)) http.Handler {
+func (b *Bot) verified(v Verifier, bodies *bodyGate, limit int64, next func(http.ResponseWriter, *http.Request, []byte, url.Values)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := v.CheckHeaders(r.Header); err != nil {
 			b.refuseUnsigned(w, r, err)
@@ -59,15 +66,15 @@ func (b *Bot) verified(v Verifier, bodies *bodyGate, limit int64, next func(http
 			b.refuseUnsigned(w, r, err)
 			return
 		}
-		if formErr != nil {
+		if formErr != nil && r.URL.Path != "/slack/events" {
 			http.Error(w, "malformed form body", http.StatusBadRequest)
 			return
 		}
-		next(w, r, form)
+		next(w, r, body, form)
 	})
 }
 
-func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, form url.Values) {
+func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte, form url.Values) {
 	cmd, err := ParseSlashForm(form)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -81,7 +88,7 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, form url.Valu
 	writeJSON(w, ack)
 }
 
-func (b *Bot) serveInteractive(w http.ResponseWriter, r *http.Request, form url.Values) {
+func (b *Bot) serveInteractive(w http.ResponseWriter, r *http.Request, _ []byte, form url.Values) {
 	cb, err := ParseInteraction([]byte(form.Get("payload")))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -90,6 +97,31 @@ func (b *Bot) serveInteractive(w http.ResponseWriter, r *http.Request, form url.
 	if resp := b.Interact(r.Context(), cb); resp != nil {
 		writeJSON(w, resp)
 		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// serveEvents answers the Events API: Slack's URL check, and events
+// (app_home_opened), which are acked at once and handled beside the ack.
+func (b *Bot) serveEvents(w http.ResponseWriter, _ *http.Request, body []byte, _ url.Values) {
+	// The signature was checked; the legacy verification token is not used.
+	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
+	if err != nil {
+		http.Error(w, "malformed event", http.StatusBadRequest)
+		return
+	}
+	if ev.Type == slackevents.URLVerification {
+		var c slackevents.EventsAPIURLVerificationEvent
+		if err := json.Unmarshal(body, &c); err != nil || c.Challenge == "" {
+			http.Error(w, "malformed url_verification", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte(c.Challenge))
+		return
+	}
+	if ev.Type == slackevents.CallbackEvent {
+		b.event(ev)
 	}
 	w.WriteHeader(http.StatusOK)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -26,6 +27,10 @@ type Metrics struct {
 	// command, by reason (unsigned, too_large, busy, unreadable): an
 	// unsigned flood shows here rather than as a log line per request.
 	HTTPRefused *prometheus.CounterVec
+
+	RefreshSeconds  prometheus.Gauge   // last background refresh cycle
+	RefreshNeeded   prometheus.Gauge   // interval the fleet's paced reads need
+	RefreshOverruns prometheus.Counter // cycles that did not fit their interval
 }
 
 // NewMetrics registers the series.
@@ -52,7 +57,17 @@ func NewMetrics() *Metrics {
 	m.HTTPRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "doorbot_http_refused_total", Help: "HTTP-mode requests refused before any command ran, by reason (unsigned, too_large, busy, unreadable).",
 	}, []string{"reason"})
+	m.RefreshSeconds = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "doorbot_refresh_seconds", Help: "Duration of the last background refresh cycle of the live model.",
+	})
+	m.RefreshNeeded = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "doorbot_refresh_needed_interval_seconds", Help: "Interval the last cycle's ARM reads need at azure.read_rate (busiest subscription).",
+	})
+	m.RefreshOverruns = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "doorbot_refresh_overruns_total", Help: "Background refresh cycles that did not complete inside their interval.",
+	})
 	m.Registry.MustRegister(m.Commands, m.AckSeconds, m.CloudCalls, m.SlackCalls, m.TunnelUp, m.HTTPRefused,
+		m.RefreshSeconds, m.RefreshNeeded, m.RefreshOverruns,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -108,4 +123,13 @@ func b2f(b bool) float64 {
 // error, refused).
 func (m *Metrics) Count(command, outcome string) {
 	m.Commands.WithLabelValues(command, outcome).Inc()
+}
+
+// RefreshCycle records one background refresh cycle of the live model.
+func (m *Metrics) RefreshCycle(took, needed time.Duration, overran bool) {
+	m.RefreshSeconds.Set(took.Seconds())
+	m.RefreshNeeded.Set(needed.Seconds())
+	if overran {
+		m.RefreshOverruns.Inc()
+	}
 }

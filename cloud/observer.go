@@ -78,6 +78,10 @@ func New(aws *awsc.Client, azure *azc.Client, opts Options) *Observer {
 // call it before the first Observe.
 func (o *Observer) OnCall(fn func(cloud, operation, result string)) { o.opts.OnCall = fn }
 
+// OnCycle sets the hook told of every background cycle (see
+// Options.OnCycle); call it before the first Cycle.
+func (o *Observer) OnCycle(fn func(CycleReport)) { o.opts.OnCycle = fn }
+
 // Observe reads every connection. It returns by StatusTimeout whatever the
 // clouds do, with one observation per connection in the given order.
 func (o *Observer) Observe(ctx context.Context, conns []vpn.Connection) []vpn.Observation {

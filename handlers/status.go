@@ -19,7 +19,10 @@ import (
 type Service struct {
 	Connections []vpn.Connection
 	Observer    *cloud.Observer
-	Clock       func() time.Time // nil means time.Now
+	// Model, when set (serve), answers Status from the latest background
+	// observation, with its age; nil reads the clouds on every request (CLI).
+	Model *cloud.Model
+	Clock func() time.Time // nil means time.Now
 	// OnReport, when set, sees every status report (metrics of the last
 	// observed tunnel states hang here).
 	OnReport func(vpn.Report)
@@ -92,8 +95,20 @@ func (s *Service) CheckNames(names []string) error {
 }
 
 // Status observes the named connections (all when none are named) and
-// assesses each: tunnels paired across clouds, findings, verdict.
+// assesses each: tunnels paired across clouds, findings, verdict. With a
+// Model it answers from the model's latest observation when that is
+// recent, else it reads.
 func (s *Service) Status(ctx context.Context, names []string) (vpn.Report, error) {
+	return s.status(ctx, names, false)
+}
+
+// StatusRefresh is Status forced to read the clouds now (an explicit
+// refresh); a Model is updated with what was read.
+func (s *Service) StatusRefresh(ctx context.Context, names []string) (vpn.Report, error) {
+	return s.status(ctx, names, true)
+}
+
+func (s *Service) status(ctx context.Context, names []string, force bool) (vpn.Report, error) {
 	conns, err := s.Select(names)
 	if err != nil {
 		return vpn.Report{}, err
@@ -104,7 +119,20 @@ func (s *Service) Status(ctx context.Context, names []string) (vpn.Report, error
 	if s.Observer == nil {
 		return vpn.Report{}, errNoObserver
 	}
-	obs := s.Observer.Observe(ctx, conns)
+	var obs []vpn.Observation
+	var age time.Duration
+	fromModel := false
+	switch {
+	case s.Model == nil:
+		obs = s.Observer.Observe(ctx, conns)
+	case !force:
+		obs, age, fromModel = s.Model.Fresh(conns)
+		if !fromModel {
+			obs = s.Model.Refresh(ctx, conns)
+		}
+	default:
+		obs = s.Model.Refresh(ctx, conns)
+	}
 	out := make([]vpn.ConnectionStatus, len(obs))
 	for i, o := range obs {
 		out[i] = Assess(o)
@@ -115,6 +143,9 @@ func (s *Service) Status(ctx context.Context, names []string) (vpn.Report, error
 		}
 	}
 	report := vpn.NewReport(s.Now(), out)
+	if fromModel {
+		report.ReadAt = s.Now().Add(-age).UTC().Format(time.RFC3339)
+	}
 	if s.OnReport != nil {
 		s.OnReport(report)
 	}
@@ -182,7 +213,7 @@ func StatusReply(r vpn.Report) Reply {
 		rep.Blocks = append(rep.Blocks, connectionBlocks(c)...)
 		fallback = append(fallback, fmt.Sprintf("%s %s%s: %s", c.Name, c.Health, notRead(c, " — "), c.Summary))
 	}
-	rep.Blocks = append(rep.Blocks, notes("generated "+r.GeneratedAt))
+	rep.Blocks = append(rep.Blocks, notes("generated "+r.GeneratedAt+readAgo(r)))
 	rep.Text = strings.Join(fallback, "\n")
 	return rep
 }
@@ -317,4 +348,17 @@ func bytesText(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// readAgo says how old an answer from the live model is ("read 12 s ago").
+func readAgo(r vpn.Report) string {
+	if r.ReadAt == "" {
+		return ""
+	}
+	read, err1 := time.Parse(time.RFC3339, r.ReadAt)
+	gen, err2 := time.Parse(time.RFC3339, r.GeneratedAt)
+	if err1 != nil || err2 != nil {
+		return ""
+	}
+	return fmt.Sprintf(" · read %d s ago", int(gen.Sub(read).Seconds()))
 }

@@ -195,7 +195,11 @@ func (c ConnectionStatus) MarshalJSON() ([]byte, error) {
 
 // Report is the whole status output of design.md §4.
 type Report struct {
-	GeneratedAt string             `json:"generated_at"`
+	GeneratedAt string `json:"generated_at"`
+	// ReadAt is when the oldest observation in the report was read, set
+	// only when the report was answered from the live model rather than
+	// read for this request.
+	ReadAt      string             `json:"read_at,omitempty"`
 	Connections []ConnectionStatus `json:"connections"`
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/doorbot/doorbot/bot"
 	"github.com/doorbot/doorbot/changes"
+	"github.com/doorbot/doorbot/cloud"
 	"github.com/doorbot/doorbot/commands"
 	"github.com/doorbot/doorbot/config"
 	"github.com/doorbot/doorbot/handlers"
@@ -43,6 +44,7 @@ func (a *app) serveCommand() *cobra.Command {
 			metrics := bot.NewMetrics()
 			svc.OnReport = metrics.Report
 			svc.Observer.OnCall(metrics.CloudCall)
+			svc.Observer.OnCycle(func(r cloud.CycleReport) { metrics.RefreshCycle(r.Took, r.Needed, r.Overran) })
 			return a.serve(cmd.Context(), cfg, secrets, svc, metrics)
 		},
 	}
@@ -72,6 +74,11 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 		}
 		svc.Approved, svc.RecordVerification = deps.Changes.ApprovedEnd, deps.Changes.RecordVerification
 	}
+	// The live model: Slack status is answered from its latest paced
+	// background read; the CLI keeps reading live.
+	if svc.Model == nil && svc.Observer != nil && len(svc.Connections) > 0 {
+		svc.Model = cloud.NewModel(svc.Observer, svc.Connections, cfg.Alerts.Interval)
+	}
 	b := bot.New(api, commands.New(deps), bot.Options{
 		Reply:          cfg.Slack.Reply,
 		CommandTimeout: cfg.Timeouts.Status + 10*time.Second,
@@ -98,6 +105,9 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 	var sweep sync.WaitGroup
 	if deps.Changes != nil {
 		sweep.Go(func() { deps.Changes.Sweep(ctx, changes.SweepEvery) })
+	}
+	if svc.Model != nil {
+		sweep.Go(func() { svc.Model.Run(ctx) })
 	}
 	// Workers and the sweep stop on cancel; cancel must come first (defers
 	// run last in, first out).

@@ -31,6 +31,8 @@ type Metrics struct {
 	RefreshSeconds  prometheus.Gauge   // last background refresh cycle
 	RefreshNeeded   prometheus.Gauge   // interval the fleet's paced reads need
 	RefreshOverruns prometheus.Counter // cycles that did not fit their interval
+
+	Leader prometheus.Gauge // 1 while this replica runs the leader-only jobs
 }
 
 // NewMetrics registers the series.
@@ -53,6 +55,9 @@ func NewMetrics() *Metrics {
 		TunnelUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "doorbot_tunnel_up", Help: "Last observed tunnel state per connection, tunnel index and side (aws, azure): 1 up, 0 not up.",
 		}, []string{"connection", "tunnel", "side"}),
+		Leader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "doorbot_leader", Help: "1 on the replica that runs the leader-only jobs (approval expiry, alerts), else 0.",
+		}),
 	}
 	m.HTTPRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "doorbot_http_refused_total", Help: "HTTP-mode requests refused before any command ran, by reason (unsigned, too_large, busy, unreadable).",
@@ -67,7 +72,7 @@ func NewMetrics() *Metrics {
 		Name: "doorbot_refresh_overruns_total", Help: "Background refresh cycles that did not complete inside their interval.",
 	})
 	m.Registry.MustRegister(m.Commands, m.AckSeconds, m.CloudCalls, m.SlackCalls, m.TunnelUp, m.HTTPRefused,
-		m.RefreshSeconds, m.RefreshNeeded, m.RefreshOverruns,
+		m.RefreshSeconds, m.RefreshNeeded, m.RefreshOverruns, m.Leader,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -76,6 +81,10 @@ func NewMetrics() *Metrics {
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
 }
+
+// SetLeader records whether this replica leads; it matches
+// leader.Options.OnChange.
+func (m *Metrics) SetLeader(leading bool) { m.Leader.Set(b2f(leading)) }
 
 // CloudCall records one upstream read; it matches cloud.Options.OnCall.
 func (m *Metrics) CloudCall(cloud, operation, result string) {

@@ -5,11 +5,12 @@ package store
 import (
 	"context"
 	"errors"
+	"os"
 )
 
 var errLocked = errors.New("locked by another process")
 
-type fileLock struct{}
+type fileLock struct{ f *os.File }
 
 func lockFile(context.Context, string) (*fileLock, error) {
 	return nil, errors.New("the sqlite store needs flock(2), which this system lacks")

@@ -2,8 +2,10 @@ package store
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/doorbot/doorbot/approval"
+	"github.com/doorbot/doorbot/internal/pgtest"
 )
 
 // knownVersion is the newest migration this binary embeds.
@@ -191,7 +194,7 @@ func TestMemoryStore(t *testing.T) {
 // TestMigratePostgres applies every migration to a fresh PostgreSQL schema,
 // twice at once, and checks that the audit log refuses changes there too.
 func TestMigratePostgres(t *testing.T) {
-	dsn := pgTestDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	m, err := postgresMigrator()
 	if err != nil {
 		t.Fatal(err)
@@ -239,5 +242,34 @@ func TestMigratePostgres(t *testing.T) {
 		if _, err := db.Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: err = %v, want append-only refusal", q, err)
 		}
+	}
+}
+
+// TestClaimSQLite: one serving process per file, freed when it lets go;
+// an in-memory database has nobody to exclude.
+func TestClaimSQLite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "doorbot.db")
+	release, err := ClaimSQLite("file:" + path + "?_pragma=busy_timeout(1000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ClaimSQLite(path)
+	if !errors.Is(err, ErrOtherReplica) || !strings.Contains(err.Error(), fmt.Sprintf("%s (pid %d)", path, os.Getpid())) {
+		t.Fatalf("second claim: %v", err)
+	}
+	release()
+	again, err := ClaimSQLite(path)
+	if err != nil {
+		t.Fatalf("claim after release: %v", err)
+	}
+	again()
+	for _, dsn := range []string{":memory:", "file::memory:?cache=shared", "file:x?mode=memory"} {
+		r1, err1 := ClaimSQLite(dsn)
+		r2, err2 := ClaimSQLite(dsn)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: %v, %v", dsn, err1, err2)
+		}
+		r1()
+		r2()
 	}
 }

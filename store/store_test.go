@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/doorbot/doorbot/approval"
+	"github.com/doorbot/doorbot/internal/pgtest"
 )
 
 // eachDriver runs the store's behaviour suite on every driver: SQLite on a
@@ -28,7 +29,7 @@ func eachDriver(t *testing.T, test func(t *testing.T, driver, dsn string)) {
 		test(t, "sqlite", filepath.Join(t.TempDir(), "doorbot.db"))
 	})
 	t.Run("postgres", func(t *testing.T) {
-		test(t, "postgres", pgTestDSN(t))
+		test(t, "postgres", pgtest.SchemaDSN(t))
 	})
 }
 

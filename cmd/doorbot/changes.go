@@ -17,7 +17,7 @@ import (
 )
 
 func (a *app) openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
-	st, err := store.Open(ctx, cfg.Store.Driver, cfg.Store.DSNFrom(nil))
+	st, err := store.Open(ctx, cfg.Store.Driver, cfg.Store.DSNFrom(a.getenv))
 	if err != nil {
 		return nil, usageErr("store: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -18,6 +19,8 @@ import (
 	"github.com/doorbot/doorbot/commands"
 	"github.com/doorbot/doorbot/config"
 	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/leader"
+	"github.com/doorbot/doorbot/store"
 )
 
 func (a *app) serveCommand() *cobra.Command {
@@ -60,6 +63,13 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 	api := bot.NewAPI(secrets.SlackBotToken, apiOpts...)
 	deps := commands.Deps{Service: svc}
 	if cfg.Slack.ApprovalsChannel != "" && len(cfg.Slack.Approvers) > 0 {
+		if cfg.Store.Driver != config.DriverPostgres {
+			release, err := store.ClaimSQLite(cfg.Store.DSNFrom(a.getenv))
+			if err != nil {
+				return usageErr("store: %v", err)
+			}
+			defer release()
+		}
 		st, err := a.openStore(ctx, cfg)
 		if err != nil {
 			return err
@@ -102,16 +112,21 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	b.Start(ctx)
-	var sweep sync.WaitGroup
+	// Work that must happen once runs on the leader only.
+	var jobs []leader.Job
 	if deps.Changes != nil {
-		sweep.Go(func() { deps.Changes.Sweep(ctx, changes.SweepEvery) })
+		jobs = append(jobs, leader.Job{Name: "approval-expiry", Run: func(ctx context.Context) {
+			deps.Changes.Sweep(ctx, changes.SweepEvery)
+		}})
 	}
+	var bg sync.WaitGroup
 	if svc.Model != nil {
-		sweep.Go(func() { svc.Model.Run(ctx) })
+		bg.Go(func() { svc.Model.Run(ctx) })
 	}
-	// Workers and the sweep stop on cancel; cancel must come first (defers
-	// run last in, first out).
-	defer func() { cancel(); b.Wait(); sweep.Wait() }()
+	bg.Go(func() { a.elector(cfg, metrics).Run(ctx, jobs) })
+	// Workers, the model refresher and the leader-only jobs stop on
+	// cancel; cancel must come first (defers run last in, first out).
+	defer func() { cancel(); b.Wait(); bg.Wait() }()
 
 	mux := http.NewServeMux()
 	if opsLn == nil {
@@ -157,6 +172,18 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 func newHTTPServer(h http.Handler) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
+}
+
+// elector decides whether this replica runs the leader-only jobs: on
+// PostgreSQL the replicas elect one with an advisory lock; SQLite is one
+// replica (ClaimSQLite), which always leads.
+func (a *app) elector(cfg *config.Config, metrics *bot.Metrics) leader.Elector {
+	host, _ := os.Hostname() // the pod name in Kubernetes
+	opts := leader.Options{Identity: fmt.Sprintf("%s/%d", host, os.Getpid()), Logger: a.logger, OnChange: metrics.SetLeader}
+	if cfg.Store.Driver == config.DriverPostgres {
+		return leader.NewPostgres(leader.PostgresConfig{DSN: cfg.Store.DSNFrom(a.getenv)}, opts)
+	}
+	return leader.NewSolo(opts)
 }
 
 func withSlash(u string) string {

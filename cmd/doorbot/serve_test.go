@@ -8,12 +8,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/doorbot/doorbot/internal/fakeslack"
 	"github.com/doorbot/doorbot/internal/sim"
+	"github.com/doorbot/doorbot/store"
 )
 
 func freeAddr(t *testing.T) string {
@@ -95,6 +97,7 @@ func TestServeSocketModeEndToEnd(t *testing.T) {
 		`doorbot_cloud_calls_total{cloud="aws",operation="DescribeVpnConnections",result="ok"}`,
 		`doorbot_cloud_calls_total{cloud="azure",operation="GetBgpPeerStatus",result="ok"}`,
 		`doorbot_commands_total{command="status",outcome="ok"} 1`,
+		"doorbot_leader 1", // SQLite: the one replica leads
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
@@ -210,5 +213,33 @@ func TestServeMetricsOnTheirOwnAddress(t *testing.T) {
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("serve exited %d: %s", code, stderr.String())
+	}
+}
+
+// SQLite means one replica: a second serve on a file another serve holds
+// is refused with a usage error that says what to do instead.
+func TestServeSecondReplicaOnSQLiteRefused(t *testing.T) {
+	srv, scenarios := startDemoWorld(t)
+	realCloudEnv(t, srv)
+	dsn := filepath.Join(t.TempDir(), "doorbot.db")
+	release, err := store.ClaimSQLite(dsn) // the first serve
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	cfg := writeConfig(t, srv, scenarios, fmt.Sprintf(
+		"slack:\n  listen: %q\n  approvals_channel: C0APPROVALS\n  approvers: [U0APPROVER]\nstore:\n  dsn: %s\n", freeAddr(t), dsn))
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-second")
+	t.Setenv("SLACK_APP_TOKEN", "xapp-second")
+	done := make(chan result, 1)
+	go func() { done <- runCLI(t, "", "serve", "--config", cfg) }()
+	select {
+	case r := <-done:
+		want := fmt.Sprintf("%s (pid %d): another doorbot serve is using this SQLite file", dsn, os.Getpid())
+		if r.code != 2 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "store.driver: postgres") {
+			t.Errorf("exit %d %q; want 2 and %q", r.code, r.stderr, want)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a second serve on one SQLite file was not refused")
 	}
 }

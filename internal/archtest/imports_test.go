@@ -44,6 +44,8 @@ var rules = []rule{
 		reason: "cloud reads the clouds and returns vpn observations; imports point cmd → bot → handlers → (cloud, vpn, store)"},
 	{from: "store", deny: []string{module + "/bot", module + "/handlers", module + "/cloud", "github.com/slack-go/"},
 		reason: "store keeps state; it calls nobody"},
+	{from: "leader", deny: []string{module + "/"},
+		reason: "leader only elects and runs the jobs it is handed; it knows nothing of what they do"},
 	{from: "internal/sim", deny: []string{module + "/cloud", module + "/bot", module + "/handlers"},
 		reason: "the simulator speaks wire formats; it must not import the clients it is used to test"},
 	{from: "", deny: []string{module + "/config"}, allow: []string{},

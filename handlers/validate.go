@@ -62,6 +62,7 @@ func liveProposal(name string, obs vpn.Observation) vpn.Proposal {
 func (s *Service) Validate(ctx context.Context, p vpn.Proposal) (ValidateResult, error) {
 	res := ValidateResult{End: p}
 	var current *vpn.Proposal
+	var live *vpn.Observation
 	if p.Connection != "" {
 		_, obs, err := s.observeOne(ctx, p.Connection)
 		if err != nil {
@@ -71,9 +72,12 @@ func (s *Service) Validate(ctx context.Context, p vpn.Proposal) (ValidateResult,
 		res.Errors = obs.Errors
 		res.Current = liveProposal(p.Connection, obs)
 		res.End = vpn.Merge(p, res.Current)
-		current = &res.Current
+		current, live = &res.Current, &obs
 	}
 	res.Findings = rules.Check(res.End, current)
+	if live != nil {
+		res.Findings = rules.WithLive(res.Findings, *live)
+	}
 	res.Verdict = verdict(res.Findings)
 	res.Sources = sources(res.End)
 	return res, nil

@@ -88,6 +88,26 @@ func TestValidateMergesLiveState(t *testing.T) {
 		t.Error("a pre-shared key reached the output")
 	}
 
+	// A tunnel of the named connection is down now: validate says so,
+	// because changing the surviving tunnel is then an outage; a healthy
+	// connection gets no such finding.
+	for name, down := range map[string]bool{"tunnel2-down": true, "healthy-static": false} {
+		r := runCLI(t, "", "validate", writeFile(t, name+".yaml", "connection: "+name+"\n"), "--config", cfg, "--output", "json")
+		v := decodeValidate(t, r.stdout)
+		var live string
+		for _, f := range v.Findings {
+			if f.Rule == "tunnel-down" {
+				live = f.Message
+			}
+		}
+		if down != (live != "") {
+			t.Errorf("%s: live tunnel-down %q, want present %v", name, live, down)
+		}
+		if down && (!strings.Contains(live, "live now: tunnel 2") || !strings.Contains(live, "outage")) {
+			t.Errorf("%s: %q", name, live)
+		}
+	}
+
 	r = runCLI(t, "", "validate", writeFile(t, "q.yaml", "connection: nope\n"), "--config", cfg)
 	if r.code != 2 || !strings.Contains(r.stderr, `unknown connection "nope"`) {
 		t.Errorf("unknown connection: exit %d %q", r.code, r.stderr)

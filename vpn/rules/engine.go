@@ -60,6 +60,23 @@ func Live(obs vpn.Observation, tunnels []vpn.TunnelStatus) []vpn.Finding {
 	return evaluate(c, onLive)
 }
 
+// WithLive adds to a change's findings the live findings that matter for
+// it: a tunnel that is down now (changing the surviving tunnel is then an
+// outage). They are warnings, not errors: the change may be the fix.
+func WithLive(fs []vpn.Finding, obs vpn.Observation) []vpn.Finding {
+	out := slices.Clone(fs)
+	c := newPCheck(vpn.ProposalFromObservation(obs), nil)
+	c.obs = newObserved(obs, vpn.Pair(obs))
+	for _, f := range tunnelDown(c) {
+		f.Severity = vpn.SeverityWarning
+		f.Message = "live now: " + f.Message + "; while it is down the other tunnel carries everything, so a change that touches it is an outage"
+		f.Fix = "Restore this tunnel before changing the other one, or change only this one. " + f.Fix
+		out = append(out, f)
+	}
+	sortFindings(out)
+	return out
+}
+
 // where says which inputs a rule judges.
 type where uint8
 

@@ -78,7 +78,7 @@ func TestObserveScenarios(t *testing.T) {
 				}
 			}
 			switch s.Name {
-			case "soracom-door":
+			case "soracom-door", "door-bgp":
 				if o.AWS != nil || len(o.Errors) != 0 {
 					t.Errorf("Door: AWS must not be read; got AWS=%+v errors=%v", o.AWS, o.Errors)
 				}

@@ -187,6 +187,9 @@ func TestStatusJSONAgainstSimulatedClouds(t *testing.T) {
 		"bgp-single-ip":  {"degraded", "bgp", "bgp", []string{"bgp-needs-active-active", "tunnel-down"}, "", true},
 		"soracom-door":   {"healthy", "unknown", "static", nil, "", false},
 		"aws-throttled":  {"healthy", "unknown", "static", nil, "aws", false},
+		// Connected tunnels whose BGP peers are Idle route nothing: down.
+		"bgp-peers-down": {"down", "bgp", "bgp", []string{"tunnel-down"}, "", true},
+		"door-bgp":       {"degraded", "unknown", "bgp", []string{"tunnel-down"}, "", false},
 	}
 	tunnelKeys := []string{"index", "aws_outside_ip", "aws_status", "aws_since", "aws_message", "aws_accepted_routes",
 		"azure_connection", "azure_status", "azure_ingress_bytes", "azure_egress_bytes", "up"}

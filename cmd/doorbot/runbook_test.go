@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/doorbot/doorbot/vpn"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden runbooks in testdata/golden")
@@ -59,7 +61,7 @@ func TestRunbookGolden(t *testing.T) {
 						t.Errorf("placeholder %s used but not listed at the top", ph)
 					}
 				}
-				door := strings.HasPrefix(s.Name, "soracom")
+				door := s.Connection.Kind == vpn.KindSoracomDoor
 				if door && strings.Contains(got, "aws ec2 ") {
 					t.Error("a SORACOM Door runbook tells the user to run aws ec2: SORACOM owns that side")
 				}

@@ -154,7 +154,7 @@ func TestARMBGPConnectionAndLNGs(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := c.Properties
-	if !*p.EnableBgp || *p.ConnectionStatus != armnetwork.VirtualNetworkGatewayConnectionStatusConnecting ||
+	if !*p.EnableBgp || *p.ConnectionStatus != armnetwork.VirtualNetworkGatewayConnectionStatusConnected ||
 		len(p.GatewayCustomBgpIPAddresses) != 1 || *p.GatewayCustomBgpIPAddresses[0].CustomBgpIPAddress != "169.254.21.2" ||
 		!strings.HasSuffix(*p.GatewayCustomBgpIPAddresses[0].IPConfigurationID, "/ipConfigurations/default") {
 		t.Errorf("bgp connection 2 = %+v", p)
@@ -209,7 +209,7 @@ func TestARMBGPPeerStatusSyncAndAsync(t *testing.T) {
 			p0.ConnectedDuration == nil || *p0.LocalAddress != "169.254.21.2" {
 			t.Errorf("async=%v: peer 0 = %+v", async, p0)
 		}
-		if *p1.Neighbor != "169.254.22.1" || *p1.State != armnetwork.BgpPeerStateConnecting || p1.ConnectedDuration != nil {
+		if *p1.Neighbor != "169.254.22.1" || *p1.State != armnetwork.BgpPeerStateIdle || p1.ConnectedDuration != nil {
 			t.Errorf("async=%v: peer 1 = %+v", async, p1)
 		}
 		var actions []string

@@ -53,10 +53,11 @@ func Scenarios() []Scenario {
 			name:  "bgp-single-ip",
 			title: "BGP over an active-passive gateway",
 			desc: "BGP over both AWS tunnels to an Azure gateway with one public IP and one custom APIPA address (169.254.21.2): " +
-				"tunnel 1 peers, tunnel 2 has IPsec up but BGP can never establish. Recommend static routing, or active-active with two public IPs.",
+				"tunnel 1 peers; tunnel 2 has IPsec up (Azure Connected) but its BGP session can never establish (AWS DOWN \"IPSEC IS UP\", " +
+				"Azure BGP peer Idle). Recommend static routing, or active-active with two public IPs.",
 			region: "ap-northeast-1", seq: 3, bgp: true,
-			awsDown:   [2]tunnelState{{message: "1 BGP ROUTES", routes: 1}, {down: true, message: "IPSEC IS UP", since: 3 * time.Hour}},
-			azureDown: [2]string{"", "Connecting"},
+			awsDown:  [2]tunnelState{{message: "1 BGP ROUTES", routes: 1}, {down: true, message: "IPSEC IS UP", since: 3 * time.Hour}},
+			bgpPeers: [2]string{"", "Idle"},
 		}.scenario(),
 		pair{
 			name:  "soracom-door",
@@ -72,6 +73,23 @@ func Scenarios() []Scenario {
 				"the Azure side is still reported and the AWS side shows an error instead of a verdict.",
 			region: "ap-southeast-2", location: "australiaeast", seq: 5,
 			fault: &Fault{Status: 503, Code: "RequestLimitExceeded", Match: "ap-southeast-2"},
+		}.scenario(),
+		pair{
+			name:  "bgp-peers-down",
+			title: "BGP peers down behind Connected tunnels",
+			desc: "BGP on an active-active gateway: both Azure connections are Connected (IPsec up), but both BGP peers are Idle " +
+				"and AWS reports both tunnels DOWN \"IPSEC IS UP\": nothing is routed, so the connection is down, not healthy.",
+			region: "ap-northeast-1", seq: 6, bgp: true, activeActive: true,
+			awsDown:  [2]tunnelState{{down: true, message: "IPSEC IS UP", since: 12 * time.Minute}, {down: true, message: "IPSEC IS UP", since: 12 * time.Minute}},
+			bgpPeers: [2]string{"Idle", "Idle"},
+		}.scenario(),
+		pair{
+			name:  "door-bgp",
+			title: "SORACOM Door, BGP",
+			desc: "SORACOM Door with BGP to an active-active Azure gateway (SORACOM's high-availability pattern): both connections " +
+				"Connected, but only tunnel 1's BGP peer is Connected; tunnel 2's peer is Idle, so redundancy is lost although Azure shows Connected.",
+			seq: 7, door: true, bgp: true, activeActive: true,
+			bgpPeers: [2]string{"", "Idle"},
 		}.scenario(),
 	}
 }
@@ -94,8 +112,10 @@ type pair struct {
 	region, location  string
 	seq               int // distinguishes IDs and addresses per scenario
 	bgp, door         bool
+	activeActive      bool // two public IPs and a custom APIPA address per tunnel
 	awsDown           [2]tunnelState
 	azureDown         [2]string // connection status override, "" = Connected
+	bgpPeers          [2]string // BGP peer state per tunnel, "" = Connected
 	fault             *Fault
 }
 
@@ -225,15 +245,20 @@ func (p pair) populate(w *World) {
 		gw.EnableBGP, gw.ASN = true, azureBGPASN
 		gw.CustomAPIPA = [][]string{{hostIn(insideCIDRs[0], 2)}}
 	}
+	if p.activeActive {
+		gw.SKU, gw.ActiveActive = "VpnGw2AZ", true
+		gw.PublicIPs = append(gw.PublicIPs, fmt.Sprintf("192.0.2.%d", 10*p.seq+2))
+		gw.CustomAPIPA = [][]string{{hostIn(insideCIDRs[0], 2)}, {hostIn(insideCIDRs[1], 2)}}
+	}
 	w.AddGateway(gw)
 	for i := range 2 {
 		lng := ARMLNG{Subscription: SubscriptionID, ResourceGroup: p.rg(), Name: p.lngName(i), GatewayIP: p.awsIP(i)}
 		switch {
-		case p.door:
-			lng.AddressPrefixes = []string{"100.64.17.0/28"} // the VPG IP range
 		case p.bgp:
 			// With BGP the address space stays empty: routes are learned.
 			lng.BGPPeerAddress, lng.ASN = hostIn(insideCIDRs[i], 1), awsASN
+		case p.door:
+			lng.AddressPrefixes = []string{"100.64.17.0/28"} // the VPG IP range
 		default:
 			lng.AddressPrefixes = []string{"172.31.0.0/16"}
 		}
@@ -255,15 +280,28 @@ func (p pair) populate(w *World) {
 		}
 		if p.bgp {
 			c.CustomBGPAddresses = []string{hostIn(insideCIDRs[0], 2)}
+			if p.activeActive {
+				c.CustomBGPAddresses = []string{hostIn(insideCIDRs[i], 2)}
+			}
 		}
 		w.AddConnection(c)
 	}
 	if p.bgp {
-		local := hostIn(insideCIDRs[0], 2)
-		w.SetBGPPeers(SubscriptionID, p.rg(), p.gateway(), []ARMBGPPeer{
-			{LocalAddress: local, Neighbor: hostIn(insideCIDRs[0], 1), ASN: awsASN, State: "Connected", RoutesReceived: 1},
-			{LocalAddress: local, Neighbor: hostIn(insideCIDRs[1], 1), ASN: awsASN, State: "Connecting"},
-		})
+		// With IPsec up and BGP down Azure shows the connection Connected
+		// and the peer not Connected in its BGP peer status.
+		var peers []ARMBGPPeer
+		for i := range 2 {
+			local := hostIn(insideCIDRs[0], 2)
+			if p.activeActive {
+				local = hostIn(insideCIDRs[i], 2)
+			}
+			pr := ARMBGPPeer{LocalAddress: local, Neighbor: hostIn(insideCIDRs[i], 1), ASN: awsASN, State: "Connected", RoutesReceived: 1}
+			if s := p.bgpPeers[i]; s != "" {
+				pr.State, pr.RoutesReceived = s, 0
+			}
+			peers = append(peers, pr)
+		}
+		w.SetBGPPeers(SubscriptionID, p.rg(), p.gateway(), peers)
 	}
 	if p.fault != nil {
 		w.AddFault(CloudAWS, *p.fault)

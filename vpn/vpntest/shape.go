@@ -107,7 +107,7 @@ func (s Shape) Observation() vpn.Observation {
 	if s.BGP {
 		az.BGPPeers = []vpn.BGPPeer{
 			{LocalAddress: "169.254.21.2", Neighbor: "169.254.21.1", ASN: 64512, State: "Connected", RoutesReceived: 1},
-			{LocalAddress: "169.254.21.2", Neighbor: "169.254.22.1", ASN: 64512, State: "Connecting"},
+			{LocalAddress: "169.254.21.2", Neighbor: "169.254.22.1", ASN: 64512, State: "Idle"},
 		}
 	}
 	obs.Azure = az
@@ -118,7 +118,7 @@ func (s Shape) Observation() vpn.Observation {
 var (
 	Healthy   = Shape{Name: "healthy-static", Seq: 1}
 	Tunnel2   = Shape{Name: "tunnel2-down", Seq: 2, AWSDown: [2]string{"", "IPSEC IS DOWN"}, Azure: [2]string{"", "NotConnected"}}
-	BGPSingle = Shape{Name: "bgp-single-ip", Seq: 3, BGP: true, AWSDown: [2]string{"", "IPSEC IS UP"}, Azure: [2]string{"", "Connecting"}}
+	BGPSingle = Shape{Name: "bgp-single-ip", Seq: 3, BGP: true, AWSDown: [2]string{"", "IPSEC IS UP"}}
 	Door      = Shape{Name: "soracom-door", Seq: 4, Door: true}
 	Throttled = Shape{Name: "aws-throttled", Seq: 5, AWSErr: true, Region: "ap-southeast-2"}
 )

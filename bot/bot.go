@@ -94,7 +94,7 @@ func New(api *slack.Client, cmds *commands.Registry, opts Options) *Bot {
 		opts.CommandTimeout = 30 * time.Second
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		opts.HTTPClient = rateGatedClient(10 * time.Second)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -318,13 +318,18 @@ func (b *Bot) deliver(ctx context.Context, cmd slack.SlashCommand, responseType 
 		}
 		ts, err := b.post(ctx, cmd.ChannelID, opts...)
 		if err != nil {
-			if i == 0 && isChannelAccessError(err) && cmd.ResponseURL != "" {
-				// Not invited to the channel: answer through response_url
-				// instead, and say how to get the full thread.
+			if i == 0 && (isChannelAccessError(err) || isRateLimited(err)) && cmd.ResponseURL != "" {
+				// Not invited to the channel, or Slack is limiting
+				// chat.postMessage: answer through response_url instead,
+				// and say how to get the full thread.
 				b.log.Warn("cannot post in channel; answering through response_url", "channel", cmd.ChannelID, "err", err)
+				why := "invite doorbot to this channel (/invite) to get the other %d parts in a thread"
+				if isRateLimited(err) {
+					why = "Slack is rate-limiting doorbot's posts; ask again later for the other %d parts"
+				}
 				first := msgs[0]
 				first.Blocks = append(first.Blocks[:min(len(first.Blocks), maxBlocks-1)], section(fmt.Sprintf(
-					"_Answer cut to its first part: invite doorbot to this channel (/invite) to get the other %d parts in a thread._", len(msgs)-1)))
+					"_Answer cut to its first part: "+why+"._", len(msgs)-1)))
 				return b.respond(ctx, cmd.ResponseURL, responseType, first)
 			}
 			return fmt.Errorf("slack: post part %d of %d: %w", i+1, len(msgs), err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/doorbot/doorbot/bot"
 	"github.com/doorbot/doorbot/internal/fakeslack"
+	"github.com/doorbot/doorbot/internal/sim"
 )
 
 // countingBody records how much of a request body the server read.
@@ -227,5 +228,38 @@ func TestResponseURLOnlyToSlack(t *testing.T) {
 	}
 	if hits.Load() != 0 {
 		t.Errorf("doorbot posted %d times to a response_url that is not Slack's", hits.Load())
+	}
+}
+
+// A 429 with Retry-After: 3600 on chat.postMessage parks nobody: the
+// long status that needed it is answered through response_url at once
+// (its first part, saying why), chat.postMessage is not called again
+// while limited, and the next command is answered with the only worker.
+func TestOneRateLimitedMethodStallsNothing(t *testing.T) {
+	world := sim.NewWorld()
+	conns := sim.Fleet(world, 60, "ap-northeast-1")
+	h := newHarness(t, setup{world: world, conns: conns, options: bot.Options{Workers: 1}})
+	h.runSocketMode(t)
+	ctx := wait(t)
+	h.slack.RateLimitNext("chat.postMessage", 1000, time.Hour)
+	for _, text := range []string{"status", "status site-001", "status"} {
+		if _, err := h.slack.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/door", Text: text, UserID: "U0ONCALL", ChannelID: "C0INCIDENT"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, err := h.slack.WaitMessages(ctx, 3)
+	if err != nil {
+		t.Fatalf("answers while chat.postMessage is limited: %v", err)
+	}
+	for i, m := range msgs[:3] {
+		if m.Via != "response_url" {
+			t.Errorf("answer %d went by %s", i, m.Via)
+		}
+	}
+	if !strings.Contains(visible(msgs[0]), "rate-limiting") {
+		t.Errorf("the cut answer does not say why: %.300s", visible(msgs[0]))
+	}
+	if n := h.slack.Calls("chat.postMessage"); n != 1 {
+		t.Errorf("chat.postMessage called %d times while limited for an hour; want 1", n)
 	}
 }

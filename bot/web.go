@@ -13,18 +13,15 @@ import (
 	"github.com/doorbot/doorbot/handlers"
 )
 
-// NewAPI is the Slack Web API client doorbot uses: slack-go's own retry
-// waits out HTTP 429s for the Retry-After Slack asks for (a few times,
-// never past the call's context) before a call gives up.
+// NewAPI is the Slack Web API client doorbot uses. Its 429s are kept per
+// method (rateGate): a Retry-After of up to MaxRateLimitWait is waited
+// out (a few times, never past the call's context), a longer one fails
+// the call at once, and so do later calls of the same method until it has
+// passed, without reaching Slack; other methods go on.
 func NewAPI(botToken string, opts ...slack.Option) *slack.Client {
-	retry := slack.RetryConfig{
-		MaxRetries: 3,
-		// Used only when a 429 carries no Retry-After.
-		RetryAfterDuration: time.Second,
-		// Spread the retries of several replicas hit by the same limit.
-		RetryAfterJitter: 250 * time.Millisecond,
-	}
-	return slack.New(botToken, append(opts, slack.OptionRetryConfig(retry))...)
+	retry := slack.RetryConfig{MaxRetries: 3, Handlers: []slack.RetryHandler{boundedRetry{max: 3}}}
+	all := append([]slack.Option{slack.OptionHTTPClient(rateGatedClient(30 * time.Second))}, opts...)
+	return slack.New(botToken, append(all, slack.OptionRetryConfig(retry))...)
 }
 
 // web is doorbot's side of the Slack Web API and response_url, counted in
@@ -77,6 +74,9 @@ func (w *web) respond(ctx context.Context, url, responseType string, m Message) 
 			return err
 		}
 		wait := max(rl.RetryAfter, time.Second)
+		if wait > MaxRateLimitWait {
+			return err
+		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%w (gave up waiting %s for Slack's rate limit)", ctx.Err(), wait)

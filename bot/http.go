@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -49,28 +50,34 @@ func (b *Bot) verified(v Verifier, bodies *bodyGate, limit int64, next func(http
 			b.refuseUnsigned(w, r, err)
 			return
 		}
-		body, status := bodies.read(w, r, limit)
+		body, slot, status := bodies.read(w, r, limit)
 		if status != http.StatusOK {
 			b.refuseBody(w, status)
 			return
 		}
-		defer bodies.release()
-		form, formErr := url.ParseQuery(string(body))
+		defer bodies.release(slot)
 		// Slack's certificate check carries no command; it needs no valid
 		// signature (as Slack's own Bolt frameworks do) and does nothing.
-		if formErr == nil && form.Get("ssl_check") == "1" {
-			w.WriteHeader(http.StatusOK)
-			return
+		// It is a few bytes: nothing larger is parsed before the signature
+		// holds.
+		if len(body) <= 256 {
+			if form, err := url.ParseQuery(string(body)); err == nil && form.Get("ssl_check") == "1" {
+				w.WriteHeader(http.StatusOK)
+				return
+			}
 		}
 		if err := v.Verify(r.Header, body); err != nil {
 			b.refuseUnsigned(w, r, err)
 			return
 		}
-		if formErr != nil && r.URL.Path != "/slack/events" {
+		form, err := url.ParseQuery(string(body))
+		if err != nil && r.URL.Path != "/slack/events" {
 			http.Error(w, "malformed form body", http.StatusBadRequest)
 			return
 		}
-		next(w, r, body, form)
+		// body is the slot's buffer, reused once this returns: the
+		// handler gets a copy it may keep (an event handled later).
+		next(w, r, slices.Clone(body), form)
 	})
 }
 

@@ -41,61 +41,85 @@ func (b *Bot) LimitListener(ln net.Listener) net.Listener {
 	return netutil.LimitListener(ln, n)
 }
 
-// bodyGate bounds the request bodies read and held at once.
-type bodyGate struct{ slots chan struct{} }
+// bodyGate bounds the request bodies read and held at once. Each slot
+// is a buffer that is reused, so a flood of bodies costs at most the
+// slots' buffers, not a megabyte of garbage per request.
+type bodyGate struct{ slots chan *[]byte }
 
 func newBodyGate(n int) *bodyGate {
 	if n <= 0 {
 		n = DefaultHTTPBodies
 	}
-	return &bodyGate{slots: make(chan struct{}, n)}
+	g := &bodyGate{slots: make(chan *[]byte, n)}
+	for range n {
+		g.slots <- new([]byte)
+	}
+	return g
 }
 
-// read takes a body slot and reads the body within limit. With
-// http.StatusOK the caller holds the slot until release; any other status
-// is the answer to refuse the request with, and no slot is held.
-func (g *bodyGate) read(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, int) {
+// read takes a body slot and reads the body within limit into the slot's
+// buffer. With http.StatusOK the caller holds the slot until release and
+// must not keep the body past it; any other status is the answer to
+// refuse the request with, and no slot is held.
+func (g *bodyGate) read(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *[]byte, int) {
 	if r.ContentLength > limit {
-		return nil, http.StatusRequestEntityTooLarge
+		return nil, nil, http.StatusRequestEntityTooLarge
 	}
 	t := time.NewTimer(bodySlotWait)
 	defer t.Stop()
+	var buf *[]byte
 	select {
-	case g.slots <- struct{}{}:
+	case buf = <-g.slots:
 	case <-t.C:
-		return nil, http.StatusServiceUnavailable
+		return nil, nil, http.StatusServiceUnavailable
 	case <-r.Context().Done():
-		return nil, http.StatusServiceUnavailable
+		return nil, nil, http.StatusServiceUnavailable
 	}
 	// Not every ResponseWriter supports deadlines (a test recorder); the
 	// server's own ReadTimeout still applies then.
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTime))
-	body, err := readLimited(w, r, limit)
+	body, err := readInto(buf, http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
 	if err != nil {
-		g.release()
+		g.release(buf)
 		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
-			return nil, http.StatusRequestEntityTooLarge
+			return nil, nil, http.StatusRequestEntityTooLarge
 		}
-		return nil, http.StatusBadRequest
+		return nil, nil, http.StatusBadRequest
 	}
-	return body, http.StatusOK
+	return body, buf, http.StatusOK
 }
 
-func (g *bodyGate) release() { <-g.slots }
+func (g *bodyGate) release(buf *[]byte) { g.slots <- buf }
 
-// readLimited reads exactly Content-Length bytes into one allocation when
-// the client says how many (io.ReadAll would double its buffer up to twice
-// the body), else reads up to limit.
-func readLimited(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, limit)
-	if r.ContentLength < 0 {
-		return io.ReadAll(body)
+// readInto reads the body into *buf, growing it as needed: exactly
+// Content-Length bytes when the client says how many, else to EOF.
+func readInto(buf *[]byte, body io.Reader, length int64) ([]byte, error) {
+	b := (*buf)[:0]
+	if length >= 0 {
+		if int64(cap(b)) < length {
+			b = make([]byte, 0, length)
+		}
+		b = b[:length]
+		*buf = b
+		if _, err := io.ReadFull(body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
 	}
-	buf := make([]byte, r.ContentLength)
-	if _, err := io.ReadFull(body, buf); err != nil {
-		return nil, err
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		*buf = b
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return buf, nil
 }
 
 // refuseUnsigned answers 401 with no detail and closes the connection:

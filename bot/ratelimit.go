@@ -122,4 +122,3 @@ func isRateLimited(err error) bool {
 func rateGatedClient(timeout time.Duration) *http.Client {
 	return &http.Client{Transport: newRateGate(http.DefaultTransport), Timeout: timeout}
 }
-

@@ -53,6 +53,7 @@ type clients struct {
 	gateways    *armnetwork.VirtualNetworkGatewaysClient
 	connections *armnetwork.VirtualNetworkGatewayConnectionsClient
 	lngs        *armnetwork.LocalNetworkGatewaysClient
+	arm         *arm.Client // azcore's pipeline, for the trimmed connection GET
 }
 
 // New builds an adapter. cred is normally azidentity's
@@ -103,7 +104,11 @@ func (c *Client) forSub(sub string) (*clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl := &clients{gateways: gw, connections: cn, lngs: lng}
+	ac, err := arm.NewClient("doorbot/cloud/azure", "v1.0.0", c.cred, &c.opts.ClientOptions)
+	if err != nil {
+		return nil, err
+	}
+	cl := &clients{gateways: gw, connections: cn, lngs: lng, arm: ac}
 	c.subs[sub] = cl
 	return cl, nil
 }
@@ -189,11 +194,11 @@ func (c *Client) Connection(ctx context.Context, sub, rg, name string) (Connecti
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.CallTimeout)
 	defer cancel()
-	resp, err := cl.connections.Get(ctx, rg, name, nil)
+	cn, err := cl.getConnection(ctx, sub, rg, name)
 	if err != nil {
 		return fail(err)
 	}
-	return convertConnection(name, resp.VirtualNetworkGatewayConnection), nil
+	return convertConnection(name, cn), nil
 }
 
 // convertConnection never reads SharedKey.

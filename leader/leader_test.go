@@ -322,3 +322,65 @@ func TestSolo(t *testing.T) {
 		t.Fatalf("OnChange calls %v, want [true false]", changes)
 	}
 }
+
+// BenchmarkFailover: from the leader's backend being terminated to the
+// other replica's job starting, with the default 5 s retry and check and
+// with 1 s.
+//
+//	DOORBOT_TEST_PG_DSN=… go test -run '^$' -bench Failover -benchtime 3x ./leader/
+func BenchmarkFailover(b *testing.B) {
+	for _, every := range []time.Duration{time.Second, DefaultRetry} {
+		b.Run(every.String(), func(b *testing.B) {
+			dsn := pgtest.DSN(b)
+			var total time.Duration
+			for range b.N {
+				key := testKey()
+				rec := newRecorder()
+				x := startBenchReplica(b, "A", dsn, key, every, rec)
+				y := startBenchReplica(b, "B", dsn, key, every, rec)
+				for len(leaders(x, y)) != 1 {
+					time.Sleep(5 * time.Millisecond)
+				}
+				next := y
+				if y.e.Leading() {
+					next = x
+				}
+				pid := benchHolderPID(b, dsn, key)
+				start := time.Now()
+				if _, err := pgtest.Open(b, dsn).Exec(`SELECT pg_terminate_backend($1)`, pid); err != nil {
+					b.Fatal(err)
+				}
+				for !next.e.Leading() {
+					time.Sleep(time.Millisecond)
+				}
+				total += time.Since(start)
+				x.stop()
+				y.stop()
+			}
+			b.ReportMetric(total.Seconds()/float64(b.N), "s/failover")
+		})
+	}
+}
+
+func startBenchReplica(b *testing.B, name, dsn string, key int64, every time.Duration, r *recorder) *replica {
+	e := NewPostgres(PostgresConfig{DSN: dsn, Key: key, Retry: every, Check: every}, Options{Identity: name})
+	ctx, cancel := context.WithCancel(context.Background())
+	rep := &replica{name: name, e: e, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(rep.done)
+		e.Run(ctx, []Job{r.job(name)})
+	}()
+	b.Cleanup(rep.stop)
+	return rep
+}
+
+func benchHolderPID(b *testing.B, dsn string, key int64) int {
+	var pid int
+	err := pgtest.Open(b, dsn).QueryRow(`SELECT pid FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND objsubid = 1
+		AND classid::bigint = $1 AND objid::bigint = $2`, key>>32, key&0xffffffff).Scan(&pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pid
+}

@@ -18,7 +18,16 @@ import (
 // Deployment references exists in the same file, and it runs as the user the
 // image declares.
 func TestKubernetesExampleStarts(t *testing.T) {
-	data, err := os.ReadFile("../../deploy/kubernetes.yaml")
+	t.Run("sqlite", func(t *testing.T) { checkKubernetesExample(t, "kubernetes.yaml") })
+	t.Run("postgres", func(t *testing.T) {
+		// The Deployment sets DOORBOT_STORE_DSN from a Secret.
+		t.Setenv(config.EnvStoreDSN, "postgres://doorbot@db/doorbot")
+		checkKubernetesExample(t, "kubernetes-postgres.yaml")
+	})
+}
+
+func checkKubernetesExample(t *testing.T, file string) {
+	data, err := os.ReadFile("../../deploy/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,6 +77,8 @@ func TestKubernetesExampleStarts(t *testing.T) {
 		if dig(t, spec, "strategy", "type") != "Recreate" {
 			t.Error("with SQLite the old pod must stop before the new one opens the file: strategy Recreate")
 		}
+	} else {
+		checkReplicated(t, docs, spec, pod)
 	}
 	dockerfile, err := os.ReadFile("../../Dockerfile")
 	if err != nil {
@@ -80,6 +91,41 @@ func TestKubernetesExampleStarts(t *testing.T) {
 	uid, _ := strconv.Atoi(string(m[1]))
 	if got := dig(t, pod, "securityContext", "runAsUser"); got != uid {
 		t.Errorf("runAsUser %v differs from the image's USER %s", got, m[1])
+	}
+}
+
+// checkReplicated holds the PostgreSQL example to what several replicas
+// need: 2–3 of them, the DSN from a Secret, readiness on /readyz, and a
+// PodDisruptionBudget over the same pods.
+func checkReplicated(t *testing.T, docs map[string]map[string]any, spec, pod map[string]any) {
+	t.Helper()
+	if r, _ := spec["replicas"].(int); r < 2 || r > 3 {
+		t.Errorf("replicas %v, want 2–3", spec["replicas"])
+	}
+	c := pod["containers"].([]any)[0].(map[string]any)
+	if dig(t, c, "readinessProbe", "httpGet", "path") != "/readyz" {
+		t.Error("readiness is not on /readyz")
+	}
+	fromSecret := false
+	for _, e := range c["env"].([]any) {
+		e := e.(map[string]any)
+		if e["name"] == config.EnvStoreDSN && dig(t, e, "valueFrom", "secretKeyRef") != nil {
+			fromSecret = true
+		}
+	}
+	if !fromSecret {
+		t.Errorf("%s does not come from a Secret", config.EnvStoreDSN)
+	}
+	pdb, ok := docs["PodDisruptionBudget/doorbot"]
+	if !ok {
+		t.Fatal("no PodDisruptionBudget doorbot")
+	}
+	want := dig(t, spec, "selector", "matchLabels").(map[string]any)
+	got := dig(t, pdb, "spec", "selector", "matchLabels").(map[string]any)
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("the PodDisruptionBudget selects %v, the Deployment's pods are %v", got, want)
+		}
 	}
 }
 

@@ -18,7 +18,7 @@ type Approvers struct {
 	Members func(ctx context.Context, group string) ([]string, error)
 	// TTL bounds how stale members may be (0: five minutes); StaleLimit
 	// how long a failing lookup may keep serving the last known members
-	// before they stop counting (0: an hour).
+	// before they stop counting (0: DefaultStaleLimit).
 	TTL        time.Duration
 	StaleLimit time.Duration
 	Now        func() time.Time
@@ -26,6 +26,36 @@ type Approvers struct {
 
 	mu     sync.Mutex
 	groups map[string]groupEntry
+	closed map[string]bool // groups whose members stopped counting
+}
+
+// DefaultStaleLimit is how long the last known members of a user group
+// keep counting while the group cannot be read: past it, approvals fail
+// closed and the clicker is told why.
+const DefaultStaleLimit = 10 * time.Minute
+
+// Unreadable lists the user groups whose members do not count right now
+// because they could not be read for longer than StaleLimit.
+func (a *Approvers) Unreadable() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for g, closed := range a.closed {
+		if closed {
+			out = append(out, g)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (a *Approvers) setClosed(group string, closed bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed == nil {
+		a.closed = map[string]bool{}
+	}
+	a.closed[group] = closed
 }
 
 type groupEntry struct {
@@ -56,7 +86,7 @@ func (a *Approvers) members(ctx context.Context, group string) []string {
 		ttl = 5 * time.Minute
 	}
 	if stale <= 0 {
-		stale = time.Hour
+		stale = DefaultStaleLimit
 	}
 	now := time.Now()
 	if a.Now != nil {
@@ -78,6 +108,7 @@ func (a *Approvers) members(ctx context.Context, group string) []string {
 	if err != nil {
 		if last.at.IsZero() || now.Sub(last.at) > stale {
 			log.Warn("cannot read user group; its members do not count", "group", group, "err", err)
+			a.setClosed(group, true)
 			return nil
 		}
 		log.Warn("cannot read user group; using the last known members", "group", group, "err", err)
@@ -89,5 +120,6 @@ func (a *Approvers) members(ctx context.Context, group string) []string {
 	}
 	a.groups[group] = groupEntry{members: members, at: now}
 	a.mu.Unlock()
+	a.setClosed(group, false)
 	return members
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/doorbot/doorbot/approval"
@@ -65,6 +66,12 @@ func (s *Service) Decide(ctx context.Context, d Decision) (approval.Request, err
 		return current, s.refuse(ctx, d, "this button does not belong to change "+d.RequestID+"; nothing was changed")
 	}
 	decider := approval.Decider{User: d.User, IsApprover: s.Approvers.IsApprover(ctx, d.User), TeamID: d.Team, Channel: d.Channel}
+	if u, ok := s.Approvers.(interface{ Unreadable() []string }); ok && !decider.IsApprover && d.Action != handlers.ActionVerify {
+		if groups := u.Unreadable(); len(groups) > 0 {
+			return current, s.refuse(ctx, d, fmt.Sprintf("the members of approver group %s could not be read from Slack for over %s, so group membership does not count for now; nothing was changed. Try again later, or ask an approver named in slack.approvers.",
+				strings.Join(groups, ", "), DefaultStaleLimit))
+		}
+	}
 	now := s.now()
 	var verified bool
 	var verification string

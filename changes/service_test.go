@@ -221,3 +221,32 @@ func TestPostFailureIsToldToTheRequester(t *testing.T) {
 		t.Errorf("%v; told %+v", err, f.notify.Find("private"))
 	}
 }
+
+// When a user group cannot be read for longer than the stale limit, its
+// last known members stop counting and the clicker is told why.
+func TestStaleGroupMembershipFailsClosed(t *testing.T) {
+	f := newFixture(t, 1)
+	failing := false
+	dir := &changes.Approvers{IDs: []string{"S0NETOPS"}, Now: f.clock.Now, Members: func(context.Context, string) ([]string, error) {
+		if failing {
+			return nil, errors.New("usergroups.users.list: ratelimited")
+		}
+		return []string{"UGRP"}, nil
+	}}
+	f.svc.Approvers = dir
+	req := f.submit(t, "healthy-static", "routing: static\n")
+	if !dir.IsApprover(context.Background(), "UGRP") {
+		t.Fatal("group member not an approver while the group reads")
+	}
+	failing = true
+	f.clock.Add(changes.DefaultStaleLimit + 6*time.Minute)
+	if _, err := f.click(handlers.ActionApprove, "UGRP", req); err == nil {
+		t.Fatal("a stale group member approved")
+	}
+	if len(f.notify.Find("private", "could not be read from Slack", "S0NETOPS")) == 0 {
+		t.Errorf("the clicker was not told why: %+v", f.notify.Messages())
+	}
+	if got, _ := f.store.Get(context.Background(), req.ID); got.State != approval.Pending {
+		t.Errorf("request %s", got.State)
+	}
+}

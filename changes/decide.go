@@ -95,7 +95,15 @@ func (s *Service) Decide(ctx context.Context, d Decision) (approval.Request, err
 			s.log().Warn("verification not posted in the change thread", "request", current.ID, "err", err)
 		}
 	}
-	updated, err := s.Store.Update(ctx, d.RequestID, func(r *approval.Request) ([]approval.Event, error) {
+	// The store retries a busy database with backoff; past StoreWait the
+	// clicker is told (on a context of its own: the job's may be spent).
+	wait := s.StoreWait
+	if wait <= 0 {
+		wait = DefaultStoreWait
+	}
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	updated, err := s.Store.Update(wctx, d.RequestID, func(r *approval.Request) ([]approval.Event, error) {
 		switch d.Action {
 		case handlers.ActionApprove:
 			return approval.Approve(r, decider, now)
@@ -112,7 +120,9 @@ func (s *Service) Decide(ctx context.Context, d Decision) (approval.Request, err
 		return current, s.refuse(ctx, d, refusal.Reason)
 	case err != nil:
 		s.log().Error("decision not stored", "request", d.RequestID, "user", d.User, "err", err)
-		s.tell(ctx, d.User, s.replyChannel(d), "Your decision on change "+d.RequestID+" could not be recorded in the change store; try again.")
+		tctx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer stop()
+		s.tell(tctx, d.User, s.replyChannel(d), "Your decision on change "+d.RequestID+" could not be recorded in the change store (it is busy or failing); nothing was decided. Click again in a moment.")
 		return current, fmt.Errorf("changes: record %s on %s: %w", d.Action, d.RequestID, err)
 	}
 	s.count(d.Action, "ok")
@@ -150,6 +160,9 @@ func (s *Service) screenOrRefuse(ctx context.Context, d *Decision) error {
 	}
 	return err
 }
+
+// DefaultStoreWait is how long a decision waits for a busy store.
+const DefaultStoreWait = 20 * time.Second
 
 // endState is a request's approved end state; nil when it cannot be read
 // back (verification then checks the live state alone).

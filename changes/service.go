@@ -64,6 +64,10 @@ type Service struct {
 	ActiveFor time.Duration
 	Now       func() time.Time
 	Log       *slog.Logger
+	// StoreWait bounds how long a decision waits for a busy store (another
+	// process holding SQLite's lock) before the clicker is told it was not
+	// recorded; 0 means DefaultStoreWait.
+	StoreWait time.Duration
 	// Count, when set, counts outcomes (metrics): command, outcome.
 	Count func(command, outcome string)
 }

@@ -2,6 +2,7 @@ package changes_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,7 @@ type fixture struct {
 	store  store.Store
 	clock  *changestest.Clock
 	srv    *sim.Server
+	path   string
 }
 
 // newFixture is the workflow on the real SQLite store and the demo's
@@ -33,7 +35,8 @@ type fixture struct {
 func newFixture(t *testing.T, required int) *fixture {
 	t.Helper()
 	checks, srv := simclient.DemoService(t, simclient.Options{})
-	st, err := store.Open(context.Background(), "sqlite", filepath.Join(t.TempDir(), "doorbot.db"))
+	path := filepath.Join(t.TempDir(), "doorbot.db")
+	st, err := store.Open(context.Background(), "sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +48,7 @@ func newFixture(t *testing.T, required int) *fixture {
 		Approvers: changestest.Directory{"UAPP1", "UAPP2", "UREQ"}, Channel: channel,
 		Required: required, TTL: time.Hour, Now: clk.Now,
 	}
-	return &fixture{svc: svc, notify: n, store: st, clock: clk, srv: srv}
+	return &fixture{svc: svc, notify: n, store: st, clock: clk, srv: srv, path: path}
 }
 
 func (f *fixture) submit(t *testing.T, name, yaml string) approval.Request {
@@ -246,6 +249,51 @@ func TestStaleGroupMembershipFailsClosed(t *testing.T) {
 	if len(f.notify.Find("private", "could not be read from Slack", "S0NETOPS")) == 0 {
 		t.Errorf("the clicker was not told why: %+v", f.notify.Messages())
 	}
+	if got, _ := f.store.Get(context.Background(), req.ID); got.State != approval.Pending {
+		t.Errorf("request %s", got.State)
+	}
+}
+
+// ctxNotifier refuses to tell anybody on a spent context, as Slack would.
+type ctxNotifier struct{ *changestest.Notifier }
+
+func (n ctxNotifier) TellUser(ctx context.Context, user, channel string, r handlers.Reply) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return n.Notifier.TellUser(ctx, user, channel, r)
+}
+
+// With the store locked by another process past the wait, a decision is
+// not recorded and the clicker is told so, even when the job's own time
+// has run out meanwhile.
+func TestDecisionOnALockedStoreIsToldToTheClicker(t *testing.T) {
+	f := newFixture(t, 1)
+	req := f.submit(t, "healthy-static", "routing: static\n")
+	f.svc.Notify = ctxNotifier{f.notify}
+	f.svc.StoreWait = 300 * time.Millisecond
+	raw, err := sql.Open("sqlite", f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	conn, err := raw.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := f.svc.Decide(ctx, changes.Decision{Action: handlers.ActionApprove, RequestID: req.ID, User: "UAPP1", Channel: req.Channel, MessageTS: req.ThreadTS}); err == nil {
+		t.Fatal("a decision on a locked store reported success")
+	}
+	if len(f.notify.Find("private", "could not be recorded", req.ID)) == 0 {
+		t.Errorf("the clicker was not told: %+v", f.notify.Messages())
+	}
+	_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
 	if got, _ := f.store.Get(context.Background(), req.ID); got.State != approval.Pending {
 		t.Errorf("request %s", got.State)
 	}

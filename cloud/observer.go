@@ -1,8 +1,9 @@
-// Package cloud is the observer: it reads both clouds for a set of configured
-// connections in parallel, under per-call and whole-status deadlines, with
-// batching, shared reads and a short cache, and returns one vpn.Observation
-// per connection. A cloud that fails becomes an error entry on the
-// observation; the other cloud is still reported.
+// Package cloud is the observer: it reads both clouds (and, for SORACOM
+// Door, the VPG from the SORACOM API) for a set of configured connections
+// in parallel, under per-call and whole-status deadlines, with batching,
+// shared reads and a short cache, and returns one vpn.Observation per
+// connection. A cloud that fails becomes an error entry on the
+// observation; the other clouds are still reported.
 package cloud
 
 import (
@@ -17,6 +18,7 @@ import (
 
 	awsc "github.com/doorbot/doorbot/cloud/aws"
 	azc "github.com/doorbot/doorbot/cloud/azure"
+	"github.com/doorbot/doorbot/cloud/soracom"
 	"github.com/doorbot/doorbot/vpn"
 )
 
@@ -33,7 +35,7 @@ type Options struct {
 	// (warn); nil discards. Records carry hints, never response bodies.
 	Logger *slog.Logger
 	// OnCall, when set, is told of every upstream read: cloud (aws,
-	// azure), operation, and result (ok, throttled, denied, auth,
+	// azure, soracom), operation, and result (ok, throttled, denied, auth,
 	// not_found, timeout, error). Metrics hang here.
 	OnCall func(cloud, operation, result string)
 	// Scheduler paces background (Cycle) ARM reads and holds reads while
@@ -42,6 +44,9 @@ type Options struct {
 	Scheduler *Scheduler
 	// OnCycle, when set, is told of every background cycle (metrics).
 	OnCycle func(CycleReport)
+	// Soracom reads the VPGs of soracom-door connections that name one;
+	// nil reports those connections' SORACOM side as not configured.
+	Soracom *soracom.Client
 }
 
 // Observer reads both clouds. Either adapter may be nil when that cloud is
@@ -96,8 +101,10 @@ func (o *Observer) observe(ctx context.Context, conns []vpn.Connection, timeout 
 	var wg sync.WaitGroup
 	var awsRes *awsResults
 	var azRes *azureResults
+	var scRes *soracomResults
 	wg.Go(func() { awsRes = o.readAWS(ctx, conns) })
 	wg.Go(func() { azRes = o.readAzure(ctx, conns) })
+	wg.Go(func() { scRes = o.readSoracom(ctx, conns) })
 	wg.Wait()
 
 	out := make([]vpn.Observation, len(conns))
@@ -107,6 +114,9 @@ func (o *Observer) observe(ctx context.Context, conns []vpn.Connection, timeout 
 			awsRes.fill(&obs)
 		}
 		azRes.fill(&obs)
+		if c.ObservesSoracom() {
+			scRes.fill(&obs)
+		}
 		obs.Errors = dedupe(obs.Errors)
 		out[i] = obs
 	}
@@ -583,4 +593,60 @@ func bgpNote(gateway string, err error) vpn.Note {
 		Message:  fmt.Sprintf("BGP peer status of gateway %s could not be read: %s", gateway, hint(err)),
 		Fix:      "retry; tunnel status above is unaffected",
 	}
+}
+
+// --- SORACOM -------------------------------------------------------------
+
+type soracomResults struct {
+	noClient bool
+	vpgs     map[string]result[vpn.SoracomVPG]
+}
+
+// readSoracom reads each VPG once, all in parallel.
+func (o *Observer) readSoracom(ctx context.Context, conns []vpn.Connection) *soracomResults {
+	res := &soracomResults{vpgs: map[string]result[vpn.SoracomVPG]{}}
+	var ids []string
+	for _, c := range conns {
+		if c.ObservesSoracom() && !slices.Contains(ids, c.Soracom.VPGID) {
+			ids = append(ids, c.Soracom.VPGID)
+		}
+	}
+	if len(ids) == 0 {
+		return res
+	}
+	if o.opts.Soracom == nil {
+		res.noClient = true
+		return res
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Go(func() {
+			v, err := readAs(ctx, o, call{cloud: "soracom", op: "getVirtualPrivateGateway", key: "soracom/vpg/" + id}, func(ctx context.Context) (vpn.SoracomVPG, error) {
+				return o.opts.Soracom.VPG(ctx, id)
+			})
+			mu.Lock()
+			res.vpgs[id] = result[vpn.SoracomVPG]{v, err}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return res
+}
+
+func (r *soracomResults) fill(obs *vpn.Observation) {
+	if r.noClient {
+		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudSoracom, Message: "the SORACOM API is not configured in doorbot; set soracom.coverage and SORACOM_AUTH_KEY_ID / SORACOM_AUTH_KEY"})
+		return
+	}
+	v, ok := r.vpgs[obs.Connection.Soracom.VPGID]
+	if !ok {
+		return
+	}
+	if v.err != nil {
+		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudSoracom, Message: hint(v.err)})
+		return
+	}
+	vpg := v.val
+	obs.Soracom = &vpg
 }

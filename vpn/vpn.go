@@ -50,10 +50,11 @@ const (
 // Connection is one configured connection: the names doorbot needs to find
 // it in each cloud.
 type Connection struct {
-	Name  string
-	Kind  Kind
-	AWS   AWSRef
-	Azure AzureRef
+	Name    string
+	Kind    Kind
+	AWS     AWSRef
+	Azure   AzureRef
+	Soracom SoracomRef // soracom-door only; empty VPGID: SORACOM not read
 }
 
 // AWSRef locates the AWS side.
@@ -72,6 +73,12 @@ type AzureRef struct {
 
 // ObservesAWS reports whether doorbot reads the AWS side of c.
 func (c Connection) ObservesAWS() bool { return c.Kind != KindSoracomDoor }
+
+// ObservesSoracom reports whether doorbot reads c's VPG from the SORACOM
+// API: a Door connection with a VPG ID.
+func (c Connection) ObservesSoracom() bool {
+	return c.Kind == KindSoracomDoor && c.Soracom.VPGID != ""
+}
 
 // AWSVPNConnection is what EC2 reports about one VPN connection, with the
 // pre-shared keys already removed.
@@ -273,7 +280,9 @@ type Observation struct {
 	Connection Connection
 	AWS        *AWSSide
 	Azure      *AzureSide
-	Errors     []SideError
+	// Soracom is the Door connection's VPG; nil when not read.
+	Soracom *SoracomVPG
+	Errors  []SideError
 	// Notes are non-fatal observation problems that become findings (for
 	// example BGP peer status denied by RBAC).
 	Notes []Note

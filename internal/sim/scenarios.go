@@ -62,8 +62,9 @@ func Scenarios() []Scenario {
 		pair{
 			name:  "soracom-door",
 			title: "SORACOM Door, static",
-			desc: "SORACOM Door to Azure with static routing: SORACOM owns the AWS side, so health is read from Azure, " +
-				"where both connections are Connected and the local network gateways carry the VPG IP range.",
+			desc: "SORACOM Door to Azure with static routing: SORACOM owns the AWS side, so tunnel health is read from Azure, " +
+				"where both connections are Connected and the local network gateways carry the VPG IP range; the SORACOM API " +
+				"gives the VPG's side: its Door connection's routing mode, the device and VPG subnets and the routing filter.",
 			seq: 4, door: true,
 		}.scenario(),
 		pair{
@@ -151,6 +152,9 @@ func (p pair) lngName(i int) string {
 	return fmt.Sprintf("lng-aws-tunnel%d", i+1)
 }
 
+// vpgID is shaped like SORACOM's VPG IDs (a UUID).
+func (p pair) vpgID() string { return fmt.Sprintf("5e2c7a90-1b3d-4f6e-8a9c-0d1e2f3a4b%02d", p.seq) }
+
 func (p pair) vpnID() string { return fmt.Sprintf("vpn-0f3c9a1b2d4e5f6%02d", p.seq) }
 func (p pair) cgwID() string { return fmt.Sprintf("cgw-0e7d2c4b6a8f1e3%02d", p.seq) }
 func (p pair) vgwID() string { return fmt.Sprintf("vgw-0c5b3a9d7e1f2a4%02d", p.seq) }
@@ -180,6 +184,7 @@ func (p pair) scenario() Scenario {
 	}
 	if p.door {
 		conn.Kind = vpn.KindSoracomDoor
+		conn.Soracom = vpn.SoracomRef{VPGID: p.vpgID()}
 	} else {
 		conn.AWS = vpn.AWSRef{VPNConnectionIDs: []string{p.vpnID()}, Region: p.region}
 	}
@@ -235,6 +240,20 @@ func (p pair) populate(w *World) {
 		v.CustomerGatewayConfiguration = p.deviceConfig(awsASN, azureBGPASN)
 		w.AddVPN(v)
 		w.AddCustomerGateway(EC2CustomerGateway{Region: p.region, ID: p.cgwID(), IPAddress: p.azureIP(), BGPASN: azureBGPASN})
+	}
+
+	if p.door {
+		d := SoracomDoor{ID: fmt.Sprintf("door-%02d", p.seq), Dynamic: p.bgp}
+		if p.bgp {
+			d.BGPASN = fmt.Sprint(awsASN)
+		}
+		w.AddVPG(SoracomVPG{
+			ID: p.vpgID(), Name: p.name, Type: 15,
+			DeviceSubnet: "10.128.0.0/9", VPGSubnet: "100.64.17.0/28",
+			Door:   []SoracomDoor{d},
+			Filter: []SoracomFilterEntry{{Action: "allow", IPRange: "10.1.0.0/16"}},
+			Online: 412,
+		})
 	}
 
 	gw := ARMGateway{

@@ -22,7 +22,7 @@ import (
 // not grow without limit; tests see far fewer requests.
 const maxRecorded = 10000
 
-// Server runs the simulated EC2 and ARM endpoints on loopback.
+// Server runs the simulated EC2, ARM and SORACOM endpoints on loopback.
 type Server struct {
 	// EC2URL is http://127.0.0.1:port: the EC2 Query API over plain HTTP.
 	EC2URL string
@@ -30,10 +30,13 @@ type Server struct {
 	ARMURL string
 	// CACertPEM is the self-signed certificate the ARM endpoint presents.
 	CACertPEM []byte
+	// SoracomURL is http://127.0.0.1:port: the SORACOM API (without /v1).
+	SoracomURL string
 
 	world     *World
 	ec2       *http.Server
 	arm       *http.Server
+	soracom   *http.Server
 	client    *http.Client
 	ec2Client *http.Client
 	closing   chan struct{}
@@ -50,7 +53,7 @@ type Server struct {
 
 // Request is one request the server received.
 type Request struct {
-	Cloud  string // "aws" | "azure"
+	Cloud  string // "aws" | "azure" | "soracom"
 	Method string
 	Path   string
 	// Action is the EC2 form Action, or for ARM a short operation name:
@@ -92,15 +95,22 @@ func Start(w *World) (*Server, error) {
 		_ = ec2Ln.Close()
 		return nil, fmt.Errorf("sim: listen for ARM: %w", err)
 	}
+	soracomLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = ec2Ln.Close()
+		_ = armLn.Close()
+		return nil, fmt.Errorf("sim: listen for SORACOM: %w", err)
+	}
 	pool := x509.NewCertPool()
 	pool.AddCert(cert.Leaf)
 	s := &Server{
-		EC2URL:    "http://" + ec2Ln.Addr().String(),
-		ARMURL:    "https://" + armLn.Addr().String(),
-		CACertPEM: certPEM,
-		world:     w,
-		closing:   make(chan struct{}),
-		ops:       newOrdered[[]byte](),
+		EC2URL:     "http://" + ec2Ln.Addr().String(),
+		ARMURL:     "https://" + armLn.Addr().String(),
+		SoracomURL: "http://" + soracomLn.Addr().String(),
+		CACertPEM:  certPEM,
+		world:      w,
+		closing:    make(chan struct{}),
+		ops:        newOrdered[[]byte](),
 		client: &http.Client{Transport: &http.Transport{
 			// Loopback only: never route through a proxy from the environment.
 			Proxy:               nil,
@@ -122,9 +132,11 @@ func Start(w *World) (*Server, error) {
 		ConnState: countNew(&s.ec2Conns)}
 	s.arm = &http.Server{Handler: http.HandlerFunc(s.serveARM), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet,
 		ConnState: countNew(&s.armConns)}
+	s.soracom = &http.Server{Handler: http.HandlerFunc(s.serveSoracom), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet}
 	tlsLn := tls.NewListener(armLn, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}})
 	go func() { _ = s.ec2.Serve(ec2Ln) }()
 	go func() { _ = s.arm.Serve(tlsLn) }()
+	go func() { _ = s.soracom.Serve(soracomLn) }()
 	return s, nil
 }
 
@@ -137,6 +149,7 @@ func (s *Server) Close() {
 		close(s.closing)
 		_ = s.ec2.Close()
 		_ = s.arm.Close()
+		_ = s.soracom.Close()
 		s.client.CloseIdleConnections()
 		s.ec2Client.CloseIdleConnections()
 	})

@@ -1,7 +1,8 @@
-// Package sim simulates the AWS EC2 and Azure Resource Manager endpoints
-// doorbot reads, speaking their real wire formats (EC2 Query XML, ARM JSON
-// over TLS) so that the real aws-sdk-go-v2 and armnetwork clients run end to
-// end against it in `doorbot demo`, `doorbot console --demo` and in tests.
+// Package sim simulates the AWS EC2, Azure Resource Manager and SORACOM API
+// endpoints doorbot reads, speaking their real wire formats (EC2 Query XML,
+// ARM JSON over TLS, SORACOM JSON) so that the real aws-sdk-go-v2 and
+// armnetwork clients and doorbot's SORACOM client run end to end against it
+// in `doorbot demo`, `doorbot console --demo` and in tests.
 //
 // The simulation is read-only: requests that would change cloud state are
 // recorded (so tests can prove doorbot never sends one) and refused.
@@ -14,7 +15,8 @@ import (
 	"time"
 )
 
-// Cloud names accepted by SetFault, AddFault and SetLatency.
+// Cloud names accepted by SetFault, AddFault and SetLatency (and
+// CloudSoracom).
 const (
 	CloudAWS   = "aws"
 	CloudAzure = "azure"
@@ -36,6 +38,7 @@ type World struct {
 	conns    ordered[ARMConnection]
 	lngs     ordered[ARMLNG]
 	peers    map[string][]ARMBGPPeer
+	soracom  soracomState
 
 	faults   map[string][]Fault
 	latency  map[string]time.Duration
@@ -154,6 +157,7 @@ func NewWorld() *World {
 		conns:    newOrdered[ARMConnection](),
 		lngs:     newOrdered[ARMLNG](),
 		peers:    map[string][]ARMBGPPeer{},
+		soracom:  newSoracomState(),
 		faults:   map[string][]Fault{},
 		latency:  map[string]time.Duration{},
 	}

@@ -1,5 +1,5 @@
-// Package simclient builds the real cloud adapters (aws-sdk-go-v2, armnetwork)
-// pointed at the simulated clouds of internal/sim, for the demo, the console
+// Package simclient builds the real cloud adapters (aws-sdk-go-v2,
+// armnetwork, doorbot's SORACOM client) pointed at the simulated clouds of internal/sim, for the demo, the console
 // and tests. It lives apart from the simulator so that the simulator never
 // imports the clients it is meant to test.
 package simclient
@@ -20,6 +20,7 @@ import (
 	"github.com/doorbot/doorbot/cloud"
 	awsc "github.com/doorbot/doorbot/cloud/aws"
 	azc "github.com/doorbot/doorbot/cloud/azure"
+	"github.com/doorbot/doorbot/cloud/soracom"
 	"github.com/doorbot/doorbot/internal/sim"
 )
 
@@ -36,6 +37,10 @@ type Options struct {
 	ReadRate float64
 	// Gate is given to the Azure adapter; Observer sets it to its scheduler.
 	Gate azc.Gate
+	// SoracomCredentials default to the auth key the simulator accepts.
+	SoracomCredentials *soracom.Credentials
+	// OnRateLimit receives the SORACOM rate-limit headers.
+	OnRateLimit func(operation string, rl soracom.RateLimit)
 }
 
 // AWS is the real EC2 adapter pointed at the simulator, with
@@ -71,7 +76,20 @@ func Azure(s *sim.Server, o Options) (*azc.Client, error) {
 	return azc.New(Token{}, azc.Options{CallTimeout: o.CallTimeout, ClientOptions: opts, PollFrequency: time.Second, Gate: o.Gate}), nil
 }
 
-// Observer is the real observer over both real adapters.
+// Soracom is doorbot's SORACOM client pointed at the simulated API, with
+// the simulator's auth key unless o says otherwise.
+func Soracom(s *sim.Server, o Options) *soracom.Client {
+	o = o.withDefaults()
+	creds := soracom.Credentials{KeyID: sim.SoracomAuthKeyID, Key: soracom.Secret(sim.SoracomAuthKey)}
+	if o.SoracomCredentials != nil {
+		creds = *o.SoracomCredentials
+	}
+	return soracom.New(creds, soracom.Options{
+		Endpoint: s.SoracomURL, CallTimeout: o.CallTimeout, Now: o.Now, Logger: o.Logger, OnRateLimit: o.OnRateLimit,
+	})
+}
+
+// Observer is the real observer over the real adapters.
 func Observer(s *sim.Server, o Options) (*cloud.Observer, error) {
 	o = o.withDefaults()
 	sched := cloud.NewScheduler(o.ReadRate)
@@ -80,7 +98,8 @@ func Observer(s *sim.Server, o Options) (*cloud.Observer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cloud.New(AWS(s, o), az, cloud.Options{StatusTimeout: o.StatusTimeout, CacheTTL: o.CacheTTL, Now: o.Now, Logger: o.Logger, Scheduler: sched}), nil
+	return cloud.New(AWS(s, o), az, cloud.Options{StatusTimeout: o.StatusTimeout, CacheTTL: o.CacheTTL, Now: o.Now, Logger: o.Logger, Scheduler: sched,
+		Soracom: Soracom(s, o)}), nil
 }
 
 func (o Options) withDefaults() Options {

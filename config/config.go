@@ -62,6 +62,7 @@ type Config struct {
 	CacheTTL    time.Duration
 	Store       Store
 	Alerts      Alerts
+	Soracom     Soracom
 	Connections []Connection
 	// Source is the file name the config came from ("" for Default), so
 	// later messages such as "no connections configured" can name it.
@@ -108,6 +109,20 @@ type Timeouts struct {
 	Status    time.Duration // whole status command, default 20s
 }
 
+// Soracom configures the SORACOM API, read for soracom-door connections
+// that name a VPG. The auth key comes only from the environment
+// (SORACOM_AUTH_KEY_ID, SORACOM_AUTH_KEY).
+type Soracom struct {
+	Coverage string // jp (default, api.soracom.io) | g (g.api.soracom.io)
+	Endpoint string // optional API base URL (tests, sandboxes); overrides Coverage
+}
+
+// Allowed values of soracom.coverage.
+const (
+	CoverageJP = "jp"
+	CoverageG  = "g"
+)
+
 // Store selects the change-request store.
 type Store struct {
 	Driver string // sqlite (default) | postgres
@@ -149,10 +164,11 @@ type Flap struct {
 // Connection is one entry of connections: as written in the file, before
 // the per-connection fallbacks to aws.region and azure.subscription_id.
 type Connection struct {
-	Name  string
-	Kind  string // aws-vpn | soracom-door
-	AWS   ConnectionAWS
-	Azure ConnectionAzure
+	Name    string
+	Kind    string // aws-vpn | soracom-door
+	AWS     ConnectionAWS
+	Azure   ConnectionAzure
+	Soracom ConnectionSoracom
 	// Line is the line of the entry in the file, for messages; 0 when the
 	// connection was not read from a file.
 	Line int
@@ -173,6 +189,11 @@ type ConnectionAzure struct {
 	Connections    []string
 }
 
+// ConnectionSoracom is a connection's soracom block.
+type ConnectionSoracom struct {
+	VPGID string // yaml vpg_id: the VPG whose Door connections these are
+}
+
 // Default returns a config with every default applied and no connections.
 func Default() *Config {
 	return &Config{
@@ -189,6 +210,7 @@ func Default() *Config {
 		Store:    Store{Driver: DriverSQLite, DSN: "doorbot.db"},
 		Alerts: Alerts{Interval: 60 * time.Second, Debounce: 2, Repeat: time.Hour, UnobservedAfter: 5,
 			Flap: Flap{Window: 21, High: 20, Low: 5}},
+		Soracom: Soracom{Coverage: CoverageJP},
 	}
 }
 
@@ -280,5 +302,6 @@ func (c *Config) resolve(cc Connection) vpn.Connection {
 			Gateway:        cc.Azure.Gateway,
 			Connections:    append([]string(nil), cc.Azure.Connections...),
 		},
+		Soracom: vpn.SoracomRef{VPGID: cc.Soracom.VPGID},
 	}
 }

@@ -54,6 +54,7 @@ func TestExampleFromDesign(t *testing.T) {
 		Store:    Store{Driver: "sqlite", DSN: "doorbot.db"},
 		Alerts: Alerts{Channel: "C0ALERTS01", Interval: time.Minute, Debounce: 2, Repeat: time.Hour, UnobservedAfter: 5,
 			Flap: Flap{Window: 21, High: 20, Low: 5}},
+		Soracom: Soracom{Coverage: "jp"},
 		Connections: []Connection{{
 			Name: "azure-prod", Kind: "aws-vpn",
 			AWS: ConnectionAWS{VPNConnectionID: "vpn-0123456789abcdef0", Region: "ap-northeast-1"},
@@ -61,7 +62,7 @@ func TestExampleFromDesign(t *testing.T) {
 				ResourceGroup: "rg-network", Gateway: "vgw-prod",
 				Connections: []string{"cn-aws-tunnel1", "cn-aws-tunnel2"},
 			},
-			Line: 32,
+			Line: 35,
 		}},
 		Source: filepath.Join("testdata", "doorbot.yaml"),
 	}
@@ -132,6 +133,22 @@ func TestValidVariants(t *testing.T) {
 			"    kind: soracom-door",
 			"    azure: {resource_group: rg(net)_1, gateway: vgw, connections: [a]}",
 		), func(c *Config) bool { return c.Connections[0].Kind == "soracom-door" && c.Connections[0].Line == 4 }},
+		"soracom door with vpg and coverage g": {y(
+			"soracom: {coverage: g, endpoint: \"http://127.0.0.1:8081\"}",
+			"azure: {subscription_id: 00000000-0000-0000-0000-000000000000}",
+			"connections:",
+			"  - name: door-1",
+			"    kind: soracom-door",
+			"    soracom: {vpg_id: 5e2c7a90-1b3d-4f6e-8a9c-0d1e2f3a4b04}",
+			"    azure: {resource_group: rg, gateway: vgw, connections: [a, b]}",
+		), func(c *Config) bool {
+			v := c.VPNConnections()[0]
+			return c.Soracom == Soracom{Coverage: "g", Endpoint: "http://127.0.0.1:8081"} && v.Soracom.VPGID == "5e2c7a90-1b3d-4f6e-8a9c-0d1e2f3a4b04" && v.ObservesSoracom()
+		}},
+		"soracom https endpoint": {y("soracom:", "  endpoint: https://api-sandbox.soracom.io"),
+			func(c *Config) bool {
+				return c.Soracom.Endpoint == "https://api-sandbox.soracom.io" && c.Soracom.Coverage == "jp"
+			}},
 		"several vpn ids": {y(
 			"aws: {region: eu-west-1}",
 			"connections:",
@@ -183,7 +200,7 @@ func TestErrors(t *testing.T) {
 		{"unknown key", y("slack:", "  mode: socket", "  mood: happy"),
 			"doorbot.yaml:3: slack.mood: unknown key (known: mode, listen, metrics_listen, api_url, reply, approvals_channel, approvers, required_approvals, approval_ttl)"},
 		{"unknown top-level key", y("slak:", "  mode: socket"),
-			"doorbot.yaml:1: slak: unknown key (known: slack, aws, azure, timeouts, cache_ttl, store, alerts, connections)"},
+			"doorbot.yaml:1: slak: unknown key (known: slack, aws, azure, timeouts, cache_ttl, store, alerts, soracom, connections)"},
 		{"unknown alerts key", y("alerts:", "  chanel: C0ALERTS01"),
 			"doorbot.yaml:2: alerts.chanel: unknown key (known: channel, interval, debounce, repeat, unobserved_after, flap)"},
 		{"alerts channel name", y("alerts:", "  channel: \"#ops\""), `doorbot.yaml:2: alerts.channel "#ops": must be a channel ID like C0123ABCD, not a channel name`},
@@ -197,10 +214,25 @@ func TestErrors(t *testing.T) {
 		{"alerts flap high not a number", y("alerts:", "  flap: {high: lots}"), `doorbot.yaml:2: alerts.flap.high "lots": must be a number`},
 		{"alerts interval not a duration", y("alerts:", "  interval: 60"), `doorbot.yaml:2: alerts.interval "60": not a duration (use e.g. 8s)`},
 		{"unknown connection key", withConn("    nmae: x"),
-			"doorbot.yaml:12: connections[0].nmae: unknown key (known: name, kind, aws, azure)"},
+			"doorbot.yaml:12: connections[0].nmae: unknown key (known: name, kind, aws, azure, soracom)"},
+		{"unknown soracom key", y("soracom:", "  coverage: jp", "  region: jp"),
+			"doorbot.yaml:3: soracom.region: unknown key (known: coverage, endpoint)"},
+		{"unknown connection soracom key", y("connections:", "  - name: door", "    kind: soracom-door", "    azure: {subscription_id: 00000000-0000-0000-0000-000000000000, resource_group: rg, gateway: gw, connections: [a]}", "    soracom: {vpg: x}"),
+			"doorbot.yaml:5: connections[0].soracom.vpg: unknown key (known: vpg_id)"},
+		{"soracom coverage", y("soracom: {coverage: global}"), `doorbot.yaml:1: soracom.coverage "global": must be jp or g`},
+		{"soracom endpoint http", y("soracom:", "  endpoint: http://api.soracom.io"),
+			`doorbot.yaml:2: soracom.endpoint "http://api.soracom.io": https only (the API key and token travel in headers); http is accepted on loopback only`},
+		{"soracom endpoint with v1", y("soracom:", "  endpoint: https://api.soracom.io/v1"),
+			`doorbot.yaml:2: soracom.endpoint "https://api.soracom.io/v1": leave out /v1: doorbot adds it`},
+		{"soracom auth key in file", y("soracom:", "  auth_key: secret-abc"),
+			"doorbot.yaml:2: soracom.auth_key: secrets come only from the environment (SORACOM_AUTH_KEY_ID and SORACOM_AUTH_KEY)"},
+		{"vpg id on aws-vpn", withConn("    soracom: {vpg_id: abc}"),
+			"doorbot.yaml:12: connections[0].soracom.vpg_id: only for kind soracom-door: an AWS VPN has no SORACOM VPG; remove it"},
+		{"vpg id shape", y("connections:", "  - name: door", "    kind: soracom-door", "    azure: {subscription_id: 00000000-0000-0000-0000-000000000000, resource_group: rg, gateway: gw, connections: [a]}", "    soracom: {vpg_id: vpg/1}"),
+			`doorbot.yaml:5: connections[0].soracom.vpg_id "vpg/1": must be a VPG ID as ` + "`soracom vpg list`" + ` shows it (letters, digits and -)`},
 		{"unknown nested connection key", withConn("      rg: x"),
 			"doorbot.yaml:12: connections[0].azure.rg: unknown key (known: subscription_id, resource_group, gateway, connections)"},
-		{"odd key quoted", y(`"a b": 1`), `doorbot.yaml:1: "a b": unknown key (known: slack, aws, azure, timeouts, cache_ttl, store, alerts, connections)`},
+		{"odd key quoted", y(`"a b": 1`), `doorbot.yaml:1: "a b": unknown key (known: slack, aws, azure, timeouts, cache_ttl, store, alerts, soracom, connections)`},
 		{"duplicate key", y("slack:", "  mode: socket", "  mode: http"), "doorbot.yaml:3: slack.mode: duplicate key (first at line 2)"},
 		{"duplicate section", y("aws: {region: eu-west-1}", "aws: {region: eu-west-2}"), "doorbot.yaml:2: aws: duplicate key (first at line 1)"},
 		{"merge key", y("slack:", "  <<: {mode: http}"), "doorbot.yaml:2: slack.<<: merge keys are not supported; write the keys out"},
@@ -214,8 +246,8 @@ func TestErrors(t *testing.T) {
 		{"quoted int", y("slack:", `  required_approvals: "1"`), `doorbot.yaml:2: slack.required_approvals "1": must be a whole number`},
 		{"mapping in list", y("slack:", "  approvers:", "    - {id: U1}"), "doorbot.yaml:3: slack.approvers[0]: must be a string, not a mapping"},
 		{"connections not a list", y("connections: {name: x}"), "doorbot.yaml:1: connections: must be a list of connections, not a mapping"},
-		{"connection not a mapping", y("connections:", "  - prod"), "doorbot.yaml:2: connections[0]: must be a mapping (name, kind, aws, azure), not a string"},
-		{"null connection", y("connections:", "  -"), "doorbot.yaml:2: connections[0]: must be a mapping (name, kind, aws, azure), not empty"},
+		{"connection not a mapping", y("connections:", "  - prod"), "doorbot.yaml:2: connections[0]: must be a mapping (name, kind, aws, azure, soracom), not a string"},
+		{"null connection", y("connections:", "  -"), "doorbot.yaml:2: connections[0]: must be a mapping (name, kind, aws, azure, soracom), not empty"},
 
 		// Durations.
 		{"bare number duration", y("timeouts:", "  cloud_call: 8"), `doorbot.yaml:2: timeouts.cloud_call "8": not a duration (use e.g. 8s)`},

@@ -100,6 +100,10 @@ func top(d *strictyaml.Decoder, root *yaml.Node, c *Config) {
 				field{Key: "low", Set: d.Float(&c.Alerts.Flap.Low)},
 			)},
 		)},
+		{Key: "soracom", Set: d.Section(
+			field{Key: "coverage", Set: d.Str(&c.Soracom.Coverage)},
+			field{Key: "endpoint", Set: d.Str(&c.Soracom.Endpoint)},
+		)},
 		{Key: "connections", Set: func(n *yaml.Node, path string) { connections(d, n, path, c) }},
 	})
 }
@@ -115,7 +119,7 @@ func connections(d *strictyaml.Decoder, n *yaml.Node, path string, c *Config) {
 		cc := &c.Connections[i]
 		cc.Line = it.Line
 		if it.Kind != yaml.MappingNode {
-			d.WrongType(it, ip, "a mapping (name, kind, aws, azure)")
+			d.WrongType(it, ip, "a mapping (name, kind, aws, azure, soracom)")
 			continue
 		}
 		d.Mapping(it, ip, []field{
@@ -131,6 +135,9 @@ func connections(d *strictyaml.Decoder, n *yaml.Node, path string, c *Config) {
 				field{Key: "resource_group", Set: d.Str(&cc.Azure.ResourceGroup)},
 				field{Key: "gateway", Set: d.Str(&cc.Azure.Gateway)},
 				field{Key: "connections", Set: d.StrList(&cc.Azure.Connections)},
+			)},
+			{Key: "soracom", Set: d.Section(
+				field{Key: "vpg_id", Set: d.Str(&cc.Soracom.VPGID)},
 			)},
 		})
 	}

@@ -105,6 +105,8 @@ func secretKey(parent, key string) (string, bool) {
 		return EnvSlackAppToken, true
 	case "signing_secret", "slack_signing_secret":
 		return EnvSlackSigningSecret, true
+	case "auth_key", "authkey", "auth_key_id", "authkeyid", "soracom_auth_key", "soracom_auth_key_id":
+		return "SORACOM_AUTH_KEY_ID and SORACOM_AUTH_KEY", true
 	}
 	if !strictyaml.IsSecretKey(k) {
 		return "", false
@@ -122,6 +124,8 @@ func secretKey(parent, key string) (string, bool) {
 		return "the AWS credential chain: AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", true
 	case strings.HasPrefix(k, "azure_") || section == "azure" || strings.HasPrefix(parent, "connections[") && strings.HasSuffix(parent, ".azure"):
 		return "DefaultAzureCredential: AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, workload or managed identity", true
+	case section == "soracom" || strings.HasPrefix(parent, "connections[") && strings.HasSuffix(parent, ".soracom"):
+		return "SORACOM_AUTH_KEY_ID and SORACOM_AUTH_KEY", true
 	case section == "store":
 		return "PGPASSWORD", true
 	}

@@ -20,6 +20,7 @@ var (
 	reUUID     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	reVPNID    = regexp.MustCompile(`^vpn-[0-9a-f]{8,17}$`)
 	reAzName   = regexp.MustCompile(`^[A-Za-z0-9._-]{1,80}$`)
+	reVPGID    = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 	// Azure's resource group rule is .NET's \w (Unicode letters, digits,
 	// connector punctuation) plus -._(); Go's \w is ASCII only.
 	reResourceGroup = regexp.MustCompile(`^[-\p{L}\p{Mn}\p{Nd}\p{Pc}.()]{1,90}$`)
@@ -115,6 +116,11 @@ func (v *validator) config(c *Config) {
 	}
 	if c.Slack.ApprovalTTL < time.Minute {
 		v.errf("slack.approval_ttl", "must be at least 1m (got %s)", c.Slack.ApprovalTTL)
+	}
+
+	v.oneOf("soracom.coverage", c.Soracom.Coverage, CoverageJP, CoverageG)
+	if e := c.Soracom.Endpoint; e != "" {
+		v.soracomEndpoint("soracom.endpoint", e)
 	}
 
 	v.oneOf("store.driver", c.Store.Driver, DriverSQLite, DriverPostgres)
@@ -246,6 +252,29 @@ func (v *validator) url(path, raw string, httpsOnly bool) {
 	}
 }
 
+// soracomEndpoint accepts https, and http only on loopback (tests and the
+// simulator): the API key and token travel in request headers.
+func (v *validator) soracomEndpoint(path, raw string) {
+	u, err := url.Parse(raw)
+	if strings.Contains(raw, "@") && (err != nil || u.User != nil) {
+		v.errf(path, "must not contain credentials (user:password@); secrets come only from the environment")
+		return
+	}
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		v.valf(path, raw, "must be an https:// URL like https://api.soracom.io")
+		return
+	}
+	if u.Scheme == "http" {
+		h := u.Hostname()
+		if ip := net.ParseIP(h); !(h == "localhost" || ip != nil && ip.IsLoopback()) {
+			v.valf(path, raw, "https only (the API key and token travel in headers); http is accepted on loopback only")
+		}
+	}
+	if p := strings.TrimRight(u.Path, "/"); strings.HasSuffix(p, "/v1") {
+		v.valf(path, raw, "leave out /v1: doorbot adds it")
+	}
+}
+
 // dsn never echoes the DSN: a postgres DSN may hold a password.
 func (v *validator) dsn(s Store) {
 	switch {
@@ -305,8 +334,14 @@ func (v *validator) connections(c *Config) {
 			v.errf(kp, "required (%s or %s)", KindAWSVPN, KindSoracomDoor)
 		case KindAWSVPN:
 			v.awsVPN(c, cc, p+".aws")
+			if cc.Soracom.VPGID != "" {
+				v.errf(p+".soracom.vpg_id", "only for kind %s: an AWS VPN has no SORACOM VPG; remove it", KindSoracomDoor)
+			}
 		case KindSoracomDoor:
 			v.soracomDoor(cc, p+".aws")
+			if id := cc.Soracom.VPGID; id != "" && !reVPGID.MatchString(id) {
+				v.valf(p+".soracom.vpg_id", id, "must be a VPG ID as `soracom vpg list` shows it (letters, digits and -)")
+			}
 		default:
 			v.valf(kp, cc.Kind, "must be %s or %s", KindAWSVPN, KindSoracomDoor)
 		}

@@ -33,6 +33,9 @@ type Metrics struct {
 	RefreshOverruns prometheus.Counter // cycles that did not fit their interval
 
 	Leader prometheus.Gauge // 1 while this replica runs the leader-only jobs
+	// SoracomRateLimit is the SORACOM API's last X-Soracom-Ratelimit-*
+	// headers per operation: limit, remaining, seconds_before_refresh.
+	SoracomRateLimit *prometheus.GaugeVec // operation, value
 }
 
 // NewMetrics registers the series.
@@ -58,6 +61,9 @@ func NewMetrics() *Metrics {
 		Leader: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "doorbot_leader", Help: "1 on the replica that runs the leader-only jobs (approval expiry, alerts), else 0.",
 		}),
+		SoracomRateLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "doorbot_soracom_ratelimit", Help: "SORACOM API rate-limit headers of the last response per operation: value is limit, remaining or seconds_before_refresh.",
+		}, []string{"operation", "value"}),
 	}
 	m.HTTPRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "doorbot_http_refused_total", Help: "HTTP-mode requests refused before any command ran, by reason (unsigned, too_large, busy, unreadable).",
@@ -72,7 +78,7 @@ func NewMetrics() *Metrics {
 		Name: "doorbot_refresh_overruns_total", Help: "Background refresh cycles that did not complete inside their interval.",
 	})
 	m.Registry.MustRegister(m.Commands, m.AckSeconds, m.CloudCalls, m.SlackCalls, m.TunnelUp, m.HTTPRefused,
-		m.RefreshSeconds, m.RefreshNeeded, m.RefreshOverruns, m.Leader,
+		m.RefreshSeconds, m.RefreshNeeded, m.RefreshOverruns, m.Leader, m.SoracomRateLimit,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -89,6 +95,19 @@ func (m *Metrics) SetLeader(leading bool) { m.Leader.Set(b2f(leading)) }
 // CloudCall records one upstream read; it matches cloud.Options.OnCall.
 func (m *Metrics) CloudCall(cloud, operation, result string) {
 	m.CloudCalls.WithLabelValues(cloud, operation, result).Inc()
+}
+
+// SoracomRateLimitSeen records the rate-limit headers of one SORACOM
+// response; a negative value (header absent) leaves its series alone.
+func (m *Metrics) SoracomRateLimitSeen(operation string, limit, remaining, secondsBeforeRefresh int) {
+	for _, v := range []struct {
+		name string
+		n    int
+	}{{"limit", limit}, {"remaining", remaining}, {"seconds_before_refresh", secondsBeforeRefresh}} {
+		if v.n >= 0 {
+			m.SoracomRateLimit.WithLabelValues(operation, v.name).Set(float64(v.n))
+		}
+	}
 }
 
 // Report records the last observed state of every tunnel; it matches

@@ -174,6 +174,9 @@ func Assess(o vpn.Observation) vpn.ConnectionStatus {
 	routing := vpn.RoutingPair{AWS: vpn.RoutingUnknown, Azure: o.Azure.Routing()}
 	if o.AWS != nil {
 		routing.AWS = o.AWS.Routing()
+	} else if o.Soracom != nil {
+		// For Door, SORACOM's side is the AWS side.
+		routing.AWS = o.Soracom.Routing()
 	}
 	return vpn.ConnectionStatus{
 		Name:     o.Connection.Name,
@@ -186,6 +189,7 @@ func Assess(o vpn.Observation) vpn.ConnectionStatus {
 		Findings: findings,
 		Errors:   o.Errors,
 		BGPPeers: bgpPeers(o),
+		Soracom:  vpn.NewSoracomStatus(o.Soracom),
 	}
 }
 
@@ -228,6 +232,9 @@ func connectionBlocks(c vpn.ConnectionStatus) []Block {
 		kind = "SORACOM Door (AWS side owned by SORACOM, read from Azure)"
 	}
 	blocks = append(blocks, notes(fmt.Sprintf("%s · routing: AWS %s, Azure %s", kind, c.Routing.AWS, c.Routing.Azure)))
+	if c.Soracom != nil {
+		blocks = append(blocks, notes(soracomLine(c.Soracom)))
+	}
 	if len(c.BGPPeers) > 0 {
 		peers := make([]string, len(c.BGPPeers))
 		for i, p := range c.BGPPeers {

@@ -109,6 +109,9 @@ type ConnectionStatus struct {
 	// BGPPeers is Azure's BGP peer status when BGP is on (not part of the
 	// fixed interface; added for BGP designs).
 	BGPPeers []BGPPeer `json:"bgp_peers,omitempty"`
+	// Soracom is the VPG of a SORACOM Door connection as the SORACOM API
+	// reports it (not part of the fixed interface).
+	Soracom *SoracomStatus `json:"soracom,omitempty"`
 	// LikelyCauses are the known failure modes the observed state supports
 	// (filled when one degraded or down connection is asked for).
 	LikelyCauses []LikelyCause `json:"likely_causes,omitempty"`
@@ -375,6 +378,8 @@ func Summarize(obs Observation, health Health, tunnels []TunnelStatus, findings 
 	switch {
 	case awsObserved && azureObserved:
 		b.WriteString(" on both clouds")
+	case azureObserved && obs.Connection.Kind == KindSoracomDoor && obs.Soracom != nil:
+		fmt.Fprintf(&b, " (Azure view; SORACOM Door %s, VPG %s)", obs.Soracom.Routing(), orDash(obs.Soracom.Status))
 	case azureObserved && obs.Connection.Kind == KindSoracomDoor:
 		b.WriteString(" (Azure view; AWS side is SORACOM's)")
 	case azureObserved:

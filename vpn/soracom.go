@@ -103,3 +103,37 @@ func (v *SoracomVPG) TypeName() string {
 	}
 	return "type " + strconv.Itoa(v.Type)
 }
+
+// SoracomStatus is the SORACOM side of a Door connection in the status
+// output (added to design.md §4 under "soracom").
+type SoracomStatus struct {
+	VPGID           string               `json:"vpg_id"`
+	Status          string               `json:"status"`
+	Type            string               `json:"type,omitempty"`
+	Routing         Routing              `json:"routing"`
+	DeviceSubnet    string               `json:"device_subnet,omitempty"`
+	VPGSubnet       string               `json:"vpg_subnet,omitempty"`
+	DoorConnections []DoorConnection     `json:"door_connections"`
+	RoutingFilter   []RoutingFilterEntry `json:"routing_filter"`
+	// OnlineSessions is SORACOM's (not real-time) count of online SIMs:
+	// the blast radius of a Door outage.
+	OnlineSessions *int `json:"online_sessions,omitempty"`
+}
+
+// NewSoracomStatus is the status view of a VPG; nil when not read.
+func NewSoracomStatus(v *SoracomVPG) *SoracomStatus {
+	if v == nil {
+		return nil
+	}
+	s := &SoracomStatus{
+		VPGID: v.ID, Status: v.Status, Type: v.TypeName(), Routing: v.Routing(),
+		DeviceSubnet: v.DeviceSubnet, VPGSubnet: v.VPGSubnet,
+		DoorConnections: append([]DoorConnection{}, v.DoorConnections...),
+		RoutingFilter:   append([]RoutingFilterEntry{}, v.RoutingFilter...),
+	}
+	if v.OnlineSessions >= 0 {
+		n := v.OnlineSessions
+		s.OnlineSessions = &n
+	}
+	return s
+}

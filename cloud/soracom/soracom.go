@@ -182,6 +182,10 @@ func New(creds Credentials, opts Options) *Client {
 	return &Client{creds: creds, opts: opts, base: strings.TrimRight(opts.Endpoint, "/") + "/v1", authSem: make(chan struct{}, 1)}
 }
 
+// OnRateLimit sets the hook told of every response's rate-limit headers
+// (see Options.OnRateLimit); call it before the first read.
+func (c *Client) OnRateLimit(fn func(operation string, rl RateLimit)) { c.opts.OnRateLimit = fn }
+
 // refreshMargin is how long before its expiry a token is replaced, so
 // that a read never starts with a token about to lapse.
 func (c *Client) refreshMargin() time.Duration {

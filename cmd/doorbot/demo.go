@@ -51,8 +51,8 @@ func (a *app) demoCommand() *cobra.Command {
 			}
 			out := a.stdout
 			if a.output == "text" {
-				fmt.Fprintf(out, "doorbot demo: simulated EC2 at %s and Azure Resource Manager at %s\n", srv.EC2URL, srv.ARMURL)
-				fmt.Fprintln(out, "The real aws-sdk-go-v2 and armnetwork clients read them exactly as they would read the clouds.")
+				fmt.Fprintf(out, "doorbot demo: simulated EC2 at %s, Azure Resource Manager at %s and SORACOM API at %s\n", srv.EC2URL, srv.ARMURL, srv.SoracomURL)
+				fmt.Fprintln(out, "The real aws-sdk-go-v2 and armnetwork clients and doorbot's SORACOM client read them exactly as they would read the clouds.")
 			}
 			var reports []vpn.ConnectionStatus
 			for i, s := range scenarios {

@@ -12,8 +12,11 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/doorbot/doorbot/cloud/soracom"
 )
 
 // Exit codes (design.md §2).
@@ -46,6 +49,10 @@ type app struct {
 	output     string
 	logLevel   string
 	logger     *slog.Logger
+
+	// soracom is the SORACOM client service built, if any: serve hangs
+	// its metrics on it, and run logs it out when the command ends.
+	soracom *soracom.Client
 }
 
 func main() {
@@ -65,6 +72,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	a.logoutSoracom()
 	if err == nil {
 		return exitOK
 	}
@@ -75,6 +83,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintln(stderr, "doorbot: "+firstLine(err.Error()))
 	return code
+}
+
+// logoutSoracom revokes the SORACOM API key and token the command used, so
+// that none outlives the process; a failure only costs the token's natural
+// expiry, so it is logged, not reported.
+func (a *app) logoutSoracom() {
+	if a.soracom == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := a.soracom.Logout(ctx); err != nil && a.logger != nil {
+		a.logger.Warn("soracom logout failed", "error", err.Error())
+	}
 }
 
 func firstLine(s string) string {

@@ -56,6 +56,8 @@ func realCloudEnv(t *testing.T, srv *sim.Server) {
 		"AWS_EC2_METADATA_DISABLED":   "true",
 		"AWS_ENDPOINT_URL_EC2":        srv.EC2URL,
 		"DOORBOT_CONFIG":              "",
+		"SORACOM_AUTH_KEY_ID":         sim.SoracomAuthKeyID,
+		"SORACOM_AUTH_KEY":            sim.SoracomAuthKey,
 	} {
 		t.Setenv(k, v)
 	}
@@ -72,6 +74,7 @@ func writeConfig(t *testing.T, srv *sim.Server, scenarios []sim.Scenario, extra 
 	fmt.Fprintf(&b, "aws:\n  region: ap-northeast-1\nazure:\n  subscription_id: %s\n  resource_manager_endpoint: %s\n", sim.SubscriptionID, srv.ARMURL)
 	// Generous: a loaded 2-core machine (the fake az CLI is a process per
 	// token) must not turn a healthy read into a timeout.
+	fmt.Fprintf(&b, "soracom:\n  endpoint: %s\n", srv.SoracomURL)
 	b.WriteString("timeouts:\n  cloud_call: 8s\n  status: 15s\nconnections:\n")
 	for _, s := range scenarios {
 		c := s.Connection
@@ -80,6 +83,9 @@ func writeConfig(t *testing.T, srv *sim.Server, scenarios []sim.Scenario, extra 
 			fmt.Fprintf(&b, "    aws:\n      vpn_connection_ids: [%s]\n      region: %s\n", strings.Join(c.AWS.VPNConnectionIDs, ", "), c.AWS.Region)
 		}
 		fmt.Fprintf(&b, "    azure:\n      resource_group: %s\n      gateway: %s\n      connections: [%s]\n", c.Azure.ResourceGroup, c.Azure.Gateway, strings.Join(c.Azure.Connections, ", "))
+		if c.Soracom.VPGID != "" {
+			fmt.Fprintf(&b, "    soracom:\n      vpg_id: %s\n", c.Soracom.VPGID)
+		}
 	}
 	path := filepath.Join(t.TempDir(), "doorbot.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
@@ -118,6 +124,9 @@ func startDemoWorld(t *testing.T) (*sim.Server, []sim.Scenario) {
 func assertNoKeys(t *testing.T, texts ...string) {
 	t.Helper()
 	for _, s := range texts {
+		if i := strings.Index(s, sim.SoracomSecretPrefix); i >= 0 {
+			t.Errorf("a SORACOM auth key, API key or token reached the output: …%s…", s[max(0, i-40):min(len(s), i+40)])
+		}
 		if strings.Contains(s, sim.PSKPrefix) {
 			i := strings.Index(s, sim.PSKPrefix)
 			t.Errorf("a pre-shared key reached the output: …%s…", s[max(0, i-40):min(len(s), i+40)])
@@ -166,6 +175,24 @@ func TestStatusJSONAgainstSimulatedClouds(t *testing.T) {
 			} `json:"errors"`
 			BGPPeers     []map[string]any `json:"bgp_peers"`     // an addition to §4
 			LikelyCauses []map[string]any `json:"likely_causes"` // an addition to §4
+			Soracom      *struct {        // an addition to §4 (§12)
+				VPGID           string `json:"vpg_id"`
+				Status          string `json:"status"`
+				Type            string `json:"type"`
+				Routing         string `json:"routing"`
+				DeviceSubnet    string `json:"device_subnet"`
+				VPGSubnet       string `json:"vpg_subnet"`
+				DoorConnections []struct {
+					ID                string `json:"id"`
+					UseDynamicRouting bool   `json:"use_dynamic_routing"`
+					BGPASN            string `json:"bgp_asn"`
+				} `json:"door_connections"`
+				RoutingFilter []struct {
+					Action  string `json:"action"`
+					IPRange string `json:"ip_range"`
+				} `json:"routing_filter"`
+				OnlineSessions *int `json:"online_sessions"`
+			} `json:"soracom"`
 		} `json:"connections"`
 	}
 	dec := json.NewDecoder(strings.NewReader(r.stdout))
@@ -185,7 +212,7 @@ func TestStatusJSONAgainstSimulatedClouds(t *testing.T) {
 		"healthy-static": {"healthy", "static", "static", nil, "", true},
 		"tunnel2-down":   {"degraded", "static", "static", []string{"tunnel-down"}, "", true},
 		"bgp-single-ip":  {"degraded", "bgp", "bgp", []string{"bgp-needs-active-active", "tunnel-down"}, "", true},
-		"soracom-door":   {"healthy", "unknown", "static", nil, "", false},
+		"soracom-door":   {"healthy", "static", "static", nil, "", false},
 		"aws-throttled":  {"healthy", "unknown", "static", nil, "aws", false},
 		// Connected tunnels whose BGP peers are Idle route nothing: down.
 		"bgp-peers-down": {"down", "bgp", "bgp", []string{"tunnel-down"}, "", true},
@@ -225,6 +252,15 @@ func TestStatusJSONAgainstSimulatedClouds(t *testing.T) {
 		}
 		if len(c.Tunnels) != 2 {
 			t.Errorf("%s: %d tunnels, want 2", c.Name, len(c.Tunnels))
+		}
+		if sc := c.Soracom; c.Name == "soracom-door" {
+			if sc == nil || sc.Routing != "static" || sc.DeviceSubnet != "10.128.0.0/9" || sc.VPGSubnet != "100.64.17.0/28" ||
+				len(sc.DoorConnections) != 1 || sc.DoorConnections[0].UseDynamicRouting || sc.Type != "Type-F" || sc.Status != "running" ||
+				sc.OnlineSessions == nil || *sc.OnlineSessions != 412 {
+				t.Errorf("Door: soracom = %+v", sc)
+			}
+		} else if sc != nil {
+			t.Errorf("%s: soracom section on a non-Door connection", c.Name)
 		}
 		for _, tu := range c.Tunnels {
 			for _, k := range tunnelKeys {

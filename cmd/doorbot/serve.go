@@ -16,6 +16,7 @@ import (
 	"github.com/doorbot/doorbot/bot"
 	"github.com/doorbot/doorbot/changes"
 	"github.com/doorbot/doorbot/cloud"
+	"github.com/doorbot/doorbot/cloud/soracom"
 	"github.com/doorbot/doorbot/commands"
 	"github.com/doorbot/doorbot/config"
 	"github.com/doorbot/doorbot/handlers"
@@ -48,6 +49,11 @@ func (a *app) serveCommand() *cobra.Command {
 			svc.OnReport = metrics.Report
 			svc.Observer.OnCall(metrics.CloudCall)
 			svc.Observer.OnCycle(func(r cloud.CycleReport) { metrics.RefreshCycle(r.Took, r.Needed, r.Overran) })
+			if a.soracom != nil {
+				a.soracom.OnRateLimit(func(op string, rl soracom.RateLimit) {
+					metrics.SoracomRateLimitSeen(op, rl.Limit, rl.Remaining, rl.SecondsBeforeRefresh)
+				})
+			}
 			return a.serve(cmd.Context(), cfg, secrets, svc, metrics)
 		},
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/doorbot/doorbot/cloud"
 	awsc "github.com/doorbot/doorbot/cloud/aws"
 	azc "github.com/doorbot/doorbot/cloud/azure"
+	"github.com/doorbot/doorbot/cloud/soracom"
 	"github.com/doorbot/doorbot/config"
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/internal/sim"
@@ -67,7 +68,19 @@ func (a *app) service(ctx context.Context, cfg *config.Config) (*handlers.Servic
 		}
 		azClient = azc.New(cred, azc.Options{CallTimeout: cfg.Timeouts.CloudCall, ClientOptions: opts, Gate: sched})
 	}
-	obs := cloud.New(awsClient, azClient, cloud.Options{StatusTimeout: cfg.Timeouts.Status, CacheTTL: cfg.CacheTTL, Logger: a.logger, Scheduler: sched})
+	var sc *soracom.Client
+	for _, c := range conns {
+		if c.ObservesSoracom() {
+			endpoint, err := soracom.Endpoint(cfg.Soracom.Coverage, cfg.Soracom.Endpoint)
+			if err != nil {
+				return nil, usageErr("%v", err)
+			}
+			sc = soracom.New(soracom.CredentialsFromEnv(a.getenv), soracom.Options{Endpoint: endpoint, CallTimeout: cfg.Timeouts.CloudCall, Logger: a.logger})
+			a.soracom = sc
+			break
+		}
+	}
+	obs := cloud.New(awsClient, azClient, cloud.Options{StatusTimeout: cfg.Timeouts.Status, CacheTTL: cfg.CacheTTL, Logger: a.logger, Scheduler: sched, Soracom: sc})
 	return &handlers.Service{Connections: conns, Observer: obs}, nil
 }
 

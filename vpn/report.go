@@ -148,10 +148,17 @@ func (c ConnectionStatus) NotRead() string {
 	}
 	var parts []string
 	switch {
-	case c.Kind == KindSoracomDoor && c.Observed.Azure:
-		return "Azure view only: the AWS side is owned by SORACOM"
 	case c.Kind == KindSoracomDoor:
-		return "Azure not read" + why(CloudAzure) + "; the AWS side is owned by SORACOM"
+		// SORACOM's API gives the VPG's configuration, never tunnel state,
+		// so its absence does not change whose view the verdict is.
+		var sc string
+		if w := why(CloudSoracom); w != "" {
+			sc = "; SORACOM API not read" + w
+		}
+		if c.Observed.Azure {
+			return "Azure view only: the AWS side is owned by SORACOM" + sc
+		}
+		return "Azure not read" + why(CloudAzure) + "; the AWS side is owned by SORACOM" + sc
 	}
 	if !c.Observed.AWS {
 		parts = append(parts, "AWS not read"+why(CloudAWS))

@@ -74,4 +74,8 @@ func TestStatusDoorBadSoracomKey(t *testing.T) {
 	if !strings.Contains(c.Summary, "errors from soracom") {
 		t.Errorf("summary %q does not say SORACOM was not read", c.Summary)
 	}
+	r = runCLI(t, "", "status", door.Name, "--config", cfg)
+	if first := strings.SplitN(r.stdout, "\n", 2)[0]; !strings.Contains(first, "SORACOM API not read (SORACOM rejected the auth key") {
+		t.Errorf("first line does not say SORACOM was not read: %q", first)
+	}
 }

@@ -91,6 +91,19 @@ type Message struct {
 	// Updated counts chat.update calls applied to this message.
 	Updated int
 	At      time.Time
+	// Metadata is the message metadata (event_type, event_payload) as
+	// posted, nil when none; Broadcast is reply_broadcast on a reply.
+	Metadata  json.RawMessage
+	Broadcast bool
+}
+
+// EventType is the metadata event_type of the message, "" when none.
+func (m Message) EventType() string {
+	var md struct {
+		EventType string `json:"event_type"`
+	}
+	_ = json.Unmarshal(m.Metadata, &md)
+	return md.EventType
 }
 
 // View is one views.open, views.update or views.publish call.

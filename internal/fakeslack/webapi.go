@@ -252,11 +252,28 @@ func (s *Slack) chatPost(w http.ResponseWriter, p params, method string) {
 		return
 	}
 
+	metadata := p.raw("metadata")
+	if reason := checkMetadata(metadata); reason != "" {
+		s.refuseCode(w, method, "invalid_metadata_format", reason)
+		return
+	}
+	broadcast := p.str("reply_broadcast") == "true"
+	thread := p.str("thread_ts")
+
 	s.mu.Lock()
+	if broadcast && thread == "" {
+		s.violateLocked("%s: reply_broadcast without thread_ts (Slack ignores it)", method)
+	}
+	if _, ok := s.msgIndex[msgKey(ch, thread)]; thread != "" && !ok {
+		s.mu.Unlock()
+		s.refuseCode(w, method, "thread_not_found", fmt.Sprintf("no message with ts %q in channel %q to reply to", thread, ch))
+		return
+	}
 	ts := s.nextTSLocked()
 	m := Message{
-		Channel: ch, TS: ts, ThreadTS: p.str("thread_ts"), Text: text, User: user,
+		Channel: ch, TS: ts, ThreadTS: thread, Text: text, User: user,
 		Blocks: storedBlocks(blocks), Via: method, At: s.now(),
+		Metadata: storedBlocks(metadata), Broadcast: broadcast,
 	}
 	s.addMessageLocked(m)
 	s.mu.Unlock()
@@ -307,6 +324,31 @@ func (s *Slack) chatUpdate(w http.ResponseWriter, p params) {
 	}
 	s.mu.Unlock()
 	s.refuseCode(w, method, code, reason)
+}
+
+// checkMetadata holds message metadata to Slack's shape
+// (docs.slack.dev/messaging/message-metadata): an object with a non-empty
+// event_type of letters, digits and underscores and an event_payload
+// object.
+func checkMetadata(raw json.RawMessage) string {
+	if !blocksPresent(raw) {
+		return ""
+	}
+	var md struct {
+		EventType    string          `json:"event_type"`
+		EventPayload json.RawMessage `json:"event_payload"`
+	}
+	if err := json.Unmarshal(raw, &md); err != nil {
+		return "metadata is not a JSON object: " + err.Error()
+	}
+	if md.EventType == "" || len(md.EventType) > 255 || strings.Trim(md.EventType, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != "" {
+		return fmt.Sprintf("metadata event_type %q must be 1-255 letters, digits and underscores", md.EventType)
+	}
+	var payload map[string]any
+	if json.Unmarshal(md.EventPayload, &payload) != nil || payload == nil {
+		return "metadata event_payload must be a JSON object"
+	}
+	return ""
 }
 
 func storedBlocks(raw json.RawMessage) json.RawMessage {

@@ -476,3 +476,38 @@ func TestUsersAndGroups(t *testing.T) {
 	}
 	hasViolation(t, f, "conversations.info: the fake does not implement")
 }
+
+func TestMetadataAndBroadcast(t *testing.T) {
+	f, api := newFake(t)
+	ctx := testCtx(t)
+	md := slack.SlackMetadata{EventType: "doorbot_alert", EventPayload: map[string]any{"alert_id": "a-1"}}
+	ch, root, err := api.PostMessageContext(ctx, "C0ALERTS01", slack.MsgOptionText("vpn x: DOWN", false), slack.MsgOptionMetadata(md))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := f.Message(ch, root); m.EventType() != "doorbot_alert" || !strings.Contains(string(m.Metadata), `"alert_id":"a-1"`) {
+		t.Errorf("metadata = %s", m.Metadata)
+	}
+	_, reply, err := api.PostMessageContext(ctx, ch, slack.MsgOptionText("resolved", false), slack.MsgOptionTS(root), slack.MsgOptionBroadcast())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := f.Message(ch, reply); !m.Broadcast || m.ThreadTS != root {
+		t.Errorf("reply = %+v; want a broadcast in the root's thread", m)
+	}
+	// Slack refuses what it would refuse.
+	bad := slack.SlackMetadata{EventType: "doorbot alert!", EventPayload: map[string]any{}}
+	if _, _, err := api.PostMessageContext(ctx, ch, slack.MsgOptionText("x", false), slack.MsgOptionMetadata(bad)); slackErr(err) != "invalid_metadata_format" {
+		t.Errorf("bad event_type: %v", err)
+	}
+	if _, _, err := api.PostMessageContext(ctx, ch, slack.MsgOptionText("x", false), slack.MsgOptionTS("1.000")); slackErr(err) != "thread_not_found" {
+		t.Errorf("reply to nothing: %v", err)
+	}
+	if _, _, err := api.PostMessageContext(ctx, ch, slack.MsgOptionText("x", false), slack.MsgOptionBroadcast()); err != nil {
+		t.Fatal(err)
+	}
+	// Every refusal fails the test that caused it.
+	for _, v := range []string{"event_type", "to reply to", "reply_broadcast without thread_ts"} {
+		hasViolation(t, f, v)
+	}
+}

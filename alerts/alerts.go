@@ -128,9 +128,12 @@ type SideSample struct {
 // line, the likely causes and the next command. The engine copies the
 // newest context of a connection onto its open alerts.
 type Context struct {
-	Summary string   `json:"summary,omitempty"`
-	Causes  []string `json:"causes,omitempty"`
-	Next    string   `json:"next,omitempty"`
+	Summary string `json:"summary,omitempty"`
+	// Evidence is one line per tunnel not up: what each side says and
+	// since when the cloud says so.
+	Evidence []string `json:"evidence,omitempty"`
+	Causes   []string `json:"causes,omitempty"`
+	Next     string   `json:"next,omitempty"`
 }
 
 // Change is an approved change request whose window is open: alerts of

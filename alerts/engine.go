@@ -511,13 +511,13 @@ func (e *Engine) Acknowledge(c *Connection, id, user string, now time.Time) ([]A
 		return nil, err
 	}
 	if a.AckedBy != "" {
-		return nil, &Refusal{Reason: fmt.Sprintf("alert %s was already acknowledged by <@%s> at %s", id, a.AckedBy, a.AckedAt.UTC().Format(time.RFC3339))}
+		return nil, &Refusal{Reason: fmt.Sprintf("alert %s was already acknowledged by @%s at %s", id, a.AckedBy, a.AckedAt.UTC().Format(time.RFC3339))}
 	}
 	a.AckedBy, a.AckedAt = user, now
 	if a.State == Firing {
 		a.State = Acknowledged
 	}
-	return e.change(a, EventAcknowledged, nil, now, fmt.Sprintf("acknowledged by <@%s>", user)), nil
+	return e.change(a, EventAcknowledged, nil, now, fmt.Sprintf("acknowledged by @%s", user)), nil
 }
 
 // Silence mutes the alert for Settings.SilenceFor (one hour).
@@ -529,7 +529,7 @@ func (e *Engine) Silence(c *Connection, id, user string, now time.Time) ([]Actio
 	a.State = Silenced
 	a.SilencedBy = user
 	a.SilencedUntil = now.Add(e.Settings.silence())
-	return e.change(a, EventSilenced, nil, now, fmt.Sprintf("silenced by <@%s> until %s", user, a.SilencedUntil.UTC().Format("15:04 MST"))), nil
+	return e.change(a, EventSilenced, nil, now, fmt.Sprintf("silenced by @%s until %s", user, a.SilencedUntil.UTC().Format("15:04 MST"))), nil
 }
 
 func (c *Connection) side(cloud string) *Side {

@@ -333,7 +333,7 @@ func TestRepeatAckSilence(t *testing.T) {
 	if c.Incident.State != Acknowledged || c.Incident.AckedBy != "U0ONCALL" || !c.Incident.AckedAt.Equal(ackAt) {
 		t.Fatalf("after ack: %+v", c.Incident)
 	}
-	if _, err := e.Acknowledge(c, id, "U0OTHER", ackAt); err == nil || !strings.Contains(err.Error(), "already acknowledged by <@U0ONCALL>") {
+	if _, err := e.Acknowledge(c, id, "U0OTHER", ackAt); err == nil || !strings.Contains(err.Error(), "already acknowledged by @U0ONCALL") {
 		t.Errorf("second ack: %v", err)
 	}
 	if acts := all(run(t, e, c, ck, nil, "DD", "DD", "DD", "DD", "DD", "DD", "DD", "DD", "DD", "DD", "DD", "DD", "DD")); count(acts, Broadcast) != 0 {

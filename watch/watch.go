@@ -1,0 +1,471 @@
+// Package watch is the alert loop (design.md §9): every interval it
+// observes every configured connection through the same batched, cached
+// observer as status, feeds each observation to the alert engine inside
+// one store transaction per connection, and sends the resulting messages
+// from the store's outbox through a Notifier. doorbot serve runs it with
+// Slack as the notifier; doorbot watch runs it in the foreground with
+// none, printing one line per alert event.
+//
+// It never imports bot or slack-go: Slack is behind Notifier.
+package watch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/doorbot/doorbot/alerts"
+	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/store"
+	"github.com/doorbot/doorbot/vpn"
+	"github.com/doorbot/doorbot/vpn/triage"
+)
+
+// Message is one alert message as the notifier sends it.
+type Message struct {
+	AlertID    string         `json:"alert_id"`
+	Connection string         `json:"connection"`
+	Kind       string         `json:"kind"`
+	Reply      handlers.Reply `json:"reply"`
+}
+
+// Notifier sends alert messages. Post returns the root's channel ID and
+// ts, which every later Update and Reply uses.
+type Notifier interface {
+	Post(ctx context.Context, channel string, m Message) (ch, ts string, err error)
+	Update(ctx context.Context, channel, ts string, m Message) error
+	Reply(ctx context.Context, channel, threadTS string, m Message, broadcast bool) error
+}
+
+// RetryError is a send that may be retried after After (Slack's
+// Retry-After on a 429).
+type RetryError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryError) Error() string { return e.Err.Error() }
+func (e *RetryError) Unwrap() error { return e.Err }
+
+// Observer reads the clouds (cloud.Observer).
+type Observer interface {
+	Observe(ctx context.Context, conns []vpn.Connection) []vpn.Observation
+}
+
+// Store is the part of store.Store the watcher uses.
+type Store interface {
+	UpdateAlerts(ctx context.Context, connection string, at time.Time, step func(c *alerts.Connection) (store.AlertStep, error)) (alerts.Connection, error)
+	AlertConnection(ctx context.Context, id string) (string, error)
+	AlertRoot(ctx context.Context, id string) (channel, ts string, err error)
+	ClaimMessages(ctx context.Context, now time.Time, stale time.Duration, limit int) ([]store.AlertMessage, error)
+	MessageSent(ctx context.Context, m store.AlertMessage, channel, ts string, at time.Time) error
+	MessageFailed(ctx context.Context, m store.AlertMessage, reason string, next time.Time) error
+}
+
+// Event is one alert event, as doorbot watch prints it.
+type Event struct {
+	At         time.Time `json:"at"`
+	Connection string    `json:"connection"`
+	Alert      string    `json:"alert"`
+	Kind       string    `json:"kind"`
+	State      string    `json:"state"`
+	Event      string    `json:"event"`
+	Delivery   string    `json:"delivery"`
+	Text       string    `json:"text"`
+}
+
+// Cycle is what one observation of every connection found; metrics and
+// status hang here.
+type Cycle struct {
+	At      time.Time
+	Report  vpn.Report
+	Sides   map[string]map[vpn.Cloud]bool // connection → side → read
+	Firing  int                           // open alerts that are firing (not acknowledged, not silenced)
+	Open    []alerts.Alert
+	Elapsed time.Duration
+}
+
+// Options configure a Watcher.
+type Options struct {
+	Connections []vpn.Connection
+	Observer    Observer
+	// Store keeps the engine state and the outbox; nil keeps state in
+	// memory and sends nothing (doorbot watch).
+	Store    Store
+	Notifier Notifier
+	Channel  string // alerts.channel
+	Interval time.Duration
+	Settings alerts.Settings
+	// ActiveChange returns the approved change of a connection whose
+	// window is open at now, or nil.
+	ActiveChange func(ctx context.Context, connection string, now time.Time) (*alerts.Change, error)
+	Now          func() time.Time
+	Logger       *slog.Logger
+	// OnEvent sees every alert event once it is stored.
+	OnEvent func(Event)
+	// OnCycle sees every cycle.
+	OnCycle func(Cycle)
+}
+
+// Watcher runs the alert loop.
+type Watcher struct {
+	opts   Options
+	engine alerts.Engine
+	st     Store
+	log    *slog.Logger
+
+	mu     sync.Mutex
+	latest Cycle
+}
+
+// New builds a watcher.
+func New(opts Options) *Watcher {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = time.Minute
+	}
+	w := &Watcher{opts: opts, engine: alerts.Engine{Settings: opts.Settings}, st: opts.Store, log: opts.Logger}
+	if w.st == nil {
+		w.st = newMemStore()
+	}
+	return w
+}
+
+// Latest returns the last cycle.
+func (w *Watcher) Latest() Cycle {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.latest
+}
+
+// Run observes every Interval until ctx ends, starting at once, and sends
+// pending messages in between (retries after Retry-After).
+func (w *Watcher) Run(ctx context.Context) {
+	w.log.Info("alert watcher running", "connections", len(w.opts.Connections), "interval", w.opts.Interval, "channel", w.opts.Channel)
+	observe := time.NewTicker(w.opts.Interval)
+	defer observe.Stop()
+	send := time.NewTicker(min(w.opts.Interval, 5*time.Second))
+	defer send.Stop()
+	w.RunCycle(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-observe.C:
+			w.RunCycle(ctx)
+		case <-send.C:
+			w.Deliver(ctx)
+		}
+	}
+}
+
+// RunCycle observes every connection once, steps the engine and sends
+// what it decided.
+func (w *Watcher) RunCycle(ctx context.Context) Cycle {
+	began := w.opts.Now()
+	obs := w.opts.Observer.Observe(ctx, w.opts.Connections)
+	now := w.opts.Now()
+	cyc := Cycle{At: now, Sides: map[string]map[vpn.Cloud]bool{}}
+	var statuses []vpn.ConnectionStatus
+	for _, o := range obs {
+		cs := handlers.Assess(o)
+		statuses = append(statuses, cs)
+		sample := alerts.SampleOf(o, cs.Tunnels, now, messageContext(o, cs))
+		sides := map[vpn.Cloud]bool{}
+		for _, s := range sample.Sides {
+			sides[vpn.Cloud(s.Cloud)] = s.Read
+		}
+		cyc.Sides[o.Connection.Name] = sides
+		c, err := w.step(ctx, o.Connection.Name, now, func(c *alerts.Connection, change *alerts.Change) ([]alerts.Action, error) {
+			return w.engine.Observe(c, sample, change), nil
+		})
+		if err != nil {
+			w.log.Error("alert state not updated; the next cycle tries again", "connection", o.Connection.Name, "error", err)
+			continue
+		}
+		for _, a := range c.Alerts() {
+			cyc.Open = append(cyc.Open, *a)
+			if a.State == alerts.Firing {
+				cyc.Firing++
+			}
+		}
+	}
+	cyc.Report = vpn.NewReport(now, statuses)
+	cyc.Elapsed = w.opts.Now().Sub(began)
+	w.mu.Lock()
+	w.latest = cyc
+	w.mu.Unlock()
+	if w.opts.OnCycle != nil {
+		w.opts.OnCycle(cyc)
+	}
+	w.Deliver(ctx)
+	return cyc
+}
+
+// step runs one engine decision on a connection's stored state and
+// records its messages in the outbox before anything is sent.
+func (w *Watcher) step(ctx context.Context, conn string, now time.Time, decide func(c *alerts.Connection, change *alerts.Change) ([]alerts.Action, error)) (alerts.Connection, error) {
+	var change *alerts.Change
+	if w.opts.ActiveChange != nil {
+		ch, err := w.opts.ActiveChange(ctx, conn, now)
+		if err != nil {
+			// Paging when in doubt beats staying silent.
+			w.log.Warn("cannot tell whether a change window is open; alerts page as usual", "connection", conn, "error", err)
+		}
+		change = ch
+	}
+	var acts []alerts.Action
+	var changes []alerts.TunnelChange
+	c, err := w.st.UpdateAlerts(ctx, conn, now, func(c *alerts.Connection) (store.AlertStep, error) {
+		if c.Name == "" {
+			c.Name = conn
+		}
+		var err error
+		acts, err = decide(c, change)
+		if err != nil {
+			return store.AlertStep{}, err
+		}
+		changes = c.Changes
+		st := store.AlertStep{Changes: c.Changes}
+		if w.opts.Notifier == nil {
+			return st, nil
+		}
+		for _, a := range acts {
+			m, err := w.message(a, now)
+			if err != nil {
+				return store.AlertStep{}, err
+			}
+			st.Messages = append(st.Messages, m)
+		}
+		return st, nil
+	})
+	if err != nil {
+		return c, err
+	}
+	for _, ch := range changes {
+		w.log.Info("tunnel state changed", "connection", conn, "tunnel", ch.Label, "from", ch.From, "to", ch.To, "source", ch.Source)
+	}
+	if w.opts.OnEvent != nil {
+		for _, a := range acts {
+			w.opts.OnEvent(Event{At: now, Connection: conn, Alert: a.Alert.ID, Kind: string(a.Alert.Kind), State: string(a.Alert.State),
+				Event: string(a.Event), Delivery: string(a.Delivery), Text: eventText(a, now)})
+		}
+	}
+	return c, nil
+}
+
+func eventText(a alerts.Action, now time.Time) string {
+	if a.Note != "" {
+		return a.Note
+	}
+	return handlers.AlertRoot(a.Alert, now).Text
+}
+
+// message renders an action for the outbox.
+func (w *Watcher) message(a alerts.Action, now time.Time) (store.AlertMessage, error) {
+	m := Message{AlertID: a.Alert.ID, Connection: a.Alert.Connection, Kind: string(a.Alert.Kind)}
+	switch a.Delivery {
+	case alerts.PostRoot, alerts.UpdateRoot:
+		m.Reply = handlers.AlertRoot(a.Alert, now)
+	default:
+		m.Reply = handlers.AlertNote(a.Alert, a.Note, now)
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return store.AlertMessage{}, err
+	}
+	out := store.AlertMessage{AlertID: a.Alert.ID, Seq: a.Seq, Delivery: a.Delivery, Event: a.Event, Body: string(body)}
+	if a.Delivery == alerts.ChangeThread && a.Change != nil {
+		out.Channel, out.ThreadTS = a.Change.Channel, a.Change.ThreadTS
+	}
+	out.ID = store.MessageID(out.AlertID, out.Seq, out.Delivery)
+	return out, nil
+}
+
+// Decide applies a click (alert_ack or alert_silence) by user and sends
+// the edits. A refusal (already acknowledged, resolved) is returned as an
+// *alerts.Refusal with the reason to show.
+func (w *Watcher) Decide(ctx context.Context, actionID, alertID, user string) (alerts.Alert, error) {
+	conn, err := w.st.AlertConnection(ctx, alertID)
+	if err != nil {
+		return alerts.Alert{}, err
+	}
+	now := w.opts.Now()
+	var out alerts.Alert
+	_, err = w.step(ctx, conn, now, func(c *alerts.Connection, _ *alerts.Change) ([]alerts.Action, error) {
+		var acts []alerts.Action
+		var err error
+		switch actionID {
+		case handlers.AlertAckAction:
+			acts, err = w.engine.Acknowledge(c, alertID, user, now)
+		case handlers.AlertSilenceAction:
+			acts, err = w.engine.Silence(c, alertID, user, now)
+		default:
+			return nil, fmt.Errorf("unknown alert action %q", actionID)
+		}
+		if len(acts) > 0 {
+			out = acts[0].Alert
+		}
+		return acts, err
+	})
+	if err != nil {
+		return alerts.Alert{}, err
+	}
+	w.Deliver(ctx)
+	return out, nil
+}
+
+// staleClaim is how long a message may stay "sending" before another
+// sender takes it: a process that died mid-send must not lose it.
+const staleClaim = 2 * time.Minute
+
+// Deliver sends due messages from the outbox, in order. A failed send
+// stays queued and is retried (after Retry-After on a 429); replies wait
+// for their root. Nothing is dropped silently: every failure is logged
+// with the message and the reason.
+func (w *Watcher) Deliver(ctx context.Context) {
+	if w.opts.Notifier == nil {
+		return
+	}
+	now := w.opts.Now()
+	msgs, err := w.st.ClaimMessages(ctx, now, staleClaim, 100)
+	if err != nil {
+		w.log.Error("alert outbox not read; retrying", "error", err)
+		return
+	}
+	blocked := map[string]bool{} // alerts whose earlier message failed: keep order
+	for _, m := range msgs {
+		if blocked[m.AlertID] {
+			w.requeue(ctx, m, "an earlier message of this alert is not sent yet", now)
+			continue
+		}
+		if err := w.send(ctx, m, now); err != nil {
+			blocked[m.AlertID] = true
+			next := now.Add(backoff(m.Attempts, w.opts.Interval))
+			if re, ok := errors.AsType[*RetryError](err); ok && re.After > 0 {
+				next = now.Add(re.After)
+			}
+			w.log.Warn("alert message not sent; will retry", "alert", m.AlertID, "message", m.ID, "attempt", m.Attempts+1, "retry_at", next, "error", err)
+			if err := w.st.MessageFailed(ctx, m, err.Error(), next); err != nil {
+				w.log.Error("alert message failure not recorded", "message", m.ID, "error", err)
+			}
+		}
+	}
+}
+
+func (w *Watcher) requeue(ctx context.Context, m store.AlertMessage, why string, now time.Time) {
+	if err := w.st.MessageFailed(ctx, m, why, now); err != nil {
+		w.log.Error("alert message not requeued", "message", m.ID, "error", err)
+	}
+}
+
+func backoff(attempts int, interval time.Duration) time.Duration {
+	d := time.Second << min(attempts, 8)
+	return min(d, max(interval, 5*time.Second), 5*time.Minute)
+}
+
+var errNoRoot = errors.New("the alert's root message is not posted yet")
+
+func (w *Watcher) send(ctx context.Context, m store.AlertMessage, now time.Time) error {
+	var msg Message
+	if err := json.Unmarshal([]byte(m.Body), &msg); err != nil {
+		return fmt.Errorf("corrupt message %s: %w", m.ID, err)
+	}
+	rootCh, rootTS, err := w.st.AlertRoot(ctx, m.AlertID)
+	if err != nil {
+		return err
+	}
+	n := w.opts.Notifier
+	switch m.Delivery {
+	case alerts.PostRoot:
+		if rootTS != "" {
+			// Posted before (a second leader, a crash after the post):
+			// never twice.
+			return w.st.MessageSent(ctx, m, rootCh, rootTS, now)
+		}
+		ch, ts, err := n.Post(ctx, w.opts.Channel, msg)
+		if err != nil {
+			return err
+		}
+		return w.st.MessageSent(ctx, m, ch, ts, now)
+	case alerts.UpdateRoot, alerts.ThreadReply, alerts.Broadcast:
+		if rootTS == "" {
+			return errNoRoot
+		}
+		if m.Delivery == alerts.UpdateRoot {
+			err = n.Update(ctx, rootCh, rootTS, msg)
+		} else {
+			err = n.Reply(ctx, rootCh, rootTS, msg, m.Delivery == alerts.Broadcast)
+		}
+		if err != nil {
+			return err
+		}
+		return w.st.MessageSent(ctx, m, rootCh, rootTS, now)
+	case alerts.ChangeThread:
+		ch, thread := m.Channel, m.ThreadTS
+		if ch == "" || thread == "" {
+			// The change has no thread doorbot knows of: say it in the
+			// alerts channel rather than nowhere, without paging.
+			ch, thread = w.opts.Channel, ""
+			if err := n.Reply(ctx, ch, thread, msg, false); err != nil {
+				return err
+			}
+			return w.st.MessageSent(ctx, m, ch, "", now)
+		}
+		if err := n.Reply(ctx, ch, thread, msg, false); err != nil {
+			return err
+		}
+		return w.st.MessageSent(ctx, m, ch, thread, now)
+	}
+	return fmt.Errorf("unknown delivery %q", m.Delivery)
+}
+
+// messageContext is what an alert says about the connection now: the
+// status summary (its first words say which side was not read), one line
+// per tunnel not up with what each side says and since when, the likely
+// causes and the next commands.
+func messageContext(o vpn.Observation, cs vpn.ConnectionStatus) alerts.Context {
+	ctx := alerts.Context{Summary: cs.Summary}
+	for _, t := range cs.Tunnels {
+		if (o.AWS == nil || t.AWSUp()) && (o.Azure == nil || t.AzureUp()) {
+			continue
+		}
+		line := fmt.Sprintf("tunnel %d (%s): AWS %s", t.Index, orDash(t.AWSOutsideIP), t.AWSStatus)
+		if t.AWSMessage != "" {
+			line += " (" + t.AWSMessage + ")"
+		}
+		line += ", Azure " + t.AzureStatus
+		if t.AzureConnection != "" {
+			line += " (" + t.AzureConnection + ")"
+		}
+		if t.AWSSince != "" {
+			line += "; AWS reports the change at " + t.AWSSince
+		}
+		ctx.Evidence = append(ctx.Evidence, line)
+	}
+	if cs.Health == vpn.Down || cs.Health == vpn.Degraded {
+		for _, c := range triage.Diagnose(o, cs.Tunnels) {
+			ctx.Causes = append(ctx.Causes, c.Title+" — check: "+c.Check)
+		}
+	}
+	name := o.Connection.Name
+	ctx.Next = strings.Join([]string{"/door status " + name, "doorbot history " + name}, "\n")
+	return ctx
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -11,7 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/slack-go/slack"
 
+	"github.com/doorbot/doorbot/alerts"
 	"github.com/doorbot/doorbot/vpn"
+	"github.com/doorbot/doorbot/watch"
 )
 
 // Metrics are doorbot's Prometheus series, on a registry of their own so
@@ -22,7 +24,11 @@ type Metrics struct {
 	AckSeconds prometheus.Histogram   // time to decide an ack
 	CloudCalls *prometheus.CounterVec // cloud, operation, result
 	SlackCalls *prometheus.CounterVec // method, result
-	TunnelUp   *prometheus.GaugeVec   // connection, tunnel, side: 1 up, 0 not
+	TunnelUp   *prometheus.GaugeVec   // connection, tunnel: 1 up, 0 not (design.md §9)
+	SideUp     *prometheus.GaugeVec   // connection, tunnel, side: what each side says
+	Observed   *prometheus.GaugeVec   // connection, cloud: 1 read, 0 not
+	Firing     prometheus.Gauge       // open alerts firing (not acknowledged, not silenced)
+	Cycles     prometheus.Histogram   // watcher cycle duration
 	// HTTPRefused counts HTTP-mode requests refused before they reached a
 	// command, by reason (unsigned, too_large, busy, unreadable): an
 	// unsigned flood shows here rather than as a log line per request.
@@ -56,7 +62,10 @@ func NewMetrics() *Metrics {
 			Name: "doorbot_slack_calls_total", Help: "Slack Web API and response_url calls by method and result.",
 		}, []string{"method", "result"}),
 		TunnelUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "doorbot_tunnel_up", Help: "Last observed tunnel state per connection, tunnel index and side (aws, azure): 1 up, 0 not up.",
+			Name: "doorbot_tunnel_up", Help: "Last known tunnel state per connection and tunnel index: 1 up on every side read, 0 down on a side read. A read that fails keeps the last value.",
+		}, []string{"connection", "tunnel"}),
+		SideUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "doorbot_tunnel_side_up", Help: "Last observed tunnel state per connection, tunnel index and side (aws, azure): 1 up, 0 not up.",
 		}, []string{"connection", "tunnel", "side"}),
 		Leader: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "doorbot_leader", Help: "1 on the replica that runs the leader-only jobs (approval expiry, alerts), else 0.",
@@ -64,6 +73,16 @@ func NewMetrics() *Metrics {
 		SoracomRateLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "doorbot_soracom_ratelimit", Help: "SORACOM API rate-limit headers of the last response per operation: value is limit, remaining or seconds_before_refresh.",
 		}, []string{"operation", "value"}),
+		Observed: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "doorbot_side_observed", Help: "Whether the last watcher cycle read each side of a connection: 1 read, 0 failed.",
+		}, []string{"connection", "cloud"}),
+		Firing: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "doorbot_alerts_firing", Help: "Open alerts that are firing: neither acknowledged nor silenced.",
+		}),
+		Cycles: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "doorbot_watch_cycle_seconds", Help: "Time one watcher cycle takes to observe every connection and decide.",
+			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 20},
+		}),
 	}
 	m.HTTPRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "doorbot_http_refused_total", Help: "HTTP-mode requests refused before any command ran, by reason (unsigned, too_large, busy, unreadable).",
@@ -79,6 +98,7 @@ func NewMetrics() *Metrics {
 	})
 	m.Registry.MustRegister(m.Commands, m.AckSeconds, m.CloudCalls, m.SlackCalls, m.TunnelUp, m.HTTPRefused,
 		m.RefreshSeconds, m.RefreshNeeded, m.RefreshOverruns, m.Leader, m.SoracomRateLimit,
+		m.SideUp, m.Observed, m.Firing, m.Cycles,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -110,22 +130,44 @@ func (m *Metrics) SoracomRateLimitSeen(operation string, limit, remaining, secon
 	}
 }
 
-// Report records the last observed state of every tunnel; it matches
-// handlers.Service.OnReport. A side that was not observed is left out
-// rather than reported as down.
+// Report records the last observed state of every tunnel side; it
+// matches handlers.Service.OnReport (used when no watcher runs). A side
+// that was not observed keeps its last value: a failed read never deletes
+// a series, or a Prometheus alert on it would silently resolve.
 func (m *Metrics) Report(r vpn.Report) {
 	for _, c := range r.Connections {
-		m.TunnelUp.DeletePartialMatch(prometheus.Labels{"connection": c.Name})
 		for _, t := range c.Tunnels {
 			idx := strconv.Itoa(t.Index)
 			if t.AWSStatus != vpn.StatusUnknown {
-				m.TunnelUp.WithLabelValues(c.Name, idx, "aws").Set(b2f(t.AWSUp()))
+				m.SideUp.WithLabelValues(c.Name, idx, "aws").Set(b2f(t.AWSUp()))
 			}
 			if t.AzureStatus != vpn.StatusUnknown {
-				m.TunnelUp.WithLabelValues(c.Name, idx, "azure").Set(b2f(t.AzureUp()))
+				m.SideUp.WithLabelValues(c.Name, idx, "azure").Set(b2f(t.AzureUp()))
 			}
 		}
 	}
+}
+
+// Watch records a watcher cycle (watch.Options.OnCycle): each tunnel's
+// state where it is known, which sides were read, the firing alerts.
+// Unknown tunnel states keep their last value.
+func (m *Metrics) Watch(c watch.Cycle) {
+	m.Cycles.Observe(c.Elapsed.Seconds())
+	m.Firing.Set(float64(c.Firing))
+	for conn, sides := range c.Sides {
+		for cloud, read := range sides {
+			m.Observed.WithLabelValues(conn, string(cloud)).Set(b2f(read))
+		}
+	}
+	for conn, ts := range c.Tunnels {
+		for _, t := range ts {
+			if t.State == alerts.Unknown {
+				continue
+			}
+			m.TunnelUp.WithLabelValues(conn, strconv.Itoa(t.Index)).Set(b2f(t.State == alerts.Up))
+		}
+	}
+	m.Report(c.Report)
 }
 
 func (m *Metrics) slackCall(method string, err error) {

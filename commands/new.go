@@ -11,6 +11,8 @@ type Deps struct {
 	// Changes is the change-approval workflow; nil leaves /door change
 	// refusing with what to configure.
 	Changes *changes.Service
+	// Alerts serves /door alerts, /door history and the alert buttons.
+	Alerts AlertDeps
 }
 
 // New registers every command, button and form of doorbot, in the order
@@ -21,8 +23,11 @@ func New(d Deps) *Registry {
 	r.Add(validateCommand(r, d.Service))
 	r.Add(runbookCommand(r, d.Service))
 	r.Add(changeCommand(r, d))
+	r.Add(alertsCommand(r, d.Alerts))
+	r.Add(historyCommand(r, d.Service, d.Alerts))
 	r.Add(helpCommand(r))
 	r.AddSubmission(validateSubmission(r, d.Service))
 	addChangeHandlers(r, d)
+	addAlertActions(r, d.Alerts)
 	return r
 }

@@ -85,6 +85,7 @@ type Cycle struct {
 	At      time.Time
 	Report  vpn.Report
 	Sides   map[string]map[vpn.Cloud]bool // connection → side → read
+	Tunnels map[string][]alerts.TunnelSample
 	Firing  int                           // open alerts that are firing (not acknowledged, not silenced)
 	Open    []alerts.Alert
 	Elapsed time.Duration
@@ -110,7 +111,13 @@ type Options struct {
 	OnEvent func(Event)
 	// OnCycle sees every cycle.
 	OnCycle func(Cycle)
+	// onObserved sees every cycle's observations (the live model's Put).
+	onObserved func(obs []vpn.Observation, at time.Time)
 }
+
+// OnObserved hands every cycle's observations to fn as well (the live
+// model that answers status); call it before Run.
+func (w *Watcher) OnObserved(fn func(obs []vpn.Observation, at time.Time)) { w.opts.onObserved = fn }
 
 // Watcher runs the alert loop.
 type Watcher struct {
@@ -175,7 +182,10 @@ func (w *Watcher) RunCycle(ctx context.Context) Cycle {
 	began := w.opts.Now()
 	obs := w.opts.Observer.Observe(ctx, w.opts.Connections)
 	now := w.opts.Now()
-	cyc := Cycle{At: now, Sides: map[string]map[vpn.Cloud]bool{}}
+	if w.opts.onObserved != nil {
+		w.opts.onObserved(obs, now)
+	}
+	cyc := Cycle{At: now, Sides: map[string]map[vpn.Cloud]bool{}, Tunnels: map[string][]alerts.TunnelSample{}}
 	var statuses []vpn.ConnectionStatus
 	for _, o := range obs {
 		cs := handlers.Assess(o)
@@ -186,6 +196,7 @@ func (w *Watcher) RunCycle(ctx context.Context) Cycle {
 			sides[vpn.Cloud(s.Cloud)] = s.Read
 		}
 		cyc.Sides[o.Connection.Name] = sides
+		cyc.Tunnels[o.Connection.Name] = sample.Tunnels
 		c, err := w.step(ctx, o.Connection.Name, now, func(c *alerts.Connection, change *alerts.Change) ([]alerts.Action, error) {
 			return w.engine.Observe(c, sample, change), nil
 		})

@@ -34,26 +34,29 @@ func (a *app) openStoreReadOnly(ctx context.Context, cfg *config.Config) (store.
 	return st, nil
 }
 
+// withStore runs a command that only reads on the configured store
+// (changes list, show and audit; alerts list).
+func (a *app) withStore(run func(context.Context, store.Store, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		cfg, err := a.loadConfig()
+		if err != nil {
+			return err
+		}
+		st, err := a.openStoreReadOnly(cmd.Context(), cfg)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return run(cmd.Context(), st, args)
+	}
+}
+
 func (a *app) changesCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "changes",
 		Short: "Change requests and their audit trail (list, show ID, audit)",
 	}
-	withStore := func(run func(context.Context, store.Store, []string) error) func(*cobra.Command, []string) error {
-		return func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			// list, show and audit only read.
-			st, err := a.openStoreReadOnly(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			return run(cmd.Context(), st, args)
-		}
-	}
+	withStore := a.withStore
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "All change requests, newest first",

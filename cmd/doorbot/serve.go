@@ -22,6 +22,7 @@ import (
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/leader"
 	"github.com/doorbot/doorbot/store"
+	"github.com/doorbot/doorbot/watch"
 )
 
 func (a *app) serveCommand() *cobra.Command {
@@ -68,7 +69,9 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 	}
 	api := bot.NewAPI(secrets.SlackBotToken, apiOpts...)
 	deps := commands.Deps{Service: svc}
-	if cfg.Slack.ApprovalsChannel != "" && len(cfg.Slack.Approvers) > 0 {
+	approvals := cfg.Slack.ApprovalsChannel != "" && len(cfg.Slack.Approvers) > 0
+	var st store.Store
+	if approvals || cfg.Alerts.Channel != "" {
 		if cfg.Store.Driver != config.DriverPostgres {
 			release, err := store.ClaimSQLite(cfg.Store.DSNFrom(a.getenv))
 			if err != nil {
@@ -76,11 +79,13 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 			}
 			defer release()
 		}
-		st, err := a.openStore(ctx, cfg)
-		if err != nil {
+		var err error
+		if st, err = a.openStore(ctx, cfg); err != nil {
 			return err
 		}
 		defer st.Close()
+	}
+	if approvals {
 		notifier := bot.NewNotifier(api, metrics, a.logger)
 		deps.Changes = &changes.Service{
 			Store: st, Checks: svc, Notify: notifier, Channel: cfg.Slack.ApprovalsChannel,
@@ -94,6 +99,22 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 	// background read; the CLI keeps reading live.
 	if svc.Model == nil && svc.Observer != nil && len(svc.Connections) > 0 {
 		svc.Model = cloud.NewModel(svc.Observer, svc.Connections, cfg.Alerts.Interval)
+	}
+	// With alerts on, the watcher is the model's refresher: one read per
+	// interval feeds both the alerts and status.
+	var watcher *watch.Watcher
+	if cfg.Alerts.Channel != "" {
+		watcher = watch.New(watch.Options{
+			Connections: svc.Connections, Observer: svc.Observer, Store: st,
+			Notifier: bot.NewAlertNotifier(api, metrics, a.logger), Channel: cfg.Alerts.Channel,
+			Interval: cfg.Alerts.Interval, Settings: alertSettings(cfg.Alerts),
+			ActiveChange: activeChange(deps.Changes), Now: svc.Now, Logger: a.logger,
+			OnCycle: metrics.Watch,
+		})
+		if svc.Model != nil {
+			watcher.OnObserved(svc.Model.Put)
+		}
+		deps.Alerts = commands.AlertDeps{Watcher: watcher, Store: st, Now: svc.Now}
 	}
 	b := bot.New(api, commands.New(deps), bot.Options{
 		Reply:          cfg.Slack.Reply,
@@ -125,8 +146,13 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 			deps.Changes.Sweep(ctx, changes.SweepEvery)
 		}})
 	}
+	if watcher != nil {
+		// The alert loop runs once, on the leader; it also refreshes the
+		// live model there.
+		jobs = append(jobs, leader.Job{Name: "alerts", Run: watcher.Run})
+	}
 	var bg sync.WaitGroup
-	if svc.Model != nil {
+	if svc.Model != nil && watcher == nil {
 		bg.Go(func() { svc.Model.Run(ctx) })
 	}
 	bg.Go(func() { a.elector(cfg, metrics).Run(ctx, jobs) })

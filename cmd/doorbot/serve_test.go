@@ -92,8 +92,8 @@ func TestServeSocketModeEndToEnd(t *testing.T) {
 	})
 	_, metrics := httpGet(t, "http://"+addr+"/metrics")
 	for _, want := range []string{
-		`doorbot_tunnel_up{connection="bgp-single-ip",side="aws",tunnel="2"} 0`,
-		`doorbot_tunnel_up{connection="bgp-single-ip",side="azure",tunnel="1"} 1`,
+		`doorbot_tunnel_side_up{connection="bgp-single-ip",side="aws",tunnel="2"} 0`,
+		`doorbot_tunnel_side_up{connection="bgp-single-ip",side="azure",tunnel="1"} 1`,
 		`doorbot_cloud_calls_total{cloud="aws",operation="DescribeVpnConnections",result="ok"}`,
 		`doorbot_cloud_calls_total{cloud="azure",operation="GetBgpPeerStatus",result="ok"}`,
 		`doorbot_commands_total{command="status",outcome="ok"} 1`,

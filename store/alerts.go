@@ -266,18 +266,22 @@ func (s *sqlStore) AlertConnection(ctx context.Context, id string) (string, erro
 var ErrAlertNotFound = errors.New("alert not found")
 
 // ClaimMessages marks up to limit due messages as being sent and returns
-// them, oldest first. A message left "sending" by a process that died is
+// them, oldest first, at most one per alert (its oldest unsent one). A message left "sending" by a process that died is
 // claimed again after stale: never lost, at worst sent twice after a crash
 // in the middle of a post.
 func (s *sqlStore) ClaimMessages(ctx context.Context, now time.Time, stale time.Duration, limit int) ([]AlertMessage, error) {
 	var out []AlertMessage
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		out = nil
+		// Only the first unsent message of each alert: an edit never
+		// overtakes the post it edits, a resolution never the escalation.
 		rows, err := tx.QueryContext(ctx, `SELECT id, alert_id, seq, delivery, event, channel, thread_ts, body, state, attempts, last_error, created_at, next_at
-			FROM alert_messages
-			WHERE (state = $1 AND next_at <= $2) OR (state = $3 AND next_at <= $4)
+			FROM alert_messages m
+			WHERE ((state = $1 AND next_at <= $2) OR (state = $3 AND next_at <= $4))
+			AND NOT EXISTS (SELECT 1 FROM alert_messages e WHERE e.alert_id = m.alert_id AND e.state <> $6
+				AND (e.seq < m.seq OR (e.seq = m.seq AND e.pos < m.pos)))
 			ORDER BY created_at, alert_id, seq, pos LIMIT $5`+s.d.lockRow,
-			MessagePending, fmtTime(now), MessageSending, fmtTime(now.Add(-stale)), limit)
+			MessagePending, fmtTime(now), MessageSending, fmtTime(now.Add(-stale)), limit, MessageSent)
 		if err != nil {
 			return err
 		}

@@ -348,35 +348,45 @@ func (w *Watcher) Deliver(ctx context.Context) {
 	if w.opts.Notifier == nil {
 		return
 	}
-	now := w.opts.Now()
-	msgs, err := w.st.ClaimMessages(ctx, now, staleClaim, 100)
-	if err != nil {
-		w.log.Error("alert outbox not read; retrying", "error", err)
-		return
-	}
-	blocked := map[string]bool{} // alerts whose earlier message failed: keep order
-	for _, m := range msgs {
-		if blocked[m.AlertID] {
-			w.requeue(ctx, m, "an earlier message of this alert is not sent yet", now)
-			continue
+	// Each claim holds at most one message per alert, in order; claim
+	// again while messages go out.
+	for range 50 {
+		now := w.opts.Now()
+		msgs, err := w.st.ClaimMessages(ctx, now, staleClaim, 100)
+		if err != nil {
+			w.log.Error("alert outbox not read; retrying", "error", err)
+			return
 		}
-		if err := w.send(ctx, m, now); err != nil {
-			blocked[m.AlertID] = true
-			next := now.Add(backoff(m.Attempts, w.opts.Interval))
-			if re, ok := errors.AsType[*RetryError](err); ok && re.After > 0 {
-				next = now.Add(re.After)
+		sent := 0
+		for _, m := range msgs {
+			if err := w.send(ctx, m, now); err != nil {
+				w.failed(ctx, m, err, now)
+				continue
 			}
-			w.log.Warn("alert message not sent; will retry", "alert", m.AlertID, "message", m.ID, "attempt", m.Attempts+1, "retry_at", next, "error", err)
-			if err := w.st.MessageFailed(ctx, m, err.Error(), next); err != nil {
-				w.log.Error("alert message failure not recorded", "message", m.ID, "error", err)
-			}
+			sent++
+		}
+		if sent == 0 {
+			return
 		}
 	}
 }
 
-func (w *Watcher) requeue(ctx context.Context, m store.AlertMessage, why string, now time.Time) {
-	if err := w.st.MessageFailed(ctx, m, why, now); err != nil {
-		w.log.Error("alert message not requeued", "message", m.ID, "error", err)
+// failed puts a message back for a later try. It is recorded even when
+// ctx has ended (doorbot stopping mid-send), so that the next process
+// retries it at once instead of waiting for the claim to go stale.
+func (w *Watcher) failed(ctx context.Context, m store.AlertMessage, err error, now time.Time) {
+	next := now.Add(backoff(m.Attempts, w.opts.Interval))
+	if re, ok := errors.AsType[*RetryError](err); ok && re.After > 0 {
+		next = now.Add(re.After)
+	}
+	if ctx.Err() != nil {
+		next = now
+	}
+	w.log.Warn("alert message not sent; will retry", "alert", m.AlertID, "message", m.ID, "attempt", m.Attempts+1, "retry_at", next, "error", err)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := w.st.MessageFailed(rctx, m, err.Error(), next); err != nil {
+		w.log.Error("alert message failure not recorded; it is retried once its claim goes stale", "message", m.ID, "error", err)
 	}
 }
 

@@ -99,6 +99,7 @@ func writeConfig(t *testing.T, srv *sim.Server, scenarios []sim.Scenario, extra 
 var (
 	demoOnce      sync.Once
 	demoSrv       *sim.Server
+	demoWorld     *sim.World
 	demoScenarios []sim.Scenario
 	demoErr       error
 )
@@ -106,9 +107,11 @@ var (
 func startDemoWorld(t *testing.T) (*sim.Server, []sim.Scenario) {
 	t.Helper()
 	demoOnce.Do(func() {
-		var world *sim.World
-		world, demoScenarios = sim.DemoWorld()
-		demoSrv, demoErr = sim.Start(world)
+		demoWorld, demoScenarios = sim.DemoWorld()
+		// The alert scenario lives beside the others, in its own region
+		// and resource group, for the tests that break and mend it.
+		sim.AlertScenario().Populate(demoWorld)
+		demoSrv, demoErr = sim.Start(demoWorld)
 	})
 	if demoErr != nil {
 		t.Fatal(demoErr)

@@ -26,6 +26,28 @@ type Scenario struct {
 	Secrets []string
 	// Populate adds the scenario's resources (and its scoped faults) to w.
 	Populate func(w *World)
+	// SetTunnel brings tunnel i (0 or 1) down or up on both clouds at
+	// once, as a real outage and recovery look: AWS telemetry DOWN with
+	// "IPSEC IS DOWN" and a new LastStatusChange, the Azure connection
+	// NotConnected.
+	SetTunnel func(w *World, i int, up bool)
+	// Match scopes a fault to this scenario alone: its AWS region for EC2,
+	// its resource group for ARM.
+	MatchAWS, MatchAzure string
+}
+
+// AlertScenario is a healthy static VPN that the alert demo and tests
+// break and mend while doorbot watches (SetTunnel, faults scoped with
+// MatchAWS / MatchAzure). It is not among Scenarios: it changes under
+// the other scenarios' feet.
+func AlertScenario() Scenario {
+	return pair{
+		name:  "alert-demo",
+		title: "A tunnel that drops, flaps and recovers",
+		desc: "A static VPN like healthy-static in its own region: the alert demo takes tunnel 2 down, " +
+			"makes it flap, and brings it back, so that the alert messages can be seen.",
+		region: "eu-west-1", location: "westeurope", seq: 6,
+	}.scenario()
 }
 
 // Scenarios returns the built-in scenarios. Each lives in its own resource
@@ -195,7 +217,21 @@ func (p pair) scenario() Scenario {
 		Connection:  conn,
 		Secrets:     []string{p.psk(0), p.psk(1)},
 		Populate:    p.populate,
+		SetTunnel:   p.setTunnel,
+		MatchAWS:    p.region,
+		MatchAzure:  p.rg(),
 	}
+}
+
+func (p pair) setTunnel(w *World, i int, up bool) {
+	status, message, azure := "UP", "", "Connected"
+	if !up {
+		status, message, azure = "DOWN", "IPSEC IS DOWN", "NotConnected"
+	}
+	if !p.door {
+		w.SetTunnelStatus(p.region, p.vpnID(), p.awsIP(i), status, message)
+	}
+	w.SetConnectionStatus(SubscriptionID, p.rg(), p.connName(i), azure)
 }
 
 func (p pair) populate(w *World) {

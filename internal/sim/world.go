@@ -325,6 +325,20 @@ func (w *World) AddFault(cloud string, f Fault) {
 	w.faults[cloud] = append(w.faults[cloud], f)
 }
 
+// RemoveFault removes the faults of a cloud scoped with match, leaving
+// the other scenarios' faults in place.
+func (w *World) RemoveFault(cloud, match string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	fs := w.faults[cloud][:0:0]
+	for _, f := range w.faults[cloud] {
+		if f.Match != match {
+			fs = append(fs, f)
+		}
+	}
+	w.faults[cloud] = fs
+}
+
 // SetLatency adds d to every request of a cloud.
 func (w *World) SetLatency(cloud string, d time.Duration) {
 	w.mu.Lock()

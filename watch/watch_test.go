@@ -1,0 +1,236 @@
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/doorbot/doorbot/alerts"
+	"github.com/doorbot/doorbot/internal/sim"
+	"github.com/doorbot/doorbot/internal/simclient"
+	"github.com/doorbot/doorbot/store"
+	"github.com/doorbot/doorbot/vpn"
+	"github.com/doorbot/doorbot/vpn/vpntest"
+)
+
+// fakeClock advances only when told.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// shapes is an observer that answers from vpntest shapes, switchable.
+type shapes struct {
+	mu    sync.Mutex
+	shape vpntest.Shape
+}
+
+func (s *shapes) set(sh vpntest.Shape) { s.mu.Lock(); s.shape = sh; s.mu.Unlock() }
+func (s *shapes) Observe(_ context.Context, conns []vpn.Connection) []vpn.Observation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]vpn.Observation, len(conns))
+	for i := range conns {
+		out[i] = s.shape.Observation()
+	}
+	return out
+}
+
+// notifier records sends; fail makes the next n sends fail with err.
+type notifier struct {
+	mu   sync.Mutex
+	log  []string
+	fail int
+	err  error
+	n    int
+}
+
+func (n *notifier) record(what string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.fail > 0 {
+		n.fail--
+		return n.err
+	}
+	n.log = append(n.log, what)
+	return nil
+}
+
+func (n *notifier) Post(_ context.Context, ch string, m Message) (string, string, error) {
+	if err := n.record("post " + m.Kind); err != nil {
+		return "", "", err
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.n++
+	return ch, fmt.Sprintf("1700000000.%06d", n.n), nil
+}
+func (n *notifier) Update(_ context.Context, _, ts string, m Message) error {
+	return n.record("update " + ts + " " + m.Reply.Text)
+}
+func (n *notifier) Reply(_ context.Context, _, ts string, m Message, broadcast bool) error {
+	return n.record(fmt.Sprintf("reply %s broadcast=%v", ts, broadcast))
+}
+
+func (n *notifier) sent() []string { n.mu.Lock(); defer n.mu.Unlock(); return append([]string(nil), n.log...) }
+
+// tunnel2Down is the healthy shape with its tunnel 2 down on both clouds.
+func tunnel2Down() vpntest.Shape {
+	s := vpntest.Healthy
+	s.AWSDown, s.Azure = vpntest.Tunnel2.AWSDown, vpntest.Tunnel2.Azure
+	return s
+}
+
+func setup(t testing.TB) (*Watcher, *shapes, *notifier, *fakeClock, store.Store) {
+	t.Helper()
+	st, err := store.Open(t.Context(), "sqlite", filepath.Join(t.TempDir(), "doorbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clk := &fakeClock{now: time.Date(2026, 12, 3, 3, 0, 0, 0, time.UTC)}
+	obs := &shapes{shape: vpntest.Healthy}
+	n := &notifier{}
+	w := New(Options{
+		Connections: []vpn.Connection{vpntest.Healthy.Observation().Connection},
+		Observer:    obs, Store: st, Notifier: n, Channel: "C0ALERTS01", Interval: time.Minute,
+		Settings: alerts.Settings{Debounce: 2, Repeat: time.Hour, UnobservedAfter: 5, FlapWindow: 21, FlapHigh: 20, FlapLow: 5},
+		Now:      clk.Now,
+	})
+	return w, obs, n, clk, st
+}
+
+func cycle(ctx context.Context, w *Watcher, clk *fakeClock) Cycle {
+	clk.Add(time.Minute)
+	return w.RunCycle(ctx)
+}
+
+// Slack answers 429 to the root: it is retried after Retry-After, posted
+// once, and the edits wait for it and follow in order.
+func TestDeliveryRetriesWithoutDuplicates(t *testing.T) {
+	ctx := t.Context()
+	w, obs, n, clk, st := setup(t)
+	cycle(ctx, w, clk)
+	obs.set(tunnel2Down())
+	n.fail, n.err = 1, &RetryError{After: 90 * time.Second, Err: errors.New("slack rate limit exceeded, retry after 1m30s")}
+	cycle(ctx, w, clk)
+	cycle(ctx, w, clk) // confirmed down: the root is due, and refused
+	if got := n.sent(); len(got) != 0 {
+		t.Fatalf("sent %v while Slack refused", got)
+	}
+	if c, last, _ := st.UnsentMessages(ctx); c != 1 || !strings.Contains(last, "rate limit") {
+		t.Fatalf("unsent = %d %q; the refused post must stay queued with its reason", c, last)
+	}
+	clk.Add(30 * time.Second)
+	w.Deliver(ctx)
+	if got := n.sent(); len(got) != 0 {
+		t.Fatalf("retried before Retry-After: %v", got)
+	}
+	obs.set(vpntest.Healthy)
+	cycle(ctx, w, clk) // 90 s later: the root goes out
+	cycle(ctx, w, clk) // recovered: edit and broadcast, after the root
+	w.Deliver(ctx)
+	want := []string{"post degraded", "update 1700000000.000001 vpn healthy-static: degraded resolved after 3m", "reply 1700000000.000001 broadcast=true"}
+	if got := n.sent(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("sent:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Another delivery (a second leader, a restart) sends nothing again.
+	w.Deliver(ctx)
+	if got := n.sent(); len(got) != 3 {
+		t.Errorf("sent again: %v", got)
+	}
+}
+
+// Acknowledge through the watcher: recorded, the root edited; a second
+// click is refused with who took it.
+func TestDecide(t *testing.T) {
+	ctx := t.Context()
+	w, obs, n, clk, _ := setup(t)
+	obs.set(tunnel2Down())
+	cycle(ctx, w, clk)
+	c := cycle(ctx, w, clk)
+	if len(c.Open) != 1 || c.Firing != 1 {
+		t.Fatalf("cycle = %+v", c)
+	}
+	id := c.Open[0].ID
+	a, err := w.Decide(ctx, "alert_ack", id, "U0ONCALL")
+	if err != nil || a.AckedBy != "U0ONCALL" || a.State != alerts.Acknowledged {
+		t.Fatalf("ack = %+v %v", a, err)
+	}
+	got := n.sent()
+	if len(got) != 3 || !strings.HasPrefix(got[1], "update ") || !strings.HasPrefix(got[2], "reply ") {
+		t.Errorf("sent %v", got)
+	}
+	var ref *alerts.Refusal
+	if _, err := w.Decide(ctx, "alert_ack", id, "U0OTHER"); !errors.As(err, &ref) || !strings.Contains(ref.Reason, "@U0ONCALL") {
+		t.Errorf("second ack: %v", err)
+	}
+	if c := cycle(ctx, w, clk); c.Firing != 0 {
+		t.Errorf("acknowledged alert counted as firing: %d", c.Firing)
+	}
+	if _, err := w.Decide(ctx, "alert_ack", "nope", "U1"); !errors.Is(err, store.ErrAlertNotFound) {
+		t.Errorf("unknown alert: %v", err)
+	}
+}
+
+// One watcher cycle over the simulated clouds, the real SDK clients and a
+// SQLite store: upstream calls, CPU and allocations per cycle for a fleet
+// of 1, 100 and 1000 connections, and the detection delay in cycles.
+func BenchmarkCycle(b *testing.B) {
+	for _, n := range []int{1, 100, 1000} {
+		b.Run(fmt.Sprintf("connections=%d", n), func(b *testing.B) {
+			world := sim.NewWorld()
+			conns := sim.Fleet(world, n, "ap-northeast-1", "eu-west-1")
+			srv := simclient.StartForTest(b, world)
+			obs, err := simclient.Observer(srv, simclient.Options{CallTimeout: 20 * time.Second, StatusTimeout: 60 * time.Second})
+			if err != nil {
+				b.Fatal(err)
+			}
+			st, err := store.Open(b.Context(), "sqlite", filepath.Join(b.TempDir(), "doorbot.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			clk := &fakeClock{now: time.Now()}
+			w := New(Options{Connections: conns, Observer: obs, Store: st, Notifier: &notifier{}, Channel: "C0ALERTS01",
+				Interval: time.Minute, Settings: alerts.DefaultSettings(), Now: clk.Now})
+			w.RunCycle(b.Context()) // warm: TLS connections, tokens
+			before := len(srv.Requests())
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				clk.Add(time.Minute)
+				w.RunCycle(b.Context())
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(len(srv.Requests())-before)/float64(b.N), "upstream-calls/cycle")
+		})
+	}
+	b.Run("detection-delay", func(b *testing.B) {
+		// Cycles from the first down observation to the root message,
+		// with the default debounce of 2.
+		var cycles int
+		for range b.N {
+			w, obs, n, clk, _ := setup(b)
+			cycles = 0
+			obs.set(tunnel2Down())
+			for len(n.sent()) == 0 && cycles < 10 {
+				cycles++
+				cycle(b.Context(), w, clk)
+			}
+		}
+		b.ReportMetric(float64(cycles), "cycles-to-alert")
+	})
+}

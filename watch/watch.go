@@ -86,7 +86,7 @@ type Cycle struct {
 	Report  vpn.Report
 	Sides   map[string]map[vpn.Cloud]bool // connection → side → read
 	Tunnels map[string][]alerts.TunnelSample
-	Firing  int                           // open alerts that are firing (not acknowledged, not silenced)
+	Firing  int // open alerts that are firing (not acknowledged, not silenced)
 	Open    []alerts.Alert
 	Elapsed time.Duration
 }

@@ -84,7 +84,11 @@ func (n *notifier) Reply(_ context.Context, _, ts string, m Message, broadcast b
 	return n.record(fmt.Sprintf("reply %s broadcast=%v", ts, broadcast))
 }
 
-func (n *notifier) sent() []string { n.mu.Lock(); defer n.mu.Unlock(); return append([]string(nil), n.log...) }
+func (n *notifier) sent() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]string(nil), n.log...)
+}
 
 // tunnel2Down is the healthy shape with its tunnel 2 down on both clouds.
 func tunnel2Down() vpntest.Shape {

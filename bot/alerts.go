@@ -24,13 +24,7 @@ type AlertNotifier struct{ w *web }
 
 // NewAlertNotifier builds the notifier on a Web API client from NewAPI.
 func NewAlertNotifier(api *slack.Client, m *Metrics, log *slog.Logger) *AlertNotifier {
-	if m == nil {
-		m = NewMetrics()
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &AlertNotifier{w: &web{api: api, metrics: m, log: log}}
+	return &AlertNotifier{w: newWeb(api, m, log)}
 }
 
 func alertOptions(m watch.Message) []slack.MsgOption {

@@ -126,13 +126,19 @@ type Notifier struct{ w *web }
 
 // NewNotifier builds the Notifier on a Web API client from NewAPI.
 func NewNotifier(api *slack.Client, m *Metrics, log *slog.Logger) *Notifier {
+	return &Notifier{w: newWeb(api, m, log)}
+}
+
+// newWeb is the Web API side of a notifier; nil metrics or logger get
+// private ones.
+func newWeb(api *slack.Client, m *Metrics, log *slog.Logger) *web {
 	if m == nil {
 		m = NewMetrics()
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Notifier{w: &web{api: api, metrics: m, log: log}}
+	return &web{api: api, metrics: m, log: log}
 }
 
 // PostRoot posts a reply's first message in channel and returns its ts;

@@ -53,11 +53,7 @@ func (a *app) watchCommand() *cobra.Command {
 			"(--output json: one JSON object a line). It keeps its state in memory and posts nothing: a\n" +
 			"running doorbot serve is not disturbed. Stops on Ctrl-C (or after --cycles observations).",
 		RunE: func(cmd *cobra.Command, names []string) error {
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			svc, err := a.service(cmd.Context(), cfg)
+			cfg, svc, err := a.loadService(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 
 	"github.com/spf13/cobra"
 
+	"github.com/doorbot/doorbot/config"
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/vpn"
 )
@@ -18,11 +20,7 @@ func (a *app) statusCommand() *cobra.Command {
 			"across clouds by outside IP, and prints the verdict, both sides per tunnel, findings and errors.\n" +
 			"Exit 0 when the command ran, whatever the tunnels' state; 2 on a usage or config error.",
 		RunE: func(cmd *cobra.Command, names []string) error {
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			svc, err := a.service(cmd.Context(), cfg)
+			_, svc, err := a.loadService(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -33,6 +31,19 @@ func (a *app) statusCommand() *cobra.Command {
 			return a.printReport(report)
 		},
 	}
+}
+
+// loadService reads the config and builds the service on it.
+func (a *app) loadService(ctx context.Context) (*config.Config, *handlers.Service, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := a.service(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, svc, nil
 }
 
 // asUsage makes an unknown connection name a usage error (exit 2).

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/doorbot/doorbot/alerts"
+	"github.com/doorbot/doorbot/cloud"
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/store"
 	"github.com/doorbot/doorbot/vpn"
@@ -55,6 +56,11 @@ func (e *RetryError) Unwrap() error { return e.Err }
 // Observer reads the clouds (cloud.Observer).
 type Observer interface {
 	Observe(ctx context.Context, conns []vpn.Connection) []vpn.Observation
+}
+
+// cycler is cloud.Observer's background refresh.
+type cycler interface {
+	Cycle(ctx context.Context, conns []vpn.Connection, interval time.Duration) ([]vpn.Observation, cloud.CycleReport)
 }
 
 // Store is the part of store.Store the watcher uses.
@@ -180,7 +186,18 @@ func (w *Watcher) Run(ctx context.Context) {
 // what it decided.
 func (w *Watcher) RunCycle(ctx context.Context) Cycle {
 	began := w.opts.Now()
-	obs := w.opts.Observer.Observe(ctx, w.opts.Connections)
+	var obs []vpn.Observation
+	if c, ok := w.opts.Observer.(cycler); ok {
+		// A background refresh: ARM reads paced under the scheduler's rate
+		// and bounded by the interval, not by the status deadline.
+		var rep cloud.CycleReport
+		obs, rep = c.Cycle(ctx, w.opts.Connections, w.opts.Interval)
+		if msg := rep.Warning(); msg != "" {
+			w.log.Warn("alert watcher: "+msg, "connections", len(w.opts.Connections))
+		}
+	} else {
+		obs = w.opts.Observer.Observe(ctx, w.opts.Connections)
+	}
 	now := w.opts.Now()
 	if w.opts.onObserved != nil {
 		w.opts.onObserved(obs, now)

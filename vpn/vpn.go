@@ -129,6 +129,19 @@ type TunnelOptions struct {
 	DPDTimeoutSeconds int
 	DPDTimeoutAction  string
 	StartupAction     string
+	// Logs says where AWS publishes the tunnel's logs; zero when off.
+	Logs TunnelLogs
+}
+
+// TunnelLogs is a tunnel's LogOptions.CloudWatchLogOptions: whether AWS
+// publishes its IKE/IPsec activity (and BGP) to CloudWatch Logs, and where.
+type TunnelLogs struct {
+	Enabled     bool
+	GroupARN    string
+	Format      string // json (AWS default) | text
+	BGPEnabled  bool
+	BGPGroupARN string
+	BGPFormat   string
 }
 
 // AzureGateway is what ARM reports about a virtual network gateway.

@@ -42,6 +42,16 @@ const (
 	IDResponderOnly            = "responder-only"
 	IDChangeCausesOutage       = "change-causes-outage"
 	IDBGPPeerStatusUnavailable = "bgp-peer-status-unavailable"
+
+	// Causes found in the clouds' own evidence by `why` (design.md §11).
+	IDPSKMismatch      = "psk-mismatch"
+	IDProposalMismatch = "proposal-mismatch"
+	IDDPDTimeout       = "dpd-timeout"
+	IDPeerUnreachable  = "peer-unreachable"
+	IDBGPSessionDown   = "bgp-session-down"
+	IDBGPPrefixLimit   = "bgp-prefix-limit"
+	IDMaintenance      = "maintenance"
+	IDGatewayChange    = "gateway-change"
 )
 
 // Reference pages, named once so that rules sharing a source stay in step.
@@ -60,6 +70,8 @@ const (
 	refMSPolicyBased   = "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-connect-multiple-policybased-rm-ps"
 	refMSSKUs          = "https://learn.microsoft.com/azure/vpn-gateway/about-gateway-skus"
 	refMSRBACNetwork   = "https://learn.microsoft.com/azure/role-based-access-control/permissions/networking"
+	refAWSTunnelLogs   = "https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-logs.html"
+	refMSDiagnostics   = "https://learn.microsoft.com/azure/vpn-gateway/troubleshoot-vpn-with-azure-diagnostics"
 
 	// Sources of the corrections of issue 10, cited by the findings they
 	// back (a finding's reference may be narrower than its rule's).
@@ -119,6 +131,25 @@ var catalog = []Rule{
 	// Not in design.md §5: raised from observation notes.
 	{IDBGPPeerStatusUnavailable, vpn.SeverityWarning,
 		"doorbot may read the Azure gateway's BGP peer status (Microsoft.Network/virtualNetworkGateways/getBgpPeerStatus/action)", refMSRBACNetwork},
+
+	// Not in design.md §5: causes `why` finds in the clouds' logs and API
+	// fields (design.md §11); they fire on evidence, never on configuration.
+	{IDPSKMismatch, vpn.SeverityError,
+		"the pre-shared keys on both ends of a tunnel are the same (AWS or Azure logged an authentication failure)", refAWSTunnelLogs},
+	{IDProposalMismatch, vpn.SeverityError,
+		"the IKE/IPsec proposals of both ends overlap (AWS or Azure logged no proposal chosen or a policy mismatch)", refAWSTunnelLogs},
+	{IDDPDTimeout, vpn.SeverityError,
+		"the peer answers dead peer detection (AWS logged a DPD timeout, or Azure dropped the tunnel and reconnected on the same instance)", refAWSTunnelLogs},
+	{IDPeerUnreachable, vpn.SeverityError,
+		"the other end answers IKE at all (AWS logged phase 1 timing out un-established)", refAWSTunnelLogs},
+	{IDBGPSessionDown, vpn.SeverityError,
+		"with BGP, the session over an IPsec-up tunnel is established (AWS \"IPSEC IS UP\" but DOWN, an Azure peer not Connected, or a BGP log saying so)", refMSAWSBGP},
+	{IDBGPPrefixLimit, vpn.SeverityError,
+		"the customer side advertises no more prefixes than AWS accepts (100 to a virtual private gateway)", refAWSTunnelLogs},
+	{IDMaintenance, vpn.SeverityWarning,
+		"no tunnel endpoint replacement or gateway failover explains the outage (AWS maintenance details, Azure host maintenance)", refAWSEndpointRepl},
+	{IDGatewayChange, vpn.SeverityWarning,
+		"no configuration change on the Azure gateway or connection preceded the disconnect", refMSDiagnostics},
 }
 
 var byID = func() map[string]Rule {
@@ -157,3 +188,9 @@ func citing(f vpn.Finding, ref string) vpn.Finding {
 	f.Reference = ref
 	return f
 }
+
+// NewFinding builds a finding of a catalog rule, for packages that raise
+// rules from other inputs than a proposal or an observation (vpn/why raises
+// the evidence rules from the clouds' logs). It panics on an unknown ID,
+// which tests catch.
+func NewFinding(id, message, fix string) vpn.Finding { return newFinding(id, message, fix) }

@@ -19,6 +19,7 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
@@ -36,6 +37,9 @@ type Options struct {
 	// ClientOptions are applied to every regional client after doorbot's own
 	// (tests and the demo point BaseEndpoint at a local server here).
 	ClientOptions []func(*ec2.Options)
+	// LogsClientOptions are applied to every CloudWatch Logs client (tunnel
+	// logs, read by `why`) after doorbot's own.
+	LogsClientOptions []func(*cloudwatchlogs.Options)
 }
 
 // Client reads VPN connections, one EC2 client per region.
@@ -45,6 +49,7 @@ type Client struct {
 
 	mu      sync.Mutex
 	regions map[string]*ec2.Client
+	logs    map[string]*cloudwatchlogs.Client
 }
 
 // New builds an adapter on an aws.Config from the standard credential chain
@@ -56,7 +61,7 @@ func New(cfg awssdk.Config, opts Options) *Client {
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 3
 	}
-	return &Client{cfg: cfg, opts: opts, regions: map[string]*ec2.Client{}}
+	return &Client{cfg: cfg, opts: opts, regions: map[string]*ec2.Client{}, logs: map[string]*cloudwatchlogs.Client{}}
 }
 
 func (c *Client) client(region string) *ec2.Client {
@@ -65,18 +70,9 @@ func (c *Client) client(region string) *ec2.Client {
 	if cl, ok := c.regions[region]; ok {
 		return cl
 	}
-	// The default retryer backs off up to 20 s on throttling, longer than a
-	// status may take; cap the backoff so that every attempt fits the call
-	// deadline, and drop the retry quota so a throttling storm reports
-	// "throttled" rather than an opaque quota error.
-	maxBackoff := c.opts.CallTimeout / time.Duration(2*c.opts.MaxAttempts)
 	fns := append([]func(*ec2.Options){func(o *ec2.Options) {
 		o.Region = region
-		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-			so.MaxAttempts = c.opts.MaxAttempts
-			so.MaxBackoff = maxBackoff
-			so.RateLimiter = ratelimit.None
-		})
+		o.Retryer = c.retryer()
 		o.ClientLogMode = 0 // never log request or response bodies: they carry keys
 	}}, c.opts.ClientOptions...)
 	cl := ec2.NewFromConfig(c.cfg, fns...)
@@ -87,6 +83,20 @@ func (c *Client) client(region string) *ec2.Client {
 // MaxIDsPerCall is the most VPN connection IDs DescribeVPNConnections takes:
 // EC2 refuses a call with more than 200 filter values (FilterLimitExceeded).
 const MaxIDsPerCall = 200
+
+// retryer is the retry policy of every client. The default retryer backs
+// off up to 20 s on throttling, longer than a status may take; cap the
+// backoff so that every attempt fits the call deadline, and drop the retry
+// quota so a throttling storm reports "throttled" rather than an opaque
+// quota error.
+func (c *Client) retryer() awssdk.Retryer {
+	maxBackoff := c.opts.CallTimeout / time.Duration(2*c.opts.MaxAttempts)
+	return retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxAttempts = c.opts.MaxAttempts
+		so.MaxBackoff = maxBackoff
+		so.RateLimiter = ratelimit.None
+	})
+}
 
 // DescribeVPNConnections reads the given VPN connections of one region in a
 // single DescribeVpnConnections call; callers batch by MaxIDsPerCall. IDs are passed as a filter rather than
@@ -178,6 +188,17 @@ func tunnelOptions(o types.TunnelOption) vpn.TunnelOptions {
 		DPDTimeoutAction:  strings.ToLower(awssdk.ToString(o.DpdTimeoutAction)),
 		StartupAction:     strings.ToLower(awssdk.ToString(o.StartupAction)),
 	}
+	if o.LogOptions != nil && o.LogOptions.CloudWatchLogOptions != nil {
+		l := o.LogOptions.CloudWatchLogOptions
+		t.Logs = vpn.TunnelLogs{
+			Enabled:     awssdk.ToBool(l.LogEnabled),
+			GroupARN:    awssdk.ToString(l.LogGroupArn),
+			Format:      strings.ToLower(awssdk.ToString(l.LogOutputFormat)),
+			BGPEnabled:  awssdk.ToBool(l.BgpLogEnabled),
+			BGPGroupARN: awssdk.ToString(l.BgpLogGroupArn),
+			BGPFormat:   strings.ToLower(awssdk.ToString(l.BgpLogOutputFormat)),
+		}
+	}
 	for _, x := range o.IkeVersions {
 		t.IKEVersions = appendStr(t.IKEVersions, strings.ToLower(awssdk.ToString(x.Value)))
 	}
@@ -215,8 +236,10 @@ func appendStr(s []string, v string) []string {
 
 // Error is a failed EC2 read with what the user should check.
 type Error struct {
-	Region  string
-	Op      string
+	Region string
+	Op     string
+	// Service is the IAM prefix of the call: "ec2" (default) or "logs".
+	Service string
 	Err     error
 	timeout time.Duration
 	ctxErr  error
@@ -224,6 +247,14 @@ type Error struct {
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("aws: %s in %s: %v", e.Op, e.Region, e.Err)
+}
+
+// iam is the IAM action prefix and api the service name people read.
+func (e *Error) names() (iam, api, env string) {
+	if e.Service == "logs" {
+		return "logs", "CloudWatch Logs", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"
+	}
+	return "ec2", "EC2", "AWS_ENDPOINT_URL_EC2"
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -240,7 +271,7 @@ func (e *Error) Class() string {
 			return "denied"
 		case code == "AuthFailure" || code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch" || strings.HasPrefix(code, "ExpiredToken") || code == "RequestExpired":
 			return "auth"
-		case strings.HasSuffix(code, ".NotFound"):
+		case strings.HasSuffix(code, ".NotFound") || code == "ResourceNotFoundException":
 			return "not_found"
 		}
 		return "error"
@@ -254,44 +285,45 @@ func (e *Error) Class() string {
 // Hint says in one line what failed and what to check. It is built from
 // error codes, never from response bodies, so it cannot carry a key.
 func (e *Error) Hint() string {
+	iam, api, env := e.names()
 	var apiErr smithy.APIError
 	if errors.As(e.Err, &apiErr) {
 		code := apiErr.ErrorCode()
 		switch {
 		case code == "RequestLimitExceeded" || code == "Throttling" || code == "ThrottlingException":
-			return fmt.Sprintf("EC2 is throttling %s in %s (%s); retry in a minute, and check other tools calling EC2 in this account", e.Op, e.Region, code)
+			return fmt.Sprintf("%s is throttling %s in %s (%s); retry in a minute, and check other tools calling %s in this account", api, e.Op, e.Region, code, api)
 		case code == "UnauthorizedOperation" || code == "AccessDenied" || code == "AccessDeniedException":
-			return fmt.Sprintf("permission denied for ec2:%s in %s (%s); allow ec2:%s in the IAM policy of doorbot's role", e.Op, e.Region, code, e.Op)
+			return fmt.Sprintf("permission denied for %s:%s in %s (%s); allow %s:%s in the IAM policy of doorbot's role", iam, e.Op, e.Region, code, iam, e.Op)
 		case code == "AuthFailure" || code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch" || strings.HasPrefix(code, "ExpiredToken") || code == "RequestExpired":
 			return fmt.Sprintf("AWS rejected the credentials for %s in %s (%s); check that the access key or role session is valid and not expired", e.Op, e.Region, code)
 		case code == "OptInRequired" || code == "InvalidRegion":
 			return fmt.Sprintf("region %s is not usable for this account (%s); check aws.region", e.Region, code)
 		default:
-			return fmt.Sprintf("EC2 %s in %s failed: %s", e.Op, e.Region, code)
+			return fmt.Sprintf("%s %s in %s failed: %s", api, e.Op, e.Region, code)
 		}
 	}
 	msg := e.Err.Error()
 	switch {
 	case errors.Is(e.ctxErr, context.DeadlineExceeded) || errors.Is(e.Err, context.DeadlineExceeded):
-		return fmt.Sprintf("EC2 %s in %s timed out after %s; check network access to the EC2 endpoint (proxy, firewall, AWS_ENDPOINT_URL_EC2)", e.Op, e.Region, e.timeout)
+		return fmt.Sprintf("%s %s in %s timed out after %s; check network access to the %s endpoint (proxy, firewall, %s)", api, e.Op, e.Region, e.timeout, api, env)
 	case errors.Is(e.Err, context.Canceled):
-		return fmt.Sprintf("EC2 %s in %s was cancelled: the status deadline passed", e.Op, e.Region)
+		return fmt.Sprintf("%s %s in %s was cancelled: the status deadline passed", api, e.Op, e.Region)
 	case strings.Contains(msg, "get identity") || strings.Contains(msg, "failed to refresh cached credentials") || strings.Contains(msg, "no EC2 IMDS role"):
 		return "no usable AWS credentials: set AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run doorbot with an IAM role"
 	}
 	var re interface{ HTTPStatusCode() int }
 	if errors.As(e.Err, &re) {
-		return fmt.Sprintf("EC2 %s in %s failed with HTTP %s", e.Op, e.Region, strconv.Itoa(re.HTTPStatusCode()))
+		return fmt.Sprintf("%s %s in %s failed with HTTP %s", api, e.Op, e.Region, strconv.Itoa(re.HTTPStatusCode()))
 	}
 	var certErr *tls.CertificateVerificationError
 	if errors.As(e.Err, &certErr) {
-		return fmt.Sprintf("the EC2 endpoint's TLS certificate is not trusted (%s); check AWS_ENDPOINT_URL_EC2 and the system CA bundle", e.Region)
+		return fmt.Sprintf("the %s endpoint's TLS certificate is not trusted (%s); check %s and the system CA bundle", api, e.Region, env)
 	}
 	var netErr net.Error
 	if errors.As(e.Err, &netErr) {
-		return fmt.Sprintf("EC2 %s in %s failed: cannot reach the endpoint; check network access and AWS_ENDPOINT_URL_EC2", e.Op, e.Region)
+		return fmt.Sprintf("%s %s in %s failed: cannot reach the endpoint; check network access and %s", api, e.Op, e.Region, env)
 	}
 	// The SDK's text may quote the response body, which carries keys:
 	// name the failure's type only.
-	return fmt.Sprintf("EC2 %s in %s failed: unexpected response (%T)", e.Op, e.Region, errors.Unwrap(e.Err))
+	return fmt.Sprintf("%s %s in %s failed: unexpected response (%T)", api, e.Op, e.Region, errors.Unwrap(e.Err))
 }

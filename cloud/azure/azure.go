@@ -21,6 +21,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/monitor/query/azlogs"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 
 	"github.com/doorbot/doorbot/vpn"
@@ -38,6 +39,9 @@ type Options struct {
 	PollFrequency time.Duration
 	// Gate, when set, admits every request and is told of every 429.
 	Gate Gate
+	// Logs configure the Log Analytics client that reads the gateway's
+	// diagnostic logs (see LogsClientOptionsFor); zero means public cloud.
+	Logs azlogs.ClientOptions
 }
 
 // Client reads one or more subscriptions.
@@ -47,6 +51,7 @@ type Client struct {
 
 	mu   sync.Mutex
 	subs map[string]*clients
+	logs *azlogs.Client
 }
 
 type clients struct {

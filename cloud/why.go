@@ -135,6 +135,7 @@ func (e *evidence) awsVPN(ctx context.Context, wg *sync.WaitGroup, region string
 		groups = append(groups, &group{arn, source, []string{ip}})
 	}
 	bgp := !v.StaticRoutesOnly
+	var logsOff, bgpLogsOff []string
 	for _, t := range v.Tunnels {
 		wg.Go(func() {
 			m, err := readAs(ctx, e.o, call{cloud: "aws", op: "GetVpnTunnelReplacementStatus", key: "aws-maint/" + region + "/" + v.ID + "/" + t.OutsideIP},
@@ -152,15 +153,21 @@ func (e *evidence) awsVPN(ctx context.Context, wg *sync.WaitGroup, region string
 		if l.Enabled && l.GroupARN != "" {
 			addGroup(l.GroupARN, why.SourceAWSTunnelLog, t.OutsideIP)
 		} else {
-			e.notRead(why.AWSLogsOff(v.ID, t.OutsideIP, region, false))
+			logsOff = append(logsOff, t.OutsideIP)
 		}
 		if bgp {
 			if l.BGPEnabled && l.BGPGroupARN != "" {
 				addGroup(l.BGPGroupARN, why.SourceAWSBGPLog, t.OutsideIP)
 			} else {
-				e.notRead(why.AWSLogsOff(v.ID, t.OutsideIP, region, true))
+				bgpLogsOff = append(bgpLogsOff, t.OutsideIP)
 			}
 		}
+	}
+	if len(logsOff) > 0 {
+		e.notRead(why.AWSLogsOff(v.ID, region, logsOff, false))
+	}
+	if len(bgpLogsOff) > 0 {
+		e.notRead(why.AWSLogsOff(v.ID, region, bgpLogsOff, true))
 	}
 	for _, g := range groups {
 		wg.Go(func() {

@@ -20,6 +20,7 @@ type Deps struct {
 func New(d Deps) *Registry {
 	r := NewRegistry()
 	r.Add(statusCommand(r, d.Service))
+	r.Add(whyCommand(r, d.Service))
 	r.Add(validateCommand(r, d.Service))
 	r.Add(runbookCommand(r, d.Service))
 	r.Add(changeCommand(r, d))

@@ -101,6 +101,9 @@ type Azure struct {
 	// background refreshes are paced at (default 20, below ARM's refill of
 	// 25/s); explicit status commands read at full speed.
 	ReadRate float64
+	// LogsEndpoint is the Log Analytics query endpoint `why` reads gateway
+	// diagnostics from; empty follows Cloud (api.loganalytics.io, …). https only.
+	LogsEndpoint string
 }
 
 // Timeouts bound upstream work.

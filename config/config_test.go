@@ -123,6 +123,8 @@ func TestValidVariants(t *testing.T) {
 			func(c *Config) bool { return c.Slack.MetricsListen == "127.0.0.1:9090" }},
 		"gov region and usgov": {y("aws:", "  region: us-gov-west-1", "azure:", "  cloud: usgov", "  resource_manager_endpoint: https://management.usgovcloudapi.net/"),
 			func(c *Config) bool { return c.Azure.Cloud == "usgov" }},
+		"logs endpoint": {y("azure:", "  cloud: china", "  logs_endpoint: https://loganalytics.proxy.example/"),
+			func(c *Config) bool { return c.Azure.LogsEndpoint == "https://loganalytics.proxy.example/" }},
 		"postgres": {y("store:", "  driver: postgres", "  dsn: postgres://doorbot@db:5432/doorbot?sslmode=require"),
 			func(c *Config) bool { return c.Store.Driver == "postgres" }},
 		"soracom door without aws": {y(
@@ -293,6 +295,8 @@ func TestErrors(t *testing.T) {
 			"doorbot.yaml:2: azure.read_rate: must be above 0 and at most 25 reads/s, ARM's refill per subscription (got 30)"},
 		{"read rate zero", y("azure:", "  read_rate: 0"),
 			"doorbot.yaml:2: azure.read_rate: must be above 0 and at most 25 reads/s, ARM's refill per subscription (got 0)"},
+		{"logs http", y("azure:", "  logs_endpoint: http://api.loganalytics.io"),
+			`doorbot.yaml:2: azure.logs_endpoint "http://api.loganalytics.io": https only (the Azure SDK sends bearer tokens only over TLS)`},
 
 		// Store.
 		{"driver", y("store:", "  driver: mysql"), `doorbot.yaml:2: store.driver "mysql": must be sqlite or postgres`},

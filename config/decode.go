@@ -78,6 +78,7 @@ func top(d *strictyaml.Decoder, root *yaml.Node, c *Config) {
 			field{Key: "cloud", Set: d.Str(&z.Cloud)},
 			field{Key: "resource_manager_endpoint", Set: d.Str(&z.ResourceManagerEndpoint)},
 			field{Key: "read_rate", Set: d.Float(&z.ReadRate)},
+			field{Key: "logs_endpoint", Set: d.Str(&z.LogsEndpoint)},
 		)},
 		{Key: "timeouts", Set: d.Section(
 			field{Key: "cloud_call", Set: d.Duration(&c.Timeouts.CloudCall)},

@@ -94,6 +94,9 @@ func (v *validator) config(c *Config) {
 	if r := c.Azure.ReadRate; r <= 0 || r > 25 {
 		v.errf("azure.read_rate", "must be above 0 and at most 25 reads/s, ARM's refill per subscription (got %g)", r)
 	}
+	if e := c.Azure.LogsEndpoint; e != "" {
+		v.url("azure.logs_endpoint", e, true)
+	}
 
 	t := c.Timeouts
 	if t.CloudCall <= 0 {

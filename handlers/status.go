@@ -260,6 +260,9 @@ func connectionBlocks(c vpn.ConnectionStatus) []Block {
 	for _, e := range c.Errors {
 		blocks = append(blocks, paragraph(ToneWarning, fmt.Sprintf("⚠ %s: %s", e.Cloud, e.Message)))
 	}
+	if c.Health == vpn.Degraded || c.Health == vpn.Down {
+		blocks = append(blocks, notes(fmt.Sprintf("Why, from the clouds' own logs and maintenance records: /door why %s (CLI: doorbot why %s)", c.Name, c.Name)))
+	}
 	if len(c.LikelyCauses) > 0 {
 		blocks = append(blocks, heading(ToneNone, "Likely causes, most likely first"))
 		for i, lc := range c.LikelyCauses {

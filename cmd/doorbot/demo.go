@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,9 +17,10 @@ func (a *app) demoCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run doorbot on built-in simulated clouds (no credentials, no network)",
-		Long: "Starts simulated EC2 (Query XML over HTTP) and Azure Resource Manager (JSON over TLS)\n" +
-			"endpoints on loopback, points the real AWS and Azure SDK clients at them, and walks\n" +
-			"through the built-in scenarios with `doorbot status`.",
+		Long: "Starts simulated EC2 (Query XML over HTTP), CloudWatch Logs (awsJson1.1), Azure Resource Manager\n" +
+			"and Log Analytics (JSON over TLS) endpoints on loopback, points the real AWS and Azure SDK clients at\n" +
+			"them, and walks through the built-in scenarios with `doorbot status`, and `doorbot why` where a\n" +
+			"tunnel is down.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			world, scenarios := sim.DemoWorld()
@@ -51,8 +53,9 @@ func (a *app) demoCommand() *cobra.Command {
 			}
 			out := a.stdout
 			if a.output == "text" {
-				fmt.Fprintf(out, "doorbot demo: simulated EC2 at %s, Azure Resource Manager at %s and SORACOM API at %s\n", srv.EC2URL, srv.ARMURL, srv.SoracomURL)
-				fmt.Fprintln(out, "The real aws-sdk-go-v2 and armnetwork clients and doorbot's SORACOM client read them exactly as they would read the clouds.")
+				fmt.Fprintf(out, "doorbot demo: simulated EC2 at %s, CloudWatch Logs at %s, Azure Resource Manager at %s, Log Analytics at %s and SORACOM API at %s\n",
+					srv.EC2URL, srv.LogsURL, srv.ARMURL, srv.LogAnalyticsURL, srv.SoracomURL)
+				fmt.Fprintln(out, "The real aws-sdk-go-v2, armnetwork and azlogs clients and doorbot's SORACOM client read them exactly as they would read the clouds.")
 			}
 			var reports []vpn.ConnectionStatus
 			for i, s := range scenarios {
@@ -66,6 +69,19 @@ func (a *app) demoCommand() *cobra.Command {
 				}
 				fmt.Fprintf(out, "\n━━ %d/%d  %s ━━\n%s\n\n$ doorbot status %s\n", i+1, len(scenarios), s.Title, s.Description, s.Name)
 				if err := handlers.RenderText(out, handlers.StatusReply(report)); err != nil {
+					return err
+				}
+				// The evidence scenarios, and every connection that is not
+				// healthy, go on to the clouds' own account of why.
+				if !slices.Contains(sim.WhyScenarios, s.Name) && (len(report.Connections) == 0 || report.Connections[0].Health == vpn.Healthy) {
+					continue
+				}
+				ans, err := svc.Why(cmd.Context(), s.Name, "")
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "\n$ doorbot why %s\n", s.Name)
+				if err := handlers.RenderText(out, handlers.WhyReply(ans)); err != nil {
 					return err
 				}
 			}

@@ -135,6 +135,6 @@ func (a *app) rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&a.output, "output", "text", "output format: text or json (runbooks also markdown)")
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "error", "log level on stderr: debug, info, warn or error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
-	root.AddCommand(a.statusCommand(), a.validateCommand(), a.rulesCommand(), a.runbookCommand(), a.changesCommand(), a.alertsCommand(), a.historyCommand(), a.watchCommand(), a.serveCommand(), a.demoCommand(), a.consoleCommand(), a.versionCommand())
+	root.AddCommand(a.statusCommand(), a.whyCommand(), a.validateCommand(), a.rulesCommand(), a.runbookCommand(), a.changesCommand(), a.alertsCommand(), a.historyCommand(), a.watchCommand(), a.serveCommand(), a.demoCommand(), a.consoleCommand(), a.versionCommand())
 	return root
 }

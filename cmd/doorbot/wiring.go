@@ -66,7 +66,11 @@ func (a *app) service(ctx context.Context, cfg *config.Config) (*handlers.Servic
 		if err != nil {
 			return nil, usageErr("azure credentials: %v", err)
 		}
-		azClient = azc.New(cred, azc.Options{CallTimeout: cfg.Timeouts.CloudCall, ClientOptions: opts, Gate: sched})
+		logs, err := azc.LogsClientOptionsFor(cfg.Azure.Cloud, cfg.Azure.LogsEndpoint, nil)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		azClient = azc.New(cred, azc.Options{CallTimeout: cfg.Timeouts.CloudCall, ClientOptions: opts, Logs: logs, Gate: sched})
 	}
 	var sc *soracom.Client
 	for _, c := range conns {

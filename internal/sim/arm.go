@@ -40,7 +40,7 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 		Mutation:      rt.mutation,
 	})
 	left, wait := s.world.takeARM(rt.sub, time.Now())
-	fault, answer := s.delay(r.Context(), CloudAzure, r.URL.Path)
+	fault, answer := s.delay(r.Context(), CloudAzure, r.URL.Path, rt.op)
 	if !answer {
 		return
 	}
@@ -147,6 +147,8 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 		writeARMJSON(w, reqID, http.StatusOK, out)
 	case "GetBgpPeerStatus":
 		s.bgpPeerStatus(w, r, reqID, rt)
+	case "GetLearnedRoutes":
+		s.learnedRoutes(w, r, reqID, rt)
 	default:
 		writeARMError(w, reqID, http.StatusNotFound, "NotFound",
 			fmt.Sprintf("No HTTP resource was found that matches the request URI '%s'.", r.URL.Path), 0, false)
@@ -192,6 +194,27 @@ func (s *Server) bgpPeerStatus(w http.ResponseWriter, r *http.Request, reqID str
 		writeARMJSON(w, reqID, http.StatusOK, out)
 		return
 	}
+	s.accepted(w, r, reqID, rt, g, out)
+}
+
+// learnedRoutes answers getLearnedRoutes the way ARM does: always as a
+// long-running operation (202 + Location).
+func (s *Server) learnedRoutes(w http.ResponseWriter, r *http.Request, reqID string, rt armRoute) {
+	g, ok := s.world.gateway(rt.sub, rt.rg, rt.name)
+	if !ok {
+		s.notFound(w, reqID, rt)
+		return
+	}
+	out := armList[armRouteJSON]{Value: []armRouteJSON{}}
+	for _, rr := range s.world.learnedRoutes(rt.sub, rt.rg, rt.name) {
+		out.Value = append(out.Value, armRouteJSON(rr))
+	}
+	s.accepted(w, r, reqID, rt, g, out)
+}
+
+// accepted answers 202 with a Location from which the result, taken now,
+// is fetched by polling.
+func (s *Server) accepted(w http.ResponseWriter, r *http.Request, reqID string, rt armRoute, g ARMGateway, out any) {
 	body, err := json.Marshal(out)
 	if err != nil {
 		writeARMError(w, reqID, http.StatusInternalServerError, "InternalServerError", "An unexpected error occurred while processing the request.", 0, false)

@@ -177,6 +177,17 @@ type armBGPPeerJSON struct {
 	MessagesReceived  int64   `json:"messagesReceived"`
 }
 
+// armRouteJSON is one GatewayRoute of getLearnedRoutes.
+type armRouteJSON struct {
+	LocalAddress string `json:"localAddress"`
+	Network      string `json:"network"`
+	NextHop      string `json:"nextHop"`
+	SourcePeer   string `json:"sourcePeer"`
+	Origin       string `json:"origin"`
+	ASPath       string `json:"asPath"`
+	Weight       int    `json:"weight"`
+}
+
 type armPublicIPJSON struct {
 	Name       string           `json:"name"`
 	ID         string           `json:"id"`

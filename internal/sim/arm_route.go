@@ -34,8 +34,8 @@ func parseARMRoute(method, path string) armRoute {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	rt := armRoute{op: "Unknown", permission: "Microsoft.Network/*/read"}
 	// Every write verb counts as a mutation, and so does every POST action
-	// but the BGP peer status read: doorbot has no business calling reset
-	// and friends.
+	// but the BGP peer status and learned routes reads: doorbot has no
+	// business calling reset and friends.
 	switch method {
 	case http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodPost:
 		rt.mutation = true
@@ -79,11 +79,15 @@ func parseARMRoute(method, path string) armRoute {
 		return rt
 	}
 	rt.permission = rbacAction(method, rt.typ, rt.action)
-	if method == http.MethodPost && known && rt.typ == "virtualNetworkGateways" && rt.name != "" &&
-		strings.EqualFold(rt.action, "getBgpPeerStatus") {
-		rt.mutation = false
-		rt.op = "GetBgpPeerStatus"
-		return rt
+	// The gateway's status reads are POST actions that change nothing.
+	if method == http.MethodPost && known && rt.typ == "virtualNetworkGateways" && rt.name != "" {
+		for _, read := range []string{"getBgpPeerStatus", "getLearnedRoutes"} {
+			if strings.EqualFold(rt.action, read) {
+				rt.mutation = false
+				rt.op = upperFirst(read)
+				return rt
+			}
+		}
 	}
 	switch {
 	case rt.mutation:

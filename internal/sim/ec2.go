@@ -39,7 +39,7 @@ func (s *Server) serveEC2(w http.ResponseWriter, r *http.Request) {
 		Authorized: authz != "",
 		Mutation:   ec2Mutation(action),
 	})
-	fault, answer := s.delay(r.Context(), CloudAWS, region)
+	fault, answer := s.delay(r.Context(), CloudAWS, region, action)
 	if !answer {
 		return
 	}
@@ -63,6 +63,8 @@ func (s *Server) serveEC2(w http.ResponseWriter, r *http.Request) {
 		body, err = s.describeVPNConnections(reqID, region, r.Form)
 	case "DescribeCustomerGateways":
 		body, err = s.describeCustomerGateways(reqID, region, r.Form)
+	case "GetVpnTunnelReplacementStatus":
+		body, err = s.getVPNTunnelReplacementStatus(reqID, region, r.Form)
 	case "":
 		err = &ec2Err{http.StatusBadRequest, "MissingAction", "The request must contain the parameter Action"}
 	default:
@@ -209,6 +211,38 @@ func (s *Server) describeCustomerGateways(reqID, region string, form url.Values)
 			ID: c.ID, State: c.State, Type: "ipsec.1", IPAddress: c.IPAddress,
 			BGPASN: strconv.FormatInt(c.BGPASN, 10),
 		})
+	}
+	return resp, nil
+}
+
+func (s *Server) getVPNTunnelReplacementStatus(reqID, region string, form url.Values) (any, *ec2Err) {
+	if e := dryRun(form); e != nil {
+		return nil, e
+	}
+	id, ip := form.Get("VpnConnectionId"), form.Get("VpnTunnelOutsideIpAddress")
+	for name, v := range map[string]string{"VpnConnectionId": id, "VpnTunnelOutsideIpAddress": ip} {
+		if v == "" {
+			return nil, &ec2Err{http.StatusBadRequest, "MissingParameter", fmt.Sprintf("The request must contain the parameter %s", name)}
+		}
+	}
+	v, t, vpnOK, tunnelOK := s.world.vpnTunnel(region, id, ip)
+	switch {
+	case !vpnOK:
+		return nil, &ec2Err{http.StatusBadRequest, "InvalidVpnConnectionID.NotFound", fmt.Sprintf("The vpnConnection ID '%s' does not exist", id)}
+	case !tunnelOK:
+		return nil, &ec2Err{http.StatusBadRequest, "InvalidParameterValue", fmt.Sprintf("The VPN tunnel outside IP address '%s' does not belong to %s", ip, id)}
+	}
+	resp := getVPNTunnelReplacementStatusResponse{
+		Xmlns: ec2Namespace, RequestID: reqID, VPNConnectionID: v.ID, CustomerGatewayID: v.CustomerGatewayID,
+		VPNGatewayID: v.VPNGatewayID, OutsideIPAddress: t.OutsideIP,
+	}
+	m := t.Maintenance
+	resp.Maintenance.PendingMaintenance = m.Pending
+	if !m.AutoAppliedAfter.IsZero() {
+		resp.Maintenance.MaintenanceAutoAppliedAfter = m.AutoAppliedAfter.UTC().Format(ec2Time)
+	}
+	if !m.LastApplied.IsZero() {
+		resp.Maintenance.LastMaintenanceApplied = m.LastApplied.UTC().Format(ec2Time)
 	}
 	return resp, nil
 }

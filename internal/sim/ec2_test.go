@@ -123,8 +123,8 @@ func TestEC2RegionScopingAndNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.VpnConnections) != 4 {
-		t.Errorf("ap-northeast-1 sees %d connections, want 4", len(out.VpnConnections))
+	if len(out.VpnConnections) != 9 {
+		t.Errorf("ap-northeast-1 sees %d connections, want 9", len(out.VpnConnections))
 	}
 
 	_, err = ec2Client(srv, "ap-southeast-2").DescribeVpnConnections(ctx(t), &ec2.DescribeVpnConnectionsInput{VpnConnectionIds: []string{tokyo}})
@@ -173,7 +173,7 @@ func TestEC2DescribeCustomerGateways(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.CustomerGateways) != 4 {
+	if len(out.CustomerGateways) != 9 {
 		t.Fatalf("got %d customer gateways", len(out.CustomerGateways))
 	}
 	g := out.CustomerGateways[0]

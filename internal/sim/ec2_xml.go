@@ -68,6 +68,36 @@ type xmlTunnelOption struct {
 	Phase2DHGroups        *xmlSet[xmlValue] `xml:"phase2DHGroupNumberSet,omitempty"`
 	IKEVersions           *xmlSet[xmlValue] `xml:"ikeVersionSet,omitempty"`
 	StartupAction         string            `xml:"startupAction,omitempty"`
+	LogOptions            xmlLogOptions     `xml:"logOptions"`
+}
+
+// xmlLogOptions is always sent: AWS reports logging off as logEnabled false.
+type xmlLogOptions struct {
+	CloudWatch struct {
+		LogEnabled         bool   `xml:"logEnabled"`
+		LogGroupARN        string `xml:"logGroupArn,omitempty"`
+		LogOutputFormat    string `xml:"logOutputFormat,omitempty"`
+		BGPLogEnabled      bool   `xml:"bgpLogEnabled"`
+		BGPLogGroupARN     string `xml:"bgpLogGroupArn,omitempty"`
+		BGPLogOutputFormat string `xml:"bgpLogOutputFormat,omitempty"`
+	} `xml:"cloudWatchLogOptions"`
+}
+
+type getVPNTunnelReplacementStatusResponse struct {
+	XMLName           xml.Name           `xml:"GetVpnTunnelReplacementStatusResponse"`
+	Xmlns             string             `xml:"xmlns,attr"`
+	RequestID         string             `xml:"requestId"`
+	VPNConnectionID   string             `xml:"vpnConnectionId"`
+	CustomerGatewayID string             `xml:"customerGatewayId"`
+	VPNGatewayID      string             `xml:"vpnGatewayId,omitempty"`
+	OutsideIPAddress  string             `xml:"vpnTunnelOutsideIpAddress"`
+	Maintenance       xmlMaintenanceInfo `xml:"maintenanceDetails"`
+}
+
+type xmlMaintenanceInfo struct {
+	PendingMaintenance          string `xml:"pendingMaintenance,omitempty"`
+	MaintenanceAutoAppliedAfter string `xml:"maintenanceAutoAppliedAfter,omitempty"`
+	LastMaintenanceApplied      string `xml:"lastMaintenanceApplied,omitempty"`
 }
 
 type xmlRoute struct {
@@ -151,6 +181,7 @@ func vpnXML(v EC2VPN) xmlVPN {
 			Phase2DHGroups:        intSet(t.Phase2DHGroups),
 			IKEVersions:           valueSet(t.IKEVersions),
 			StartupAction:         t.StartupAction,
+			LogOptions:            logOptionsXML(t),
 		})
 		out.Telemetry.Items = append(out.Telemetry.Items, xmlTelemetry{
 			AcceptedRouteCount: t.AcceptedRouteCount,
@@ -186,4 +217,16 @@ func intSet(vs []int) *xmlSet[xmlValue] {
 		s.Items = append(s.Items, xmlValue{strconv.Itoa(v)})
 	}
 	return s
+}
+
+func logOptionsXML(t EC2Tunnel) xmlLogOptions {
+	var o xmlLogOptions
+	cw := &o.CloudWatch
+	if t.LogGroupARN != "" {
+		cw.LogEnabled, cw.LogGroupARN, cw.LogOutputFormat = true, t.LogGroupARN, "json"
+	}
+	if t.BGPLogGroupARN != "" {
+		cw.BGPLogEnabled, cw.BGPLogGroupARN, cw.BGPLogOutputFormat = true, t.BGPLogGroupARN, "json"
+	}
+	return o
 }

@@ -22,15 +22,20 @@ type Fault struct {
 	RetryAfter int
 	// Hang never answers until the client gives up or the server closes.
 	Hang bool
-	// Match, when non-empty, scopes the fault to requests whose EC2 signing
-	// region or ARM URL path contains it (case-insensitive).
+	// Match, when non-empty, scopes the fault to requests whose signing
+	// region (EC2, CloudWatch Logs) or URL path (ARM, Log Analytics)
+	// contains it (case-insensitive).
 	Match string
+	// Action, when non-empty, scopes the fault to one operation: an EC2 or
+	// CloudWatch Logs action, or an ARM operation name (Request.Action).
+	Action string
 }
 
 func (f Fault) zero() bool { return f.Status == 0 && f.Code == "" && !f.Hang }
 
-func (f Fault) matches(on string) bool {
-	return f.Match == "" || strings.Contains(strings.ToLower(on), strings.ToLower(f.Match))
+func (f Fault) matches(on, action string) bool {
+	return (f.Match == "" || strings.Contains(strings.ToLower(on), strings.ToLower(f.Match))) &&
+		(f.Action == "" || strings.EqualFold(f.Action, action))
 }
 
 // ec2Error resolves a fault into the status, code and message EC2 would send.

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -114,8 +115,70 @@ func Scenarios() []Scenario {
 			seq: 7, door: true, bgp: true, activeActive: true,
 			bgpPeers: [2]string{"", "Idle"},
 		}.scenario(),
+
+		// The scenarios below carry the clouds' own evidence for `why`.
+		pair{
+			name:  "psk-mismatch",
+			title: "Pre-shared key mismatch",
+			desc: "Tunnel 2 has been DOWN since its pre-shared key was changed on one side only. Tunnel logging is on and the gateway sends " +
+				"diagnostics to Log Analytics: AWS logs a pre-shared key mismatch every few minutes and Azure an authentication failure.",
+			region: "ap-northeast-1", seq: 8, logs: true, diagnostics: true,
+			awsDown:   [2]tunnelState{{}, {down: true, message: "IPSEC IS DOWN", since: 35 * time.Minute}},
+			azureDown: [2]string{"", "NotConnected"},
+			awsEvents: [2][]logLine{nil, repeatLine(34*time.Minute, 6*time.Minute, 6, "AWS tunnel detected a pre-shared key mismatch with cgw: 192.0.2.81")},
+			diag: []diagLine{
+				{age: 35 * time.Minute, category: "TunnelDiagnosticLog", op: "TunnelDisconnected", tunnel: 2, status: "Disconnected", reason: "IKE SA deleted"},
+				{age: 3 * time.Minute, category: "IKEDiagnosticLog", op: "IKELogs", tunnel: 2, msg: "Remote %s:500: Local %s:500: Error: Authentication failed. Check shared key. Check crypto. Check lifetimes."},
+			},
+		}.scenario(),
+		pair{
+			name:  "proposal-mismatch",
+			title: "IKE proposal mismatch after a change",
+			desc: "Someone set a custom IPsec policy on the Azure connection of tunnel 1 that the AWS tunnel does not allow: AWS answers " +
+				"\"No Proposal Match Found\", Azure logs the peer's NO_PROPOSAL_CHOSEN, and the gateway log shows the configuration change just before.",
+			region: "ap-northeast-1", seq: 9, logs: true, diagnostics: true,
+			awsDown:   [2]tunnelState{{down: true, message: "IPSEC IS DOWN", since: 21 * time.Minute}, {}},
+			azureDown: [2]string{"Connecting", ""},
+			awsEvents: [2][]logLine{repeatLine(20*time.Minute, 5*time.Minute, 4, "No Proposal Match Found by AWS"), nil},
+			diag: []diagLine{
+				{age: 22 * time.Minute, category: "GatewayDiagnosticLog", op: "SetConnectionConfiguration", msg: "Connection cn-aws-tunnel1 configuration updated"},
+				{age: 2 * time.Minute, category: "IKEDiagnosticLog", op: "IKELogs", tunnel: 1, msg: "Remote %s:500: Local %s:500: [RECEIVED][NOTIFY] Peer sent NO_PROPOSAL_CHOSEN notify"},
+			},
+		}.scenario(),
+		pair{
+			name:  "dpd-timeout",
+			title: "Dead peer detection timeout",
+			desc: "Tunnel 2 went down 12 minutes ago when the Azure end stopped answering dead peer detection: AWS logs the DPD timeout " +
+				"and Azure's tunnel log shows the disconnect. Logs are on for both tunnels; tunnel 1 carries the traffic.",
+			region: "ap-northeast-1", seq: 10, logs: true,
+			awsDown:   [2]tunnelState{{}, {down: true, message: "IPSEC IS DOWN", since: 12 * time.Minute}},
+			azureDown: [2]string{"", "Connecting"},
+			awsEvents: [2][]logLine{nil, {{age: 12 * time.Minute, text: "AWS tunnel DPD timed out after 3 retransmits"}}},
+		}.scenario(),
+		pair{
+			name:  "maintenance",
+			title: "AWS tunnel maintenance",
+			desc: "AWS replaced tunnel 1's endpoint 5 minutes ago and it has not come back yet; tunnel 2 has the same replacement pending, " +
+				"auto-applied in three days. Neither tunnel logging nor gateway diagnostics are on: the maintenance shows in the EC2 API.",
+			region: "ap-northeast-1", seq: 11,
+			awsDown:   [2]tunnelState{{down: true, message: "IPSEC IS DOWN", since: 4 * time.Minute}, {}},
+			azureDown: [2]string{"Connecting", ""},
+			maint:     [2]maintenance{{appliedAgo: 5 * time.Minute}, {pending: "Tunnel endpoint replacement", autoIn: 72 * time.Hour}},
+		}.scenario(),
+		pair{
+			name:  "no-logs",
+			title: "Down, and nothing recorded why",
+			desc: "Tunnel 2 is DOWN but neither cloud recorded why: tunnel logging is off on AWS and the Azure gateway has no diagnostic " +
+				"settings. why says what each source would need, and what enabling it interrupts.",
+			region: "ap-northeast-1", seq: 12,
+			awsDown:   [2]tunnelState{{}, {down: true, message: "IPSEC IS DOWN", since: 2 * time.Hour}},
+			azureDown: [2]string{"", "NotConnected"},
+		}.scenario(),
 	}
 }
+
+// WhyScenarios names the scenarios built for `why`.
+var WhyScenarios = []string{"psk-mismatch", "proposal-mismatch", "dpd-timeout", "maintenance", "no-logs"}
 
 // DemoWorld returns one world holding every scenario.
 func DemoWorld() (*World, []Scenario) {
@@ -140,6 +203,42 @@ type pair struct {
 	azureDown         [2]string // connection status override, "" = Connected
 	bgpPeers          [2]string // BGP peer state per tunnel, "" = Connected
 	fault             *Fault
+
+	// Evidence for `why`: tunnel logging on (both tunnels), the events of
+	// each tunnel's stream, gateway diagnostics on, its records, and each
+	// tunnel's maintenance details.
+	logs, diagnostics bool
+	awsEvents         [2][]logLine
+	diag              []diagLine
+	maint             [2]maintenance
+}
+
+// logLine is an AWS tunnel log event age ago with the given details.
+type logLine struct {
+	age  time.Duration
+	text string
+}
+
+// repeatLine is the same event n times, every step, the newest first ago.
+func repeatLine(first, step time.Duration, n int, text string) []logLine {
+	out := make([]logLine, n)
+	for i := range out {
+		out[i] = logLine{age: first - time.Duration(i)*step, text: text}
+	}
+	return out
+}
+
+// diagLine is an Azure diagnostic record age ago; tunnel (1 or 2, 0 none)
+// fills remoteIP_s, and msg's two %s the remote and local IPs.
+type diagLine struct {
+	age                               time.Duration
+	category, op, status, reason, msg string
+	tunnel                            int
+}
+
+type maintenance struct {
+	pending            string
+	autoIn, appliedAgo time.Duration
 }
 
 type tunnelState struct {
@@ -261,6 +360,23 @@ func (p pair) populate(w *World) {
 			if st.since > 0 {
 				t.LastStatusChange = now.Add(-st.since)
 			}
+			if m := p.maint[i]; m.pending != "" || m.appliedAgo > 0 {
+				t.Maintenance.Pending = m.pending
+				if m.autoIn > 0 {
+					t.Maintenance.AutoAppliedAfter = now.Add(m.autoIn)
+				}
+				if m.appliedAgo > 0 {
+					t.Maintenance.LastApplied = now.Add(-m.appliedAgo)
+				}
+			}
+			if p.logs {
+				t.LogGroupARN = p.logGroup()
+				var events []LogEvent
+				for _, l := range p.awsEvents[i] {
+					events = append(events, LogEvent{Time: now.Add(-l.age), Message: awsLogJSON(now.Add(-l.age), l.text)})
+				}
+				w.AddLogEvents(t.LogGroupARN, p.vpnID()+"-"+p.awsIP(i), events...)
+			}
 			if i == 0 {
 				// Tunnel 1 was hardened; tunnel 2 kept AWS's defaults, which
 				// AWS reports by omitting the options.
@@ -357,10 +473,52 @@ func (p pair) populate(w *World) {
 			peers = append(peers, pr)
 		}
 		w.SetBGPPeers(SubscriptionID, p.rg(), p.gateway(), peers)
+		// Only the peered tunnels' routes are learned; the VNet's own
+		// prefix is a Network route.
+		routes := []ARMRoute{{LocalAddress: peers[0].LocalAddress, Network: "10.1.0.0/16", Origin: "Network", Weight: 32768}}
+		for _, pr := range peers {
+			if pr.State == "Connected" {
+				routes = append(routes, ARMRoute{LocalAddress: pr.LocalAddress, Network: "172.31.0.0/16", NextHop: pr.Neighbor, SourcePeer: pr.Neighbor,
+					Origin: "EBgp", ASPath: fmt.Sprint(awsASN), Weight: 32768})
+			}
+		}
+		w.SetLearnedRoutes(SubscriptionID, p.rg(), p.gateway(), routes)
 	}
 	if p.fault != nil {
 		w.AddFault(CloudAWS, *p.fault)
 	}
+	if p.diagnostics {
+		recs := []DiagnosticRecord{}
+		for _, d := range p.diag {
+			r := DiagnosticRecord{Time: now.Add(-d.age), Category: d.category, OperationName: d.op, Instance: "GatewayTenantWorker_IN_0",
+				Status: d.status, StateChangeReason: d.reason, Message: d.msg}
+			if d.tunnel > 0 {
+				r.RemoteIP = p.awsIP(d.tunnel - 1)
+				if strings.Count(d.msg, "%s") == 2 {
+					r.Message = fmt.Sprintf(d.msg, p.awsIP(d.tunnel-1), p.azureIP())
+				}
+			}
+			recs = append(recs, r)
+		}
+		w.SetDiagnostics(SubscriptionID, p.rg(), p.gateway(), recs)
+	}
+}
+
+// logGroup is the scenario's tunnel log group, named as AWS recommends
+// (/aws/vendedlogs/ keeps the resource policy short).
+func (p pair) logGroup() string {
+	return fmt.Sprintf("arn:aws:logs:%s:123456789012:log-group:/aws/vendedlogs/vpn/%s", p.region, p.vpnID())
+}
+
+// awsLogJSON is a tunnel activity record in AWS's JSON log format.
+func awsLogJSON(at time.Time, details string) string {
+	phase := "down"
+	b, _ := json.Marshal(map[string]any{
+		"event_timestamp": at.Unix(), "timestamp": at.UTC().Format("2006-01-02 15:04:05.000Z"),
+		"details": details, "dpd_enabled": true, "nat_t_detected": false,
+		"ike_phase1_state": phase, "ike_phase2_state": phase,
+	})
+	return string(b)
 }
 
 // hostIn returns the n-th address of an IPv4 prefix: AWS takes .1 of each

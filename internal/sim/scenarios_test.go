@@ -15,7 +15,8 @@ import (
 func TestScenariosAreWellFormed(t *testing.T) {
 	name := regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
 	awsPSK := regexp.MustCompile(`^[A-Za-z1-9._][A-Za-z0-9._]{7,63}$`)
-	want := []string{"healthy-static", "tunnel2-down", "bgp-single-ip", "soracom-door", "aws-throttled", "bgp-peers-down", "door-bgp"}
+	want := []string{"healthy-static", "tunnel2-down", "bgp-single-ip", "soracom-door", "aws-throttled", "bgp-peers-down", "door-bgp",
+		"psk-mismatch", "proposal-mismatch", "dpd-timeout", "maintenance", "no-logs"}
 	sc := Scenarios()
 	if len(sc) != len(want) {
 		t.Fatalf("%d scenarios", len(sc))
@@ -59,9 +60,14 @@ func TestScenariosReadEndToEnd(t *testing.T) {
 		"healthy-static": {[]string{"UP", "UP"}, []string{"Connected", "Connected"}},
 		"tunnel2-down":   {[]string{"UP", "DOWN"}, []string{"Connected", "NotConnected"}},
 		// IPsec up, BGP down: Azure shows Connected (its BGP peer is not).
-		"bgp-single-ip": {[]string{"UP", "DOWN"}, []string{"Connected", "Connected"}},
-		"soracom-door":  {nil, []string{"Connected", "Connected"}},
-		"aws-throttled": {nil, []string{"Connected", "Connected"}},
+		"bgp-single-ip":     {[]string{"UP", "DOWN"}, []string{"Connected", "Connected"}},
+		"soracom-door":      {nil, []string{"Connected", "Connected"}},
+		"aws-throttled":     {nil, []string{"Connected", "Connected"}},
+		"psk-mismatch":      {[]string{"UP", "DOWN"}, []string{"Connected", "NotConnected"}},
+		"proposal-mismatch": {[]string{"DOWN", "UP"}, []string{"Connecting", "Connected"}},
+		"dpd-timeout":       {[]string{"UP", "DOWN"}, []string{"Connected", "Connecting"}},
+		"maintenance":       {[]string{"DOWN", "UP"}, []string{"Connecting", "Connected"}},
+		"no-logs":           {[]string{"UP", "DOWN"}, []string{"Connected", "NotConnected"}},
 	}
 	for name, w := range wants {
 		s := sc[name]

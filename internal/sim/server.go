@@ -22,12 +22,18 @@ import (
 // not grow without limit; tests see far fewer requests.
 const maxRecorded = 10000
 
-// Server runs the simulated EC2, ARM and SORACOM endpoints on loopback.
+// Server runs the simulated EC2, CloudWatch Logs, ARM, Log Analytics and
+// SORACOM endpoints on loopback.
 type Server struct {
 	// EC2URL is http://127.0.0.1:port: the EC2 Query API over plain HTTP.
 	EC2URL string
+	// LogsURL is http://127.0.0.1:port: CloudWatch Logs (awsJson1.1).
+	LogsURL string
 	// ARMURL is https://127.0.0.1:port: ARM over TLS, trusted via CACertPEM.
 	ARMURL string
+	// LogAnalyticsURL is https://127.0.0.1:port: the Log Analytics query
+	// API over TLS, same certificate.
+	LogAnalyticsURL string
 	// CACertPEM is the self-signed certificate the ARM endpoint presents.
 	CACertPEM []byte
 	// SoracomURL is http://127.0.0.1:port: the SORACOM API (without /v1).
@@ -37,6 +43,8 @@ type Server struct {
 	ec2       *http.Server
 	arm       *http.Server
 	soracom   *http.Server
+	cwl       *http.Server
+	la        *http.Server
 	client    *http.Client
 	ec2Client *http.Client
 	closing   chan struct{}
@@ -53,7 +61,7 @@ type Server struct {
 
 // Request is one request the server received.
 type Request struct {
-	Cloud  string // "aws" | "azure" | "soracom"
+	Cloud  string // "aws" | "azure" | "soracom" | "aws-logs" | "azure-logs"
 	Method string
 	Path   string
 	// Action is the EC2 form Action, or for ARM a short operation name:
@@ -77,7 +85,8 @@ type Request struct {
 	Mutation bool
 }
 
-// Start serves w on two loopback ports, EC2 and ARM.
+// Start serves w on four loopback ports: EC2, CloudWatch Logs, ARM and
+// Log Analytics.
 func Start(w *World) (*Server, error) {
 	if w == nil {
 		return nil, errors.New("sim: Start needs a World")
@@ -101,16 +110,29 @@ func Start(w *World) (*Server, error) {
 		_ = armLn.Close()
 		return nil, fmt.Errorf("sim: listen for SORACOM: %w", err)
 	}
+	cwlLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_, _ = ec2Ln.Close(), armLn.Close()
+		return nil, fmt.Errorf("sim: listen for CloudWatch Logs: %w", err)
+	}
+	laLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_, _, _ = ec2Ln.Close(), armLn.Close(), cwlLn.Close()
+		return nil, fmt.Errorf("sim: listen for Log Analytics: %w", err)
+	}
 	pool := x509.NewCertPool()
 	pool.AddCert(cert.Leaf)
 	s := &Server{
+		SoracomURL: "http://" + soracomLn.Addr().String(),
 		EC2URL:     "http://" + ec2Ln.Addr().String(),
 		ARMURL:     "https://" + armLn.Addr().String(),
-		SoracomURL: "http://" + soracomLn.Addr().String(),
-		CACertPEM:  certPEM,
-		world:      w,
-		closing:    make(chan struct{}),
-		ops:        newOrdered[[]byte](),
+		LogsURL:    "http://" + cwlLn.Addr().String(),
+		// Log Analytics is a host of its own, as api.loganalytics.io is.
+		LogAnalyticsURL: "https://" + laLn.Addr().String(),
+		CACertPEM:       certPEM,
+		world:           w,
+		closing:         make(chan struct{}),
+		ops:             newOrdered[[]byte](),
 		client: &http.Client{Transport: &http.Transport{
 			// Loopback only: never route through a proxy from the environment.
 			Proxy:               nil,
@@ -133,9 +155,14 @@ func Start(w *World) (*Server, error) {
 	s.arm = &http.Server{Handler: http.HandlerFunc(s.serveARM), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet,
 		ConnState: countNew(&s.armConns)}
 	s.soracom = &http.Server{Handler: http.HandlerFunc(s.serveSoracom), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet}
-	tlsLn := tls.NewListener(armLn, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}})
+	s.cwl = &http.Server{Handler: http.HandlerFunc(s.serveCWL), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet}
+	s.la = &http.Server{Handler: http.HandlerFunc(s.serveLogAnalytics), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet}
+	tlsConf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}
+	tlsLn := tls.NewListener(armLn, tlsConf)
 	go func() { _ = s.ec2.Serve(ec2Ln) }()
 	go func() { _ = s.arm.Serve(tlsLn) }()
+	go func() { _ = s.cwl.Serve(cwlLn) }()
+	go func() { _ = s.la.Serve(tls.NewListener(laLn, tlsConf)) }()
 	go func() { _ = s.soracom.Serve(soracomLn) }()
 	return s, nil
 }
@@ -150,6 +177,8 @@ func (s *Server) Close() {
 		_ = s.ec2.Close()
 		_ = s.arm.Close()
 		_ = s.soracom.Close()
+		_ = s.cwl.Close()
+		_ = s.la.Close()
 		s.client.CloseIdleConnections()
 		s.ec2Client.CloseIdleConnections()
 	})
@@ -255,8 +284,8 @@ func (s *Server) record(r Request) {
 // delay applies the cloud's latency and fault to a request. It returns the
 // fault to answer with, if any, and answer=false when nothing may be
 // written: the client gave up or the server is closing.
-func (s *Server) delay(ctx context.Context, cloud, matchOn string) (f *Fault, answer bool) {
-	d, f := s.world.behaviour(cloud, matchOn)
+func (s *Server) delay(ctx context.Context, cloud, matchOn, action string) (f *Fault, answer bool) {
+	d, f := s.world.behaviour(cloud, matchOn, action)
 	if d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()

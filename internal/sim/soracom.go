@@ -192,7 +192,7 @@ func (s *Server) serveSoracom(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Soracom-Ratelimit-Remaining", strconv.Itoa(remaining))
 	h.Set("X-Soracom-Ratelimit-Seconds-Before-Refresh", strconv.Itoa(refresh))
 
-	fault, answer := s.delay(r.Context(), CloudSoracom, r.URL.Path)
+	fault, answer := s.delay(r.Context(), CloudSoracom, r.URL.Path, "")
 	if !answer {
 		return
 	}

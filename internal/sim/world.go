@@ -16,10 +16,14 @@ import (
 )
 
 // Cloud names accepted by SetFault, AddFault and SetLatency (and
-// CloudSoracom).
+// CloudSoracom), and recorded
+// in Request.Cloud: the log services are endpoints of their own, as in the
+// real clouds.
 const (
-	CloudAWS   = "aws"
-	CloudAzure = "azure"
+	CloudAWS       = "aws"
+	CloudAzure     = "azure"
+	CloudAWSLogs   = "aws-logs"   // CloudWatch Logs
+	CloudAzureLogs = "azure-logs" // Log Analytics query API
 )
 
 // World is the simulated state of both clouds. It is safe for concurrent
@@ -39,6 +43,10 @@ type World struct {
 	lngs     ordered[ARMLNG]
 	peers    map[string][]ARMBGPPeer
 	soracom  soracomState
+
+	logGroups   map[string][]logStream        // by log group ARN
+	diagnostics map[string][]DiagnosticRecord // by gateway; absent: diagnostics off
+	routes      map[string][]ARMRoute         // learned routes by gateway
 
 	faults   map[string][]Fault
 	latency  map[string]time.Duration
@@ -76,6 +84,19 @@ type EC2Tunnel struct {
 	Phase1DHGroups, Phase2DHGroups                                                    []int
 	Phase1LifetimeSeconds, Phase2LifetimeSeconds, DPDTimeoutSeconds                   int
 	DPDTimeoutAction, StartupAction                                                   string
+
+	// LogGroupARN and BGPLogGroupARN, when set, turn the tunnel's logging to
+	// CloudWatch Logs on (LogOptions.CloudWatchLogOptions); events go in
+	// with World.AddLogEvents.
+	LogGroupARN, BGPLogGroupARN string
+	// Maintenance is what GetVpnTunnelReplacementStatus reports.
+	Maintenance EC2Maintenance
+}
+
+// EC2Maintenance is a tunnel endpoint's maintenance details.
+type EC2Maintenance struct {
+	Pending                       string
+	AutoAppliedAfter, LastApplied time.Time
 }
 
 // EC2CustomerGateway is one AWS customer gateway (the Azure side's public
@@ -348,11 +369,11 @@ func (w *World) SetLatency(cloud string, d time.Duration) {
 
 // behaviour returns what a request of cloud must suffer before it is
 // answered: the latency and the first fault whose Match fits.
-func (w *World) behaviour(cloud, matchOn string) (time.Duration, *Fault) {
+func (w *World) behaviour(cloud, matchOn, action string) (time.Duration, *Fault) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, f := range w.faults[cloud] {
-		if f.matches(matchOn) {
+		if f.matches(matchOn, action) {
 			f := f
 			return w.latency[cloud], &f
 		}

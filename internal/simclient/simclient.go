@@ -1,6 +1,7 @@
-// Package simclient builds the real cloud adapters (aws-sdk-go-v2,
-// armnetwork, doorbot's SORACOM client) pointed at the simulated clouds of internal/sim, for the demo, the console
-// and tests. It lives apart from the simulator so that the simulator never
+// Package simclient builds the real cloud adapters (aws-sdk-go-v2 EC2 and
+// CloudWatch Logs, armnetwork, azlogs, doorbot's SORACOM client) pointed at the
+// simulated clouds of internal/sim, for the demo, the console and tests. It
+// lives apart from the simulator so that the simulator never
 // imports the clients it is meant to test.
 package simclient
 
@@ -15,6 +16,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/doorbot/doorbot/cloud"
@@ -53,9 +55,10 @@ func AWS(s *sim.Server, o Options) *awsc.Client {
 		HTTPClient:  s.EC2HTTPClient(),
 	}
 	return awsc.New(cfg, awsc.Options{
-		CallTimeout:   o.CallTimeout,
-		MaxAttempts:   o.MaxAttempts,
-		ClientOptions: []func(*ec2.Options){func(eo *ec2.Options) { eo.BaseEndpoint = awssdk.String(s.EC2URL) }},
+		CallTimeout:       o.CallTimeout,
+		MaxAttempts:       o.MaxAttempts,
+		ClientOptions:     []func(*ec2.Options){func(eo *ec2.Options) { eo.BaseEndpoint = awssdk.String(s.EC2URL) }},
+		LogsClientOptions: []func(*cloudwatchlogs.Options){func(lo *cloudwatchlogs.Options) { lo.BaseEndpoint = awssdk.String(s.LogsURL) }},
 	})
 }
 
@@ -73,7 +76,11 @@ func Azure(s *sim.Server, o Options) (*azc.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return azc.New(Token{}, azc.Options{CallTimeout: o.CallTimeout, ClientOptions: opts, PollFrequency: time.Second, Gate: o.Gate}), nil
+	logs, err := azc.LogsClientOptionsFor("public", s.LogAnalyticsURL, s.HTTPClient())
+	if err != nil {
+		return nil, err
+	}
+	return azc.New(Token{}, azc.Options{CallTimeout: o.CallTimeout, ClientOptions: opts, PollFrequency: time.Second, Logs: logs, Gate: o.Gate}), nil
 }
 
 // Soracom is doorbot's SORACOM client pointed at the simulated API, with

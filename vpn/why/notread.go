@@ -8,9 +8,10 @@ import (
 // The not_read entries: what was not read, and the step that would make it
 // readable with its impact. doorbot never takes these steps itself.
 
-// AWSLogsOff is a tunnel whose IKE (or BGP) logging to CloudWatch Logs is
-// off. Turning it on is ModifyVpnTunnelOptions: it renegotiates the tunnel.
-func AWSLogsOff(vpnID, outsideIP, region string, bgp bool) NotRead {
+// AWSLogsOff is a VPN connection whose tunnels (outsideIPs) do not publish
+// their IKE logs, or their BGP logs when bgp is set, to CloudWatch Logs.
+// Turning it on is ModifyVpnTunnelOptions: AWS renegotiates the tunnel.
+func AWSLogsOff(vpnID, region string, outsideIPs []string, bgp bool) NotRead {
 	source, field, flags := SourceAWSTunnelLog, "LogEnabled", `"LogEnabled":true,"LogGroupArn":"%s","LogOutputFormat":"json"`
 	if bgp {
 		source, field, flags = SourceAWSBGPLog, "BgpLogEnabled", `"BgpLogEnabled":true,"BgpLogGroupArn":"%s","BgpLogOutputFormat":"json"`
@@ -20,13 +21,18 @@ func AWSLogsOff(vpnID, outsideIP, region string, bgp bool) NotRead {
 	}
 	group := fmt.Sprintf("arn:aws:logs:%s:ACCOUNT_ID:log-group:/aws/vendedlogs/vpn/%s", region, vpnID)
 	opts := `{"LogOptions":{"CloudWatchLogOptions":{` + fmt.Sprintf(flags, group) + `}}}`
+	what := "tunnel"
+	if len(outsideIPs) > 1 {
+		what = "tunnels"
+	}
 	return NotRead{
 		Source: source,
-		Why:    fmt.Sprintf("tunnel %s of %s does not publish its logs (LogOptions.CloudWatchLogOptions.%s is false)", outsideIP, vpnID, field),
-		Fix: fmt.Sprintf("Runbook step, one tunnel at a time while the other tunnel is UP — it modifies the tunnel and AWS renegotiates it (a brief interruption of this tunnel): "+
-			"`aws ec2 modify-vpn-tunnel-options --region %s --vpn-connection-id %s --vpn-tunnel-outside-ip-address %s --tunnel-options '%s'`; "+
-			"the caller needs the logs:*LogDelivery and logs:PutResourcePolicy permissions. Only events after that are recorded.",
-			region, vpnID, outsideIP, opts),
+		Why: fmt.Sprintf("%s %s of %s publish no logs (LogOptions.CloudWatchLogOptions.%s is false)",
+			what, strings.Join(outsideIPs, " and "), vpnID, field),
+		Fix: fmt.Sprintf("Runbook step, for one tunnel at a time and only while the other tunnel is UP — it modifies the tunnel and AWS renegotiates it (a brief interruption of that tunnel): "+
+			"`aws ec2 modify-vpn-tunnel-options --region %s --vpn-connection-id %s --vpn-tunnel-outside-ip-address TUNNEL_IP --tunnel-options '%s'` "+
+			"with TUNNEL_IP each of %s; the caller needs the logs:*LogDelivery and logs:PutResourcePolicy permissions. Only events after that are recorded.",
+			region, vpnID, opts, strings.Join(outsideIPs, ", ")),
 	}
 }
 

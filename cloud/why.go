@@ -139,7 +139,9 @@ func (e *evidence) awsVPN(ctx context.Context, wg *sync.WaitGroup, region string
 	for _, t := range v.Tunnels {
 		wg.Go(func() {
 			m, err := readAs(ctx, e.o, call{cloud: "aws", op: "GetVpnTunnelReplacementStatus", key: "aws-maint/" + region + "/" + v.ID + "/" + t.OutsideIP},
-				func(ctx context.Context) (why.Maintenance, error) { return e.o.aws.Maintenance(ctx, region, v.ID, t.OutsideIP) })
+				func(ctx context.Context) (why.Maintenance, error) {
+					return e.o.aws.Maintenance(ctx, region, v.ID, t.OutsideIP)
+				})
 			if err != nil {
 				e.failed(why.SourceAWSMaintenance, "ec2:GetVpnTunnelReplacementStatus", err)
 				return

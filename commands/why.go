@@ -16,7 +16,7 @@ func whyCommand(r *Registry, svc *handlers.Service) Command {
 		Summary: "why a tunnel is down, from the clouds' own logs and maintenance records",
 		Slow:    true,
 		Working: func(req Request) string {
-			return "Reading AWS and Azure logs, maintenance and BGP records for " + subject(req.Args[:1]) + "…"
+			return "Reading AWS and Azure logs, maintenance and BGP records for " + subject(req.Args[:min(1, len(req.Args))]) + "…"
 		},
 		Check: func(_ context.Context, req Request) *handlers.Reply {
 			if len(req.Args) < 1 || len(req.Args) > 2 || (len(req.Args) == 2 && !handlers.ValidTunnelArg(req.Args[1])) {

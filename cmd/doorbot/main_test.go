@@ -44,20 +44,21 @@ func realCloudEnv(t *testing.T, srv *sim.Server) {
 		t.Fatal(err)
 	}
 	for k, v := range map[string]string{
-		"SSL_CERT_FILE":               ca,
-		"PATH":                        dir + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"AZURE_TOKEN_CREDENTIALS":     "AzureCLICredential",
-		"AWS_ACCESS_KEY_ID":           "AKIADOORBOTTEST",
-		"AWS_SECRET_ACCESS_KEY":       "test-secret",
-		"AWS_SESSION_TOKEN":           "",
-		"AWS_PROFILE":                 "",
-		"AWS_CONFIG_FILE":             filepath.Join(dir, "no-aws-config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "no-aws-credentials"),
-		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_ENDPOINT_URL_EC2":        srv.EC2URL,
-		"DOORBOT_CONFIG":              "",
-		"SORACOM_AUTH_KEY_ID":         sim.SoracomAuthKeyID,
-		"SORACOM_AUTH_KEY":            sim.SoracomAuthKey,
+		"SSL_CERT_FILE":                    ca,
+		"PATH":                             dir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"AZURE_TOKEN_CREDENTIALS":          "AzureCLICredential",
+		"AWS_ACCESS_KEY_ID":                "AKIADOORBOTTEST",
+		"AWS_SECRET_ACCESS_KEY":            "test-secret",
+		"AWS_SESSION_TOKEN":                "",
+		"AWS_PROFILE":                      "",
+		"AWS_CONFIG_FILE":                  filepath.Join(dir, "no-aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE":      filepath.Join(dir, "no-aws-credentials"),
+		"AWS_EC2_METADATA_DISABLED":        "true",
+		"AWS_ENDPOINT_URL_EC2":             srv.EC2URL,
+		"DOORBOT_CONFIG":                   "",
+		"SORACOM_AUTH_KEY_ID":              sim.SoracomAuthKeyID,
+		"SORACOM_AUTH_KEY":                 sim.SoracomAuthKey,
+		"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": srv.LogsURL,
 	} {
 		t.Setenv(k, v)
 	}
@@ -71,7 +72,8 @@ func writeConfig(t *testing.T, srv *sim.Server, scenarios []sim.Scenario, extra 
 	for _, e := range extra {
 		b.WriteString(e)
 	}
-	fmt.Fprintf(&b, "aws:\n  region: ap-northeast-1\nazure:\n  subscription_id: %s\n  resource_manager_endpoint: %s\n", sim.SubscriptionID, srv.ARMURL)
+	fmt.Fprintf(&b, "aws:\n  region: ap-northeast-1\nazure:\n  subscription_id: %s\n  resource_manager_endpoint: %s\n  logs_endpoint: %s\n",
+		sim.SubscriptionID, srv.ARMURL, srv.LogAnalyticsURL)
 	// Generous: a loaded 2-core machine (the fake az CLI is a process per
 	// token) must not turn a healthy read into a timeout.
 	fmt.Fprintf(&b, "soracom:\n  endpoint: %s\n", srv.SoracomURL)
@@ -218,8 +220,13 @@ func TestStatusJSONAgainstSimulatedClouds(t *testing.T) {
 		"soracom-door":   {"healthy", "static", "static", nil, "", false},
 		"aws-throttled":  {"healthy", "unknown", "static", nil, "aws", false},
 		// Connected tunnels whose BGP peers are Idle route nothing: down.
-		"bgp-peers-down": {"down", "bgp", "bgp", []string{"tunnel-down"}, "", true},
-		"door-bgp":       {"degraded", "bgp", "bgp", []string{"tunnel-down"}, "", false},
+		"bgp-peers-down":    {"down", "bgp", "bgp", []string{"tunnel-down"}, "", true},
+		"door-bgp":          {"degraded", "bgp", "bgp", []string{"tunnel-down"}, "", false},
+		"psk-mismatch":      {"degraded", "static", "static", []string{"tunnel-down"}, "", true},
+		"proposal-mismatch": {"degraded", "static", "static", []string{"tunnel-down"}, "", true},
+		"dpd-timeout":       {"degraded", "static", "static", []string{"tunnel-down"}, "", true},
+		"maintenance":       {"degraded", "static", "static", []string{"tunnel-down"}, "", true},
+		"no-logs":           {"degraded", "static", "static", []string{"tunnel-down"}, "", true},
 	}
 	tunnelKeys := []string{"index", "aws_outside_ip", "aws_status", "aws_since", "aws_message", "aws_accepted_routes",
 		"azure_connection", "azure_status", "azure_ingress_bytes", "azure_egress_bytes", "up"}

@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/doorbot/doorbot/internal/sim"
 	"github.com/doorbot/doorbot/vpn"
 )
 
@@ -25,6 +27,9 @@ func TestRunbookGolden(t *testing.T) {
 	realCloudEnv(t, srv)
 	cfg := writeConfig(t, srv, scenarios)
 	for _, s := range scenarios {
+		if slices.Contains(sim.WhyScenarios, s.Name) {
+			continue // the evidence scenarios' runbooks are tunnel2-down's, with other IDs
+		}
 		for _, kind := range []string{"static", "migrate"} {
 			t.Run(s.Name+"/"+kind, func(t *testing.T) {
 				r := runCLI(t, "", "runbook", kind, s.Name, "--config", cfg, "--output", "markdown")

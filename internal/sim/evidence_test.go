@@ -71,7 +71,7 @@ func TestCloudWatchLogsFilterLogEvents(t *testing.T) {
 		t.Fatalf("got %d events, want the 6 of tunnel 2", len(events))
 	}
 	for i, e := range events {
-		if !strings.Contains(*e.Message, "pre-shared key mismatch") || !strings.Contains(*e.LogStreamName, "203.0.113.61") {
+		if !strings.Contains(*e.Message, "pre-shared key mismatch") || !strings.Contains(*e.LogStreamName, "203.0.113.81") {
 			t.Errorf("event %d = %s on %s", i, *e.Message, *e.LogStreamName)
 		}
 		if i > 0 && *e.Timestamp < *events[i-1].Timestamp {
@@ -124,7 +124,7 @@ func TestGetVpnTunnelReplacementStatus(t *testing.T) {
 	id := c.AWS.VPNConnectionIDs[0]
 	cl := ec2Client(srv, c.AWS.Region)
 	out, err := cl.GetVpnTunnelReplacementStatus(ctx(t), &ec2.GetVpnTunnelReplacementStatusInput{
-		VpnConnectionId: aws.String(id), VpnTunnelOutsideIpAddress: aws.String("203.0.113.91"),
+		VpnConnectionId: aws.String(id), VpnTunnelOutsideIpAddress: aws.String("203.0.113.111"),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +135,7 @@ func TestGetVpnTunnelReplacementStatus(t *testing.T) {
 		t.Errorf("tunnel 2 = %+v %+v", out, d)
 	}
 	out, err = cl.GetVpnTunnelReplacementStatus(ctx(t), &ec2.GetVpnTunnelReplacementStatusInput{
-		VpnConnectionId: aws.String(id), VpnTunnelOutsideIpAddress: aws.String("198.51.100.91"),
+		VpnConnectionId: aws.String(id), VpnTunnelOutsideIpAddress: aws.String("198.51.100.111"),
 	})
 	if err != nil || out.MaintenanceDetails.LastMaintenanceApplied == nil || time.Since(*out.MaintenanceDetails.LastMaintenanceApplied) > 6*time.Minute {
 		t.Errorf("tunnel 1 = %+v, %v", out, err)
@@ -165,7 +165,7 @@ func TestLogAnalyticsQueryResource(t *testing.T) {
 		t.Fatalf("tables = %+v", res.Tables)
 	}
 	newest := res.Tables[0].Rows[0]
-	if newest[1] != "IKEDiagnosticLog" || !strings.Contains(newest[7].(string), "Remote 203.0.113.61:500") {
+	if newest[1] != "IKEDiagnosticLog" || !strings.Contains(newest[7].(string), "Remote 203.0.113.81:500") {
 		t.Errorf("newest row = %v", newest)
 	}
 

@@ -32,6 +32,13 @@ var designIDs = []string{
 	"change-causes-outage",
 }
 
+// evidenceIDs are the rules `why` raises from the clouds' own evidence
+// (design.md §11 names psk-mismatch, bgp-session-down and maintenance).
+var evidenceIDs = []string{
+	"psk-mismatch", "proposal-mismatch", "dpd-timeout", "peer-unreachable",
+	"bgp-session-down", "bgp-prefix-limit", "maintenance", "gateway-change",
+}
+
 func TestCatalogHasEveryDesignRule(t *testing.T) {
 	if len(designIDs) != 20 {
 		t.Fatalf("design.md §5 lists 20 rules, test has %d", len(designIDs))
@@ -69,8 +76,13 @@ func TestCatalogEntriesWellFormed(t *testing.T) {
 			t.Errorf("Lookup(%q) = %+v, %v; want %+v", r.ID, got, ok, r)
 		}
 	}
-	if len(seen) != len(designIDs)+1 {
-		t.Errorf("catalog has %d rules, want %d (design.md §5 plus bgp-peer-status-unavailable)", len(seen), len(designIDs)+1)
+	if len(seen) != len(designIDs)+1+len(evidenceIDs) {
+		t.Errorf("catalog has %d rules, want %d (design.md §5, bgp-peer-status-unavailable and the evidence rules of why)", len(seen), len(designIDs)+1+len(evidenceIDs))
+	}
+	for _, id := range evidenceIDs {
+		if _, ok := Lookup(id); !ok {
+			t.Errorf("catalog lacks evidence rule %q", id)
+		}
 	}
 }
 

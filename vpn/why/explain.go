@@ -113,8 +113,9 @@ func (e *explainer) logs() {
 		if !ok || (idx != 0 && !e.inScope(idx)) {
 			continue
 		}
-		// A gateway-wide record can only be a gateway-wide cause.
-		if idx == 0 && rule != rules.IDMaintenance && rule != rules.IDGatewayChange {
+		// A gateway-wide record can only be a gateway-wide cause, and
+		// explains nothing while every tunnel asked about is up.
+		if idx == 0 && ((rule != rules.IDMaintenance && rule != rules.IDGatewayChange) || !e.anyDown()) {
 			continue
 		}
 		e.add(causeKey{rule, idx}, hit{at: r.Time, log: true, ev: Evidence{Source: r.Source, Time: stamp(r.Time), Text: Clean(display(r))}})
@@ -290,16 +291,30 @@ func after(t time.Time) string {
 	return "; AWS applies it automatically after " + stamp(t)
 }
 
+// down says whether a tunnel is down on a side that was read.
+func (e *explainer) down(t vpn.TunnelStatus) (aws, azure bool) {
+	o := e.in.Observation
+	return o.AWS != nil && !t.AWSUp(), o.Azure != nil && !t.AzureUp()
+}
+
+// anyDown says whether a tunnel asked about is down.
+func (e *explainer) anyDown() bool {
+	for _, t := range e.in.Tunnels {
+		if a, z := e.down(t); e.inScope(t.Index) && (a || z) {
+			return true
+		}
+	}
+	return false
+}
+
 // baseline states, for a down tunnel nothing else explains, what the APIs
 // say: a cause without a reason is still a place to start.
 func (e *explainer) baseline() {
-	o := e.in.Observation
 	for _, t := range e.in.Tunnels {
 		if !e.inScope(t.Index) {
 			continue
 		}
-		awsDown := o.AWS != nil && !t.AWSUp()
-		azDown := o.Azure != nil && !t.AzureUp()
+		awsDown, azDown := e.down(t)
 		if !awsDown && !azDown {
 			continue
 		}

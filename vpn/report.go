@@ -16,6 +16,19 @@ const (
 	SeverityInfo    Severity = "info"
 )
 
+// Rank orders severities, most severe first (error 0, warning 1, info 2).
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityError:
+		return 0
+	case SeverityWarning:
+		return 1
+	case SeverityInfo:
+		return 2
+	}
+	return 3
+}
+
 // Finding is one diagnosis: a rule that fired, what it saw and what to do.
 type Finding struct {
 	Rule      string   `json:"rule"`

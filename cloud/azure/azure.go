@@ -334,22 +334,12 @@ func convertLNG(l armnetwork.LocalNetworkGateway) vpn.LocalNetworkGateway {
 // Microsoft.Network/virtualNetworkGateways/getBgpPeerStatus/action, which
 // Reader does not grant.
 func (c *Client) BGPPeers(ctx context.Context, sub, rg, gateway string) ([]vpn.BGPPeer, error) {
-	fail := func(err error) ([]vpn.BGPPeer, error) {
-		return nil, c.wrap(ctx, "get BGP peer status", "virtual network gateway", gateway, rg, "Microsoft.Network/virtualNetworkGateways/getBgpPeerStatus/action", err)
-	}
-	cl, err := c.forSub(sub)
+	resp, err := gatewayRead(ctx, c, sub, rg, gateway, "get BGP peer status", "Microsoft.Network/virtualNetworkGateways/getBgpPeerStatus/action",
+		func(ctx context.Context, gw *armnetwork.VirtualNetworkGatewaysClient) (*runtime.Poller[armnetwork.VirtualNetworkGatewaysClientGetBgpPeerStatusResponse], error) {
+			return gw.BeginGetBgpPeerStatus(ctx, rg, gateway, nil)
+		})
 	if err != nil {
-		return fail(err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, c.opts.CallTimeout)
-	defer cancel()
-	poller, err := cl.gateways.BeginGetBgpPeerStatus(ctx, rg, gateway, nil)
-	if err != nil {
-		return fail(err)
-	}
-	resp, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: c.opts.PollFrequency})
-	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	var out []vpn.BGPPeer
 	for _, p := range resp.Value {
@@ -368,6 +358,31 @@ func (c *Client) BGPPeers(ctx context.Context, sub, rg, gateway string) ([]vpn.B
 		out = append(out, peer)
 	}
 	return out, nil
+}
+
+// gatewayRead runs one of the gateway's long-running POST reads
+// (getBgpPeerStatus, getLearnedRoutes) to its end under the call deadline.
+func gatewayRead[T any](ctx context.Context, c *Client, sub, rg, gateway, op, action string,
+	begin func(context.Context, *armnetwork.VirtualNetworkGatewaysClient) (*runtime.Poller[T], error)) (T, error) {
+	var zero T
+	ctx, cancel := context.WithTimeout(ctx, c.opts.CallTimeout)
+	defer cancel()
+	fail := func(err error) (T, error) {
+		return zero, c.wrap(ctx, op, "virtual network gateway", gateway, rg, action, err)
+	}
+	cl, err := c.forSub(sub)
+	if err != nil {
+		return fail(err)
+	}
+	poller, err := begin(ctx, cl.gateways)
+	if err != nil {
+		return fail(err)
+	}
+	resp, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: c.opts.PollFrequency})
+	if err != nil {
+		return fail(err)
+	}
+	return resp, nil
 }
 
 var idPattern = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.Network/localNetworkGateways/([^/]+)$`)

@@ -14,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/monitor/query/azlogs"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 
 	"github.com/doorbot/doorbot/vpn/why"
 )
@@ -42,22 +43,12 @@ func GatewayID(sub, rg, gateway string) string {
 // LearnedRoutes reads the routes the gateway learned (getLearnedRoutes, a
 // POST long-running read). It needs ActionLearnedRoutes, which Reader lacks.
 func (c *Client) LearnedRoutes(ctx context.Context, sub, rg, gateway string) ([]why.Route, error) {
-	fail := func(err error) ([]why.Route, error) {
-		return nil, c.wrap(ctx, "get learned routes", "virtual network gateway", gateway, rg, ActionLearnedRoutes, err)
-	}
-	cl, err := c.forSub(sub)
+	resp, err := gatewayRead(ctx, c, sub, rg, gateway, "get learned routes", ActionLearnedRoutes,
+		func(ctx context.Context, gw *armnetwork.VirtualNetworkGatewaysClient) (*runtime.Poller[armnetwork.VirtualNetworkGatewaysClientGetLearnedRoutesResponse], error) {
+			return gw.BeginGetLearnedRoutes(ctx, rg, gateway, nil)
+		})
 	if err != nil {
-		return fail(err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, c.opts.CallTimeout)
-	defer cancel()
-	poller, err := cl.gateways.BeginGetLearnedRoutes(ctx, rg, gateway, nil)
-	if err != nil {
-		return fail(err)
-	}
-	resp, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: c.opts.PollFrequency})
-	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	var out []why.Route
 	for _, r := range resp.Value {

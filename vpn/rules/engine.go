@@ -131,17 +131,7 @@ func evaluate(c *pcheck, on where) []vpn.Finding {
 	return out
 }
 
-func severityRank(s vpn.Severity) int {
-	switch s {
-	case vpn.SeverityError:
-		return 0
-	case vpn.SeverityWarning:
-		return 1
-	case vpn.SeverityInfo:
-		return 2
-	}
-	return 3
-}
+func severityRank(s vpn.Severity) int { return s.Rank() }
 
 func sortFindings(fs []vpn.Finding) {
 	slices.SortStableFunc(fs, func(a, b vpn.Finding) int {

@@ -377,7 +377,7 @@ func (e *explainer) sorted() []Cause {
 	}
 	sort.SliceStable(rs, func(i, j int) bool {
 		a, b := rs[i], rs[j]
-		if ra, rb := sevRank(a.c.Severity), sevRank(b.c.Severity); ra != rb {
+		if ra, rb := a.c.Severity.Rank(), b.c.Severity.Rank(); ra != rb {
 			return ra < rb
 		}
 		if (a.c.Rule == rules.IDTunnelDown) != (b.c.Rule == rules.IDTunnelDown) {
@@ -421,16 +421,6 @@ func (e *explainer) message(k causeKey, hs []hit) string {
 		n = "1 record"
 	}
 	return fmt.Sprintf("%s: %s (%s from %s, last %s)", where, ruleText[k.rule].says, n, strings.Join(sources, ", "), stamp(hs[0].at))
-}
-
-func sevRank(s vpn.Severity) int {
-	switch s {
-	case vpn.SeverityError:
-		return 0
-	case vpn.SeverityWarning:
-		return 1
-	}
-	return 2
 }
 
 func stamp(t time.Time) string {

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -40,22 +39,7 @@ func TestRunbookGolden(t *testing.T) {
 				if strings.Contains(got, "Sim.PSK.") {
 					t.Fatal("a pre-shared key reached the runbook")
 				}
-				path := filepath.Join("testdata", "golden", s.Name+"-"+kind+".md")
-				if *update {
-					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test ./cmd/doorbot -run TestRunbookGolden -update, then read the files)", err)
-				}
-				if got != string(want) {
-					t.Errorf("runbook differs from %s; rerun with -update and review the diff", path)
-				}
+				golden(t, filepath.Join("testdata", "golden", s.Name+"-"+kind+".md"), got)
 				// Every placeholder used is listed at the top.
 				top := got
 				if i := strings.Index(got, "## Phase 1"); i > 0 {

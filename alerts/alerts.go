@@ -1,4 +1,4 @@
-// Package alerts is the alert state machine (design.md §9): per connection
+// Package alerts is the alert state machine (docs/alerts.md): per connection
 // and per tunnel it turns a stream of observations into alerts and the
 // messages they need (post a root, edit it, reply in its thread, broadcast
 // the recovery, or reply in a change thread instead of paging). It decides;
@@ -35,7 +35,7 @@ import (
 	"time"
 )
 
-// Kind of alert (design.md §9, interface).
+// Kind of alert (docs/alerts.md, interface).
 type Kind string
 
 const (
@@ -45,7 +45,7 @@ const (
 	KindUnobserved Kind = "unobserved"
 )
 
-// State of an alert (design.md §9, interface).
+// State of an alert (docs/alerts.md, interface).
 type State string
 
 const (
@@ -65,7 +65,7 @@ const (
 	Unknown TunnelState = "unknown"
 )
 
-// Settings are the alerts: keys of the config (design.md §3).
+// Settings are the alerts: keys of the config (docs/configuration.md).
 type Settings struct {
 	Debounce        int           // consecutive observations before a change counts (>= 1)
 	Repeat          time.Duration // re-notify a firing, unacknowledged alert; 0 never
@@ -77,7 +77,7 @@ type Settings struct {
 	SilenceFor time.Duration
 }
 
-// DefaultSettings are the defaults of design.md §3.
+// DefaultSettings are the defaults of docs/configuration.md.
 func DefaultSettings() Settings {
 	return Settings{Debounce: 2, Repeat: time.Hour, UnobservedAfter: 5, FlapWindow: 21, FlapHigh: 20, FlapLow: 5, SilenceFor: time.Hour}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/doorbot/doorbot/vpn"
 )
 
-// State of a change request (design.md §6).
+// State of a change request (docs/slack.md).
 type State string
 
 const (

@@ -11,7 +11,7 @@ import (
 )
 
 // AlertEventType is the message metadata event_type of alert roots
-// (design.md §9), so that other tools can find doorbot's alerts.
+// (docs/alerts.md), so that other tools can find doorbot's alerts.
 const AlertEventType = "doorbot_alert"
 
 // AlertNotifier sends the watcher's alert messages (watch.Notifier):

@@ -24,7 +24,7 @@ type Metrics struct {
 	AckSeconds prometheus.Histogram   // time to decide an ack
 	CloudCalls *prometheus.CounterVec // cloud, operation, result
 	SlackCalls *prometheus.CounterVec // method, result
-	TunnelUp   *prometheus.GaugeVec   // connection, tunnel: 1 up, 0 not (design.md §9)
+	TunnelUp   *prometheus.GaugeVec   // connection, tunnel: 1 up, 0 not (docs/alerts.md)
 	SideUp     *prometheus.GaugeVec   // connection, tunnel, side: what each side says
 	Observed   *prometheus.GaugeVec   // connection, cloud: 1 read, 0 not
 	Firing     prometheus.Gauge       // open alerts firing (not acknowledged, not silenced)

@@ -8,7 +8,7 @@ import (
 )
 
 // whyCommand is /door why NAME [TUNNEL]: the clouds' own evidence of why a
-// tunnel is down (design.md §11).
+// tunnel is down (docs/why.md).
 func whyCommand(r *Registry, svc *handlers.Service) Command {
 	return Command{
 		Name:    "why",

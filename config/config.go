@@ -1,4 +1,4 @@
-// Package config is the schema of doorbot's YAML config file (design.md §3):
+// Package config is the schema of doorbot's YAML config file (docs/configuration.md):
 // loading, strict decoding with line-accurate errors, validation, and the
 // secrets that come only from the environment. Only cmd/doorbot uses it;
 // everything else receives the resolved values.
@@ -145,7 +145,7 @@ func (s Store) DSNFrom(getenv func(string) string) string {
 	return s.DSN
 }
 
-// Alerts configures the watcher and its alerts (design.md §9). Alerting
+// Alerts configures the watcher and its alerts (docs/alerts.md). Alerting
 // is off while Channel is empty; doorbot watch runs without it.
 type Alerts struct {
 	Channel         string        // channel ID the alerts go to

@@ -8,7 +8,7 @@ import (
 	"github.com/doorbot/doorbot/alerts"
 )
 
-// Slack identifiers of the alert buttons (design.md §6, interface): the
+// Slack identifiers of the alert buttons (docs/slack.md, interface): the
 // value is the alert ID.
 const (
 	AlertAckAction     = "alert_ack"

@@ -9,7 +9,7 @@ import (
 	"github.com/doorbot/doorbot/vpn"
 )
 
-// Action IDs of the change thread's buttons (design.md §6, interface).
+// Action IDs of the change thread's buttons (docs/slack.md, interface).
 const (
 	ActionApprove = "change_approve"
 	ActionReject  = "change_reject"

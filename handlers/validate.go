@@ -10,7 +10,7 @@ import (
 	"github.com/doorbot/doorbot/vpn/rules"
 )
 
-// Verdicts of a validation (design.md §5).
+// Verdicts of a validation (docs/proposal.md).
 const (
 	VerdictPass = "pass"
 	VerdictWarn = "warn"

@@ -36,7 +36,7 @@ func ValidTunnelArg(s string) bool {
 }
 
 // Why reads the clouds' own evidence for one connection and judges it
-// (design.md §11). tunnel is "" for every tunnel, else an index or an AWS
+// (docs/why.md). tunnel is "" for every tunnel, else an index or an AWS
 // outside IP.
 func (s *Service) Why(ctx context.Context, name, tunnel string) (why.Answer, error) {
 	conns, err := s.Select([]string{name})

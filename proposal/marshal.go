@@ -9,7 +9,7 @@ import (
 	"github.com/doorbot/doorbot/vpn"
 )
 
-// Marshal renders a proposal as YAML in the layout of design.md §5, for
+// Marshal renders a proposal as YAML in the layout of docs/proposal.md, for
 // editing: it prefills the Slack form from the live state. Unset values are
 // left out, and so are pre-shared keys, always: the form is shown in Slack,
 // and a key that is not written cannot leak. Parse(Marshal(p)) gives p back

@@ -80,7 +80,7 @@ aws:
       startup_action: add
 azure:
   vnet_prefixes: [10.1.0.0/16]
-  gateway: {sku: VpnGw1, vpn_type: RouteBased, active_active: false, public_ips: 1, asn: 65515, apipa_addresses: [169.254.21.2], gateway_subnet: 10.1.255.0/27}
+  gateway: {sku: VpnGw1AZ, vpn_type: RouteBased, active_active: false, public_ips: 1, asn: 65515, apipa_addresses: [169.254.21.2], gateway_subnet: 10.1.255.0/27}
   local_network_gateways:
     - {name: lng-aws-t1, gateway_ip: 198.51.100.1, address_prefixes: [172.31.0.0/16], bgp_peer_address: 169.254.21.1, asn: 64512}
   connections:

@@ -1,4 +1,4 @@
-// Package proposal reads and writes the proposal YAML of design.md §5: the
+// Package proposal reads and writes the proposal YAML of docs/proposal.md: the
 // intended end state of one connection, as typed into `doorbot validate`
 // or the Slack modal.
 //

@@ -31,7 +31,20 @@ func readExample(t testing.TB) []byte {
 	return data
 }
 
-// TestExampleFromDesign parses design.md §5's example verbatim.
+// TestExampleFromDesign parses the proposal example that docs/proposal.md
+// shows (TestDocsShowTheExample keeps the two the same).
+// The reference must show the example the parser is tested on, verbatim,
+// so the documented format cannot drift from the accepted one.
+func TestDocsShowTheExample(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "proposal.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "```yaml\n"+string(readExample(t))) {
+		t.Error("docs/proposal.md does not show proposal/testdata/example.yaml verbatim in a yaml block")
+	}
+}
+
 func TestExampleFromDesign(t *testing.T) {
 	p, err := Parse(readExample(t), src)
 	if err != nil {
@@ -59,7 +72,7 @@ func TestExampleFromDesign(t *testing.T) {
 		Azure: vpn.ProposalAzure{
 			VNetPrefixes: []string{"10.1.0.0/16"},
 			Gateway: &vpn.ProposedGateway{
-				SKU: "VpnGw1", VPNType: "RouteBased", ActiveActive: ptr(false), PublicIPs: ptr(1), ASN: ptr[int64](65515),
+				SKU: "VpnGw1AZ", VPNType: "RouteBased", ActiveActive: ptr(false), PublicIPs: ptr(1), ASN: ptr[int64](65515),
 				APIPAAddresses: []string{"169.254.21.2"}, GatewaySubnet: "10.1.255.0/27",
 			},
 			LocalNetworkGateways: []vpn.ProposedLNG{{

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// The proposal YAML keys of design.md §5, each written once: the parser,
+// The proposal YAML keys of docs/proposal.md, each written once: the parser,
 // the marshaller, the live-state builder, Merge and the rules' messages all
 // name fields through these, so a key cannot drift between them.
 const (

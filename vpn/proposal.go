@@ -1,6 +1,6 @@
 package vpn
 
-// Proposal is the intended end state of one connection (design.md §5).
+// Proposal is the intended end state of one connection (docs/proposal.md).
 // A nil pointer or empty value means "not stated": the rules leave it
 // unchecked unless the live state fills it in (see Merge).
 type Proposal struct {

@@ -20,7 +20,7 @@ func (p Proposal) OriginOf(path string) Origin { return p.Origins[path] }
 // ProposalFromObservation expresses the observed state of a connection as a
 // proposal, so that the proposal rules can run on live state and a
 // proposal can be completed from it (Merge). Every value set is recorded in
-// Origins as OriginLive under its design.md §5 path.
+// Origins as OriginLive under its docs/proposal.md path.
 //
 // Only what a cloud returned is set: a tunnel option AWS omitted means "AWS
 // default" and stays nil, and pre-shared keys are never observed. Routing

@@ -45,7 +45,7 @@ const (
 )
 
 // TunnelStatus is one row of the status: an AWS tunnel and the Azure
-// connection that terminates it, paired by outside IP (design.md §4).
+// connection that terminates it, paired by outside IP (docs/output.md).
 type TunnelStatus struct {
 	Index             int    `json:"index"`
 	AWSOutsideIP      string `json:"aws_outside_ip"`
@@ -62,7 +62,7 @@ type TunnelStatus struct {
 	// it, when the Azure connection runs BGP and the status was read.
 	BGP *TunnelBGP `json:"bgp,omitempty"`
 
-	// Up is the verdict for this tunnel (design.md §4): up on every
+	// Up is the verdict for this tunnel (docs/output.md): up on every
 	// observed side and, with BGP, its BGP session established.
 	Up bool `json:"up"`
 
@@ -130,7 +130,7 @@ type ConnectionStatus struct {
 	LikelyCauses []LikelyCause `json:"likely_causes,omitempty"`
 }
 
-// ObservedSides says which clouds were read this time (design.md §4). A
+// ObservedSides says which clouds were read this time (docs/output.md). A
 // side that could not be read is false, and so is SORACOM Door's AWS side,
 // which SORACOM owns.
 type ObservedSides struct {
@@ -199,7 +199,7 @@ type LikelyCause struct {
 }
 
 // MarshalJSON keeps tunnels, findings and errors JSON arrays even when
-// empty: design.md §4 shows arrays and consumers iterate them, so a Go nil
+// empty: docs/output.md shows arrays and consumers iterate them, so a Go nil
 // slice must not come out as null.
 func (c ConnectionStatus) MarshalJSON() ([]byte, error) {
 	type plain ConnectionStatus // drops the method, avoiding recursion
@@ -216,7 +216,7 @@ func (c ConnectionStatus) MarshalJSON() ([]byte, error) {
 	return json.Marshal(p)
 }
 
-// Report is the whole status output of design.md §4.
+// Report is the whole status output of docs/output.md.
 type Report struct {
 	GeneratedAt string `json:"generated_at"`
 	// ReadAt is when the oldest observation in the report was read, set
@@ -350,7 +350,7 @@ func tunnelBGP(c AzureConnection, peers []BGPPeer) *TunnelBGP {
 	return b
 }
 
-// Verdict applies design.md §4 to the tunnels' up (see Pair): healthy when
+// Verdict applies docs/output.md to the tunnels' up (see Pair): healthy when
 // every tunnel is up and no finding is an error; down when no tunnel is
 // up; unknown when no side was observed; degraded otherwise.
 // Fewer than two tunnels is never healthy: that is redundancy lost.

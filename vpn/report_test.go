@@ -242,7 +242,7 @@ func TestPair(t *testing.T) {
 			if got := keys(rows); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("rows:\n got  %+v\n want %+v", got, tt.want)
 			}
-			// design.md §4: every tunnel and every connection appears in
+			// docs/output.md: every tunnel and every connection appears in
 			// exactly one row.
 			var conns []string
 			for _, r := range rows {
@@ -463,7 +463,7 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
-// The JSON field names are interface (design.md §4).
+// The JSON field names are interface (docs/output.md).
 func TestConnectionStatusJSON(t *testing.T) {
 	obs := twoUp()
 	rows := Pair(obs)
@@ -512,8 +512,7 @@ func TestConnectionStatusJSON(t *testing.T) {
 	}
 }
 
-// A BGP tunnel is up only when its BGP session is established (design.md
-// §1, §4): AWS says so with UP; Azure with the peer Connected.
+// A BGP tunnel is up only when its BGP session is established (docs/output.md): AWS says so with UP; Azure with the peer Connected.
 func TestBGPTunnelUp(t *testing.T) {
 	bgpConn := func(name, ip, peer string) AzureConnection {
 		c := azConn(name, ip, "Connected", 0, 0)

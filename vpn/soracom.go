@@ -105,7 +105,7 @@ func (v *SoracomVPG) TypeName() string {
 }
 
 // SoracomStatus is the SORACOM side of a Door connection in the status
-// output (added to design.md §4 under "soracom").
+// output (added to docs/output.md under "soracom").
 type SoracomStatus struct {
 	VPGID           string               `json:"vpg_id"`
 	Status          string               `json:"status"`

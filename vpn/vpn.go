@@ -28,7 +28,7 @@ const (
 	RoutingUnknown Routing = "unknown"
 )
 
-// Health is the verdict of design.md §4.
+// Health is the verdict of docs/output.md.
 type Health string
 
 const (

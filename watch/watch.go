@@ -1,4 +1,4 @@
-// Package watch is the alert loop (design.md §9): every interval it
+// Package watch is the alert loop (docs/alerts.md): every interval it
 // observes every configured connection through the same batched, cached
 // observer as status, feeds each observation to the alert engine inside
 // one store transaction per connection, and sends the resulting messages

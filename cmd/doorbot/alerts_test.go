@@ -261,7 +261,7 @@ func TestAlertsEndToEnd(t *testing.T) {
 		t.Errorf("Slack would refuse:\n%s", strings.Join(v, "\n"))
 	}
 
-	// The CLI lists them (design.md §9 fields) and shows the history.
+	// The CLI lists them (docs/alerts.md fields) and shows the history.
 	s2.stop()
 	r := runCLI(t, "", "alerts", "list", "--config", cfg, "--output", "json")
 	var list []map[string]any

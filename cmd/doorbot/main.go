@@ -19,7 +19,7 @@ import (
 	"github.com/doorbot/doorbot/cloud/soracom"
 )
 
-// Exit codes (design.md §2).
+// Exit codes (docs/commands.md).
 const (
 	exitOK       = 0
 	exitFindings = 1 // validate found an error; runbook verify failed

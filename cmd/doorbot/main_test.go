@@ -140,7 +140,7 @@ func assertNoKeys(t *testing.T, texts ...string) {
 }
 
 // The real CLI, on the real credential chains and SDKs, against the
-// simulated clouds: the JSON is design.md §4 and right for each scenario.
+// simulated clouds: the JSON is docs/output.md and right for each scenario.
 func TestStatusJSONAgainstSimulatedClouds(t *testing.T) {
 	srv, scenarios := startDemoWorld(t)
 	realCloudEnv(t, srv)
@@ -203,7 +203,7 @@ func TestStatusJSONAgainstSimulatedClouds(t *testing.T) {
 	dec := json.NewDecoder(strings.NewReader(r.stdout))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&rep); err != nil {
-		t.Fatalf("JSON does not match design.md §4: %v\n%s", err, r.stdout)
+		t.Fatalf("JSON does not match docs/output.md: %v\n%s", err, r.stdout)
 	}
 	if rep.GeneratedAt == "" || len(rep.Connections) != len(scenarios) {
 		t.Fatalf("generated_at %q, %d connections", rep.GeneratedAt, len(rep.Connections))

@@ -19,7 +19,7 @@ func (a *app) validateCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate FILE",
 		Short: "Check a proposed design against what AWS and Azure permit",
-		Long: "Checks the proposal (design.md §5 YAML; - reads standard input) against every rule of\n" +
+		Long: "Checks the proposal (docs/proposal.md YAML; - reads standard input) against every rule of\n" +
 			"`doorbot rules`. When it names a configured connection, the live state fills in what it\n" +
 			"omits. Exit 0 when no finding is an error, 1 when one is, 2 on a usage or input error.",
 		Args: cobra.ExactArgs(1),

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// whyJSON is design.md §11's interface, with doorbot's additions; decoding
+// whyJSON is docs/why.md's interface, with doorbot's additions; decoding
 // with DisallowUnknownFields keeps the shape honest.
 type whyJSON struct {
 	Connection  string `json:"connection"`
@@ -67,7 +67,7 @@ func TestWhyAgainstSimulatedClouds(t *testing.T) {
 			dec := json.NewDecoder(strings.NewReader(r.stdout))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&a); err != nil {
-				t.Fatalf("JSON does not match design.md §11: %v\n%s", err, r.stdout)
+				t.Fatalf("JSON does not match docs/why.md: %v\n%s", err, r.stdout)
 			}
 			if a.Connection != c.args[0] || len(a.Causes) == 0 || a.Causes[0].Rule != c.rule || a.Causes[0].Tunnel != c.tunnel {
 				t.Fatalf("answer = %+v", a)

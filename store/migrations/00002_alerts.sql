@@ -1,4 +1,4 @@
--- Alerts (design.md §9): the alert engine's memory of each connection,
+-- Alerts (docs/alerts.md): the alert engine's memory of each connection,
 -- every alert, the messages sent about them (an outbox: a row is written
 -- before its message is posted, so that a retry or a second leader never
 -- posts twice and a failed post is never lost), and every observed tunnel

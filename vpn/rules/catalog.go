@@ -1,4 +1,4 @@
-// Package rules is doorbot's rule catalog (design.md §5): every rule has a
+// Package rules is doorbot's rule catalog (docs/rules.md): every rule has a
 // stable ID, a default severity, a one-line title and an official reference,
 // and the checks are pure functions of what was observed or proposed.
 //
@@ -19,7 +19,7 @@ type Rule struct {
 	Reference string
 }
 
-// Rule IDs. They are interface (design.md §5): never rename one.
+// Rule IDs. They are interface (docs/rules.md): never rename one.
 const (
 	IDBGPNeedsActiveActive     = "bgp-needs-active-active"
 	IDSingleTunnel             = "single-tunnel"
@@ -43,7 +43,7 @@ const (
 	IDChangeCausesOutage       = "change-causes-outage"
 	IDBGPPeerStatusUnavailable = "bgp-peer-status-unavailable"
 
-	// Causes found in the clouds' own evidence by `why` (design.md §11).
+	// Causes found in the clouds' own evidence by `why` (docs/why.md).
 	IDPSKMismatch      = "psk-mismatch"
 	IDProposalMismatch = "proposal-mismatch"
 	IDDPDTimeout       = "dpd-timeout"
@@ -84,7 +84,7 @@ const (
 	refSoracomStatic = "https://blog.soracom.com/ja-jp/2021/12/16/soracom-door-azure-vpn-static-route/"
 )
 
-// catalog is ordered as design.md §5 lists the rules, then doorbot's extra
+// catalog is ordered as docs/rules.md lists the rules, then doorbot's extra
 // IDs, so that `doorbot rules` reads like the design.
 var catalog = []Rule{
 	{IDBGPNeedsActiveActive, vpn.SeverityError,
@@ -128,12 +128,12 @@ var catalog = []Rule{
 	{IDChangeCausesOutage, vpn.SeverityWarning,
 		"the change does not take both tunnels down at once: AWS re-provisioning both, tunnel options changed together, or Azure IPsec policy or protocol changed on both connections", refAWSEndpointRepl},
 
-	// Not in design.md §5: raised from observation notes.
+	// Beyond the twenty required IDs: raised from observation notes.
 	{IDBGPPeerStatusUnavailable, vpn.SeverityWarning,
 		"doorbot may read the Azure gateway's BGP peer status (Microsoft.Network/virtualNetworkGateways/getBgpPeerStatus/action)", refMSRBACNetwork},
 
-	// Not in design.md §5: causes `why` finds in the clouds' logs and API
-	// fields (design.md §11); they fire on evidence, never on configuration.
+	// Beyond the twenty required IDs: causes `why` finds in the clouds' logs and API
+	// fields (docs/why.md); they fire on evidence, never on configuration.
 	{IDPSKMismatch, vpn.SeverityError,
 		"the pre-shared keys on both ends of a tunnel are the same (AWS or Azure logged an authentication failure)", refAWSTunnelLogs},
 	{IDProposalMismatch, vpn.SeverityError,

@@ -7,7 +7,7 @@ import (
 	"github.com/doorbot/doorbot/vpn"
 )
 
-// designIDs is the table of design.md §5, copied by hand on purpose: the
+// designIDs are the twenty rule IDs the interface requires, copied by hand on purpose: the
 // test must fail if the catalog drops or renames an interface ID.
 var designIDs = []string{
 	"bgp-needs-active-active",
@@ -33,7 +33,7 @@ var designIDs = []string{
 }
 
 // evidenceIDs are the rules `why` raises from the clouds' own evidence
-// (design.md §11 names psk-mismatch, bgp-session-down and maintenance).
+// (docs/why.md names psk-mismatch, bgp-session-down and maintenance).
 var evidenceIDs = []string{
 	"psk-mismatch", "proposal-mismatch", "dpd-timeout", "peer-unreachable",
 	"bgp-session-down", "bgp-prefix-limit", "maintenance", "gateway-change",
@@ -41,7 +41,7 @@ var evidenceIDs = []string{
 
 func TestCatalogHasEveryDesignRule(t *testing.T) {
 	if len(designIDs) != 20 {
-		t.Fatalf("design.md §5 lists 20 rules, test has %d", len(designIDs))
+		t.Fatalf("the interface requires 20 rules, test has %d", len(designIDs))
 	}
 	for _, id := range designIDs {
 		if _, ok := Lookup(id); !ok {
@@ -77,7 +77,7 @@ func TestCatalogEntriesWellFormed(t *testing.T) {
 		}
 	}
 	if len(seen) != len(designIDs)+1+len(evidenceIDs) {
-		t.Errorf("catalog has %d rules, want %d (design.md §5, bgp-peer-status-unavailable and the evidence rules of why)", len(seen), len(designIDs)+1+len(evidenceIDs))
+		t.Errorf("catalog has %d rules, want %d (the required twenty, bgp-peer-status-unavailable and the evidence rules of why)", len(seen), len(designIDs)+1+len(evidenceIDs))
 	}
 	for _, id := range evidenceIDs {
 		if _, ok := Lookup(id); !ok {

@@ -18,7 +18,7 @@ import (
 // observed. A rule reads those facts only to say more, never to decide
 // differently for the same design.
 
-// Check runs every rule of design.md §5 that a proposal can be judged on
+// Check runs every rule of docs/rules.md that a proposal can be judged on
 // (all but tunnel-down, which is about live status) and returns findings
 // in a stable order: errors, warnings, info; then rule ID, then message.
 // It never returns nil.
@@ -29,7 +29,7 @@ import (
 // or nil when unknown; only change-causes-outage needs it.
 //
 // Values p does not state are not checked. Messages name the offending
-// value by its design.md §5 path ("aws.tunnels[1].inside_cidr
+// value by its docs/rules.md path ("aws.tunnels[1].inside_cidr
 // 169.254.5.0/30"), marked "(from live state)" when p mixes proposed and
 // live values and this one was not proposed, so that an engineer can tell
 // their mistake from an existing one. Pre-shared keys are compared and

@@ -122,7 +122,7 @@ func TestCheckEmptyAndNil(t *testing.T) {
 	}
 }
 
-// Every rule of design.md §5 is in the engine once; all but tunnel-down
+// Every rule of docs/rules.md is in the engine once; all but tunnel-down
 // (a live status) judge proposals, and the rules written for proposals
 // also judge live state unless no cloud reports their inputs.
 func TestRuleTableCoversDesign(t *testing.T) {

@@ -1,5 +1,5 @@
 // Package why answers "why is this tunnel down" from what the clouds
-// recorded (design.md §11): AWS tunnel telemetry, maintenance details and
+// recorded (docs/why.md): AWS tunnel telemetry, maintenance details and
 // tunnel/BGP logs; Azure connection state, BGP peers, learned routes and
 // gateway diagnostic logs. It matches that evidence against a table of
 // anchored patterns and returns causes as catalog findings, each with the
@@ -43,7 +43,7 @@ type Evidence struct {
 	Text   string `json:"text"`
 }
 
-// Cause is a finding (design.md §4 shape) with its evidence.
+// Cause is a finding (docs/output.md shape) with its evidence.
 type Cause struct {
 	vpn.Finding
 	// Tunnel is the tunnel index of the status the cause concerns, 0 when
@@ -73,7 +73,7 @@ type NotRead struct {
 	Fix    string `json:"fix"`
 }
 
-// Answer is the output of `why` (design.md §11, interface).
+// Answer is the output of `why` (docs/why.md, interface).
 type Answer struct {
 	Connection  string     `json:"connection"`
 	GeneratedAt string     `json:"generated_at"`

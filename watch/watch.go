@@ -407,6 +407,15 @@ func (w *Watcher) failed(ctx context.Context, m store.AlertMessage, err error, n
 	}
 }
 
+// sent records that Slack has the message. Once Slack has accepted a post,
+// the record must outlive a stopping doorbot: a cancelled record would leave
+// the root unposted in the store and the next process would post it again.
+func (w *Watcher) sent(ctx context.Context, m store.AlertMessage, ch, ts string, now time.Time) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return w.st.MessageSent(rctx, m, ch, ts, now)
+}
+
 func backoff(attempts int, interval time.Duration) time.Duration {
 	d := time.Second << min(attempts, 8)
 	return min(d, max(interval, 5*time.Second), 5*time.Minute)
@@ -429,13 +438,13 @@ func (w *Watcher) send(ctx context.Context, m store.AlertMessage, now time.Time)
 		if rootTS != "" {
 			// Posted before (a second leader, a crash after the post):
 			// never twice.
-			return w.st.MessageSent(ctx, m, rootCh, rootTS, now)
+			return w.sent(ctx, m, rootCh, rootTS, now)
 		}
 		ch, ts, err := n.Post(ctx, w.opts.Channel, msg)
 		if err != nil {
 			return err
 		}
-		return w.st.MessageSent(ctx, m, ch, ts, now)
+		return w.sent(ctx, m, ch, ts, now)
 	case alerts.UpdateRoot, alerts.ThreadReply, alerts.Broadcast:
 		if rootTS == "" {
 			return errNoRoot
@@ -448,7 +457,7 @@ func (w *Watcher) send(ctx context.Context, m store.AlertMessage, now time.Time)
 		if err != nil {
 			return err
 		}
-		return w.st.MessageSent(ctx, m, rootCh, rootTS, now)
+		return w.sent(ctx, m, rootCh, rootTS, now)
 	case alerts.ChangeThread:
 		ch, thread := m.Channel, m.ThreadTS
 		if ch == "" || thread == "" {
@@ -458,12 +467,12 @@ func (w *Watcher) send(ctx context.Context, m store.AlertMessage, now time.Time)
 			if err := n.Reply(ctx, ch, thread, msg, false); err != nil {
 				return err
 			}
-			return w.st.MessageSent(ctx, m, ch, "", now)
+			return w.sent(ctx, m, ch, "", now)
 		}
 		if err := n.Reply(ctx, ch, thread, msg, false); err != nil {
 			return err
 		}
-		return w.st.MessageSent(ctx, m, ch, thread, now)
+		return w.sent(ctx, m, ch, thread, now)
 	}
 	return fmt.Errorf("unknown delivery %q", m.Delivery)
 }

@@ -157,6 +157,43 @@ func TestDeliveryRetriesWithoutDuplicates(t *testing.T) {
 	}
 }
 
+// stopAfterPost is a Slack that accepts the post, and doorbot is told to
+// stop the moment it answers (a rolling restart right after the page).
+type stopAfterPost struct {
+	*notifier
+	stop context.CancelFunc
+}
+
+func (s stopAfterPost) Post(ctx context.Context, ch string, m Message) (string, string, error) {
+	defer s.stop()
+	return s.notifier.Post(ctx, ch, m)
+}
+
+// A post Slack accepted is recorded even when doorbot stops as it lands:
+// otherwise the next process posts the same alert root again.
+func TestStopRightAfterPostDoesNotRepost(t *testing.T) {
+	w, obs, n, clk, st := setup(t)
+	ctx, stop := context.WithCancel(t.Context())
+	w.opts.Notifier = stopAfterPost{notifier: n, stop: stop}
+	obs.set(tunnel2Down())
+	cycle(ctx, w, clk)
+	cycle(ctx, w, clk) // confirmed down: the root is posted, then doorbot stops
+	if got := n.sent(); len(got) != 1 {
+		t.Fatalf("sent %v, want the root once", got)
+	}
+	// The next process, on the same store.
+	w2 := New(w.opts)
+	w2.opts.Notifier = n
+	clk.Add(time.Minute)
+	w2.Deliver(t.Context())
+	if got := n.sent(); len(got) != 1 {
+		t.Fatalf("the restarted watcher sent %v: the root went out twice", got)
+	}
+	if c, _, _ := st.UnsentMessages(t.Context()); c != 0 {
+		t.Errorf("%d messages still queued after Slack accepted them", c)
+	}
+}
+
 // Acknowledge through the watcher: recorded, the root edited; a second
 // click is refused with who took it.
 func TestDecide(t *testing.T) {

@@ -131,12 +131,10 @@ func evaluate(c *pcheck, on where) []vpn.Finding {
 	return out
 }
 
-func severityRank(s vpn.Severity) int { return s.Rank() }
-
 func sortFindings(fs []vpn.Finding) {
 	slices.SortStableFunc(fs, func(a, b vpn.Finding) int {
 		return cmp.Or(
-			cmp.Compare(severityRank(a.Severity), severityRank(b.Severity)),
+			cmp.Compare(a.Severity.Rank(), b.Severity.Rank()),
 			strings.Compare(a.Rule, b.Rule),
 			strings.Compare(a.Message, b.Message),
 		)

@@ -183,7 +183,7 @@ func checkWellFormed(t *testing.T, fs []vpn.Finding) {
 		}
 	}
 	if !slices.IsSortedFunc(fs, func(a, b vpn.Finding) int {
-		if c := severityRank(a.Severity) - severityRank(b.Severity); c != 0 {
+		if c := a.Severity.Rank() - b.Severity.Rank(); c != 0 {
 			return c
 		}
 		if c := strings.Compare(a.Rule, b.Rule); c != 0 {

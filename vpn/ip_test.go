@@ -9,6 +9,7 @@ func TestSameIPAndKeyIP(t *testing.T) {
 	}{
 		{"198.51.100.1", " 198.51.100.1 ", true},
 		{"2001:DB8::1", "2001:db8:0::1", true},
+		{"::ffff:198.51.100.1", "198.51.100.1", true}, // IPv4-mapped is the IPv4 endpoint
 		{"198.51.100.1", "198.51.100.2", false},
 		{"vpn.example.com", "vpn.example.com", true}, // not an IP: trimmed text
 		{"", "", false}, // nothing is not an address
@@ -23,6 +24,9 @@ func TestSameIPAndKeyIP(t *testing.T) {
 	}
 	if !KeyIP("  ").Empty() {
 		t.Error("blank is not empty")
+	}
+	if !KeyIP("198.51.100.1").IsAddr() || KeyIP("vpn.example.com").IsAddr() || KeyIP("").IsAddr() {
+		t.Error("IsAddr must hold for an address only")
 	}
 }
 

@@ -2,7 +2,6 @@ package why
 
 import (
 	"fmt"
-	"net/netip"
 	"regexp"
 	"slices"
 	"sort"
@@ -54,7 +53,7 @@ type hit struct {
 
 type explainer struct {
 	in      Input
-	byIP    map[string]vpn.TunnelStatus
+	byIP    map[vpn.IPKey]vpn.TunnelStatus
 	order   []causeKey
 	hits    map[causeKey][]hit
 	custom  map[causeKey]vpn.Finding // causes whose message is built here
@@ -62,10 +61,10 @@ type explainer struct {
 }
 
 func newExplainer(in Input) *explainer {
-	e := &explainer{in: in, byIP: map[string]vpn.TunnelStatus{}, hits: map[causeKey][]hit{}, custom: map[causeKey]vpn.Finding{}}
+	e := &explainer{in: in, byIP: map[vpn.IPKey]vpn.TunnelStatus{}, hits: map[causeKey][]hit{}, custom: map[causeKey]vpn.Finding{}}
 	for _, t := range in.Tunnels {
-		if ip := normIP(t.AWSOutsideIP); ip != "" {
-			e.byIP[ip] = t
+		if k := vpn.KeyIP(t.AWSOutsideIP); !k.Empty() {
+			e.byIP[k] = t
 		}
 	}
 	o := in.Observation
@@ -90,13 +89,13 @@ var ipInText = regexp.MustCompile(`(?:\bRemote |_)(\d{1,3}(?:\.\d{1,3}){3})\b`)
 // tunnelOf maps a record to a tunnel: ok is false for a record about
 // another connection on the same gateway, which is no evidence here.
 func (e *explainer) tunnelOf(r Record) (idx int, ok bool) {
-	ip := normIP(r.Tunnel)
-	if ip == "" {
+	ip := vpn.KeyIP(r.Tunnel)
+	if !ip.IsAddr() {
 		if m := ipInText.FindStringSubmatch(r.Text); m != nil {
-			ip = normIP(m[1])
+			ip = vpn.KeyIP(m[1])
 		}
 	}
-	if ip == "" {
+	if !ip.IsAddr() {
 		return 0, true // gateway-wide
 	}
 	t, found := e.byIP[ip]
@@ -162,7 +161,10 @@ func (e *explainer) failovers() {
 			if c.Time.Sub(d.Time) > failoverGap {
 				break
 			}
-			if c.Operation != "TunnelConnected" || normIP(c.Tunnel) != normIP(d.Tunnel) {
+			if c.Operation != "TunnelConnected" {
+				continue
+			}
+			if ci, ok := e.tunnelOf(c); !ok || ci != idx {
 				continue
 			}
 			rule := rules.IDMaintenance
@@ -198,7 +200,7 @@ func (e *explainer) bgp() {
 		var state string
 		if peer != "" && e.in.Observation.Azure != nil {
 			for _, p := range e.in.Observation.Azure.BGPPeers {
-				if normIP(p.Neighbor) == peer {
+				if vpn.SameIP(p.Neighbor, peer) {
 					state = p.State
 					if !strings.EqualFold(p.State, "Connected") {
 						evs = append(evs, hit{at: e.in.Now, ev: Evidence{Source: SourceAzureBGPPeers, Time: stamp(e.in.Now),
@@ -210,7 +212,7 @@ func (e *explainer) bgp() {
 		if peer != "" && e.in.RoutesRead && len(evs) > 0 && !strings.EqualFold(state, "Connected") {
 			n := 0
 			for _, r := range e.in.Routes {
-				if normIP(r.SourcePeer) == peer {
+				if vpn.SameIP(r.SourcePeer, peer) {
 					n++
 				}
 			}
@@ -233,7 +235,7 @@ func (e *explainer) peerOf(t vpn.TunnelStatus) string {
 	}
 	for _, c := range e.in.Observation.Azure.Connections {
 		if c.Name == t.AzureConnection && c.LocalNetworkGateway != nil {
-			return normIP(c.LocalNetworkGateway.BGPPeerAddress)
+			return vpn.KeyIP(c.LocalNetworkGateway.BGPPeerAddress).String()
 		}
 	}
 	return ""
@@ -258,7 +260,7 @@ func (e *explainer) telemetry(t vpn.TunnelStatus) hit {
 // window explains an outage; one pending is worth knowing before it lands.
 func (e *explainer) maintenance() {
 	for _, m := range e.in.Maintenance {
-		t, ok := e.byIP[normIP(m.Tunnel)]
+		t, ok := e.byIP[vpn.KeyIP(m.Tunnel)]
 		if !ok || !e.inScope(t.Index) {
 			continue
 		}
@@ -428,14 +430,6 @@ func stamp(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-func normIP(s string) string {
-	a, err := netip.ParseAddr(strings.TrimSpace(s))
-	if err != nil {
-		return ""
-	}
-	return a.Unmap().String()
 }
 
 func orDash(s string) string {

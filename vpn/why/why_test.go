@@ -177,6 +177,17 @@ func TestExplainAzureFailover(t *testing.T) {
 	if a := Explain(in); a.Causes[0].Rule != rules.IDDPDTimeout {
 		t.Errorf("same instance: causes = %+v", a.Causes)
 	}
+	// A reconnect is matched by tunnel however its address is spelled,
+	// and a reconnect of the other tunnel is no failover of this one.
+	in.Records[1].Instance = "GatewayTenantWorker_IN_1"
+	in.Records[1].Tunnel = "::ffff:203.0.113.1"
+	if a := Explain(in); a.Causes[0].Rule != rules.IDMaintenance || len(a.Causes[0].Evidence) != 2 {
+		t.Errorf("IPv4-mapped reconnect: causes = %+v", a.Causes)
+	}
+	in.Records[1].Tunnel = "198.51.100.1"
+	if a := Explain(in); len(a.Causes) > 0 && a.Causes[0].Rule == rules.IDMaintenance {
+		t.Errorf("other tunnel's reconnect paired: causes = %+v", a.Causes)
+	}
 }
 
 func TestExplainBGPSessionDown(t *testing.T) {

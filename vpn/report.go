@@ -79,7 +79,7 @@ type TunnelBGP struct {
 }
 
 // Established reports whether the session is up.
-func (b *TunnelBGP) Established() bool { return b != nil && strings.EqualFold(b.State, "Connected") }
+func (b *TunnelBGP) Established() bool { return b != nil && bgpEstablished(b.State) }
 
 // BGPAbsent is TunnelBGP.State for a peer Azure's BGP peer status does not
 // list at all.
@@ -88,6 +88,12 @@ const BGPAbsent = "absent"
 // AWSUp reports whether AWS says the tunnel is up. For a BGP VPN AWS says
 // UP only once the BGP session is established.
 func (t TunnelStatus) AWSUp() bool { return strings.EqualFold(t.AWSStatus, "UP") }
+
+// AWSIPsecUp reports AWS's telemetry saying IPsec is up ("IPSEC IS UP"):
+// on a BGP VPN, a DOWN tunnel that says so is down for BGP alone.
+func (t TunnelStatus) AWSIPsecUp() bool {
+	return strings.Contains(strings.ToUpper(t.AWSMessage), "IPSEC IS UP")
+}
 
 // AzureUp reports whether Azure has the tunnel up: the connection is
 // Connected and, when its BGP session was read, the session is established.
@@ -342,7 +348,7 @@ func tunnelBGP(c AzureConnection, peers []BGPPeer) *TunnelBGP {
 			if b.ASN == 0 {
 				b.ASN = p.ASN
 			}
-			if strings.EqualFold(p.State, "Connected") {
+			if p.Established() {
 				break // an instance that peers wins over one that does not
 			}
 		}

@@ -601,3 +601,21 @@ func TestBGPTunnelUp(t *testing.T) {
 		t.Errorf("JSON row: %s", b)
 	}
 }
+
+// The one reading of "IPsec up" and "BGP established" that status, triage
+// and why share.
+func TestIPsecUpAndBGPEstablished(t *testing.T) {
+	for msg, want := range map[string]bool{"IPSEC IS UP": true, "ipsec is up": true, "IPSEC IS DOWN": false, "": false, "1 BGP ROUTES": false} {
+		if got := (TunnelStatus{AWSMessage: msg}).AWSIPsecUp(); got != want {
+			t.Errorf("AWSIPsecUp(%q) = %v, want %v", msg, got, want)
+		}
+	}
+	for state, want := range map[string]bool{"Connected": true, "connected": true, "Connecting": false, "Idle": false, BGPAbsent: false, "": false} {
+		if got := (BGPPeer{State: state}).Established(); got != want {
+			t.Errorf("BGPPeer %q Established = %v, want %v", state, got, want)
+		}
+		if got := (&TunnelBGP{State: state}).Established(); got != want {
+			t.Errorf("TunnelBGP %q Established = %v, want %v", state, got, want)
+		}
+	}
+}

@@ -201,6 +201,12 @@ type BGPPeer struct {
 	RoutesReceived int64  `json:"routes_received"`
 }
 
+// Established reports whether Azure has the session up.
+func (p BGPPeer) Established() bool { return bgpEstablished(p.State) }
+
+// bgpEstablished is the one reading of Azure's BGP peer state.
+func bgpEstablished(state string) bool { return strings.EqualFold(state, "Connected") }
+
 // AWSSide is everything observed on AWS for one configured connection.
 type AWSSide struct {
 	Region         string

@@ -81,7 +81,7 @@ func (o *observed) bgpDown(t vpn.TunnelStatus, awsDown bool) (peer, asn string, 
 			}
 		}
 	}
-	awsSays := awsDown && bgp && strings.Contains(strings.ToUpper(t.AWSMessage), "IPSEC IS UP")
+	awsSays := awsDown && bgp && t.AWSIPsecUp()
 	if !awsSays && !t.BGPDown() {
 		return "", "", false
 	}

@@ -130,10 +130,6 @@ func (d diag) bgp() bool {
 		slices.ContainsFunc(d.obs.Azure.Found(), func(c vpn.AzureConnection) bool { return c.EnableBGP })
 }
 
-func ipsecUp(t vpn.TunnelStatus) bool {
-	return strings.Contains(strings.ToUpper(t.AWSMessage), "IPSEC IS UP")
-}
-
 func describe(t vpn.TunnelStatus, awsObs, azObs bool) string {
 	var parts []string
 	if awsObs {
@@ -171,12 +167,12 @@ func (d diag) bgpSingleIP(down []vpn.TunnelStatus) []Cause {
 		ev += fmt.Sprintf("; gateway %s active-active %t, %d public IP(s), custom APIPA %s", g.Name, g.ActiveActive, max(g.PublicIPCount, len(g.TunnelIPs)), orNone(g.CustomAPIPA))
 	}
 	ev += "; " + d.describeAll(down)
-	if slices.ContainsFunc(down, ipsecUp) {
+	if slices.ContainsFunc(down, vpn.TunnelStatus.AWSIPsecUp) {
 		ev += " — IPsec is up but the tunnel counts as DOWN because BGP cannot establish"
 	}
 	if d.obs.Azure != nil {
 		for _, p := range d.obs.Azure.BGPPeers {
-			if !strings.EqualFold(p.State, "Connected") {
+			if !p.Established() {
 				ev += fmt.Sprintf("; BGP peer %s %s", p.Neighbor, p.State)
 			}
 		}
@@ -284,7 +280,7 @@ func (d diag) policyBased(down []vpn.TunnelStatus) []Cause {
 func (d diag) keyOrProposal(down []vpn.TunnelStatus) []Cause {
 	var out []Cause
 	for _, t := range down {
-		if t.AWSStatus == vpn.StatusMissing || t.AzureStatus == vpn.StatusMissing || ipsecUp(t) {
+		if t.AWSStatus == vpn.StatusMissing || t.AzureStatus == vpn.StatusMissing || t.AWSIPsecUp() {
 			continue // unpaired, or IPsec is up: a key/proposal mismatch is not it
 		}
 		if d.obs.AWS != nil && t.AWSUp() {
@@ -344,7 +340,7 @@ func (d diag) azureMaintenance(down []vpn.TunnelStatus) []Cause {
 
 // Row 8: AWS (or SORACOM) replacing one tunnel endpoint.
 func (d diag) awsMaintenance(down []vpn.TunnelStatus) []Cause {
-	if len(down) != 1 || len(d.rows) < 2 || ipsecUp(down[0]) {
+	if len(down) != 1 || len(d.rows) < 2 || down[0].AWSIPsecUp() {
 		return nil
 	}
 	t := down[0]

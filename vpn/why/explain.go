@@ -193,23 +193,23 @@ func (e *explainer) bgp() {
 		}
 		k := causeKey{rules.IDBGPSessionDown, t.Index}
 		var evs []hit
-		if strings.EqualFold(t.AWSStatus, "DOWN") && strings.Contains(strings.ToUpper(t.AWSMessage), "IPSEC IS UP") {
+		if strings.EqualFold(t.AWSStatus, "DOWN") && t.AWSIPsecUp() {
 			evs = append(evs, e.telemetry(t))
 		}
 		peer := e.peerOf(t)
-		var state string
+		established := false
 		if peer != "" && e.in.Observation.Azure != nil {
 			for _, p := range e.in.Observation.Azure.BGPPeers {
 				if vpn.SameIP(p.Neighbor, peer) {
-					state = p.State
-					if !strings.EqualFold(p.State, "Connected") {
+					established = p.Established()
+					if !established {
 						evs = append(evs, hit{at: e.in.Now, ev: Evidence{Source: SourceAzureBGPPeers, Time: stamp(e.in.Now),
 							Text: Clean(fmt.Sprintf("peer %s AS%d %s, %d routes received", p.Neighbor, p.ASN, p.State, p.RoutesReceived))}})
 					}
 				}
 			}
 		}
-		if peer != "" && e.in.RoutesRead && len(evs) > 0 && !strings.EqualFold(state, "Connected") {
+		if peer != "" && e.in.RoutesRead && len(evs) > 0 && !established {
 			n := 0
 			for _, r := range e.in.Routes {
 				if vpn.SameIP(r.SourcePeer, peer) {

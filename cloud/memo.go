@@ -16,6 +16,12 @@ type memo struct {
 
 	mu      sync.Mutex
 	entries map[string]*entry
+
+	// Detached reads outlive their callers but not the memo: close cancels
+	// them and waits, so nothing reads or logs after its owner has stopped.
+	life   context.Context
+	end    context.CancelFunc
+	flying sync.WaitGroup
 }
 
 type entry struct {
@@ -26,7 +32,8 @@ type entry struct {
 }
 
 func newMemo(ttl time.Duration, now func() time.Time) *memo {
-	return &memo{ttl: ttl, now: now, entries: map[string]*entry{}}
+	life, end := context.WithCancel(context.Background())
+	return &memo{ttl: ttl, now: now, entries: map[string]*entry{}, life: life, end: end}
 }
 
 // peek returns a fresh cached value without reading upstream.
@@ -80,7 +87,12 @@ func (m *memo) do(ctx context.Context, key string, read func(context.Context) (a
 	default:
 		e = &entry{done: make(chan struct{})}
 		m.entries[key] = e
-		go m.run(context.WithoutCancel(ctx), key, e, read)
+		m.flying.Go(func() {
+			rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+			defer cancel()
+			defer context.AfterFunc(m.life, cancel)()
+			m.run(rctx, key, e, read)
+		})
 	}
 	m.mu.Unlock()
 	select {
@@ -103,6 +115,12 @@ func (m *memo) run(ctx context.Context, key string, e *entry, read func(context.
 			delete(m.entries, key)
 		}
 	}
+}
+
+// close cancels the reads still in flight and waits for them to end.
+func (m *memo) close() {
+	m.end()
+	m.flying.Wait()
 }
 
 func isDone(e *entry) bool {

@@ -57,3 +57,27 @@ func TestMemoCallerCancellationDoesNotPoisonOthers(t *testing.T) {
 		t.Fatalf("cached: %v %v, %d reads", v, err, calls)
 	}
 }
+
+// close cancels a detached read that no caller waits for any more, and
+// returns only once it has ended: nothing reads a cloud after doorbot stops.
+func TestMemoCloseEndsDetachedReads(t *testing.T) {
+	m := newMemo(time.Minute, time.Now)
+	ctx, cancel := context.WithCancel(context.Background())
+	started, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		_, _ = m.do(ctx, "k", func(rctx context.Context) (any, error) {
+			close(started)
+			<-rctx.Done()
+			close(ended)
+			return nil, rctx.Err()
+		})
+	}()
+	<-started
+	cancel() // the caller gives up; the read goes on (TestMemoCallerCancellationDoesNotPoisonOthers)
+	m.close()
+	select {
+	case <-ended:
+	default:
+		t.Fatal("close returned while the read was still running")
+	}
+}

@@ -79,6 +79,11 @@ func New(aws *awsc.Client, azure *azc.Client, opts Options) *Observer {
 	return &Observer{aws: aws, azure: azure, opts: opts, memo: newMemo(opts.CacheTTL, opts.Now)}
 }
 
+// Close stops the shared reads still in flight (a status that gave up
+// leaves its reads running for the others) and waits for them, so that
+// nothing reads a cloud or logs after doorbot has stopped.
+func (o *Observer) Close() { o.memo.close() }
+
 // OnCall sets the hook told of every upstream read (see Options.OnCall);
 // call it before the first Observe.
 func (o *Observer) OnCall(fn func(cloud, operation, result string)) { o.opts.OnCall = fn }

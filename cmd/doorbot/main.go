@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/doorbot/doorbot/cloud"
 	"io"
 	"log/slog"
 	"os"
@@ -53,6 +54,8 @@ type app struct {
 	// soracom is the SORACOM client service built, if any: serve hangs
 	// its metrics on it, and run logs it out when the command ends.
 	soracom *soracom.Client
+	// observer is the one service built, closed when the command ends.
+	observer *cloud.Observer
 }
 
 func main() {
@@ -72,6 +75,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if a.observer != nil {
+		a.observer.Close() // before logout: a read in flight may still use the token
+	}
 	a.logoutSoracom()
 	if err == nil {
 		return exitOK

@@ -85,6 +85,7 @@ func (a *app) service(ctx context.Context, cfg *config.Config) (*handlers.Servic
 		}
 	}
 	obs := cloud.New(awsClient, azClient, cloud.Options{StatusTimeout: cfg.Timeouts.Status, CacheTTL: cfg.CacheTTL, Logger: a.logger, Scheduler: sched, Soracom: sc})
+	a.observer = obs
 	return &handlers.Service{Connections: conns, Observer: obs}, nil
 }
 
@@ -96,5 +97,6 @@ func (a *app) demoService(srv *sim.Server, conns []vpn.Connection) (*handlers.Se
 	if err != nil {
 		return nil, err
 	}
+	a.observer = obs
 	return &handlers.Service{Connections: conns, Observer: obs}, nil
 }

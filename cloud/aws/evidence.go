@@ -6,8 +6,6 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
@@ -120,15 +118,10 @@ func (c *Client) logsClient(region string) *cloudwatchlogs.Client {
 	if cl, ok := c.logs[region]; ok {
 		return cl
 	}
-	maxBackoff := c.opts.CallTimeout / time.Duration(2*c.opts.MaxAttempts)
 	fns := append([]func(*cloudwatchlogs.Options){func(o *cloudwatchlogs.Options) {
 		o.Region = region
-		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-			so.MaxAttempts = c.opts.MaxAttempts
-			so.MaxBackoff = maxBackoff
-			so.RateLimiter = ratelimit.None
-		})
-		o.ClientLogMode = 0
+		o.Retryer = c.retryer()
+		o.ClientLogMode = 0 // never log request or response bodies
 	}}, c.opts.LogsClientOptions...)
 	// cloudwatchlogs.NewFromConfig applies AWS_ENDPOINT_URL_CLOUDWATCH_LOGS
 	// from cfg's config sources, as the EC2 client applies AWS_ENDPOINT_URL_EC2.

@@ -41,9 +41,12 @@ type Scheduler struct {
 type subBudget struct {
 	next      time.Time // earliest start of the next paced read
 	throttled time.Time // no request before this (Retry-After)
-	paced     int       // paced reads granted, for cycle reports
-	throttles int       // 429s seen
+	tally               // for cycle reports
 }
+
+// tally counts a subscription's paced reads asked for (granted or not),
+// those that got no slot before their cycle ended, and the 429s seen.
+type tally struct{ paced, deferred, throttles int }
 
 // NewScheduler paces background reads at rate reads/s per subscription
 // (DefaultReadRate when rate <= 0).
@@ -70,7 +73,9 @@ func (s *Scheduler) sub(id string) *subBudget {
 // pace waits for cost paced read slots of sub (a BGP peer status read is
 // two requests). Slots are reserved in order, so the rate holds however
 // many reads wait; a reservation abandoned by a caller that gave up stays
-// spent, which errs on the side of the budget.
+// spent, which errs on the side of the budget. A read whose slot would
+// come after ctx's deadline reserves nothing and fails at once, so that
+// it is reported as deferred rather than racing its cycle's deadline.
 func (s *Scheduler) pace(ctx context.Context, sub string, cost int) error {
 	now := time.Now()
 	s.mu.Lock()
@@ -79,8 +84,13 @@ func (s *Scheduler) pace(ctx context.Context, sub string, cost int) error {
 	if at.Before(now) {
 		at = now
 	}
-	b.next = at.Add(time.Duration(float64(cost) / s.rate * float64(time.Second)))
 	b.paced += cost
+	if dl, ok := ctx.Deadline(); ok && at.After(dl) {
+		b.deferred++
+		s.mu.Unlock()
+		return context.DeadlineExceeded
+	}
+	b.next = at.Add(time.Duration(float64(cost) / s.rate * float64(time.Second)))
 	s.mu.Unlock()
 	return sleep(ctx, at.Sub(now))
 }
@@ -116,13 +126,13 @@ func (s *Scheduler) Throttled(sub string, retryAfter time.Duration) {
 	}
 }
 
-// counts returns the paced reads granted and 429s seen per subscription.
-func (s *Scheduler) counts() map[string][2]int {
+// counts returns each subscription's tally so far.
+func (s *Scheduler) counts() map[string]tally {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string][2]int, len(s.subs))
+	out := make(map[string]tally, len(s.subs))
 	for id, b := range s.subs {
-		out[id] = [2]int{b.paced, b.throttles}
+		out[id] = b.tally
 	}
 	return out
 }
@@ -164,12 +174,13 @@ type CycleReport struct {
 	Interval time.Duration
 	// Rate is the paced ARM reads per second per subscription.
 	Rate float64
-	// Reads are the paced ARM requests per subscription in this cycle;
-	// Throttled the 429s ARM answered meanwhile.
+	// Reads are the paced ARM requests per subscription this cycle asked
+	// for, deferred ones included; Throttled the 429s ARM answered meanwhile.
 	Reads     map[string]int
 	Throttled int
-	// Overran is true when the cycle did not complete inside Interval;
-	// Needed is the interval the busiest subscription's reads need at Rate.
+	// Overran is true when the cycle did not complete inside Interval or
+	// left a read without a slot; Needed is the interval the busiest
+	// subscription's reads need at Rate.
 	Overran bool
 	Needed  time.Duration
 }
@@ -189,33 +200,27 @@ func (r CycleReport) Warning() string {
 // interval the fleet needs.
 func (o *Observer) Cycle(ctx context.Context, conns []vpn.Connection, interval time.Duration) ([]vpn.Observation, CycleReport) {
 	rep := CycleReport{Started: time.Now(), Interval: interval, Reads: map[string]int{}}
-	var before map[string][2]int
+	var before map[string]tally
 	if o.opts.Scheduler != nil {
 		rep.Rate = o.opts.Scheduler.Rate()
 		before = o.opts.Scheduler.counts()
 	}
 	obs := o.observe(Paced(ctx), conns, interval)
 	rep.Took = time.Since(rep.Started)
-	busiest := 0
+	busiest, deferred := 0, 0
 	if o.opts.Scheduler != nil {
 		for sub, n := range o.opts.Scheduler.counts() {
-			reads, throttles := n[0]-before[sub][0], n[1]-before[sub][1]
+			reads := n.paced - before[sub].paced
 			if reads > 0 {
 				rep.Reads[sub] = reads
 			}
-			rep.Throttled += throttles
+			rep.Throttled += n.throttles - before[sub].throttles
+			deferred += n.deferred - before[sub].deferred
 			busiest = max(busiest, reads)
 		}
 		rep.Needed = time.Duration(float64(busiest) / rep.Rate * float64(time.Second))
 	}
-	rep.Overran = rep.Took >= interval || rep.Needed > interval
-	for _, ob := range obs {
-		for _, e := range ob.Errors {
-			if strings.Contains(e.Message, "was not read in this refresh") {
-				rep.Overran = true
-			}
-		}
-	}
+	rep.Overran = rep.Took >= interval || rep.Needed > interval || deferred > 0
 	if rep.Overran {
 		o.opts.Logger.Warn(rep.Warning())
 	}

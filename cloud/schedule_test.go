@@ -93,9 +93,22 @@ func TestCycleSaysWhenItOverruns(t *testing.T) {
 	conns := sim.Fleet(w, 10) // 23 ARM requests: 2.3 s at 10/s
 	srv := start(t, w)
 	obs := schedObserver(t, srv, simclient.Options{ReadRate: 10})
-	_, rep := obs.Cycle(context.Background(), conns, time.Second)
+	got, rep := obs.Cycle(context.Background(), conns, time.Second)
 	if !rep.Overran || rep.Needed < 2*time.Second {
 		t.Fatalf("report %+v: want an overrun needing over 2 s", rep)
+	}
+	// The reads that found no slot before the cycle ended are named, each
+	// with what to change.
+	deferred := 0
+	for _, o := range got {
+		for _, e := range o.Errors {
+			if strings.Contains(e.Message, "was not read in this refresh") && strings.Contains(e.Message, "azure.read_rate") {
+				deferred++
+			}
+		}
+	}
+	if deferred == 0 {
+		t.Errorf("no read named as deferred in %d observations", len(got))
 	}
 	if w := rep.Warning(); !strings.Contains(w, "needs an interval of at least 2s") {
 		t.Errorf("warning %q", w)

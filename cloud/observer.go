@@ -266,13 +266,6 @@ func (o *Observer) awsBatch(ctx context.Context, region string, ids []string) (m
 	return v.(map[string]awsFound), nil
 }
 
-// subscriptionOf takes the subscription from an ARM resource ID.
-func subscriptionOf(id string) string {
-	rest, _ := strings.CutPrefix(strings.ToLower(id), "/subscriptions/")
-	sub, _, _ := strings.Cut(rest, "/")
-	return sub
-}
-
 func awsKey(region, id string) string { return "aws/" + region + "/" + id }
 
 func (r *awsResults) fill(obs *vpn.Observation) {
@@ -438,7 +431,7 @@ func (o *Observer) readAzure(ctx context.Context, conns []vpn.Connection) *azure
 	}
 	for _, id := range extra {
 		wg.Go(func() {
-			l, err := readAs(ctx, o, call{"azure", "GetLocalNetworkGateway", "lng/" + id, subscriptionOf(id), 1}, func(ctx context.Context) (vpn.LocalNetworkGateway, error) {
+			l, err := readAs(ctx, o, call{"azure", "GetLocalNetworkGateway", "lng/" + id, azc.SubscriptionOf(id), 1}, func(ctx context.Context) (vpn.LocalNetworkGateway, error) {
 				return o.azure.LocalNetworkGateway(ctx, id)
 			})
 			mu.Lock()

@@ -45,7 +45,7 @@ const defaultRetryAfter = 5 * time.Second
 type gatePolicy struct{ gate Gate }
 
 func (p gatePolicy) Do(req *policy.Request) (*http.Response, error) {
-	sub := subscriptionOf(req.Raw().URL.Path)
+	sub := SubscriptionOf(req.Raw().URL.Path)
 	if sub == "" {
 		return req.Next()
 	}
@@ -59,14 +59,15 @@ func (p gatePolicy) Do(req *policy.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// subscriptionOf takes the subscription from an ARM path
-// (/subscriptions/{id}/...), "" when there is none.
-func subscriptionOf(path string) string {
-	rest, ok := strings.CutPrefix(path, "/subscriptions/")
-	if !ok {
+// SubscriptionOf takes the lower-cased subscription from an ARM path or
+// resource ID (/subscriptions/{id}/...), "" when there is none. The gate
+// keys its budgets by it, and so must whoever paces reads against them.
+func SubscriptionOf(path string) string {
+	const prefix = "/subscriptions/"
+	if len(path) < len(prefix) || !strings.EqualFold(path[:len(prefix)], prefix) {
 		return ""
 	}
-	sub, _, _ := strings.Cut(rest, "/")
+	sub, _, _ := strings.Cut(path[len(prefix):], "/")
 	return strings.ToLower(sub)
 }
 

@@ -99,6 +99,21 @@ type want struct {
 	notInFx []string
 }
 
+// liveCase is one row of a live-rule table: the observation and the
+// findings it must give, no more and no fewer.
+type liveCase struct {
+	name  string
+	obs   vpn.Observation
+	wants []want
+}
+
+func runCases(t *testing.T, cases []liveCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) { run(t, tt.obs, tt.wants) })
+	}
+}
+
 func run(t *testing.T, obs vpn.Observation, wants []want) []vpn.Finding {
 	t.Helper()
 	rows := vpn.Pair(obs)
@@ -218,11 +233,7 @@ func TestZeroBytesOnStaticStandbyIsNormal(t *testing.T) {
 }
 
 func TestTunnelDown(t *testing.T) {
-	tests := []struct {
-		name  string
-		obs   vpn.Observation
-		wants []want
-	}{
+	runCases(t, []liveCase{
 		{
 			name: "down on both clouds",
 			obs: with(static2(), func(o *vpn.Observation) {
@@ -371,10 +382,7 @@ func TestTunnelDown(t *testing.T) {
 			},
 		},
 		{name: "all up", obs: static2()},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { run(t, tt.obs, tt.wants) })
-	}
+	})
 }
 
 func TestSingleTunnel(t *testing.T) {
@@ -382,11 +390,7 @@ func TestSingleTunnel(t *testing.T) {
 		awsConn("vpn-a", false, tun(ip1, "UP", ""), tun(ip2, "UP", "")),
 		awsConn("vpn-b", false, tun(ip3, "UP", ""), tun(ip4, "UP", "")),
 	}
-	tests := []struct {
-		name  string
-		obs   vpn.Observation
-		wants []want
-	}{
+	runCases(t, []liveCase{
 		{
 			name: "one of two AWS tunnels terminated",
 			obs:  with(static2(), func(o *vpn.Observation) { o.Azure.Connections = o.Azure.Connections[:1] }),
@@ -437,19 +441,12 @@ func TestSingleTunnel(t *testing.T) {
 				bgpConn("c1", ip1, "Connected"), bgpConn("c2", ip2, "Connected"), bgpConn("c3", ip3, "Connected")),
 			wants: []want{{rule: IDPeerIPMismatch, msg: []string{"aws.tunnels[3] (198.51.100.4) has no local network gateway"}}},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { run(t, tt.obs, tt.wants) })
-	}
+	})
 }
 
 func TestBGPNeedsActiveActive(t *testing.T) {
 	bgpAWS := []vpn.AWSVPNConnection{awsConn("vpn-0123", false, tun(ip1, "UP", "1 BGP ROUTES"), tun(ip2, "DOWN", "IPSEC IS DOWN"))}
-	tests := []struct {
-		name  string
-		obs   vpn.Observation
-		wants []want
-	}{
+	runCases(t, []liveCase{
 		{
 			// Failure-mode table row 1: the classic silent loss of redundancy.
 			name: "AWS BGP over two tunnels, active-passive gateway, one BGP connection",
@@ -486,10 +483,7 @@ func TestBGPNeedsActiveActive(t *testing.T) {
 			obs: with(awsVPNObs(bgpAWS, nil, bgpConn("cn1", ip1, "Connected"), bgpConn("cn2", ip2, "Connected")),
 				func(o *vpn.Observation) { o.AWS.VPNConnections[0].Tunnels[1] = tun(ip2, "UP", "1 BGP ROUTES") }),
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { run(t, tt.obs, tt.wants) })
-	}
+	})
 }
 
 // The gateway conditions at their boundaries, with BGP over both tunnels.
@@ -542,11 +536,7 @@ func TestBGPNeedsActiveActiveGatewayBoundaries(t *testing.T) {
 }
 
 func TestRoutingMismatch(t *testing.T) {
-	tests := []struct {
-		name  string
-		obs   vpn.Observation
-		wants []want
-	}{
+	runCases(t, []liveCase{
 		{
 			name: "AWS static, Azure BGP",
 			obs: with(static2(), func(o *vpn.Observation) {
@@ -623,18 +613,11 @@ func TestRoutingMismatch(t *testing.T) {
 			obs: awsVPNObs([]vpn.AWSVPNConnection{awsConn("vpn-a", false, tun(ip1, "UP", "2 BGP ROUTES"), tun(ip2, "UP", "2 BGP ROUTES"))},
 				activeActive(), bgpConn("cn1", ip1, "Connected"), bgpConn("cn2", ip2, "Connected")),
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { run(t, tt.obs, tt.wants) })
-	}
+	})
 }
 
 func TestPeerIPMismatch(t *testing.T) {
-	tests := []struct {
-		name  string
-		obs   vpn.Observation
-		wants []want
-	}{
+	runCases(t, []liveCase{
 		{
 			name: "LNG points at no AWS tunnel",
 			obs: with(static2(), func(o *vpn.Observation) {
@@ -680,10 +663,7 @@ func TestPeerIPMismatch(t *testing.T) {
 			},
 		},
 		{name: "all paired", obs: static2()},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { run(t, tt.obs, tt.wants) })
-	}
+	})
 }
 
 func TestObservationNotes(t *testing.T) {

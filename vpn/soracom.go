@@ -68,16 +68,10 @@ type RoutingFilterEntry struct {
 // Routing is the Door side's routing mode: the VPG's Door connections'
 // when they agree, unknown when there are none or they differ.
 func (v *SoracomVPG) Routing() Routing {
-	if v == nil || len(v.DoorConnections) == 0 {
+	if v == nil {
 		return RoutingUnknown
 	}
-	r := v.DoorConnections[0].Routing()
-	for _, d := range v.DoorConnections[1:] {
-		if d.Routing() != r {
-			return RoutingUnknown
-		}
-	}
-	return r
+	return agreedRouting(v.DoorConnections)
 }
 
 // Running reports whether SORACOM says the VPG is running.

@@ -227,12 +227,21 @@ func (s *AWSSide) Tunnels() []AWSTunnel {
 
 // Routing is the side's routing mode; mixed connections report unknown.
 func (s *AWSSide) Routing() Routing {
-	if s == nil || len(s.VPNConnections) == 0 {
+	if s == nil {
 		return RoutingUnknown
 	}
-	r := s.VPNConnections[0].Routing()
-	for _, v := range s.VPNConnections[1:] {
-		if v.Routing() != r {
+	return agreedRouting(s.VPNConnections)
+}
+
+// agreedRouting is the routing mode every one of xs has, unknown when
+// there are none or they differ.
+func agreedRouting[T interface{ Routing() Routing }](xs []T) Routing {
+	if len(xs) == 0 {
+		return RoutingUnknown
+	}
+	r := xs[0].Routing()
+	for _, x := range xs[1:] {
+		if x.Routing() != r {
 			return RoutingUnknown
 		}
 	}

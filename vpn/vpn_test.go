@@ -151,3 +151,22 @@ func TestNewReport(t *testing.T) {
 		t.Error("Connections is nil; JSON must be [] not null")
 	}
 }
+
+// A VPG's routing is its Door connections' when they agree.
+func TestSoracomVPGRouting(t *testing.T) {
+	static, bgp := DoorConnection{}, DoorConnection{UseDynamicRouting: true}
+	for name, tt := range map[string]struct {
+		vpg  *SoracomVPG
+		want Routing
+	}{
+		"nil":            {nil, RoutingUnknown},
+		"no connections": {&SoracomVPG{}, RoutingUnknown},
+		"one static":     {&SoracomVPG{DoorConnections: []DoorConnection{static}}, RoutingStatic},
+		"two bgp":        {&SoracomVPG{DoorConnections: []DoorConnection{bgp, bgp}}, RoutingBGP},
+		"mixed":          {&SoracomVPG{DoorConnections: []DoorConnection{bgp, static}}, RoutingUnknown},
+	} {
+		if got := tt.vpg.Routing(); got != tt.want {
+			t.Errorf("%s: got %q, want %q", name, got, tt.want)
+		}
+	}
+}

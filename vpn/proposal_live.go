@@ -13,10 +13,6 @@ const DefaultSoracomDeviceSubnet = "10.128.0.0/9"
 // claiming the cloud reported it.
 const OriginDefault Origin = "default"
 
-// OriginOf says where the value at path (for example
-// "aws.tunnels[1].inside_cidr") came from, or "" when it was not stated.
-func (p Proposal) OriginOf(path string) Origin { return p.Origins[path] }
-
 // ProposalFromObservation expresses the observed state of a connection as a
 // proposal, so that the proposal rules can run on live state and a
 // proposal can be completed from it (Merge). Every value set is recorded in

@@ -106,7 +106,7 @@ func TestProposalFromObservation(t *testing.T) {
 			}
 		}
 	}
-	if got.OriginOf("aws.tunnels[1].inside_cidr") != "" {
+	if got.Origins["aws.tunnels[1].inside_cidr"] != "" {
 		t.Error("an option AWS did not return must not be recorded")
 	}
 }
@@ -140,8 +140,8 @@ func TestProposalFromObservationRoutingAndSides(t *testing.T) {
 			if got.Routing != tt.routing {
 				t.Errorf("routing = %q, want %q", got.Routing, tt.routing)
 			}
-			if tt.door != (got.Soracom.DeviceSubnet == DefaultSoracomDeviceSubnet) || (tt.door && got.OriginOf("soracom.device_subnet") != OriginDefault) {
-				t.Errorf("device subnet %q origin %q, door %v", got.Soracom.DeviceSubnet, got.OriginOf("soracom.device_subnet"), tt.door)
+			if tt.door != (got.Soracom.DeviceSubnet == DefaultSoracomDeviceSubnet) || (tt.door && got.Origins["soracom.device_subnet"] != OriginDefault) {
+				t.Errorf("device subnet %q origin %q, door %v", got.Soracom.DeviceSubnet, got.Origins["soracom.device_subnet"], tt.door)
 			}
 			if tt.door && got.AWS.Tunnels != nil {
 				t.Error("Door: AWS tunnels are SORACOM's and unknown")
@@ -318,7 +318,7 @@ func TestMerge(t *testing.T) {
 				if got := c.value(m); !reflect.DeepEqual(got, c.want) {
 					t.Errorf("%s = %#v, want %#v", c.path, got, c.want)
 				}
-				if got := m.OriginOf(c.path); got != c.origin {
+				if got := m.Origins[c.path]; got != c.origin {
 					t.Errorf("origin of %s = %q, want %q", c.path, got, c.origin)
 				}
 			}
@@ -332,8 +332,8 @@ func TestMerge(t *testing.T) {
 func TestMergeKeepsLiveDefaultOrigin(t *testing.T) {
 	live := ProposalFromObservation(Observation{Connection: Connection{Kind: KindSoracomDoor}})
 	m := Merge(Proposal{Soracom: ProposalSoracom{VPGSubnet: "100.64.17.0/28"}}, live)
-	if m.Soracom.DeviceSubnet != DefaultSoracomDeviceSubnet || m.OriginOf("soracom.device_subnet") != OriginDefault {
-		t.Errorf("device subnet %q origin %q, want the default marked default", m.Soracom.DeviceSubnet, m.OriginOf("soracom.device_subnet"))
+	if m.Soracom.DeviceSubnet != DefaultSoracomDeviceSubnet || m.Origins["soracom.device_subnet"] != OriginDefault {
+		t.Errorf("device subnet %q origin %q, want the default marked default", m.Soracom.DeviceSubnet, m.Origins["soracom.device_subnet"])
 	}
 }
 

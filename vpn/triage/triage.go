@@ -29,7 +29,7 @@ func Diagnose(obs vpn.Observation, tunnels []vpn.TunnelStatus) []Cause {
 	d := newDiag(obs, tunnels)
 	var down []vpn.TunnelStatus
 	for _, t := range tunnels {
-		if !d.up(t) {
+		if !t.Up {
 			down = append(down, t)
 		}
 	}
@@ -86,10 +86,6 @@ func (d diag) vpnID() string {
 		return ids[0]
 	}
 	return ""
-}
-
-func (d diag) up(t vpn.TunnelStatus) bool {
-	return t.Up
 }
 
 func (d diag) rg() string      { return orText(d.rgName, "<resource group>") }

@@ -46,16 +46,19 @@ func alertsCommand(r *Registry, d AlertDeps) Command {
 		Name:    "alerts",
 		Usage:   "/door alerts",
 		Summary: "open and recent alerts: what fires, since when, who acknowledged",
+		// Slow: it reads the store, which has no place before the ack.
+		Slow:    true,
+		Working: func(Request) string { return "Reading the alerts…" },
 		Check: func(_ context.Context, req Request) *handlers.Reply {
 			if len(req.Args) > 0 {
 				return r.usage("usage: /door alerts (no arguments)")
 			}
+			if d.Store == nil {
+				return r.usage("alerts are kept in the store by doorbot serve with alerts.channel set; none here")
+			}
 			return nil
 		},
 		Run: func(ctx context.Context, _ Request) handlers.Reply {
-			if d.Store == nil {
-				return r.Usage("alerts are kept in the store by doorbot serve with alerts.channel set; none here")
-			}
 			now := d.now()
 			list, err := d.Store.Alerts(ctx, now.Add(-RecentAlerts))
 			if err != nil {
@@ -71,6 +74,9 @@ func historyCommand(r *Registry, svc *handlers.Service, d AlertDeps) Command {
 		Name:    "history",
 		Usage:   "/door history NAME",
 		Summary: "each tunnel's state changes over the last 7 days: since when, how long, how often",
+		// Slow: it reads the store, which has no place before the ack.
+		Slow:    true,
+		Working: func(req Request) string { return "Reading the tunnel history of " + subject(req.Args) + "…" },
 		Check: func(_ context.Context, req Request) *handlers.Reply {
 			if len(req.Args) != 1 {
 				return r.usage("usage: /door history NAME")
@@ -78,12 +84,12 @@ func historyCommand(r *Registry, svc *handlers.Service, d AlertDeps) Command {
 			if err := svc.CheckNames(req.Args); err != nil {
 				return r.usage(err.Error())
 			}
+			if d.Store == nil {
+				return r.usage("tunnel history is recorded by the watcher (doorbot serve with alerts.channel set); none here")
+			}
 			return nil
 		},
 		Run: func(ctx context.Context, req Request) handlers.Reply {
-			if d.Store == nil {
-				return r.Usage("tunnel history is recorded by the watcher (doorbot serve with alerts.channel set); none here")
-			}
 			h, err := History(ctx, d.Store, req.Args[0], DefaultHistory, d.now())
 			if err != nil {
 				return r.Usage(err.Error())

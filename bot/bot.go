@@ -43,7 +43,8 @@ type Options struct {
 	SlackAPIURL string
 	// CommandTimeout bounds one command's work after its ack.
 	CommandTimeout time.Duration
-	// HTTPClient posts to response_url; nil means a client with a timeout.
+	// HTTPClient posts to response_url; nil means a client with a timeout
+	// whose transport waits out Slack's short 429s (rateGate).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	Metrics    *Metrics

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -20,11 +21,13 @@ import (
 // until its Retry-After has passed; other methods are not affected.
 const MaxRateLimitWait = 5 * time.Second
 
-// rateGate is an http.RoundTripper that remembers each method's 429
-// (the last path element after /api/, or "response_url" for anything
-// else) and answers for Slack while that method is limited: a short wait
-// is waited out, a long one is answered with a 429 of its own carrying the
-// time still to wait.
+// rateGate is an http.RoundTripper, the one place doorbot handles
+// Slack's 429s, for the Web API and response_url alike. It remembers each
+// method's 429 (the last path element after /api/, or "response_url" for
+// anything else) and answers for Slack while that method is limited: a
+// short wait is waited out and the call retried (at most maxRetries
+// times), a long one is answered with a 429 of its own carrying the time
+// still to wait.
 type rateGate struct {
 	next    http.RoundTripper
 	maxWait time.Duration
@@ -33,6 +36,9 @@ type rateGate struct {
 	mu    sync.Mutex
 	until map[string]time.Time
 }
+
+// maxRetries bounds the retries of one call after 429s.
+const maxRetries = 3
 
 func newRateGate(next http.RoundTripper) *rateGate {
 	if next == nil {
@@ -50,29 +56,69 @@ func gateKey(r *http.Request) string {
 
 func (g *rateGate) RoundTrip(req *http.Request) (*http.Response, error) {
 	key := gateKey(req)
-	g.mu.Lock()
-	wait := g.until[key].Sub(g.now())
-	g.mu.Unlock()
-	if wait > g.maxWait {
-		return limitedResponse(req, wait), nil
-	}
-	if wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case <-req.Context().Done():
-			t.Stop()
-			return nil, req.Context().Err()
-		case <-t.C:
+	for attempt := 0; ; attempt++ {
+		wait := g.waitLeft(key)
+		if wait > g.maxWait {
+			return limitedResponse(req, wait), nil
 		}
+		if err := sleep(req.Context(), wait); err != nil {
+			return nil, err
+		}
+		resp, err := g.next.RoundTrip(req)
+		if err != nil || resp.StatusCode != http.StatusTooManyRequests {
+			return resp, err
+		}
+		wait = retryAfter(resp.Header.Get("Retry-After"))
+		g.mu.Lock()
+		g.until[key] = g.now().Add(wait)
+		g.mu.Unlock()
+		// A call is retried only when its body can be sent again.
+		if attempt >= maxRetries || wait > g.maxWait || (req.Body != nil && req.GetBody == nil) {
+			return resp, nil
+		}
+		again, err := rewind(req)
+		if err != nil {
+			return resp, nil
+		}
+		req = again
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
 	}
-	resp, err := g.next.RoundTrip(req)
-	if err != nil || resp.StatusCode != http.StatusTooManyRequests {
-		return resp, err
+}
+
+// sleep waits d, or less if ctx ends first.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
 	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (g *rateGate) waitLeft(key string) time.Duration {
 	g.mu.Lock()
-	g.until[key] = g.now().Add(retryAfter(resp.Header.Get("Retry-After")))
-	g.mu.Unlock()
-	return resp, nil
+	defer g.mu.Unlock()
+	return g.until[key].Sub(g.now())
+}
+
+// rewind is req with its body to be sent again.
+func rewind(req *http.Request) (*http.Request, error) {
+	if req.GetBody == nil {
+		return req, nil
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return nil, err
+	}
+	again := req.Clone(req.Context())
+	again.Body = body
+	return again, nil
 }
 
 // retryAfter reads Slack's Retry-After (whole seconds); absent or
@@ -95,21 +141,6 @@ func limitedResponse(req *http.Request, wait time.Duration) *http.Response {
 		Body:          io.NopCloser(strings.NewReader(body)),
 		ContentLength: int64(len(body)), Request: req,
 	}
-}
-
-// boundedRetry is slack-go's 429 retry, but only for a Retry-After of at
-// most MaxRateLimitWait: a longer one is returned to the caller at once.
-type boundedRetry struct{ max int }
-
-func (b boundedRetry) ShouldRetry(state *slack.RetryState, req *http.Request, resp *http.Response, _ error) (bool, time.Duration) {
-	if resp == nil || resp.StatusCode != http.StatusTooManyRequests || state.Attempt >= b.max || (req.Body != nil && req.GetBody == nil) {
-		return false, 0
-	}
-	wait := retryAfter(resp.Header.Get("Retry-After"))
-	if wait > MaxRateLimitWait {
-		return false, 0
-	}
-	return true, wait
 }
 
 // isRateLimited reports a Slack call that failed on a rate limit.

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -14,14 +13,14 @@ import (
 )
 
 // NewAPI is the Slack Web API client doorbot uses. Its 429s are kept per
-// method (rateGate): a Retry-After of up to MaxRateLimitWait is waited
-// out (a few times, never past the call's context), a longer one fails
-// the call at once, and so do later calls of the same method until it has
-// passed, without reaching Slack; other methods go on.
+// method by its transport (rateGate), not by slack-go's retry option: a
+// Retry-After of up to MaxRateLimitWait is waited out (a few times, never
+// past the call's context), a longer one fails the call at once, and so
+// do later calls of the same method until it has passed, without reaching
+// Slack; other methods go on.
 func NewAPI(botToken string, opts ...slack.Option) *slack.Client {
-	retry := slack.RetryConfig{MaxRetries: 3, Handlers: []slack.RetryHandler{boundedRetry{max: 3}}}
 	all := append([]slack.Option{slack.OptionHTTPClient(rateGatedClient(30 * time.Second))}, opts...)
-	return slack.New(botToken, append(all, slack.OptionRetryConfig(retry))...)
+	return slack.New(botToken, all...)
 }
 
 // web is doorbot's side of the Slack Web API and response_url, counted in
@@ -55,34 +54,16 @@ func (w *web) update(ctx context.Context, channel, ts string, m Message) error {
 	return err
 }
 
-// respond posts to a response_url, waiting out 429s for their
-// Retry-After. slack-go's retry option covers only its Web API client, so
-// this one call keeps a loop of its own.
+// respond posts to a response_url; its client's transport (rateGate)
+// waits out short 429s as it does for the Web API.
 func (w *web) respond(ctx context.Context, url, responseType string, m Message) error {
 	if url == "" {
 		return errors.New("slack: no response_url to answer on")
 	}
 	blocks := slack.Blocks{BlockSet: m.Blocks}
 	msg := &slack.WebhookMessage{Text: m.Text, Blocks: &blocks, ResponseType: responseType}
-	const attempts = 4
-	var err error
-	for range attempts {
-		err = slack.PostWebhookCustomHTTPContext(ctx, url, w.http, msg)
-		w.metrics.slackCall("response_url", err)
-		var rl *slack.RateLimitedError
-		if !errors.As(err, &rl) {
-			return err
-		}
-		wait := max(rl.RetryAfter, time.Second)
-		if wait > MaxRateLimitWait {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w (gave up waiting %s for Slack's rate limit)", ctx.Err(), wait)
-		case <-time.After(wait):
-		}
-	}
+	err := slack.PostWebhookCustomHTTPContext(ctx, url, w.http, msg)
+	w.metrics.slackCall("response_url", err)
 	return err
 }
 

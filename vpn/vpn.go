@@ -183,6 +183,16 @@ type AzureConnection struct {
 // Connected reports whether Azure says the connection is up.
 func (c AzureConnection) Connected() bool { return strings.EqualFold(c.Status, "Connected") }
 
+// NobodyInitiates reports an Azure connection mode and AWS tunnel startup
+// action ("" when unknown) under which neither end starts IKE: a
+// ResponderOnly connection waits for AWS, and AWS waits for the customer
+// side unless its startup action is start (its default is add). The
+// responder-only rule, the tunnel-down fix and triage all judge by it.
+func NobodyInitiates(connectionMode, startupAction string) bool {
+	return strings.EqualFold(strings.TrimSpace(connectionMode), "ResponderOnly") &&
+		!strings.EqualFold(strings.TrimSpace(startupAction), "start")
+}
+
 // LocalNetworkGateway is Azure's model of the remote (AWS) tunnel endpoint.
 type LocalNetworkGateway struct {
 	Name            string

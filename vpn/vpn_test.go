@@ -170,3 +170,23 @@ func TestSoracomVPGRouting(t *testing.T) {
 		}
 	}
 }
+
+func TestNobodyInitiates(t *testing.T) {
+	for _, tt := range []struct {
+		mode, startup string
+		want          bool
+	}{
+		{"ResponderOnly", "", true}, // AWS's default is add: it waits
+		{"ResponderOnly", "add", true},
+		{"responderonly", "ADD", true},
+		{"ResponderOnly", "start", false}, // AWS starts IKE itself
+		{"ResponderOnly", "Start", false},
+		{"Default", "", false},
+		{"InitiatorOnly", "add", false},
+		{"", "", false},
+	} {
+		if got := NobodyInitiates(tt.mode, tt.startup); got != tt.want {
+			t.Errorf("NobodyInitiates(%q, %q) = %v, want %v", tt.mode, tt.startup, got, tt.want)
+		}
+	}
+}

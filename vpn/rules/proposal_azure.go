@@ -198,7 +198,7 @@ func pResponderOnly(c *pcheck) []vpn.Finding {
 		switch i := c.connTun[k]; {
 		case i >= 0:
 			t := c.p.AWS.Tunnels[i]
-			if strings.EqualFold(t.StartupAction, "start") {
+			if !vpn.NobodyInitiates(mode, t.StartupAction) {
 				continue
 			}
 			sa := "startup_action " + t.StartupAction + c.from(tpath(i, vpn.FieldStartupAction))

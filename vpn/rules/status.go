@@ -130,11 +130,8 @@ func (o *observed) tunnelDownFix(t vpn.TunnelStatus) string {
 
 	// ResponderOnly waits for AWS, and AWS waits for the customer side
 	// unless its startup action is "start": nobody initiates.
-	if haveConn && strings.EqualFold(conn.ConnectionMode, "ResponderOnly") {
-		at, ok := o.awsTunnel[vpn.KeyIP(t.AWSOutsideIP)]
-		if !ok || !strings.EqualFold(at.Options.StartupAction, "start") {
-			fmt.Fprintf(&b, "Azure connection %s is ResponderOnly, so nobody initiates IKE: set its connection mode to Default. ", conn.Name)
-		}
+	if haveConn && vpn.NobodyInitiates(conn.ConnectionMode, o.awsTunnel[vpn.KeyIP(t.AWSOutsideIP)].Options.StartupAction) {
+		fmt.Fprintf(&b, "Azure connection %s is ResponderOnly, so nobody initiates IKE: set its connection mode to Default. ", conn.Name)
 	}
 
 	key := "the AWS tunnel's key"

@@ -190,11 +190,12 @@ func (d diag) responderOnly(down []vpn.TunnelStatus) []Cause {
 	var names []string
 	for _, t := range down {
 		c := d.conn(t.AzureConnection)
-		if c == nil || !strings.EqualFold(c.ConnectionMode, "ResponderOnly") {
-			continue
+		var startup string
+		if at := d.awsTunnel(t.AWSOutsideIP); at != nil {
+			startup = at.Options.StartupAction
 		}
-		if at := d.awsTunnel(t.AWSOutsideIP); at != nil && strings.EqualFold(at.Options.StartupAction, "start") {
-			continue // AWS initiates itself, so ResponderOnly is not it
+		if c == nil || !vpn.NobodyInitiates(c.ConnectionMode, startup) {
+			continue
 		}
 		names = append(names, c.Name)
 	}

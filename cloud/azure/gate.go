@@ -71,8 +71,16 @@ func SubscriptionOf(path string) string {
 	return strings.ToLower(sub)
 }
 
-// retryAfter reads Retry-After as seconds or an HTTP date.
+// retryAfter reads the headers azcore's retry policy reads, in its order
+// (retry-after-ms, x-ms-retry-after-ms, then Retry-After as seconds or an
+// HTTP date), so that the gate holds a subscription exactly as long as
+// azcore would wait before retrying the same request.
 func retryAfter(h http.Header, now time.Time) time.Duration {
+	for _, name := range []string{"Retry-After-Ms", "X-Ms-Retry-After-Ms"} {
+		if ms, err := strconv.Atoi(strings.TrimSpace(h.Get(name))); err == nil && ms > 0 {
+			return time.Duration(ms) * time.Millisecond
+		}
+	}
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return defaultRetryAfter

@@ -133,35 +133,7 @@ func writeEC2Error(w http.ResponseWriter, reqID string, e ec2Err, retryAfter int
 }
 
 func (s *Server) describeVPNConnections(reqID, region string, form url.Values) (any, *ec2Err) {
-	if e := dryRun(form); e != nil {
-		return nil, e
-	}
-	ids, e := indexed(form, "VpnConnectionId")
-	if e != nil {
-		return nil, e
-	}
-	filters, e := parseFilters(form)
-	if e != nil {
-		return nil, e
-	}
-	s.world.mu.Lock()
-	var vpns []EC2VPN
-	for _, v := range s.world.vpns.all() {
-		if v.Region == region {
-			vpns = append(vpns, v)
-		}
-	}
-	s.world.mu.Unlock()
-
-	for _, id := range ids {
-		if !slices.ContainsFunc(vpns, func(v EC2VPN) bool { return v.ID == id }) {
-			return nil, &ec2Err{http.StatusBadRequest, "InvalidVpnConnectionID.NotFound", fmt.Sprintf("The vpnConnection ID '%s' does not exist", id)}
-		}
-	}
-	if len(ids) > 0 {
-		vpns = slices.DeleteFunc(vpns, func(v EC2VPN) bool { return !slices.Contains(ids, v.ID) })
-	}
-	vpns, e = applyFilters(vpns, filters, vpnFilters)
+	vpns, e := describe(form, s.world.vpnsIn(region), vpnKind)
 	if e != nil {
 		return nil, e
 	}
@@ -173,35 +145,7 @@ func (s *Server) describeVPNConnections(reqID, region string, form url.Values) (
 }
 
 func (s *Server) describeCustomerGateways(reqID, region string, form url.Values) (any, *ec2Err) {
-	if e := dryRun(form); e != nil {
-		return nil, e
-	}
-	ids, e := indexed(form, "CustomerGatewayId")
-	if e != nil {
-		return nil, e
-	}
-	filters, e := parseFilters(form)
-	if e != nil {
-		return nil, e
-	}
-	s.world.mu.Lock()
-	var cgws []EC2CustomerGateway
-	for _, c := range s.world.cgws.all() {
-		if c.Region == region {
-			cgws = append(cgws, c)
-		}
-	}
-	s.world.mu.Unlock()
-
-	for _, id := range ids {
-		if !slices.ContainsFunc(cgws, func(c EC2CustomerGateway) bool { return c.ID == id }) {
-			return nil, &ec2Err{http.StatusBadRequest, "InvalidCustomerGatewayID.NotFound", fmt.Sprintf("The customerGateway ID '%s' does not exist", id)}
-		}
-	}
-	if len(ids) > 0 {
-		cgws = slices.DeleteFunc(cgws, func(c EC2CustomerGateway) bool { return !slices.Contains(ids, c.ID) })
-	}
-	cgws, e = applyFilters(cgws, filters, cgwFilters)
+	cgws, e := describe(form, s.world.cgwsIn(region), cgwKind)
 	if e != nil {
 		return nil, e
 	}
@@ -213,6 +157,48 @@ func (s *Server) describeCustomerGateways(reqID, region string, form url.Values)
 		})
 	}
 	return resp, nil
+}
+
+// ec2Kind is what a Describe call needs to know of one resource kind.
+type ec2Kind[T any] struct {
+	idParam  string // the ID list parameter, e.g. VpnConnectionId
+	notFound string // the error code of an unknown ID
+	noun     string // the resource as EC2's NotFound message names it
+	id       func(T) string
+	filters  map[string]func(T) []string
+}
+
+var (
+	vpnKind = ec2Kind[EC2VPN]{"VpnConnectionId", "InvalidVpnConnectionID.NotFound", "vpnConnection",
+		func(v EC2VPN) string { return v.ID }, vpnFilters}
+	cgwKind = ec2Kind[EC2CustomerGateway]{"CustomerGatewayId", "InvalidCustomerGatewayID.NotFound", "customerGateway",
+		func(c EC2CustomerGateway) string { return c.ID }, cgwFilters}
+)
+
+// describe narrows a region's resources the way every EC2 Describe call
+// does: DryRun refuses, each listed ID must exist (one unknown ID fails the
+// whole call), then the filters apply.
+func describe[T any](form url.Values, items []T, k ec2Kind[T]) ([]T, *ec2Err) {
+	if e := dryRun(form); e != nil {
+		return nil, e
+	}
+	ids, e := indexed(form, k.idParam)
+	if e != nil {
+		return nil, e
+	}
+	filters, e := parseFilters(form)
+	if e != nil {
+		return nil, e
+	}
+	for _, id := range ids {
+		if !slices.ContainsFunc(items, func(it T) bool { return k.id(it) == id }) {
+			return nil, &ec2Err{http.StatusBadRequest, k.notFound, fmt.Sprintf("The %s ID '%s' does not exist", k.noun, id)}
+		}
+	}
+	if len(ids) > 0 {
+		items = slices.DeleteFunc(items, func(it T) bool { return !slices.Contains(ids, k.id(it)) })
+	}
+	return applyFilters(items, filters, k.filters)
 }
 
 func (s *Server) getVPNTunnelReplacementStatus(reqID, region string, form url.Values) (any, *ec2Err) {

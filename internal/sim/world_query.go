@@ -23,6 +23,31 @@ func (w *World) rgExists(sub, rg string) bool {
 	return false
 }
 
+// vpnsIn and cgwsIn return a region's EC2 resources, in insertion order.
+func (w *World) vpnsIn(region string) []EC2VPN {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []EC2VPN
+	for _, v := range w.vpns.all() {
+		if v.Region == region {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (w *World) cgwsIn(region string) []EC2CustomerGateway {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []EC2CustomerGateway
+	for _, c := range w.cgws.all() {
+		if c.Region == region {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func (w *World) gateway(sub, rg, name string) (ARMGateway, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -225,8 +225,8 @@ func (s *Server) accepted(w http.ResponseWriter, r *http.Request, reqID string, 
 	id := newRequestID()
 	s.mu.Lock()
 	s.ops.put(id, body)
-	for len(s.ops.keys) > maxOps {
-		s.ops.remove(s.ops.keys[0])
+	for s.ops.len() > maxOps {
+		s.ops.remove(s.ops.oldest())
 	}
 	s.mu.Unlock()
 	loc := strings.ToLower(strings.ReplaceAll(withGatewayDefaults(g).Location, " ", ""))

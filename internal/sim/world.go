@@ -184,13 +184,16 @@ func NewWorld() *World {
 	}
 }
 
+// ec2Key's group (see ordered) is the region.
 func ec2Key(region, id string) string { return region + "/" + id }
 
 // armKey folds case because ARM resource names and path segments are
-// case-insensitive.
+// case-insensitive. Its group (see ordered) is armRG(sub, rg).
 func armKey(sub, rg, name string) string {
-	return strings.ToLower(sub + "/" + rg + "/" + name)
+	return armRG(sub, rg) + "/" + strings.ToLower(name)
 }
+
+func armRG(sub, rg string) string { return strings.ToLower(sub + "/" + rg) }
 
 // AddVPN adds or replaces an EC2 VPN connection, keyed by Region and ID.
 func (w *World) AddVPN(v EC2VPN) {
@@ -398,17 +401,34 @@ func cloneVPN(v EC2VPN) EC2VPN {
 }
 
 // ordered is a map that remembers insertion order, so that list responses
-// are stable across calls like the real APIs'.
+// are stable across calls like the real APIs'. It also indexes keys by
+// group, the part of the key before its last "/" (an EC2 key's region, an
+// ARM key's subscription/resource group), because every ARM request asks
+// whether its resource group exists and every list reads one group: a scan
+// of the whole world per request would make the simulator, not doorbot,
+// the cost in fleet benchmarks.
 type ordered[T any] struct {
-	keys []string
-	vals map[string]T
+	keys   []string
+	vals   map[string]T
+	groups map[string][]string // keys by group, in insertion order
 }
 
-func newOrdered[T any]() ordered[T] { return ordered[T]{vals: map[string]T{}} }
+func newOrdered[T any]() ordered[T] {
+	return ordered[T]{vals: map[string]T{}, groups: map[string][]string{}}
+}
+
+func keyGroup(k string) string {
+	if i := strings.LastIndexByte(k, '/'); i >= 0 {
+		return k[:i]
+	}
+	return ""
+}
 
 func (o *ordered[T]) put(k string, v T) {
 	if _, ok := o.vals[k]; !ok {
 		o.keys = append(o.keys, k)
+		g := keyGroup(k)
+		o.groups[g] = append(o.groups[g], k)
 	}
 	o.vals[k] = v
 }
@@ -423,15 +443,38 @@ func (o *ordered[T]) remove(k string) {
 		return
 	}
 	delete(o.vals, k)
-	o.keys = slices.DeleteFunc(o.keys, func(s string) bool { return s == k })
+	isK := func(s string) bool { return s == k }
+	o.keys = slices.DeleteFunc(o.keys, isK)
+	g := keyGroup(k)
+	if o.groups[g] = slices.DeleteFunc(o.groups[g], isK); len(o.groups[g]) == 0 {
+		delete(o.groups, g)
+	}
 }
+
+// oldest is the first key still present, "" when empty.
+func (o *ordered[T]) oldest() string {
+	if len(o.keys) == 0 {
+		return ""
+	}
+	return o.keys[0]
+}
+
+func (o *ordered[T]) len() int { return len(o.keys) }
 
 // all returns the values in insertion order. The values share slices with
 // the stored ones; callers must only read them, and Add*/Set* never mutate
 // a stored slice in place (they clone and replace).
-func (o *ordered[T]) all() []T {
-	out := make([]T, 0, len(o.keys))
-	for _, k := range o.keys {
+func (o *ordered[T]) all() []T { return o.pick(o.keys) }
+
+// in returns the values of one group in insertion order, shared as all's.
+func (o *ordered[T]) in(group string) []T { return o.pick(o.groups[group]) }
+
+// has reports whether the group holds anything.
+func (o *ordered[T]) has(group string) bool { return len(o.groups[group]) > 0 }
+
+func (o *ordered[T]) pick(keys []string) []T {
+	out := make([]T, 0, len(keys))
+	for _, k := range keys {
 		out = append(out, o.vals[k])
 	}
 	return out

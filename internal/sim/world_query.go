@@ -10,42 +10,23 @@ import "strings"
 // has no empty resource groups, and ARM answers ResourceGroupNotFound for
 // a group that does not exist.
 func (w *World) rgExists(sub, rg string) bool {
-	prefix := armKey(sub, rg, "")
+	g := armRG(sub, rg)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, keys := range [][]string{w.gateways.keys, w.conns.keys, w.lngs.keys} {
-		for _, k := range keys {
-			if strings.HasPrefix(k, prefix) {
-				return true
-			}
-		}
-	}
-	return false
+	return w.gateways.has(g) || w.conns.has(g) || w.lngs.has(g)
 }
 
 // vpnsIn and cgwsIn return a region's EC2 resources, in insertion order.
 func (w *World) vpnsIn(region string) []EC2VPN {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var out []EC2VPN
-	for _, v := range w.vpns.all() {
-		if v.Region == region {
-			out = append(out, v)
-		}
-	}
-	return out
+	return w.vpns.in(region)
 }
 
 func (w *World) cgwsIn(region string) []EC2CustomerGateway {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var out []EC2CustomerGateway
-	for _, c := range w.cgws.all() {
-		if c.Region == region {
-			out = append(out, c)
-		}
-	}
-	return out
+	return w.cgws.in(region)
 }
 
 func (w *World) gateway(sub, rg, name string) (ARMGateway, bool) {
@@ -57,13 +38,7 @@ func (w *World) gateway(sub, rg, name string) (ARMGateway, bool) {
 func (w *World) gatewaysIn(sub, rg string) []ARMGateway {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var out []ARMGateway
-	for _, g := range w.gateways.all() {
-		if sameRG(g.Subscription, g.ResourceGroup, sub, rg) {
-			out = append(out, g)
-		}
-	}
-	return out
+	return w.gateways.in(armRG(sub, rg))
 }
 
 // connection returns a connection and, when the world has it, its gateway.
@@ -83,13 +58,7 @@ func (w *World) connection(sub, rg, name string) (ARMConnection, *ARMGateway, bo
 func (w *World) connectionsIn(sub, rg string) []ARMConnection {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var out []ARMConnection
-	for _, c := range w.conns.all() {
-		if sameRG(c.Subscription, c.ResourceGroup, sub, rg) {
-			out = append(out, c)
-		}
-	}
-	return out
+	return w.conns.in(armRG(sub, rg))
 }
 
 // lng returns a local network gateway and the location it reports.
@@ -103,13 +72,7 @@ func (w *World) lng(sub, rg, name string) (ARMLNG, string, bool) {
 func (w *World) lngsIn(sub, rg string) []ARMLNG {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var out []ARMLNG
-	for _, l := range w.lngs.all() {
-		if sameRG(l.Subscription, l.ResourceGroup, sub, rg) {
-			out = append(out, l)
-		}
-	}
-	return out
+	return w.lngs.in(armRG(sub, rg))
 }
 
 // rgLocation is the region of the resource group's first gateway, for
@@ -137,8 +100,4 @@ func (w *World) bgpPeers(sub, rg, gateway string) ([]ARMBGPPeer, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.peers[armKey(sub, rg, gateway)], w.bgpAsync
-}
-
-func sameRG(sub, rg, wantSub, wantRG string) bool {
-	return strings.EqualFold(sub, wantSub) && strings.EqualFold(rg, wantRG)
 }

@@ -57,8 +57,9 @@ func (s *Server) serveLogAnalytics(w http.ResponseWriter, r *http.Request) {
 		Cloud: CloudAzureLogs, Method: r.Method, Path: r.URL.Path, Action: op,
 		Authorized:   len(authz) > len("Bearer ") && strings.EqualFold(authz[:len("Bearer ")], "Bearer "),
 		Subscription: rt.sub, ResourceGroup: rt.rg, Resource: rt.name,
-		// A query reads; Log Analytics has no write through this API.
-		Mutation: false,
+		// A query reads and the query API has no writes; a write verb is
+		// still flagged, so that a client sending one cannot go unnoticed.
+		Mutation: r.Method == http.MethodPut || r.Method == http.MethodPatch || r.Method == http.MethodDelete,
 	})
 	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	fault, answer := s.delay(r.Context(), CloudAzureLogs, r.URL.Path, op)

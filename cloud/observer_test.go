@@ -17,17 +17,7 @@ import (
 
 func start(t testing.TB, w *sim.World) *sim.Server {
 	t.Helper()
-	srv, err := sim.Start(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if m := srv.Mutations(); len(m) > 0 {
-			t.Errorf("doorbot made mutating calls: %+v", m)
-		}
-		srv.Close()
-	})
-	return srv
+	return simclient.StartForTest(t, w)
 }
 
 func observer(t testing.TB, srv *sim.Server, o simclient.Options) interface {

@@ -44,11 +44,8 @@ func world() *sim.World {
 
 func client(t *testing.T, w *sim.World) (*awsc.Client, *sim.Server) {
 	t.Helper()
-	srv, err := sim.Start(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	// StartForTest also fails the test if the adapter sent a write.
+	srv := simclient.StartForTest(t, w)
 	return simclient.AWS(srv, simclient.Options{CallTimeout: 2 * time.Second, MaxAttempts: 1}), srv
 }
 

@@ -36,11 +36,8 @@ func world() *sim.World {
 
 func client(t *testing.T, w *sim.World) (*azc.Client, *sim.Server) {
 	t.Helper()
-	srv, err := sim.Start(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	// StartForTest also fails the test if the adapter sent a write.
+	srv := simclient.StartForTest(t, w)
 	c, err := simclient.Azure(srv, simclient.Options{CallTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -29,7 +29,7 @@ const (
 type migrator struct {
 	dialect string               // dialectSQLite or dialectPostgres
 	goose   goose.Dialect        // goose's name for the same SQL dialect
-	lock    goose.ProviderOption // nil: nobody else can see the database
+	lock    goose.ProviderOption // nil: the caller serializes (SQLite's file lock) or nobody else can see the database
 }
 
 // migrate brings db's schema up to the newest embedded migration, holding

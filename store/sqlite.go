@@ -42,6 +42,19 @@ func openSQLite(ctx context.Context, dsn string) (*sqlStore, error) {
 	if err := createPrivate(sqliteFile(dsn)); err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
 	}
+	// The migration lock covers the pool's first connections too, not only
+	// goose's version read and Up: opening a connection switches a fresh
+	// file to WAL, and two connections doing that at once deadlock, which
+	// SQLite reports as an immediate SQLITE_BUSY that busy_timeout does
+	// not wait out. Under the lock the first opener converts the file and
+	// every later one finds it in WAL already.
+	if path := sqliteFile(dsn); path != "" {
+		l, err := lockFile(ctx, path+"-migrate.lock")
+		if err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", dsn, err)
+		}
+		defer l.Unlock()
+	}
 	db, err := sql.Open("sqlite", sqliteDSN(dsn))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
@@ -55,7 +68,7 @@ func openSQLite(ctx context.Context, dsn string) (*sqlStore, error) {
 		writeSem:  make(chan struct{}, 1),
 		retryable: isBusy,
 	}}
-	if err := migrate(ctx, db, sqliteMigrator(dsn)); err != nil {
+	if err := migrate(ctx, db, migrator{dialect: dialectSQLite, goose: goose.DialectSQLite3}); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
 	}
@@ -125,16 +138,6 @@ func createPrivate(path string) error {
 	return f.Close()
 }
 
-// sqliteMigrator serializes migrations between processes with a file
-// lock beside the database (an in-memory database has no other process).
-func sqliteMigrator(dsn string) migrator {
-	m := migrator{dialect: dialectSQLite, goose: goose.DialectSQLite3}
-	if path := sqliteFile(dsn); path != "" {
-		m.lock = goose.WithLocker(&sqliteLocker{path: path + "-migrate.lock"})
-	}
-	return m
-}
-
 // sqliteFile is the database file a DSN names, or "" for an in-memory one.
 func sqliteFile(dsn string) string {
 	path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
@@ -142,27 +145,6 @@ func sqliteFile(dsn string) string {
 		return ""
 	}
 	return path
-}
-
-// sqliteLocker is goose's Locker over a fileLock.
-type sqliteLocker struct {
-	path string
-	held *fileLock
-}
-
-func (l *sqliteLocker) Lock(ctx context.Context, _ *sql.DB) error {
-	held, err := lockFile(ctx, l.path)
-	l.held = held
-	return err
-}
-
-func (l *sqliteLocker) Unlock(context.Context, *sql.DB) error {
-	if l.held == nil {
-		return nil
-	}
-	err := l.held.Unlock()
-	l.held = nil
-	return err
 }
 
 // isBusy: SQLITE_BUSY and SQLITE_LOCKED mean another connection holds the

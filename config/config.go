@@ -136,13 +136,18 @@ type Store struct {
 // It may hold a password: never log or print it. A nil getenv means
 // os.Getenv.
 func (s Store) DSNFrom(getenv func(string) string) string {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	if v := strings.TrimSpace(getenv(EnvStoreDSN)); v != "" {
+	if v := envDSN(getenv); v != "" {
 		return v
 	}
 	return s.DSN
+}
+
+// envDSN is $DOORBOT_STORE_DSN as getenv (nil: os.Getenv) has it.
+func envDSN(getenv func(string) string) string {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return strings.TrimSpace(getenv(EnvStoreDSN))
 }
 
 // Alerts configures the watcher and its alerts (docs/alerts.md). Alerting
@@ -234,8 +239,10 @@ func Path(flagValue string, getenv func(string) string) string {
 
 // Load reads and parses the config file at path. A missing file gives an
 // error that wraps fs.ErrNotExist, so a caller that can run without a
-// config (demo) may fall back to Default.
-func Load(path string) (*Config, error) {
+// config (demo) may fall back to Default. getenv is the environment the
+// checks see ($DOORBOT_STORE_DSN may stand in for store.dsn); nil means
+// os.Getenv.
+func Load(path string, getenv func(string) string) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fileError(path, err)
@@ -251,7 +258,7 @@ func Load(path string) (*Config, error) {
 	if len(data) > maxFileSize {
 		return nil, fmt.Errorf("%s: too large for a config file (over %d KiB)", path, maxFileSize>>10)
 	}
-	return Parse(data, path)
+	return parse(data, path, getenv)
 }
 
 // fileError keeps the message to one line naming the path once; os errors

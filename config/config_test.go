@@ -38,7 +38,7 @@ var conn = []string{
 func withConn(extra ...string) []byte { return y(append(append([]string{}, conn...), extra...)...) }
 
 func TestExampleFromDesign(t *testing.T) {
-	c, err := Load(filepath.Join("testdata", "doorbot.yaml"))
+	c, err := Load(filepath.Join("testdata", "doorbot.yaml"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -563,6 +563,20 @@ func TestStoreDSN(t *testing.T) {
 	if got := c.Store.DSNFrom(nil); got != "postgres://doorbot:pw@db/doorbot" {
 		t.Fatalf("DSNFrom(nil) = %q", got)
 	}
+
+	// Load checks against the environment it is given, not the process's
+	// (which has $DOORBOT_STORE_DSN set above).
+	path := filepath.Join(t.TempDir(), "doorbot.yaml")
+	if err := os.WriteFile(path, y("store:", "  driver: postgres"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, env("")); err == nil || !strings.Contains(err.Error(), "store.dsn: required for driver postgres") {
+		t.Fatalf("Load with an environment without $%s: %v", EnvStoreDSN, err)
+	}
+	t.Setenv(EnvStoreDSN, "")
+	if _, err := Load(path, env("postgres://doorbot@db/doorbot")); err != nil {
+		t.Fatalf("Load with $%s in the given environment: %v", EnvStoreDSN, err)
+	}
 }
 
 func TestSecrets(t *testing.T) {
@@ -600,25 +614,25 @@ func TestSecrets(t *testing.T) {
 func TestLoad(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "nope.yaml")
-	_, err := Load(missing)
+	_, err := Load(missing, nil)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), missing+": config file not found") {
 		t.Errorf("missing file: %v", err)
 	}
-	if _, err := Load(dir); err == nil || err.Error() != dir+": is a directory, not a config file" {
+	if _, err := Load(dir, nil); err == nil || err.Error() != dir+": is a directory, not a config file" {
 		t.Errorf("directory: %v", err)
 	}
 	bad := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(bad, y("slack:", "  mood: x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(bad); err == nil || !strings.HasPrefix(err.Error(), bad+":2: slack.mood: unknown key") {
+	if _, err := Load(bad, nil); err == nil || !strings.HasPrefix(err.Error(), bad+":2: slack.mood: unknown key") {
 		t.Errorf("bad file: %v", err)
 	}
 	big := filepath.Join(dir, "big.yaml")
 	if err := os.WriteFile(big, make([]byte, maxFileSize+1), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(big); err == nil || !strings.Contains(err.Error(), "too large") {
+	if _, err := Load(big, nil); err == nil || !strings.Contains(err.Error(), "too large") {
 		t.Errorf("big file: %v", err)
 	}
 }

@@ -10,8 +10,13 @@ import (
 // Decoding walks the yaml.Node tree by hand rather than using struct tags
 // so that every problem carries its line and key path, unknown and
 // duplicate keys are caught, and a secret is refused before its value is
-// ever copied anywhere.
+// ever copied anywhere. The checks read $DOORBOT_STORE_DSN with
+// os.Getenv; Load takes the environment to use.
 func Parse(data []byte, source string) (*Config, error) {
+	return parse(data, source, nil)
+}
+
+func parse(data []byte, source string, getenv func(string) string) (*Config, error) {
 	if source == "" {
 		source = "config"
 	}
@@ -27,7 +32,7 @@ func Parse(data []byte, source string) (*Config, error) {
 		c := Default()
 		c.Source = source
 		top(d, root, c)
-		v := &validator{Problems: &d.Problems, line: d.Line, has: d.Has, failed: d.Failed}
+		v := &validator{Problems: &d.Problems, line: d.Line, has: d.Has, failed: d.Failed, getenv: getenv}
 		v.config(c)
 		if ps := d.Lines(); ps != nil {
 			return &Error{Problems: ps}

@@ -3,7 +3,6 @@ package config
 import (
 	"net"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -54,6 +53,7 @@ type validator struct {
 	line   func(path string) int
 	has    func(path string) bool // whether the key is written in the file
 	failed func(path string) bool // path or a parent has a decode problem: don't pile on
+	getenv func(string) string    // the environment ($DOORBOT_STORE_DSN); nil: os.Getenv
 }
 
 func (v *validator) errf(path, format string, args ...any) {
@@ -285,7 +285,7 @@ func (v *validator) dsn(s Store) {
 		v.errf("store.dsn", "must not be empty")
 	case s.Driver != DriverPostgres:
 		// A sqlite DSN is a file path: nothing secret, nothing to parse.
-	case s.DSN == Default().Store.DSN && os.Getenv(EnvStoreDSN) == "":
+	case s.DSN == Default().Store.DSN && envDSN(v.getenv) == "":
 		// $DOORBOT_STORE_DSN may stand in for it (DSNFrom).
 		v.errf("store.dsn", "required for driver postgres (e.g. postgres://doorbot@db/doorbot)")
 	case dsnHasPassword(s.DSN):

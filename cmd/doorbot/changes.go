@@ -27,7 +27,7 @@ func (a *app) openStore(ctx context.Context, cfg *config.Config) (store.Store, e
 // openStoreReadOnly is openStore for commands that only read: nothing is
 // created, migrated or written, so they work on a full disk.
 func (a *app) openStoreReadOnly(ctx context.Context, cfg *config.Config) (store.Store, error) {
-	st, err := store.OpenReadOnly(ctx, cfg.Store.Driver, cfg.Store.DSNFrom(nil))
+	st, err := store.OpenReadOnly(ctx, cfg.Store.Driver, cfg.Store.DSNFrom(a.getenv))
 	if err != nil {
 		return nil, usageErr("store: %v", err)
 	}

@@ -24,7 +24,7 @@ import (
 // loadConfig reads the config named by --config, $DOORBOT_CONFIG or
 // ./doorbot.yaml. Any problem is a usage error.
 func (a *app) loadConfig() (*config.Config, error) {
-	cfg, err := config.Load(config.Path(a.configPath, a.getenv))
+	cfg, err := config.Load(config.Path(a.configPath, a.getenv), a.getenv)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}

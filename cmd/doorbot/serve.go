@@ -139,25 +139,11 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	b.Start(ctx)
-	// Work that must happen once runs on the leader only.
-	var jobs []leader.Job
-	if deps.Changes != nil {
-		jobs = append(jobs, leader.Job{Name: "approval-expiry", Run: func(ctx context.Context) {
-			deps.Changes.Sweep(ctx, changes.SweepEvery)
-		}})
-	}
-	if watcher != nil {
-		// The alert loop runs once, on the leader; it also refreshes the
-		// live model there.
-		jobs = append(jobs, leader.Job{Name: "alerts", Run: watcher.Run})
-	}
+	jobs := leaderJobs(deps.Changes, watcher, svc.Model)
 	var bg sync.WaitGroup
-	if svc.Model != nil && watcher == nil {
-		bg.Go(func() { svc.Model.Run(ctx) })
-	}
 	bg.Go(func() { a.elector(cfg, metrics).Run(ctx, jobs) })
-	// Workers, the model refresher and the leader-only jobs stop on
-	// cancel; cancel must come first (defers run last in, first out).
+	// Workers and the leader-only jobs stop on cancel; cancel must come
+	// first (defers run last in, first out).
 	defer func() { cancel(); b.Wait(); bg.Wait() }()
 
 	mux := http.NewServeMux()
@@ -216,6 +202,27 @@ func (a *app) elector(cfg *config.Config, metrics *bot.Metrics) leader.Elector {
 		return leader.NewPostgres(leader.PostgresConfig{DSN: cfg.Store.DSNFrom(a.getenv)}, opts)
 	}
 	return leader.NewSolo(opts)
+}
+
+// leaderJobs is the work that must happen once, on the leader: the
+// approval-expiry sweep, and one background reader of the clouds, the
+// alert loop when alerts are on (it feeds the live model), else the
+// model's own refresher. Another replica answers Slack status by reading
+// live once its model is older than twice the interval.
+func leaderJobs(ch *changes.Service, watcher *watch.Watcher, model *cloud.Model) []leader.Job {
+	var jobs []leader.Job
+	if ch != nil {
+		jobs = append(jobs, leader.Job{Name: "approval-expiry", Run: func(ctx context.Context) {
+			ch.Sweep(ctx, changes.SweepEvery)
+		}})
+	}
+	switch {
+	case watcher != nil:
+		jobs = append(jobs, leader.Job{Name: "alerts", Run: watcher.Run})
+	case model != nil:
+		jobs = append(jobs, leader.Job{Name: "live-model", Run: model.Run})
+	}
+	return jobs
 }
 
 func withSlash(u string) string {

@@ -13,9 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorbot/doorbot/changes"
+	"github.com/doorbot/doorbot/cloud"
 	"github.com/doorbot/doorbot/internal/fakeslack"
 	"github.com/doorbot/doorbot/internal/sim"
 	"github.com/doorbot/doorbot/store"
+	"github.com/doorbot/doorbot/watch"
 )
 
 func freeAddr(t *testing.T) string {
@@ -241,5 +244,33 @@ func TestServeSecondReplicaOnSQLiteRefused(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("a second serve on one SQLite file was not refused")
+	}
+}
+
+// One background reader of the clouds, on the leader: the alert loop when
+// alerts are on (it feeds the live model), else the model's refresher;
+// never both, which would read every connection twice per interval.
+func TestLeaderJobsOneReader(t *testing.T) {
+	model := cloud.NewModel(cloud.New(nil, nil, cloud.Options{}), nil, time.Minute)
+	watcher := watch.New(watch.Options{})
+	for _, tc := range []struct {
+		name    string
+		changes *changes.Service
+		watcher *watch.Watcher
+		model   *cloud.Model
+		want    string
+	}{
+		{"alerts on", nil, watcher, model, "alerts"},
+		{"alerts off", nil, nil, model, "live-model"},
+		{"approvals and alerts", &changes.Service{}, watcher, model, "approval-expiry,alerts"},
+		{"no connections", nil, nil, nil, ""},
+	} {
+		var names []string
+		for _, j := range leaderJobs(tc.changes, tc.watcher, tc.model) {
+			names = append(names, j.Name)
+		}
+		if got := strings.Join(names, ","); got != tc.want {
+			t.Errorf("%s: leader jobs %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }

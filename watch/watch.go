@@ -189,12 +189,9 @@ func (w *Watcher) RunCycle(ctx context.Context) Cycle {
 	var obs []vpn.Observation
 	if c, ok := w.opts.Observer.(cycler); ok {
 		// A background refresh: ARM reads paced under the scheduler's rate
-		// and bounded by the interval, not by the status deadline.
-		var rep cloud.CycleReport
-		obs, rep = c.Cycle(ctx, w.opts.Connections, w.opts.Interval)
-		if msg := rep.Warning(); msg != "" {
-			w.log.Warn("alert watcher: "+msg, "connections", len(w.opts.Connections))
-		}
+		// and bounded by the interval, not by the status deadline. Cycle
+		// itself warns when the fleet needs a longer interval.
+		obs, _ = c.Cycle(ctx, w.opts.Connections, w.opts.Interval)
 	} else {
 		obs = w.opts.Observer.Observe(ctx, w.opts.Connections)
 	}

@@ -23,7 +23,25 @@ type Model struct {
 	mu     sync.RWMutex
 	latest map[string]observed
 	cycle  CycleReport
+
+	shared   SharedModel
+	loadMu   sync.Mutex
+	loadedAt time.Time
 }
+
+// SharedModel is where replicas share the model (store.ModelStore): the
+// replica whose Run reads the clouds (the leader) writes each cycle there,
+// and the others answer from it, so that N replicas cost the clouds one
+// reader's reads.
+type SharedModel interface {
+	PutObservations(ctx context.Context, obs []vpn.Observation, at time.Time) error
+	EachObservation(ctx context.Context, fn func(o vpn.Observation, at time.Time)) error
+}
+
+// sharedLoadEvery bounds how often a replica reads the shared model: a
+// burst of status commands on a follower costs one store read, not one
+// per command.
+const sharedLoadEvery = time.Second
 
 type observed struct {
 	obs vpn.Observation
@@ -37,6 +55,9 @@ func NewModel(obs *Observer, conns []vpn.Connection, interval time.Duration) *Mo
 	}
 	return &Model{obs: obs, conns: conns, interval: interval, now: obs.opts.Now, latest: map[string]observed{}}
 }
+
+// Share makes the model read and write s as well as its own memory.
+func (m *Model) Share(s SharedModel) { m.shared = s }
 
 // Interval is the refresh interval.
 func (m *Model) Interval() time.Duration { return m.interval }
@@ -56,7 +77,17 @@ func (m *Model) Latest(name string) (obs vpn.Observation, age time.Duration, ok 
 // Fresh returns the observations of conns, in order, and the age of the
 // oldest, when every one is no older than twice the interval (a cycle may
 // take up to an interval); ok is false otherwise, and the caller reads.
-func (m *Model) Fresh(conns []vpn.Connection) (obs []vpn.Observation, age time.Duration, ok bool) {
+// A shared model is consulted when this replica's own memory is not fresh
+// (a follower, or a leader that just started).
+func (m *Model) Fresh(ctx context.Context, conns []vpn.Connection) (obs []vpn.Observation, age time.Duration, ok bool) {
+	if obs, age, ok = m.fresh(conns); ok || m.shared == nil {
+		return obs, age, ok
+	}
+	m.loadShared(ctx)
+	return m.fresh(conns)
+}
+
+func (m *Model) fresh(conns []vpn.Connection) (obs []vpn.Observation, age time.Duration, ok bool) {
 	out := make([]vpn.Observation, len(conns))
 	for i, c := range conns {
 		o, a, ok := m.Latest(c.Name)
@@ -68,12 +99,63 @@ func (m *Model) Fresh(conns []vpn.Connection) (obs []vpn.Observation, age time.D
 	return out, age, true
 }
 
-// Put records observations read at at.
+// Put records observations read at at. An observation older than the
+// one held is ignored, so a slow read cannot replace a newer answer.
 func (m *Model) Put(obs []vpn.Observation, at time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, o := range obs {
-		m.latest[o.Connection.Name] = observed{obs: o, at: at}
+		m.put(o, at)
+	}
+}
+
+func (m *Model) put(o vpn.Observation, at time.Time) {
+	if cur, ok := m.latest[o.Connection.Name]; ok && cur.at.After(at) {
+		return
+	}
+	m.latest[o.Connection.Name] = observed{obs: o, at: at}
+}
+
+// Observed records observations another reader made (the alert watcher,
+// when it is the background reader) and shares them like Run's own.
+func (m *Model) Observed(ctx context.Context, obs []vpn.Observation, at time.Time) {
+	m.Put(obs, at)
+	m.publish(ctx, obs, at)
+}
+
+// publish writes what this replica read to the shared model; a failure
+// costs the followers freshness, not this answer, so it is logged.
+func (m *Model) publish(ctx context.Context, obs []vpn.Observation, at time.Time) {
+	if m.shared == nil {
+		return
+	}
+	if err := m.shared.PutObservations(ctx, obs, at); err != nil {
+		m.obs.opts.Logger.Warn("live model: could not share observations", slog.Any("err", err))
+	}
+}
+
+// loadShared reads the shared model into memory, at most once per
+// sharedLoadEvery; callers that arrive during a load wait for it.
+func (m *Model) loadShared(ctx context.Context) {
+	m.loadMu.Lock()
+	defer m.loadMu.Unlock()
+	now := m.now()
+	if !m.loadedAt.IsZero() && now.Sub(m.loadedAt) < sharedLoadEvery && !now.Before(m.loadedAt) {
+		return
+	}
+	m.loadedAt = now
+	var got []observed
+	err := m.shared.EachObservation(ctx, func(o vpn.Observation, at time.Time) {
+		got = append(got, observed{obs: o, at: at})
+	})
+	if err != nil {
+		m.obs.opts.Logger.Warn("live model: could not read the shared observations", slog.Any("err", err))
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, o := range got {
+		m.put(o.obs, o.at)
 	}
 }
 
@@ -83,6 +165,7 @@ func (m *Model) Refresh(ctx context.Context, conns []vpn.Connection) []vpn.Obser
 	at := m.now()
 	obs := m.obs.Observe(ctx, conns)
 	m.Put(obs, at)
+	m.publish(ctx, obs, at)
 	return obs
 }
 
@@ -103,6 +186,7 @@ func (m *Model) Run(ctx context.Context) {
 			return
 		}
 		m.Put(obs, at)
+		m.publish(ctx, obs, at)
 		m.mu.Lock()
 		m.cycle = rep
 		m.mu.Unlock()

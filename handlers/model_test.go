@@ -2,14 +2,18 @@ package handlers_test
 
 import (
 	"context"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/doorbot/doorbot/cloud"
 	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/internal/pgtest"
 	"github.com/doorbot/doorbot/internal/sim"
 	"github.com/doorbot/doorbot/internal/simclient"
+	"github.com/doorbot/doorbot/store"
 )
 
 func armReads(srv *sim.Server) int {
@@ -97,5 +101,74 @@ func TestModelRunRefreshes(t *testing.T) {
 	<-done
 	if rep := m.LastCycle(); rep.Overran || rep.Interval != time.Minute {
 		t.Errorf("last cycle %+v", rep)
+	}
+}
+
+// Replicas share the live model through the store: what the leader's
+// reader saw, a follower answers with (same verdicts, its age) without a
+// single read of its own; the follower reads live only when the shared
+// model is stale too.
+func TestReplicasShareTheLiveModel(t *testing.T) {
+	for _, driver := range []string{"sqlite", "postgres"} {
+		t.Run(driver, func(t *testing.T) {
+			dsn := filepath.Join(t.TempDir(), "doorbot.db")
+			if driver == "postgres" {
+				dsn = pgtest.SchemaDSN(t)
+			}
+			ctx := t.Context()
+			open := func() store.Store {
+				st, err := store.Open(ctx, driver, dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { st.Close() })
+				return st
+			}
+			clock := time.Date(2026, 12, 3, 3, 0, 0, 0, time.UTC)
+			now := func() time.Time { return clock }
+
+			leader, _ := simclient.DemoService(t, simclient.Options{Now: now})
+			leader.Clock = now
+			leader.Model = cloud.NewModel(leader.Observer, leader.Connections, time.Minute)
+			leader.Model.Share(open())
+			want, err := leader.StatusRefresh(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			follower, srv := simclient.DemoService(t, simclient.Options{Now: now})
+			follower.Clock = now
+			follower.Model = cloud.NewModel(follower.Observer, follower.Connections, time.Minute)
+			follower.Model.Share(open())
+			clock = clock.Add(30 * time.Second)
+			got, err := follower.Status(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(srv.Requests()); n != 0 {
+				t.Errorf("the follower made %d cloud reads, want none (it answers from the shared model)", n)
+			}
+			if got.ReadAt == "" {
+				t.Error("the follower's status does not say how old the shared observation is")
+			}
+			if len(got.Connections) != len(want.Connections) {
+				t.Fatalf("follower sees %d connections, leader %d", len(got.Connections), len(want.Connections))
+			}
+			for i := range want.Connections {
+				if !reflect.DeepEqual(got.Connections[i], want.Connections[i]) {
+					t.Errorf("%s differs between replicas:\nfollower %+v\n  leader %+v", want.Connections[i].Name, got.Connections[i], want.Connections[i])
+				}
+			}
+
+			// Stale everywhere (the leader stopped reading): the follower
+			// reads the clouds itself.
+			clock = clock.Add(5 * time.Minute)
+			if _, err := follower.Status(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			if len(srv.Requests()) == 0 {
+				t.Error("with the shared model stale the follower read nothing")
+			}
+		})
 	}
 }

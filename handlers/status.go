@@ -126,7 +126,7 @@ func (s *Service) status(ctx context.Context, names []string, force bool) (vpn.R
 	case s.Model == nil:
 		obs = s.Observer.Observe(ctx, conns)
 	case !force:
-		obs, age, fromModel = s.Model.Fresh(conns)
+		obs, age, fromModel = s.Model.Fresh(ctx, conns)
 		if !fromModel {
 			obs = s.Model.Refresh(ctx, conns)
 		}

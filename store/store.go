@@ -100,6 +100,7 @@ type Store interface {
 	// Audit returns every event in order of insertion.
 	Audit(ctx context.Context) ([]approval.Event, error)
 	AlertStore
+	ModelStore
 	Close() error
 }
 

@@ -118,12 +118,14 @@ type Options struct {
 	// OnCycle sees every cycle.
 	OnCycle func(Cycle)
 	// onObserved sees every cycle's observations (the live model's Put).
-	onObserved func(obs []vpn.Observation, at time.Time)
+	onObserved func(ctx context.Context, obs []vpn.Observation, at time.Time)
 }
 
 // OnObserved hands every cycle's observations to fn as well (the live
 // model that answers status); call it before Run.
-func (w *Watcher) OnObserved(fn func(obs []vpn.Observation, at time.Time)) { w.opts.onObserved = fn }
+func (w *Watcher) OnObserved(fn func(ctx context.Context, obs []vpn.Observation, at time.Time)) {
+	w.opts.onObserved = fn
+}
 
 // Watcher runs the alert loop.
 type Watcher struct {
@@ -197,7 +199,7 @@ func (w *Watcher) RunCycle(ctx context.Context) Cycle {
 	}
 	now := w.opts.Now()
 	if w.opts.onObserved != nil {
-		w.opts.onObserved(obs, now)
+		w.opts.onObserved(ctx, obs, now)
 	}
 	cyc := Cycle{At: now, Sides: map[string]map[vpn.Cloud]bool{}, Tunnels: map[string][]alerts.TunnelSample{}}
 	var statuses []vpn.ConnectionStatus

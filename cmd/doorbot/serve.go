@@ -70,8 +70,11 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 	api := bot.NewAPI(secrets.SlackBotToken, apiOpts...)
 	deps := commands.Deps{Service: svc}
 	approvals := cfg.Slack.ApprovalsChannel != "" && len(cfg.Slack.Approvers) > 0
+	// PostgreSQL means replicas: they share the live model through the
+	// store even when neither approvals nor alerts need it.
+	shared := cfg.Store.Driver == config.DriverPostgres
 	var st store.Store
-	if approvals || cfg.Alerts.Channel != "" {
+	if approvals || cfg.Alerts.Channel != "" || shared {
 		if cfg.Store.Driver != config.DriverPostgres {
 			release, err := store.ClaimSQLite(cfg.Store.DSNFrom(a.getenv))
 			if err != nil {
@@ -99,6 +102,9 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 	// background read; the CLI keeps reading live.
 	if svc.Model == nil && svc.Observer != nil && len(svc.Connections) > 0 {
 		svc.Model = cloud.NewModel(svc.Observer, svc.Connections, cfg.Alerts.Interval)
+		if shared {
+			svc.Model.Share(st)
+		}
 	}
 	// With alerts on, the watcher is the model's refresher: one read per
 	// interval feeds both the alerts and status.
@@ -112,7 +118,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 			OnCycle: metrics.Watch,
 		})
 		if svc.Model != nil {
-			watcher.OnObserved(svc.Model.Put)
+			watcher.OnObserved(svc.Model.Observed)
 		}
 		deps.Alerts = commands.AlertDeps{Watcher: watcher, Store: st, Now: svc.Now}
 	}
@@ -207,8 +213,9 @@ func (a *app) elector(cfg *config.Config, metrics *bot.Metrics) leader.Elector {
 // leaderJobs is the work that must happen once, on the leader: the
 // approval-expiry sweep, and one background reader of the clouds, the
 // alert loop when alerts are on (it feeds the live model), else the
-// model's own refresher. Another replica answers Slack status by reading
-// live once its model is older than twice the interval.
+// model's own refresher. The reader shares what it read through the store
+// (PostgreSQL), and another replica answers Slack status from that; it
+// reads live only when the shared model is older than twice the interval.
 func leaderJobs(ch *changes.Service, watcher *watch.Watcher, model *cloud.Model) []leader.Job {
 	var jobs []leader.Job
 	if ch != nil {

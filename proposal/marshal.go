@@ -23,6 +23,16 @@ func Marshal(p vpn.Proposal) []byte {
 	soracom := &yaml.Node{Kind: yaml.MappingNode}
 	put(soracom, vpn.FieldDeviceSubnet, str(p.Soracom.DeviceSubnet))
 	put(soracom, vpn.FieldVPGSubnet, str(p.Soracom.VPGSubnet))
+	if p.Soracom.RoutingFilter != nil {
+		seq := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, e := range p.Soracom.RoutingFilter {
+			em := flow(yaml.MappingNode)
+			put(em, vpn.FieldAction, str(e.Action))
+			put(em, vpn.FieldIPRange, str(e.IPRange))
+			seq.Content = append(seq.Content, keepEmpty(em))
+		}
+		put(soracom, vpn.FieldRoutingFilter, keepEmpty(seq))
+	}
 	put(root, vpn.FieldSoracom, section(soracom))
 	if len(root.Content) == 0 {
 		return []byte("{}\n")

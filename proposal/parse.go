@@ -41,6 +41,7 @@ const (
 	MaxAzureConnections = 30  // azure.connections
 	MaxLocalGateways    = 30  // azure.local_network_gateways
 	MaxPrefixes         = 100 // each list of CIDRs
+	MaxFilterEntries    = 100 // soracom.routing_filter
 	maxListItems        = 16  // each list of algorithms, groups, versions, addresses
 )
 
@@ -145,6 +146,7 @@ func (d *decoder) top(root *yaml.Node) {
 		{Key: vpn.FieldSoracom, Set: d.Section(
 			field{Key: vpn.FieldDeviceSubnet, Set: d.str(&p.Soracom.DeviceSubnet, checkCIDR)},
 			field{Key: vpn.FieldVPGSubnet, Set: d.str(&p.Soracom.VPGSubnet, checkCIDR)},
+			field{Key: vpn.FieldRoutingFilter, Set: d.routingFilter},
 		)},
 	})
 }
@@ -168,6 +170,24 @@ func (d *decoder) tunnels(n *yaml.Node, path string) {
 			{Key: vpn.FieldStartupAction, Set: d.str(&t.StartupAction, enum("add", "start"))},
 		})
 	}
+}
+
+// routingFilter decodes the VPG's outbound routing filter. A stated list,
+// even an empty one, replaces the live filter as a whole.
+func (d *decoder) routingFilter(n *yaml.Node, path string) {
+	items, ok := d.Items(n, path, "a list of routing filter entries")
+	if !ok || !d.atMost(n, path, len(items), MaxFilterEntries, "routing filter entries") {
+		return
+	}
+	d.p.Soracom.RoutingFilter = make([]vpn.RoutingFilterEntry, len(items))
+	for i, it := range items {
+		e := &d.p.Soracom.RoutingFilter[i]
+		d.entry(it, strictyaml.Index(path, i), "action, ip_range", []field{
+			{Key: vpn.FieldAction, Set: d.str(&e.Action, enum("allow", "deny"))},
+			{Key: vpn.FieldIPRange, Set: d.str(&e.IPRange, checkCIDR)},
+		})
+	}
+	d.stated(path)
 }
 
 func (d *decoder) phase(dst **vpn.PhaseParams) strictyaml.Handler {

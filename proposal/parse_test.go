@@ -151,6 +151,13 @@ func TestValidVariants(t *testing.T) {
 				p.AWS.Tunnels[0].StartupAction == "start" && p.Azure.Gateway.VPNType == "RouteBased" &&
 				c.Protocol == "IKEv2" && c.ConnectionMode == "ResponderOnly"
 		}},
+		"routing filter in order": {y("soracom:", "  routing_filter:", "    - {action: allow, ip_range: 10.1.0.0/16}", "    - {action: Deny, ip_range: 0.0.0.0/0}"), func(p vpn.Proposal) bool {
+			return reflect.DeepEqual(p.Soracom.RoutingFilter, []vpn.RoutingFilterEntry{{Action: "allow", IPRange: "10.1.0.0/16"}, {Action: "deny", IPRange: "0.0.0.0/0"}}) &&
+				p.Origins["soracom.routing_filter"] == vpn.OriginProposal && p.Soracom.Stated()
+		}},
+		"empty routing filter is stated": {y("soracom: {routing_filter: []}"), func(p vpn.Proposal) bool {
+			return p.Soracom.RoutingFilter != nil && len(p.Soracom.RoutingFilter) == 0 && p.Origins["soracom.routing_filter"] == vpn.OriginProposal
+		}},
 		"4-byte asn": {y("aws: {asn: 4294967295, customer_asn: 4200000000}"), func(p vpn.Proposal) bool {
 			return *p.AWS.ASN == 4294967295 && *p.AWS.CustomerASN == 4200000000
 		}},
@@ -271,6 +278,10 @@ func TestErrors(t *testing.T) {
 		{"cidr list item on its own line", y("azure:", "  local_network_gateways:", "    - address_prefixes:", "        - 172.31.0.0/16", "        - 172.32.0.0/12x"),
 			`proposal.yaml:5: azure.local_network_gateways[0].address_prefixes[1] "172.32.0.0/12x": not a CIDR (use e.g. 10.1.0.0/16)`},
 		{"empty cidr in list", y("aws:", `  static_routes: [""]`), `proposal.yaml:2: aws.static_routes[0] "": not a CIDR (use e.g. 10.1.0.0/16)`},
+		{"routing filter action", y("soracom:", "  routing_filter: [{action: drop, ip_range: 10.1.0.0/16}]"),
+			`proposal.yaml:2: soracom.routing_filter[0].action "drop": must be allow or deny`},
+		{"routing filter range", y("soracom:", "  routing_filter:", "    - {action: deny, ip_range: 10.1.0.0}"),
+			`proposal.yaml:3: soracom.routing_filter[0].ip_range "10.1.0.0": not a CIDR (add the prefix length, e.g. /32 for one address)`},
 		{"soracom subnet", y("soracom:", "  device_subnet: 10.128.0.0"),
 			`proposal.yaml:2: soracom.device_subnet "10.128.0.0": not a CIDR (add the prefix length, e.g. /32 for one address)`},
 

@@ -69,8 +69,12 @@ const (
 	FieldPFSGroup          = "pfs_group"
 	FieldSALifetimeSeconds = "sa_lifetime_seconds"
 	// soracom
-	FieldDeviceSubnet = "device_subnet"
-	FieldVPGSubnet    = "vpg_subnet"
+	FieldDeviceSubnet  = "device_subnet"
+	FieldVPGSubnet     = "vpg_subnet"
+	FieldRoutingFilter = "routing_filter"
+	// soracom.routing_filter[]
+	FieldAction  = "action"
+	FieldIPRange = "ip_range"
 )
 
 // Path joins keys into a field path ("azure.gateway.sku"), the form

@@ -104,10 +104,20 @@ type IPsecPolicy struct {
 	SALifetimeSeconds *int
 }
 
-// ProposalSoracom is the SORACOM VPG's address ranges.
+// ProposalSoracom is the SORACOM VPG's side of a Door design: its
+// address ranges and its outbound routing filter.
 type ProposalSoracom struct {
 	DeviceSubnet string // default 10.128.0.0/9
 	VPGSubnet    string
+	// RoutingFilter is the VPG's outbound routing filter in evaluation
+	// order; nil when not stated.
+	RoutingFilter []RoutingFilterEntry
+}
+
+// Stated reports whether the proposal has a SORACOM side at all, which is
+// how the rules tell a Door design from a plain AWS VPN.
+func (s ProposalSoracom) Stated() bool {
+	return s.DeviceSubnet != "" || s.VPGSubnet != "" || s.RoutingFilter != nil
 }
 
 // Secret is a pre-shared key. It is checked, never shown: every way of

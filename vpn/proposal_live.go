@@ -20,15 +20,22 @@ const OriginDefault Origin = "default"
 //
 // Only what a cloud returned is set: a tunnel option AWS omitted means "AWS
 // default" and stays nil, and pre-shared keys are never observed. Routing
-// comes from AWS when AWS was observed and agrees with itself, else from
-// the Azure connections. For SORACOM Door the device subnet is set to
-// SORACOM's default with OriginDefault, because doorbot does not read the
-// VPG and an overlap with 10.128.0.0/9 is the common Door mistake.
+// comes from AWS when AWS was observed and agrees with itself, for SORACOM
+// Door from the VPG's Door connections (SORACOM owns the AWS side), else
+// from the Azure connections. For Door the VPG read from the SORACOM API
+// gives the device and VPG subnets, the outbound routing filter and, with
+// dynamic routing, the Door connection's BGP ASN (the AWS side's, aws.asn).
+// When the VPG was not read (no vpg_id, or the API failed) the device
+// subnet is SORACOM's default with OriginDefault, because an overlap with
+// 10.128.0.0/9 is the common Door mistake.
 func ProposalFromObservation(obs Observation) Proposal {
 	b := liveBuilder{p: Proposal{Origins: map[string]Origin{}}}
 	b.str(FieldConnection, &b.p.Connection, obs.Connection.Name)
 
 	routing := obs.AWS.Routing()
+	if routing == RoutingUnknown {
+		routing = obs.Soracom.Routing()
+	}
 	if routing == RoutingUnknown {
 		routing = obs.Azure.Routing()
 	}
@@ -44,10 +51,36 @@ func ProposalFromObservation(obs Observation) Proposal {
 		b.azure(obs.Azure)
 	}
 	if obs.Connection.Kind == KindSoracomDoor {
-		b.p.Soracom.DeviceSubnet = DefaultSoracomDeviceSubnet
-		b.p.Origins[Path(FieldSoracom, FieldDeviceSubnet)] = OriginDefault
+		b.soracom(obs.Soracom)
 	}
 	return b.p
+}
+
+// soracom states the Door side from the VPG, v nil when it was not read.
+func (b *liveBuilder) soracom(v *SoracomVPG) {
+	if v == nil || v.DeviceSubnet == "" {
+		b.p.Soracom.DeviceSubnet = DefaultSoracomDeviceSubnet
+		b.p.Origins[Path(FieldSoracom, FieldDeviceSubnet)] = OriginDefault
+	} else {
+		b.str(Path(FieldSoracom, FieldDeviceSubnet), &b.p.Soracom.DeviceSubnet, v.DeviceSubnet)
+	}
+	if v == nil {
+		return
+	}
+	b.str(Path(FieldSoracom, FieldVPGSubnet), &b.p.Soracom.VPGSubnet, v.VPGSubnet)
+	// The VPG was read: no filter entry is a fact (everything allowed).
+	b.p.Soracom.RoutingFilter = append([]RoutingFilterEntry{}, v.RoutingFilter...)
+	b.set(Path(FieldSoracom, FieldRoutingFilter))
+	for _, d := range v.DoorConnections {
+		if !d.UseDynamicRouting {
+			continue
+		}
+		if a, ok := d.ASN(); ok {
+			b.p.AWS.ASN = ptr(a)
+			b.set(Path(FieldAWS, FieldASN))
+			return
+		}
+	}
 }
 
 type liveBuilder struct{ p Proposal }
@@ -270,6 +303,7 @@ func Merge(p, live Proposal) Proposal {
 
 	out.Soracom.DeviceSubnet = top.str(Path(FieldSoracom, FieldDeviceSubnet), p.Soracom.DeviceSubnet, live.Soracom.DeviceSubnet)
 	out.Soracom.VPGSubnet = top.str(Path(FieldSoracom, FieldVPGSubnet), p.Soracom.VPGSubnet, live.Soracom.VPGSubnet)
+	out.Soracom.RoutingFilter = mergeList(top, Path(FieldSoracom, FieldRoutingFilter), p.Soracom.RoutingFilter, live.Soracom.RoutingFilter)
 	return out
 }
 

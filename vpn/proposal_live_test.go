@@ -359,3 +359,47 @@ func TestMergeSharesNoMemory(t *testing.T) {
 		t.Error("merge aliases the live proposal")
 	}
 }
+
+// A Door connection's VPG states the SORACOM side: routing from its Door
+// connections, the Door BGP ASN as aws.asn, the real subnets and filter.
+func TestProposalFromObservationVPG(t *testing.T) {
+	obs := Observation{
+		Connection: Connection{Name: "door", Kind: KindSoracomDoor, Soracom: SoracomRef{VPGID: "vpg-1"}},
+		Azure: &AzureSide{Connections: []AzureConnection{{Name: "a", Found: true, LocalNetworkGateway: &LocalNetworkGateway{Name: "l", GatewayIP: "192.0.2.1"}}}},
+		Soracom: &SoracomVPG{ID: "vpg-1", Status: "running", DeviceSubnet: "10.64.0.0/16", VPGSubnet: "100.64.17.0/28",
+			DoorConnections: []DoorConnection{{ID: "d1", UseDynamicRouting: true, BGPASN: "x"}, {ID: "d2", UseDynamicRouting: true, BGPASN: "64513"}},
+			RoutingFilter:   []RoutingFilterEntry{{Action: "deny", IPRange: "0.0.0.0/0"}}},
+	}
+	got := ProposalFromObservation(obs)
+	if got.Routing != RoutingBGP || got.Origins["routing"] != OriginLive {
+		t.Errorf("routing %q (%s), want bgp from the VPG although Azure's connection is static", got.Routing, got.Origins["routing"])
+	}
+	if got.AWS.ASN == nil || *got.AWS.ASN != 64513 || got.Origins["aws.asn"] != OriginLive {
+		t.Errorf("aws.asn %v, want 64513 (the first parseable Door ASN)", got.AWS.ASN)
+	}
+	want := ProposalSoracom{DeviceSubnet: "10.64.0.0/16", VPGSubnet: "100.64.17.0/28", RoutingFilter: []RoutingFilterEntry{{Action: "deny", IPRange: "0.0.0.0/0"}}}
+	if !reflect.DeepEqual(got.Soracom, want) {
+		t.Errorf("soracom %+v, want %+v", got.Soracom, want)
+	}
+	for _, k := range []string{"soracom.device_subnet", "soracom.vpg_subnet", "soracom.routing_filter"} {
+		if got.Origins[k] != OriginLive {
+			t.Errorf("Origins[%q] = %q, want live", k, got.Origins[k])
+		}
+	}
+
+	// Static Door: no ASN; an empty filter is stated as empty.
+	obs.Soracom.DoorConnections = []DoorConnection{{ID: "d1", BGPASN: "65000"}}
+	obs.Soracom.RoutingFilter = nil
+	got = ProposalFromObservation(obs)
+	if got.Routing != RoutingStatic || got.AWS.ASN != nil || got.Soracom.RoutingFilter == nil || len(got.Soracom.RoutingFilter) != 0 {
+		t.Errorf("static Door: routing %q, asn %v, filter %#v", got.Routing, got.AWS.ASN, got.Soracom.RoutingFilter)
+	}
+
+	// A proposal's own filter replaces the live one; its device subnet too.
+	m := Merge(Proposal{Soracom: ProposalSoracom{DeviceSubnet: "10.0.0.0/9", RoutingFilter: []RoutingFilterEntry{}},
+		Origins: map[string]Origin{"soracom.routing_filter": OriginProposal, "soracom.device_subnet": OriginProposal}}, got)
+	if m.Soracom.DeviceSubnet != "10.0.0.0/9" || len(m.Soracom.RoutingFilter) != 0 || m.Soracom.RoutingFilter == nil ||
+		m.Origins["soracom.routing_filter"] != OriginProposal || m.Soracom.VPGSubnet != "100.64.17.0/28" {
+		t.Errorf("merge: %+v %v", m.Soracom, m.Origins)
+	}
+}

@@ -43,6 +43,11 @@ const (
 	IDChangeCausesOutage       = "change-causes-outage"
 	IDBGPPeerStatusUnavailable = "bgp-peer-status-unavailable"
 
+	// The SORACOM side of a Door connection (design.md section 12).
+	IDRoutingFilterDenies   = "routing-filter-denies"
+	IDVPGNotRunning         = "vpg-not-running"
+	IDDoorConnectionMissing = "door-connection-missing"
+
 	// Causes found in the clouds' own evidence by `why` (docs/why.md).
 	IDPSKMismatch      = "psk-mismatch"
 	IDProposalMismatch = "proposal-mismatch"
@@ -82,6 +87,12 @@ const (
 	// refSoracomStatic explains why SORACOM recommends static routing for
 	// Door to an Azure gateway with one public IP.
 	refSoracomStatic = "https://blog.soracom.com/ja-jp/2021/12/16/soracom-door-azure-vpn-static-route/"
+	// refSoracomRedundant is SORACOM's BGP pattern: an active-active Azure
+	// gateway and a Door connection per Azure public IP.
+	refSoracomRedundant = "https://blog.soracom.com/ja-jp/2022/08/02/door-redundant-network-with-azure-vpn"
+	refSoracomFilter    = "https://users.soracom.io/ja-jp/docs/vpg/configure-outbound-routing-filter/"
+	refSoracomVPGOps    = "https://users.soracom.io/ja-jp/docs/vpg/operation"
+	refSoracomAddresses = "https://developers.soracom.io/en/docs/vpg/ip-address-assignment"
 )
 
 // catalog is ordered as docs/rules.md lists the rules, then doorbot's extra
@@ -131,6 +142,15 @@ var catalog = []Rule{
 	// Beyond the twenty required IDs: raised from observation notes.
 	{IDBGPPeerStatusUnavailable, vpn.SeverityWarning,
 		"doorbot may read the Azure gateway's BGP peer status (Microsoft.Network/virtualNetworkGateways/getBgpPeerStatus/action)", refMSRBACNetwork},
+
+	// Beyond the twenty required IDs: the SORACOM side of a Door connection,
+	// read from the VPG (design.md section 12).
+	{IDRoutingFilterDenies, vpn.SeverityError,
+		"the SORACOM VPG's outbound routing filter (first matching entry wins) lets devices reach the Azure VNet prefixes", refSoracomFilter},
+	{IDVPGNotRunning, vpn.SeverityError,
+		"the SORACOM VPG behind a Door connection is running", refSoracomVPGOps},
+	{IDDoorConnectionMissing, vpn.SeverityError,
+		"the SORACOM VPG has a Door connection (vpnConnections) for the Azure connections to terminate", refSoracomStatic},
 
 	// Beyond the twenty required IDs: causes `why` finds in the clouds' logs and API
 	// fields (docs/why.md); they fire on evidence, never on configuration.

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"net/url"
+	"slices"
 	"testing"
 
 	"github.com/doorbot/doorbot/vpn"
@@ -31,6 +32,10 @@ var designIDs = []string{
 	"responder-only",
 	"change-causes-outage",
 }
+
+// soracomIDs are the rules about the SORACOM side of a Door connection
+// (design.md section 12) beyond the required twenty.
+var soracomIDs = []string{"routing-filter-denies", "vpg-not-running", "door-connection-missing"}
 
 // evidenceIDs are the rules `why` raises from the clouds' own evidence
 // (docs/why.md names psk-mismatch, bgp-session-down and maintenance).
@@ -76,10 +81,10 @@ func TestCatalogEntriesWellFormed(t *testing.T) {
 			t.Errorf("Lookup(%q) = %+v, %v; want %+v", r.ID, got, ok, r)
 		}
 	}
-	if len(seen) != len(designIDs)+1+len(evidenceIDs) {
-		t.Errorf("catalog has %d rules, want %d (the required twenty, bgp-peer-status-unavailable and the evidence rules of why)", len(seen), len(designIDs)+1+len(evidenceIDs))
+	if want := len(designIDs) + 1 + len(soracomIDs) + len(evidenceIDs); len(seen) != want {
+		t.Errorf("catalog has %d rules, want %d (the required twenty, bgp-peer-status-unavailable, the SORACOM rules and the evidence rules of why)", len(seen), want)
 	}
-	for _, id := range evidenceIDs {
+	for _, id := range append(slices.Clone(soracomIDs), evidenceIDs...) {
 		if _, ok := Lookup(id); !ok {
 			t.Errorf("catalog lacks evidence rule %q", id)
 		}

@@ -89,9 +89,9 @@ const (
 // rule is one rule as the engine runs it.
 type rule struct {
 	id string
-	// on: onLive alone for rules about status; onProposal alone for rules
-	// whose inputs no cloud reports (VNet prefixes, keys, GatewaySubnet, a
-	// previous state).
+	// on: onLive alone for rules about status (and the VPG's own state);
+	// onProposal alone for rules whose inputs no cloud reports (VNet
+	// prefixes, keys, GatewaySubnet, a previous state).
 	on    where
 	check func(*pcheck) []vpn.Finding
 }
@@ -106,7 +106,7 @@ var ruleTable = []rule{
 	{IDInsideCIDRDuplicate, onBoth, pInsideCIDRDuplicate},
 	{IDBGPAddressMismatch, onBoth, pBGPAddressMismatch},
 	{IDPeerIPMismatch, onBoth, pPeerIPMismatch},
-	{IDStaticRouteMissing, onProposal, pStaticRouteMissing},
+	{IDStaticRouteMissing, onBoth, pStaticRouteMissing},
 	{IDPrefixOverlap, onProposal, pPrefixOverlap},
 	{IDPolicyBasedSelectors, onBoth, pPolicyBasedSelectors},
 	{IDSKUUnsupported, onBoth, pSKUUnsupported},
@@ -117,6 +117,9 @@ var ruleTable = []rule{
 	{IDGatewaySubnet, onProposal, pGatewaySubnet},
 	{IDResponderOnly, onBoth, pResponderOnly},
 	{IDChangeCausesOutage, onProposal, pChangeCausesOutage},
+	{IDRoutingFilterDenies, onBoth, pRoutingFilterDenies},
+	{IDVPGNotRunning, onLive, vpgNotRunning},
+	{IDDoorConnectionMissing, onLive, doorConnectionMissing},
 	{"", onLive, observationNotes}, // each note carries its own rule ID
 }
 

@@ -562,7 +562,7 @@ func gatewayASNProblem(a int64) string {
 }
 
 func pASNInvalid(c *pcheck) []vpn.Finding {
-	var out []vpn.Finding
+	out := c.doorASNProblems()
 	add := func(msg string) { out = append(out, newFinding(IDASNInvalid, msg, asnFix)) }
 	amazon, customer := c.p.AWS.ASN, c.p.AWS.CustomerASN
 	var gwASN *int64
@@ -574,13 +574,13 @@ func pASNInvalid(c *pcheck) []vpn.Finding {
 		switch {
 		case awsLegacyAmazonASN[*a] != "":
 			out = append(out, citing(withSeverity(newFinding(IDASNInvalid,
-				fmt.Sprintf("%s is the Amazon-side ASN AWS gave virtual private gateways created before 2018-06-30 in %s: valid", c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *a), awsLegacyAmazonASN[*a]),
+				fmt.Sprintf("%s is the Amazon-side ASN AWS gave virtual private gateways created before 2018-06-30 in %s: valid", c.amazonASN(*a), awsLegacyAmazonASN[*a]),
 				"Nothing to fix: the Amazon-side ASN is fixed per virtual private gateway; make every local network gateway's asn this value."),
 				vpn.SeverityInfo), refAWSHowItWorks))
 		case !(*a >= 64512 && *a <= 65534 || *a >= 4200000000 && *a <= 4294967294):
-			add(c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *a) + " is outside the Amazon-side ranges 64512-65534 and 4200000000-4294967294")
+			add(c.amazonASN(*a) + " is outside the Amazon-side ranges 64512-65534 and 4200000000-4294967294")
 		case azureReservedASN(*a):
-			add(c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *a) + " is reserved by Azure, which will not peer with it")
+			add(c.amazonASN(*a) + " is reserved by Azure, which will not peer with it")
 		}
 	}
 	if a := customer; a != nil {
@@ -632,10 +632,17 @@ func pASNInvalid(c *pcheck) []vpn.Finding {
 		return out // ASNs only meet in a BGP session
 	}
 	if amazon != nil && gwASN != nil && *amazon == *gwASN {
-		add(fmt.Sprintf("%s equals %s: BGP needs a different ASN on each side", c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *amazon), c.at(gpath(vpn.FieldASN), *gwASN)))
+		msg := fmt.Sprintf("%s equals %s: BGP needs a different ASN on each side", c.amazonASN(*amazon), c.at(gpath(vpn.FieldASN), *gwASN))
+		if c.doorASNLabel() != "" {
+			// SORACOM set the Door side's ASN; Azure's can change in place.
+			out = append(out, newFinding(IDASNInvalid, msg, "Give the Azure gateway another private ASN (e.g. 65000; "+
+				"`az network vnet-gateway update --asn`), since the Door connection's ASN is fixed when SORACOM creates it. "+asnFix))
+		} else {
+			add(msg)
+		}
 	}
 	if amazon != nil && customer != nil && *amazon == *customer {
-		add(fmt.Sprintf("%s equals %s: AWS refuses a customer gateway ASN equal to its own (AsnConflict)", c.at(vpn.Path(vpn.FieldAWS, vpn.FieldCustomerASN), *customer), c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *amazon)))
+		add(fmt.Sprintf("%s equals %s: AWS refuses a customer gateway ASN equal to its own (AsnConflict)", c.at(vpn.Path(vpn.FieldAWS, vpn.FieldCustomerASN), *customer), c.amazonASN(*amazon)))
 	}
 	if customer != nil && gwASN != nil && *customer != *gwASN {
 		add(fmt.Sprintf("%s differs from %s: AWS expects the Azure gateway to open BGP with the customer gateway's ASN",
@@ -652,7 +659,7 @@ func pASNInvalid(c *pcheck) []vpn.Finding {
 			// Azure expects the peer's OPEN to carry this ASN; AWS sends the
 			// Amazon-side one, so the session can never establish.
 			out = append(out, citing(newFinding(IDASNInvalid,
-				fmt.Sprintf("%s differs from %s, the ASN AWS opens BGP with: the session can never establish", c.lfield(i, vpn.FieldASN, *l.ASN), c.at(vpn.Path(vpn.FieldAWS, vpn.FieldASN), *amazon)),
+				fmt.Sprintf("%s differs from %s, the ASN AWS opens BGP with: the session can never establish", c.lfield(i, vpn.FieldASN, *l.ASN), c.amazonASN(*amazon)),
 				fmt.Sprintf("Set the local network gateway's BGP ASN to the Amazon-side ASN %d (Microsoft's AWS BGP tutorial: 64512).", *amazon)), refMSAWSBGP))
 		}
 	}

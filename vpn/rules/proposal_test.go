@@ -135,10 +135,12 @@ func TestRuleTableCoversDesign(t *testing.T) {
 		if _, ok := Lookup(r.id); !ok {
 			t.Errorf("rule %q not in the catalog", r.id)
 		}
-		if r.id == IDTunnelDown && r.on&onProposal != 0 {
-			t.Errorf("tunnel-down judges proposals; it is about live status")
+		// Live status has no proposal form: a tunnel's state, the VPG's.
+		liveOnly := r.id == IDTunnelDown || r.id == IDVPGNotRunning || r.id == IDDoorConnectionMissing
+		if liveOnly && r.on&onProposal != 0 {
+			t.Errorf("%s judges proposals; it is about live status", r.id)
 		}
-		if r.id != IDTunnelDown && r.on&onProposal == 0 {
+		if !liveOnly && r.on&onProposal == 0 {
 			t.Errorf("%s does not judge proposals", r.id)
 		}
 	}
@@ -147,7 +149,8 @@ func TestRuleTableCoversDesign(t *testing.T) {
 			t.Errorf("rule %s is in the engine %d times, want 1", id, seen[id])
 		}
 	}
-	for _, id := range []string{IDBGPNeedsActiveActive, IDSingleTunnel, IDRoutingMismatch, IDPeerIPMismatch} {
+	for _, id := range []string{IDBGPNeedsActiveActive, IDSingleTunnel, IDRoutingMismatch, IDPeerIPMismatch,
+		IDASNInvalid, IDStaticRouteMissing, IDRoutingFilterDenies, IDVPGNotRunning, IDDoorConnectionMissing} {
 		for _, r := range ruleTable {
 			if r.id == id && r.on&onLive == 0 {
 				t.Errorf("%s does not judge live state", id)

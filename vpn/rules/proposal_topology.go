@@ -49,7 +49,8 @@ func pBGPNeedsActiveActive(c *pcheck) []vpn.Finding {
 		perVPN[id]++
 		awsBGP++
 	}
-	if awsBGP < 2 && len(bgpConns) < 2 {
+	doorTunnels, doorOver := c.doorBGP()
+	if awsBGP < 2 && doorTunnels < 2 && len(bgpConns) < 2 {
 		return nil
 	}
 	// Unstated active_active or public_ips are not held against the
@@ -80,6 +81,16 @@ func pBGPNeedsActiveActive(c *pcheck) []vpn.Finding {
 			over = "AWS BGP VPN connections: " + strings.Join(parts, ", ")
 		}
 	}
+	fix := bgpNeedsActiveActiveFix
+	if doorTunnels >= 2 {
+		// Seen from SORACOM's end: Azure may show one BGP connection only,
+		// because the second cannot get an APIPA address.
+		over = doorOver
+		if len(bgpConns) > 0 {
+			over += " to Azure " + connections(bgpConns)
+		}
+		fix = bgpNeedsActiveActiveDoorFix
+	}
 	// Without any custom APIPA address Azure peers from a GatewaySubnet
 	// address, which AWS (169.254.0.0/16 inside addresses only) cannot reach.
 	outcome := "only one tunnel can peer, the others stay down"
@@ -88,8 +99,16 @@ func pBGPNeedsActiveActive(c *pcheck) []vpn.Finding {
 	}
 	return []vpn.Finding{newFinding(IDBGPNeedsActiveActive,
 		fmt.Sprintf("BGP over %s but %s %s: %s", over, c.gatewayName(), joinAnd(why), outcome),
-		bgpNeedsActiveActiveFix)}
+		fix)}
 }
+
+// bgpNeedsActiveActiveDoorFix is the same advice for SORACOM Door, where
+// SORACOM creates the AWS side on request.
+const bgpNeedsActiveActiveDoorFix = "Recommended: static routing with both tunnels, two local network gateways and two connections " +
+	"with BGP off (SORACOM pattern 1, why: " + refSoracomStatic + "): request a new static Door connection from SORACOM, then " +
+	"follow `doorbot runbook migrate NAME`. To keep BGP instead: make the gateway active-active with two public IPs, give it " +
+	"a custom APIPA address per tunnel in 169.254.21.0-169.254.22.255, and have a Door connection per Azure public IP " +
+	"(SORACOM pattern 2: " + refSoracomRedundant + ")."
 
 // gatewayName is how findings name the Azure gateway.
 func (c *pcheck) gatewayName() string {
@@ -161,7 +180,7 @@ func pSingleTunnel(c *pcheck) []vpn.Finding {
 		return []vpn.Finding{newFinding(IDSingleTunnel,
 			fmt.Sprintf("only %s with a local network gateway (%s)%s", count(len(pairs), "Azure connection"), listOrNone(pairs),
 				c.notFoundSuffix("; not found: ")),
-			singleTunnelFix(c.p.Soracom != (vpn.ProposalSoracom{})))}
+			singleTunnelFix(c.door()))}
 	}
 	return nil
 }
@@ -192,6 +211,18 @@ func mismatchFix(awsMode vpn.Routing) string {
 		"Azure connections, which over both tunnels needs an active-active gateway (see " + IDBGPNeedsActiveActive + ")."
 }
 
+// doorMismatchFix is mismatchFix for SORACOM Door, whose routing SORACOM
+// sets when it creates the Door connection.
+func doorMismatchFix(doorMode vpn.Routing) string {
+	if doorMode == vpn.RoutingStatic {
+		return "Turn BGP off on those Azure connections and list the VPG IP range (vpgSubnetCidrRange) in their local network " +
+			"gateways; the Door connection's routing is fixed when SORACOM creates it, so Azure has to follow it."
+	}
+	return "The Door connection's routing is fixed when SORACOM creates it: either request a new static Door connection and " +
+		"follow `doorbot runbook migrate NAME` (recommended with one Azure public IP), or enable BGP on those Azure connections, " +
+		"which over both tunnels needs an active-active gateway (see " + IDBGPNeedsActiveActive + ")."
+}
+
 // pRoutingMismatch compares routing per AWS VPN connection: a connection's
 // tunnels and the Azure connections terminating them must agree, but BGP
 // and static connections side by side are allowed by Azure and are what a
@@ -201,7 +232,8 @@ func pRoutingMismatch(c *pcheck) []vpn.Finding {
 		vpnIDs  string
 		aws     vpn.Routing // "" or unknown: not compared
 		on, off []string
-		claimed bool // its connections terminate tunnels of one AWS VPN connection
+		claimed bool   // its connections terminate tunnels of one AWS VPN connection
+		door    string // the SORACOM Door side that decided aws, for the message
 	}
 	var groups []*group
 	byVPN := map[string]*group{}
@@ -215,7 +247,21 @@ func pRoutingMismatch(c *pcheck) []vpn.Finding {
 				ids = append(ids, v.ID)
 			}
 			loose.vpnIDs = strings.Join(ids, ", ")
+		} else if v := c.vpg(); v != nil {
+			// SORACOM Door: the VPG's Door connections are the AWS side.
+			loose.aws = v.Routing()
+			var ids []string
+			for _, d := range v.DoorConnections {
+				ids = append(ids, orDash(d.ID))
+			}
+			word := "connection"
+			if len(ids) > 1 {
+				word = "connections"
+			}
+			loose.door = fmt.Sprintf("SORACOM Door %s %s of VPG %s", word, strings.Join(ids, ", "), v.ID)
 		}
+	} else if c.door() && len(c.p.AWS.Tunnels) == 0 {
+		loose.door = "SORACOM Door" + c.from(vpn.FieldRouting)
 	}
 	for k, pc := range c.p.Azure.Connections {
 		if pc.EnableBGP == nil {
@@ -255,17 +301,20 @@ func pRoutingMismatch(c *pcheck) []vpn.Finding {
 			}
 			out = append(out, f)
 		}
-		subject := "AWS" + c.from(vpn.FieldRouting)
-		if g.vpnIDs != "" {
+		subject, fix := "AWS"+c.from(vpn.FieldRouting), mismatchFix
+		switch {
+		case g.vpnIDs != "":
 			subject = "AWS VPN connection " + g.vpnIDs
+		case g.door != "":
+			subject, fix = g.door, doorMismatchFix
 		}
 		switch {
 		case g.aws == vpn.RoutingStatic && len(g.on) > 0:
 			out = append(out, newFinding(IDRoutingMismatch,
-				fmt.Sprintf("%s uses static routing but Azure %s BGP enabled", subject, connsHave(g.on)), mismatchFix(vpn.RoutingStatic)))
+				fmt.Sprintf("%s uses static routing but Azure %s BGP enabled", subject, connsHave(g.on)), fix(vpn.RoutingStatic)))
 		case g.aws == vpn.RoutingBGP && len(g.off) > 0:
 			out = append(out, newFinding(IDRoutingMismatch,
-				fmt.Sprintf("%s uses BGP but Azure %s BGP disabled (static)", subject, connsHave(g.off)), mismatchFix(vpn.RoutingBGP)))
+				fmt.Sprintf("%s uses BGP but Azure %s BGP disabled (static)", subject, connsHave(g.off)), fix(vpn.RoutingBGP)))
 		}
 	}
 	return out
@@ -594,7 +643,7 @@ func pStaticRouteMissing(c *pcheck) []vpn.Finding {
 		return nil
 	}
 	var out []vpn.Finding
-	door := c.p.Soracom != (vpn.ProposalSoracom{})
+	door := c.door()
 
 	if routesStated := c.p.AWS.StaticRoutes != nil; routesStated && len(c.p.Azure.VNetPrefixes) > 0 {
 		routes, bad := prefixes(c.p.AWS.StaticRoutes)
@@ -629,8 +678,17 @@ func pStaticRouteMissing(c *pcheck) []vpn.Finding {
 	if c.p.Soracom.VPGSubnet != "" {
 		needs = append(needs, need{c.p.Soracom.VPGSubnet, vpn.Path(vpn.FieldSoracom, vpn.FieldVPGSubnet)})
 	}
+	// A Type-F2 VPG routes device addresses both ways instead of NATting
+	// them to the VPG range, so Azure must route the device subnet too.
+	if v := c.vpg(); v != nil && v.Type == 242 && c.p.Soracom.DeviceSubnet != "" {
+		needs = append(needs, need{c.p.Soracom.DeviceSubnet, vpn.Path(vpn.FieldSoracom, vpn.FieldDeviceSubnet) + ", Type-F2 routes device addresses"})
+	}
 	if len(needs) == 0 {
 		return out
+	}
+	rg := "RG"
+	if c.obs != nil {
+		rg = c.obs.resourceGrp
 	}
 	for i, l := range c.p.Azure.LocalNetworkGateways {
 		have, bad := prefixes(l.AddressPrefixes)
@@ -649,10 +707,10 @@ func pStaticRouteMissing(c *pcheck) []vpn.Finding {
 		}
 		out = append(out, newFinding(IDStaticRouteMissing,
 			fmt.Sprintf("%s lack %s", c.lfield(i, vpn.FieldAddressPrefixes, "["+strings.Join(l.AddressPrefixes, ", ")+"]"), strings.Join(missing, ", ")),
-			fmt.Sprintf("Add them: `az network local-gateway update -g RG -n %s --local-address-prefixes ...`. With static routing Azure "+
+			fmt.Sprintf("Add them: `az network local-gateway update -g %s -n %s --local-address-prefixes ...`. With static routing Azure "+
 				"has been observed to send over one connection at a time (observed behaviour in Microsoft's AWS static tutorial, "+
 				"not a documented promise), so every local network gateway must carry every AWS-side prefix or a failover "+
-				"to this tunnel loses those routes.", orDash(l.Name))))
+				"to this tunnel loses those routes.", rg, orDash(l.Name))))
 	}
 	return out
 }
@@ -689,11 +747,15 @@ func pPrefixOverlap(c *pcheck) []vpn.Finding {
 		where := vpn.Path(vpn.FieldSoracom, vpn.FieldDeviceSubnet)
 		if c.p.Soracom.DeviceSubnet == "" {
 			where += " (SORACOM default)"
+		} else {
+			// validate with connection: the VPG's own subnet, or the
+			// default when the VPG could not be read.
+			where += c.from(where)
 		}
 		others = append(others, other{dev, where, "The VPG's device subnet is fixed when the VPG is created: re-address the VNet, or create a VPG with another device subnet and move the SIMs."})
 	}
 	if s := c.p.Soracom.VPGSubnet; s != "" {
-		others = append(others, other{s, vpn.Path(vpn.FieldSoracom, vpn.FieldVPGSubnet), "The VPG IP range is assigned by SORACOM and does not change: re-address the VNet."})
+		others = append(others, other{s, vpn.Path(vpn.FieldSoracom, vpn.FieldVPGSubnet) + c.from(vpn.Path(vpn.FieldSoracom, vpn.FieldVPGSubnet)), "The VPG IP range is assigned by SORACOM and does not change: re-address the VNet."})
 	}
 	for i, l := range c.p.Azure.LocalNetworkGateways {
 		for _, s := range l.AddressPrefixes {

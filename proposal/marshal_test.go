@@ -135,7 +135,7 @@ func TestMarshalRoundTrip(t *testing.T) {
 			AWS:     vpn.ProposalAWS{Tunnels: []vpn.ProposedTunnel{{OutsideIP: "2001:db8::1", InsideCIDR: "fd00::/126"}}},
 			Soracom: vpn.ProposalSoracom{VPGSubnet: "100.64.0.0/10"},
 		},
-		"routing filter": {Soracom: vpn.ProposalSoracom{RoutingFilter: []vpn.RoutingFilterEntry{{Action: "allow", IPRange: "10.1.0.0/16"}, {Action: "deny", IPRange: "0.0.0.0/0"}}}},
+		"routing filter":       {Soracom: vpn.ProposalSoracom{RoutingFilter: []vpn.RoutingFilterEntry{{Action: "allow", IPRange: "10.1.0.0/16"}, {Action: "deny", IPRange: "0.0.0.0/0"}}}},
 		"empty routing filter": {Soracom: vpn.ProposalSoracom{RoutingFilter: []vpn.RoutingFilterEntry{}}},
 		"secrets only": {
 			AWS:   vpn.ProposalAWS{Tunnels: []vpn.ProposedTunnel{{PSK: "Door.Psk_4f9Q2z"}}},

@@ -365,7 +365,7 @@ func TestMergeSharesNoMemory(t *testing.T) {
 func TestProposalFromObservationVPG(t *testing.T) {
 	obs := Observation{
 		Connection: Connection{Name: "door", Kind: KindSoracomDoor, Soracom: SoracomRef{VPGID: "vpg-1"}},
-		Azure: &AzureSide{Connections: []AzureConnection{{Name: "a", Found: true, LocalNetworkGateway: &LocalNetworkGateway{Name: "l", GatewayIP: "192.0.2.1"}}}},
+		Azure:      &AzureSide{Connections: []AzureConnection{{Name: "a", Found: true, LocalNetworkGateway: &LocalNetworkGateway{Name: "l", GatewayIP: "192.0.2.1"}}}},
 		Soracom: &SoracomVPG{ID: "vpg-1", Status: "running", DeviceSubnet: "10.64.0.0/16", VPGSubnet: "100.64.17.0/28",
 			DoorConnections: []DoorConnection{{ID: "d1", UseDynamicRouting: true, BGPASN: "x"}, {ID: "d2", UseDynamicRouting: true, BGPASN: "64513"}},
 			RoutingFilter:   []RoutingFilterEntry{{Action: "deny", IPRange: "0.0.0.0/0"}}},

@@ -50,7 +50,9 @@ func gwASN(gw *vpn.AzureGateway, asn int64) *vpn.AzureGateway {
 
 func TestDoorRoutingMismatch(t *testing.T) {
 	bgpDoor := func(o vpn.Observation) vpn.Observation {
-		return withVPG(o, func(v *vpn.SoracomVPG) { v.DoorConnections[0] = vpn.DoorConnection{ID: "door-1", UseDynamicRouting: true, BGPASN: "64512"} })
+		return withVPG(o, func(v *vpn.SoracomVPG) {
+			v.DoorConnections[0] = vpn.DoorConnection{ID: "door-1", UseDynamicRouting: true, BGPASN: "64512"}
+		})
 	}
 	runCases(t, []liveCase{
 		{name: "static on both ends", obs: doorStatic()},
@@ -125,8 +127,8 @@ func TestDoorBGPNeedsActiveActive(t *testing.T) {
 			wants: []want{{rule: IDSingleTunnel}},
 		},
 		{
-			name:  "Door static: nothing to peer",
-			obs:   withVPG(seed(), func(v *vpn.SoracomVPG) { v.DoorConnections[0].UseDynamicRouting = false }),
+			name: "Door static: nothing to peer",
+			obs:  withVPG(seed(), func(v *vpn.SoracomVPG) { v.DoorConnections[0].UseDynamicRouting = false }),
 			wants: []want{{rule: IDSingleTunnel}, {rule: IDRoutingMismatch, msg: []string{"uses static routing but Azure connection cn-door1 has BGP enabled"}},
 				{rule: IDStaticRouteMissing, msg: []string{"address_prefixes [] (lng-cn-door1) lack 100.64.17.0/28"}}},
 		},

@@ -201,26 +201,24 @@ func (c *pcheck) terminatingConn(i int) int {
 const someBGPFix = "Use one routing mode for every tunnel of one AWS VPN connection: turn BGP off on all its Azure connections " +
 	"for static routing (recommended with one Azure public IP), or on all of them for BGP."
 
-func mismatchFix(awsMode vpn.Routing) string {
-	if awsMode == vpn.RoutingStatic {
-		return "Turn BGP off on those Azure connections and list the AWS-side prefixes in their local network gateways; " +
-			"AWS's routing type is fixed when the VPN connection is created, so Azure has to follow it."
-	}
-	return "AWS's routing type is fixed when the VPN connection is created: either move to a new static AWS VPN " +
-		"connection (`doorbot runbook migrate NAME`, recommended with one Azure public IP), or enable BGP on those " +
-		"Azure connections, which over both tunnels needs an active-active gateway (see " + IDBGPNeedsActiveActive + ")."
-}
+// mismatchSide is what a routing-mismatch fix says about the side whose
+// routing is fixed: a user-owned AWS VPN connection, or SORACOM Door.
+type mismatchSide struct{ prefixes, fixed, move string }
 
-// doorMismatchFix is mismatchFix for SORACOM Door, whose routing SORACOM
-// sets when it creates the Door connection.
-func doorMismatchFix(doorMode vpn.Routing) string {
-	if doorMode == vpn.RoutingStatic {
-		return "Turn BGP off on those Azure connections and list the VPG IP range (vpgSubnetCidrRange) in their local network " +
-			"gateways; the Door connection's routing is fixed when SORACOM creates it, so Azure has to follow it."
+var (
+	awsMismatch = mismatchSide{"the AWS-side prefixes", "AWS's routing type is fixed when the VPN connection is created",
+		"move to a new static AWS VPN connection (`doorbot runbook migrate NAME`, recommended with one Azure public IP)"}
+	doorMismatch = mismatchSide{"the VPG IP range (vpgSubnetCidrRange)", "the Door connection's routing is fixed when SORACOM creates it",
+		"request a new static Door connection and follow `doorbot runbook migrate NAME` (recommended with one Azure public IP)"}
+)
+
+func (m mismatchSide) fix(mode vpn.Routing) string {
+	if mode == vpn.RoutingStatic {
+		return "Turn BGP off on those Azure connections and list " + m.prefixes + " in their local network gateways; " +
+			m.fixed + ", so Azure has to follow it."
 	}
-	return "The Door connection's routing is fixed when SORACOM creates it: either request a new static Door connection and " +
-		"follow `doorbot runbook migrate NAME` (recommended with one Azure public IP), or enable BGP on those Azure connections, " +
-		"which over both tunnels needs an active-active gateway (see " + IDBGPNeedsActiveActive + ")."
+	return strings.ToUpper(m.fixed[:1]) + m.fixed[1:] + ": either " + m.move + ", or enable BGP on those " +
+		"Azure connections, which over both tunnels needs an active-active gateway (see " + IDBGPNeedsActiveActive + ")."
 }
 
 // pRoutingMismatch compares routing per AWS VPN connection: a connection's
@@ -301,20 +299,20 @@ func pRoutingMismatch(c *pcheck) []vpn.Finding {
 			}
 			out = append(out, f)
 		}
-		subject, fix := "AWS"+c.from(vpn.FieldRouting), mismatchFix
+		subject, side := "AWS"+c.from(vpn.FieldRouting), awsMismatch
 		switch {
 		case g.vpnIDs != "":
 			subject = "AWS VPN connection " + g.vpnIDs
 		case g.door != "":
-			subject, fix = g.door, doorMismatchFix
+			subject, side = g.door, doorMismatch
 		}
 		switch {
 		case g.aws == vpn.RoutingStatic && len(g.on) > 0:
 			out = append(out, newFinding(IDRoutingMismatch,
-				fmt.Sprintf("%s uses static routing but Azure %s BGP enabled", subject, connsHave(g.on)), fix(vpn.RoutingStatic)))
+				fmt.Sprintf("%s uses static routing but Azure %s BGP enabled", subject, connsHave(g.on)), side.fix(vpn.RoutingStatic)))
 		case g.aws == vpn.RoutingBGP && len(g.off) > 0:
 			out = append(out, newFinding(IDRoutingMismatch,
-				fmt.Sprintf("%s uses BGP but Azure %s BGP disabled (static)", subject, connsHave(g.off)), fix(vpn.RoutingBGP)))
+				fmt.Sprintf("%s uses BGP but Azure %s BGP disabled (static)", subject, connsHave(g.off)), side.fix(vpn.RoutingBGP)))
 		}
 	}
 	return out

@@ -25,20 +25,37 @@ func (a *app) consoleCommand() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var svc *handlers.Service
+			var alertDeps commands.AlertDeps
 			if demo {
 				world, scenarios := sim.DemoWorld()
+				alertScenario := sim.AlertScenario()
+				alertScenario.Populate(world)
 				srv, err := sim.Start(world)
 				if err != nil {
 					return fmt.Errorf("start simulated clouds: %w", err)
 				}
 				defer srv.Close()
-				conns := make([]vpn.Connection, len(scenarios))
-				for i, s := range scenarios {
-					conns[i] = s.Connection
+				conns := make([]vpn.Connection, 0, len(scenarios)+1)
+				for _, s := range scenarios {
+					conns = append(conns, s.Connection)
 				}
-				if svc, err = a.demoService(srv, conns); err != nil {
+				if svc, err = a.demoService(srv, append(conns, alertScenario.Connection)); err != nil {
 					return err
 				}
+				// The alert scenario plays first, one line per message the
+				// alerts channel got; /door alerts and /door history
+				// alert-demo then answer from its store.
+				fmt.Fprintf(a.stdout, "The alert watcher watched %s on the simulated clouds (an hour in a second); %s got:\n", alertScenario.Name, demoAlertsChannel)
+				d, err := a.newAlertDemo(cmd.Context(), srv, world, a.stdout, true)
+				if err != nil {
+					return err
+				}
+				defer d.close()
+				if err := d.play(cmd.Context(), a.stdout); err != nil {
+					return err
+				}
+				fmt.Fprintln(a.stdout)
+				alertDeps = commands.AlertDeps{Store: d.store, Now: d.clock.Now}
 			} else {
 				cfg, err := a.loadConfig()
 				if err != nil {
@@ -48,10 +65,10 @@ func (a *app) consoleCommand() *cobra.Command {
 					return err
 				}
 			}
-			cmds := commands.New(commands.Deps{Service: svc})
+			cmds := commands.New(commands.Deps{Service: svc, Alerts: alertDeps})
 			interactive := isTerminal(a.stdin)
 			if interactive {
-				fmt.Fprintln(a.stdout, "doorbot console: type /door help, /door status [NAME...]; Ctrl-D to leave")
+				fmt.Fprintln(a.stdout, "doorbot console: type /door help, /door status [NAME...], /door alerts, /door history NAME; Ctrl-D to leave")
 			}
 			sc := bufio.NewScanner(a.stdin)
 			sc.Buffer(make([]byte, 64*1024), 64*1024)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,10 +21,20 @@ func (a *app) demoCommand() *cobra.Command {
 		Long: "Starts simulated EC2 (Query XML over HTTP), CloudWatch Logs (awsJson1.1), Azure Resource Manager\n" +
 			"and Log Analytics (JSON over TLS) endpoints on loopback, points the real AWS and Azure SDK clients at\n" +
 			"them, and walks through the built-in scenarios with `doorbot status`, and `doorbot why` where a\n" +
-			"tunnel is down.",
+			"tunnel is down. Then it plays the alert scenario (alert-demo): the real alert watcher observes a\n" +
+			"VPN whose tunnel drops, flaps and recovers, on a clock that jumps a minute per cycle, and prints\n" +
+			"every message the alerts channel would get.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			world, scenarios := sim.DemoWorld()
+			alertScenario := sim.AlertScenario()
+			alertScenario.Populate(world)
+			// The alert scenario is played in text; in JSON it is one more
+			// connection's status.
+			playAlerts := a.output == "text" && (only == "" || only == alertScenario.Name)
+			if a.output == "json" {
+				scenarios = append(scenarios, alertScenario)
+			}
 			if only != "" {
 				var picked []sim.Scenario
 				var names []string
@@ -33,7 +44,10 @@ func (a *app) demoCommand() *cobra.Command {
 						picked = append(picked, s)
 					}
 				}
-				if len(picked) == 0 {
+				if a.output == "text" {
+					names = append(names, alertScenario.Name)
+				}
+				if len(picked) == 0 && !playAlerts {
 					return usageErr("--scenario %q: known scenarios: %s", only, strings.Join(names, ", "))
 				}
 				scenarios = picked
@@ -88,12 +102,34 @@ func (a *app) demoCommand() *cobra.Command {
 			if a.output == "json" {
 				return a.printReport(vpn.NewReport(svc.Now(), reports))
 			}
+			if playAlerts {
+				if err := a.demoAlerts(cmd.Context(), srv, world, alertScenario); err != nil {
+					return err
+				}
+			}
 			reqs, muts := srv.Requests(), srv.Mutations()
 			fmt.Fprintf(out, "\nThe simulated clouds answered %d requests; %d would have changed anything (doorbot only reads).\n", len(reqs), len(muts))
-			fmt.Fprintln(out, "Try it interactively: doorbot console --demo, then type /door status")
+			fmt.Fprintln(out, "Try it interactively: doorbot console --demo, then type /door status, /door alerts or /door history alert-demo")
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&only, "scenario", "", "run one scenario only")
 	return cmd
+}
+
+// demoAlerts plays the alert scenario and prints what the channel got.
+func (a *app) demoAlerts(ctx context.Context, srv *sim.Server, world *sim.World, sc sim.Scenario) error {
+	out := a.stdout
+	fmt.Fprintf(out, "\n━━ alerts  %s ━━\n%s\n", sc.Title, sc.Description)
+	fmt.Fprintf(out, "doorbot serve with alerts.channel set runs this watcher; here it posts to a pretend %s, with interval 60s,\n"+
+		"debounce 2, repeat 1h, unobserved_after 5 and flap window 21 / high 20%% / low 5%% (the defaults).\n", demoAlertsChannel)
+	d, err := a.newAlertDemo(ctx, srv, world, out, false)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	if err := d.play(ctx, out); err != nil {
+		return err
+	}
+	return d.summary(ctx, out)
 }

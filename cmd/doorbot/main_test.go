@@ -348,7 +348,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	for _, want := range []string{"healthy-static — HEALTHY", "tunnel2-down — DEGRADED", "bgp-needs-active-active", "soracom-door — HEALTHY",
-		"throttling", "0 would have changed anything"} {
+		"throttling", "━━ alerts  A tunnel that drops, flaps and recovers", "#vpn-alerts got 2 root messages", "0 would have changed anything"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
@@ -363,12 +363,15 @@ func TestDemo(t *testing.T) {
 }
 
 func TestConsoleDemo(t *testing.T) {
-	in := "/door help\n/door status soracom-door\n/door status <!channel>\n/door frob\nhello\n"
+	in := "/door help\n/door status soracom-door\n/door status <!channel>\n/door frob\nhello\n/door alerts\n/door history alert-demo\n"
 	r := runCLI(t, in, "console", "--demo")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	for _, want := range []string{"/door status [NAME...]", "soracom-door — HEALTHY", `"<!channel>" is not a connection name`, `unknown subcommand "frob"`, "lines start with /door"} {
+	for _, want := range []string{"/door status [NAME...]", "soracom-door — HEALTHY", `"<!channel>" is not a connection name`, `unknown subcommand "frob"`, "lines start with /door",
+		// The alert demo's messages, then the store they left behind.
+		"#vpn-alerts post      vpn alert-demo: DEGRADED", "#vpn-alerts broadcast ✓ alert-demo: resolved after", "#vpn-alerts post      vpn alert-demo: FLAPPING",
+		"0 open, 2 recent alerts", "went down 5 time(s)"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("console output lacks %q:\n%s", want, r.stdout)
 		}

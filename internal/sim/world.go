@@ -52,6 +52,11 @@ type World struct {
 	latency  map[string]time.Duration
 	bgpAsync bool
 
+	// clock stamps the state changes the world is told of (AWS
+	// LastStatusChange); nil is time.Now. A demo on a fake clock sets it
+	// so that the clouds and doorbot agree on when a tunnel went down.
+	clock func() time.Time
+
 	budget  ARMBudget
 	buckets map[string]*bucket // by lower-cased subscription
 }
@@ -280,6 +285,20 @@ func (w *World) SetBGPPeerStatusAsync(async bool) {
 	w.bgpAsync = async
 }
 
+// SetClock makes now the time of later state changes (see World.clock).
+func (w *World) SetClock(now func() time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.clock = now
+}
+
+func (w *World) now() time.Time {
+	if w.clock != nil {
+		return w.clock()
+	}
+	return time.Now()
+}
+
 // SetTunnelStatus changes an AWS tunnel's telemetry. lastStatusChange moves
 // to now when the status or message actually changes, as AWS's does.
 // Unknown VPNs or tunnels are ignored.
@@ -297,7 +316,7 @@ func (w *World) SetTunnelStatus(region, vpnID, outsideIP, status, message string
 			continue
 		}
 		if t.Status != status || t.StatusMessage != message {
-			t.LastStatusChange = time.Now().UTC().Truncate(time.Second)
+			t.LastStatusChange = w.now().UTC().Truncate(time.Second)
 		}
 		t.Status, t.StatusMessage = status, message
 	}

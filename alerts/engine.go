@@ -3,6 +3,7 @@ package alerts
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -127,8 +128,21 @@ func (e *Engine) newID(conn string, k Kind, at time.Time) string {
 	if e.NewID != nil {
 		return e.NewID(conn, k, at)
 	}
+	return ID(conn, k, at)
+}
+
+// ID names an alert: its connection, when it opened and its kind
+// ("azure-prod-20261203T031500-down").
+func ID(conn string, k Kind, at time.Time) string {
 	return fmt.Sprintf("%s-%s-%s", conn, at.UTC().Format("20060102T150405"), k)
 }
+
+var reID = regexp.MustCompile(`^[a-z0-9-]{1,40}-[0-9]{8}T[0-9]{6}-(down|degraded|flapping|unobserved)$`)
+
+// ValidID reports whether id has the form ID gives, so that a button
+// value that is not an alert ID is refused before anything is read or
+// echoed.
+func ValidID(id string) bool { return reID.MatchString(id) }
 
 // Observe feeds one observation of c to the engine and returns the
 // messages to send, in order. change is the approved change whose window

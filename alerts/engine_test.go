@@ -464,3 +464,18 @@ func TestHuman(t *testing.T) {
 		}
 	}
 }
+
+func TestValidID(t *testing.T) {
+	at := time.Date(2026, 12, 3, 3, 15, 0, 0, time.UTC)
+	for _, k := range []Kind{KindDown, KindDegraded, KindFlapping, KindUnobserved} {
+		if id := ID("azure-prod", k, at); !ValidID(id) {
+			t.Errorf("ID %q is not valid", id)
+		}
+	}
+	for _, bad := range []string{"", "<!channel>", "CR-0123456789", "azure-prod-20261203T031500-sideways", "Azure-20261203T031500-down",
+		"azure-prod-20261203T031500-down\n", "-20261203T031500-down", strings.Repeat("a", 41) + "-20261203T031500-down"} {
+		if ValidID(bad) {
+			t.Errorf("ValidID(%q) = true", bad)
+		}
+	}
+}

@@ -122,6 +122,10 @@ func addAlertActions(r *Registry, d AlertDeps) {
 			if d.Watcher == nil {
 				return tell(c, "alerts are not running in this doorbot; nothing was changed")
 			}
+			if !alerts.ValidID(c.Value) {
+				// Forged or mangled: say so without echoing it.
+				return tell(c, "this button does not carry an alert ID; nothing was changed")
+			}
 			if _, err := d.Watcher.Decide(ctx, id, c.Value, c.User); err != nil {
 				if ref, ok := errors.AsType[*alerts.Refusal](err); ok {
 					return tell(c, ref.Reason)

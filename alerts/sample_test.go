@@ -17,6 +17,13 @@ func TestSampleOf(t *testing.T) {
 	partly.Azure.Connections = partly.Azure.Connections[:1]
 	partly.Errors = append(partly.Errors, vpn.SideError{Cloud: vpn.CloudAzure, Message: "ARM throttled the read (429)"})
 	door := vpntest.Shape{Name: "door", Seq: 5, Door: true, Azure: [2]string{"", "NotConnected"}}.Observation()
+	// Bytes are no input: a static standby carries none by design, and
+	// traffic counted on a tunnel does not make it up.
+	standby := vpntest.Healthy.Observation()
+	standby.Azure.Connections[0].IngressBytes, standby.Azure.Connections[0].EgressBytes = 7_000_000_000, 3_000_000_000
+	standby.Azure.Connections[1].IngressBytes, standby.Azure.Connections[1].EgressBytes = 0, 0
+	busyDown := vpntest.Tunnel2.Observation()
+	busyDown.Azure.Connections[1].IngressBytes, busyDown.Azure.Connections[1].EgressBytes = 5_000_000, 5_000_000
 
 	cases := []struct {
 		name   string
@@ -30,6 +37,8 @@ func TestSampleOf(t *testing.T) {
 		{"AWS throttled: Azure NotConnected is still down", vpntest.Shape{Name: "t", Seq: 3, AWSErr: true, Azure: [2]string{"NotConnected", ""}}.Observation(), "D?", "aws=false azure=true"},
 		{"a partly failed side is unread: no false missing", partly, "??", "aws=true azure=false"},
 		{"SORACOM Door: no AWS side expected", door, "UD", "azure=true"},
+		{"a static standby carrying 0 bytes is up", standby, "UU", "aws=true azure=true"},
+		{"bytes on a down tunnel do not make it up", busyDown, "UD", "aws=true azure=true"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

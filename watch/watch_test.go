@@ -18,19 +18,6 @@ import (
 	"github.com/doorbot/doorbot/vpn/vpntest"
 )
 
-// fakeClock advances only when told.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // shapes is an observer that answers from vpntest shapes, switchable.
 type shapes struct {
 	mu    sync.Mutex
@@ -97,14 +84,14 @@ func tunnel2Down() vpntest.Shape {
 	return s
 }
 
-func setup(t testing.TB) (*Watcher, *shapes, *notifier, *fakeClock, store.Store) {
+func setup(t testing.TB) (*Watcher, *shapes, *notifier, *sim.Clock, store.Store) {
 	t.Helper()
 	st, err := store.Open(t.Context(), "sqlite", filepath.Join(t.TempDir(), "doorbot.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	clk := &fakeClock{now: time.Date(2026, 12, 3, 3, 0, 0, 0, time.UTC)}
+	clk := sim.NewClock(time.Date(2026, 12, 3, 3, 0, 0, 0, time.UTC))
 	obs := &shapes{shape: vpntest.Healthy}
 	n := &notifier{}
 	w := New(Options{
@@ -116,7 +103,7 @@ func setup(t testing.TB) (*Watcher, *shapes, *notifier, *fakeClock, store.Store)
 	return w, obs, n, clk, st
 }
 
-func cycle(ctx context.Context, w *Watcher, clk *fakeClock) Cycle {
+func cycle(ctx context.Context, w *Watcher, clk *sim.Clock) Cycle {
 	clk.Add(time.Minute)
 	return w.RunCycle(ctx)
 }
@@ -244,7 +231,7 @@ func BenchmarkCycle(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer st.Close()
-			clk := &fakeClock{now: time.Now()}
+			clk := sim.NewClock(time.Now())
 			w := New(Options{Connections: conns, Observer: obs, Store: st, Notifier: &notifier{}, Channel: "C0ALERTS01",
 				Interval: time.Minute, Settings: alerts.DefaultSettings(), Now: clk.Now})
 			w.RunCycle(b.Context()) // warm: TLS connections, tokens

@@ -26,21 +26,6 @@ const demoAlertsChannel = "#vpn-alerts"
 // on a clock that jumps one interval per cycle instead of waiting for it.
 const demoInterval = time.Minute
 
-// demoClock is the alert demo's fake clock: the watcher, the observer's
-// cache and the simulated AWS LastStatusChange all read it, so a demo
-// hour takes a second and its times agree with each other.
-type demoClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *demoClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *demoClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // demoChannel is the watcher's Notifier in the demo: instead of Slack it
 // prints every message the alerts channel would get, as it gets it: the
 // root (chat.postMessage with its metadata), edits in place
@@ -109,7 +94,7 @@ func (d *demoChannel) Reply(_ context.Context, _, threadTS string, m watch.Messa
 type alertDemo struct {
 	scenario sim.Scenario
 	world    *sim.World
-	clock    *demoClock
+	clock    *sim.Clock
 	store    store.Store
 	watcher  *watch.Watcher
 	channel  *demoChannel
@@ -124,7 +109,9 @@ const alertDemoStart = time.Hour
 // memory) to a fresh observer of the simulated clouds in which
 // sim.AlertScenario was populated, on a fake clock.
 func (a *app) newAlertDemo(ctx context.Context, srv *sim.Server, world *sim.World, out io.Writer, compact bool) (*alertDemo, error) {
-	clk := &demoClock{now: time.Now().UTC().Truncate(time.Minute).Add(-alertDemoStart)}
+	// The fake clock: the watcher, the observer's cache and the simulated
+	// AWS LastStatusChange all read it.
+	clk := sim.NewClock(time.Now().UTC().Truncate(time.Minute).Add(-alertDemoStart))
 	world.SetClock(clk.Now)
 	// Its own observer: no cache between cycles (the clock jumps a minute
 	// each), no AWS retries (a throttled read fails at once, as it would
@@ -150,7 +137,7 @@ func (a *app) newAlertDemo(ctx context.Context, srv *sim.Server, world *sim.Worl
 
 // cycle advances the clock one interval and runs one watcher cycle.
 func (d *alertDemo) cycle(ctx context.Context) watch.Cycle {
-	d.clock.add(demoInterval)
+	d.clock.Add(demoInterval)
 	return d.watcher.RunCycle(ctx)
 }
 

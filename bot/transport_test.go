@@ -15,6 +15,7 @@ import (
 
 	"github.com/doorbot/doorbot/bot"
 	"github.com/doorbot/doorbot/changes"
+	"github.com/doorbot/doorbot/cloud"
 	"github.com/doorbot/doorbot/commands"
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/internal/fakeslack"
@@ -50,6 +51,10 @@ type setup struct {
 	changes *changeSetup
 	// home is the App Home view; nil publishes none.
 	home commands.HomeFunc
+	// model, when set, answers status from a live model refreshed every
+	// model, filled before the clouds' latency is applied (serve's warm
+	// state).
+	model time.Duration
 }
 
 // changeSetup is the change workflow's configuration for a harness.
@@ -83,14 +88,19 @@ func newHarness(t testing.TB, s setup) *harness {
 			s.conns = append(s.conns, sc.Connection)
 		}
 	}
-	if s.latency > 0 {
-		s.world.SetLatency("aws", s.latency)
-		s.world.SetLatency("azure", s.latency)
-	}
 	srv := simclient.StartForTest(t, s.world)
 	obs, err := simclient.Observer(srv, simclient.Options{CallTimeout: 10 * time.Second, StatusTimeout: 20 * time.Second, CacheTTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
+	}
+	svc := &handlers.Service{Connections: s.conns, Observer: obs}
+	if s.model > 0 {
+		svc.Model = cloud.NewModel(obs, s.conns, s.model)
+		svc.Model.Refresh(context.Background(), s.conns)
+	}
+	if s.latency > 0 {
+		s.world.SetLatency("aws", s.latency)
+		s.world.SetLatency("azure", s.latency)
 	}
 	fs := fakeslack.New(fakeslack.Options{BotToken: botToken, AppToken: appToken})
 	t.Cleanup(func() {
@@ -106,7 +116,7 @@ func newHarness(t testing.TB, s setup) *harness {
 		// The fake's response_urls are on its own host, as slack.api_url.
 		s.options.SlackAPIURL = fs.APIURL()
 	}
-	cmds, cs := wire(api, &handlers.Service{Connections: s.conns, Observer: obs}, s.changes)
+	cmds, cs := wire(api, svc, s.changes)
 	cmds.SetHome(s.home)
 	b := bot.New(api, cmds, s.options)
 	ctx, cancel := context.WithCancel(context.Background())

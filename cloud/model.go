@@ -46,6 +46,8 @@ const sharedLoadEvery = time.Second
 type observed struct {
 	obs vpn.Observation
 	at  time.Time
+	// status is obs assessed, filled by the first Fresh that needs it.
+	status *vpn.ConnectionStatus
 }
 
 // NewModel builds a model of conns refreshed every interval by obs.
@@ -74,29 +76,59 @@ func (m *Model) Latest(name string) (obs vpn.Observation, age time.Duration, ok 
 	return o.obs, m.now().Sub(o.at), true
 }
 
-// Fresh returns the observations of conns, in order, and the age of the
-// oldest, when every one is no older than twice the interval (a cycle may
-// take up to an interval); ok is false otherwise, and the caller reads.
-// A shared model is consulted when this replica's own memory is not fresh
-// (a follower, or a leader that just started).
-func (m *Model) Fresh(ctx context.Context, conns []vpn.Connection) (obs []vpn.Observation, age time.Duration, ok bool) {
-	if obs, age, ok = m.fresh(conns); ok || m.shared == nil {
-		return obs, age, ok
+// Fresh returns the observations of conns, in order, their statuses
+// (assessed by assess once per observation and kept with it, so that a
+// stream of status commands does not re-run the rules for every command)
+// and the age of the oldest, when every one is no older than twice the
+// interval (a cycle may take up to an interval); ok is false otherwise,
+// and the caller reads. A shared model is consulted when this replica's
+// own memory is not fresh (a follower, or a leader that just started).
+func (m *Model) Fresh(ctx context.Context, conns []vpn.Connection, assess func(vpn.Observation) vpn.ConnectionStatus) (obs []vpn.Observation, statuses []vpn.ConnectionStatus, age time.Duration, ok bool) {
+	got, age, ok := m.fresh(conns)
+	if !ok && m.shared != nil {
+		m.loadShared(ctx)
+		got, age, ok = m.fresh(conns)
 	}
-	m.loadShared(ctx)
-	return m.fresh(conns)
+	if !ok {
+		return nil, nil, 0, false
+	}
+	obs = make([]vpn.Observation, len(got))
+	statuses = make([]vpn.ConnectionStatus, len(got))
+	for i, o := range got {
+		obs[i] = o.obs
+		if o.status != nil {
+			statuses[i] = *o.status
+			continue
+		}
+		st := assess(o.obs)
+		statuses[i] = st
+		m.mu.Lock()
+		if cur, ok := m.latest[o.obs.Connection.Name]; ok && cur.at.Equal(o.at) && cur.status == nil {
+			cur.status = &st
+			m.latest[o.obs.Connection.Name] = cur
+		}
+		m.mu.Unlock()
+	}
+	return obs, statuses, age, true
 }
 
-func (m *Model) fresh(conns []vpn.Connection) (obs []vpn.Observation, age time.Duration, ok bool) {
-	out := make([]vpn.Observation, len(conns))
+func (m *Model) fresh(conns []vpn.Connection) (got []observed, age time.Duration, ok bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	now := m.now()
+	got = make([]observed, len(conns))
 	for i, c := range conns {
-		o, a, ok := m.Latest(c.Name)
-		if !ok || a > 2*m.interval {
+		o, ok := m.latest[c.Name]
+		if !ok {
 			return nil, 0, false
 		}
-		out[i], age = o, max(age, a)
+		a := now.Sub(o.at)
+		if a > 2*m.interval {
+			return nil, 0, false
+		}
+		got[i], age = o, max(age, a)
 	}
-	return out, age, true
+	return got, age, true
 }
 
 // Put records observations read at at. An observation older than the

@@ -120,13 +120,14 @@ func (s *Service) status(ctx context.Context, names []string, force bool) (vpn.R
 		return vpn.Report{}, errNoObserver
 	}
 	var obs []vpn.Observation
+	var assessed []vpn.ConnectionStatus
 	var age time.Duration
 	fromModel := false
 	switch {
 	case s.Model == nil:
 		obs = s.Observer.Observe(ctx, conns)
 	case !force:
-		obs, age, fromModel = s.Model.Fresh(ctx, conns)
+		obs, assessed, age, fromModel = s.Model.Fresh(ctx, conns, Assess)
 		if !fromModel {
 			obs = s.Model.Refresh(ctx, conns)
 		}
@@ -135,7 +136,11 @@ func (s *Service) status(ctx context.Context, names []string, force bool) (vpn.R
 	}
 	out := make([]vpn.ConnectionStatus, len(obs))
 	for i, o := range obs {
-		out[i] = Assess(o)
+		if fromModel {
+			out[i] = assessed[i]
+		} else {
+			out[i] = Assess(o)
+		}
 		// One connection asked for by name is a troubleshooting session:
 		// add the known failure modes the observed state supports.
 		if len(names) == 1 && (out[i].Health == vpn.Degraded || out[i].Health == vpn.Down) {

@@ -39,6 +39,12 @@ func approvals(st store.Store, required int) *changeSetup {
 // returns the stored request once its thread root is posted.
 func submitChange(t *testing.T, h *harness, st store.Store, name, yaml string) approval.Request {
 	t.Helper()
+	return submitChangeWith(t, h, st, name, yaml, "CHG-42: "+name, "Sat 02:00 JST")
+}
+
+// submitChangeWith is submitChange with the reason and window given.
+func submitChangeWith(t *testing.T, h *harness, st store.Store, name, yaml, reason, window string) approval.Request {
+	t.Helper()
 	ctx := wait(t)
 	before := len(h.slack.Views())
 	h.slash(t, ctx, "UREQ", "C0TEAM", "change "+name)
@@ -73,7 +79,7 @@ func submitChange(t *testing.T, h *harness, st store.Store, name, yaml string) a
 		t.Errorf("malformed YAML accepted: %s", ack.Payload)
 	}
 	existing, _ := st.List(ctx)
-	send(map[string]map[string]string{"proposal": {"yaml": yaml}, "reason": {"text": "CHG-42: " + name}, "window": {"text": "Sat 02:00 JST"}})
+	send(map[string]map[string]string{"proposal": {"yaml": yaml}, "reason": {"text": reason}, "window": {"text": window}})
 	// The new request is the one not listed before (a test clock may
 	// give several requests the same creation time).
 	known := map[string]bool{}

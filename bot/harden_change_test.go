@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -168,4 +169,120 @@ func TestOversizeChangeSubmissionIsRefused(t *testing.T) {
 	if reqs, _ := st.List(ctx); len(reqs) != 0 {
 		t.Errorf("%d requests stored", len(reqs))
 	}
+}
+
+// renderedBlock is what an approver sees of one Block Kit block.
+type renderedBlock struct {
+	Type string `json:"type"`
+	Text *struct {
+		Type     string `json:"type"`
+		Text     string `json:"text"`
+		Verbatim bool   `json:"verbatim"`
+	} `json:"text"`
+	Elements []map[string]any `json:"elements"`
+}
+
+func (b renderedBlock) text() string {
+	var parts []string
+	if b.Text != nil {
+		parts = append(parts, b.Text.Text)
+	}
+	for _, e := range b.Elements {
+		if s, ok := e["text"].(string); ok { // context elements
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// typedQuote reports whether b is a quote of typed text under the label
+// and checks that it cannot format: verbatim mrkdwn, every typed line
+// quoted, nothing bold, no emoji code, no mention.
+func typedQuote(t *testing.T, b renderedBlock, label string) bool {
+	t.Helper()
+	if b.Type != "section" || b.Text == nil || !strings.HasPrefix(b.Text.Text, label+":\n") {
+		return false
+	}
+	if b.Text.Type != "mrkdwn" || !b.Text.Verbatim {
+		t.Errorf("%s quote is %s verbatim=%v; want verbatim mrkdwn", label, b.Text.Type, b.Text.Verbatim)
+	}
+	for _, l := range strings.Split(b.Text.Text, "\n")[1:] {
+		if !strings.HasPrefix(l, ">") {
+			t.Errorf("%s quote: typed line %q is not quoted", label, l)
+		}
+		if strings.ContainsAny(l, "*_~`<") || strings.Contains(l, ":white_check_mark:") {
+			t.Errorf("%s quote: typed line %q can still format", label, l)
+		}
+	}
+	return true
+}
+
+// Issue 15, 1: a reason (or window, or rejection reason) typed to look
+// like doorbot's state stays the requester's quoted words: the approval
+// count and the decision are in blocks of doorbot's own, which hold no
+// typed text, and nothing typed renders bold, as an emoji or a mention.
+func TestForgedStateLinesStayQuoted(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
+	h := newHarness(t, setup{changes: approvals(st, 2)})
+	h.runSocketMode(t)
+	forged := "*approvals: 2 of 2* :white_check_mark: *APPROVED* by <@U0APPROVER1>"
+	req := submitChangeWith(t, h, st, "healthy-static", "routing: static\n", "routine\n"+forged, "Sat 02:00 JST\n*APPROVED*")
+
+	check := func(m fakeslack.Message, labels ...string) {
+		t.Helper()
+		var blocks []renderedBlock
+		if err := json.Unmarshal(m.Blocks, &blocks); err != nil {
+			t.Fatal(err)
+		}
+		quotes := map[string]int{}
+		for _, b := range blocks {
+			quoted := false
+			for _, l := range labels {
+				if typedQuote(t, b, l) {
+					quotes[l]++
+					quoted = true
+				}
+			}
+			if quoted {
+				continue
+			}
+			text := unescapeJSON(b.text())
+			for _, typed := range []string{"routine", "U0APPROVER1", "2 of 2", "*APPROVED*", "white_check_mark"} {
+				if strings.Contains(text, typed) {
+					t.Errorf("doorbot's %s block holds typed text %q: %q", b.Type, typed, text)
+				}
+			}
+		}
+		for _, l := range labels {
+			if quotes[l] != 1 {
+				t.Errorf("%d quotes labelled %q, want 1", quotes[l], l)
+			}
+		}
+		if strings.Contains(m.Text, "routine") || strings.Contains(m.Text, "U0APPROVER1") {
+			t.Errorf("notification text holds typed text: %q", m.Text)
+		}
+	}
+
+	root := waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS }, "PENDING", "approvals: 0 of 2")
+	check(root, "reason", "window")
+
+	ctx := wait(t)
+	before := len(h.slack.Views())
+	click(t, h, "UAPP1", req.ThreadTS, "change_reject", req.ID)
+	views, err := h.slack.WaitViews(ctx, before+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := h.slack.SendInteractive(ctx, fakeslack.ViewSubmissionPayload("UAPP1", views[len(views)-1],
+		map[string]map[string]string{"reason": {"text": "routine\n" + forged}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.WaitAck(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	root = waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS && m.Updated > 0 }, "REJECTED")
+	check(root, "reason", "window", "rejection reason")
+	note := waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS }, "Rejected by @UAPP1:")
+	check(note, "Rejected by @UAPP1")
 }

@@ -170,6 +170,8 @@ func renderBlock(b handlers.Block) []slack.Block {
 		return []slack.Block{slack.NewActionBlock("", elems...)}
 	case handlers.Divider:
 		return []slack.Block{slack.NewDividerBlock()}
+	case handlers.Quote:
+		return renderQuote(b)
 	}
 	return nil
 }

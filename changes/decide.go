@@ -126,7 +126,7 @@ func (s *Service) Decide(ctx context.Context, d Decision) (approval.Request, err
 		return current, fmt.Errorf("changes: record %s on %s: %w", d.Action, d.RequestID, err)
 	}
 	s.count(d.Action, "ok")
-	var text string
+	var msg handlers.Reply
 	switch {
 	case updated.State == approval.Expired:
 		// The click found the request past its time: the expiry is stored,
@@ -134,15 +134,19 @@ func (s *Service) Decide(ctx context.Context, d Decision) (approval.Request, err
 		s.updateRoot(ctx, updated)
 		return updated, s.refuse(ctx, d, fmt.Sprintf("Change %s expired before this decision; nothing was approved.", d.RequestID))
 	case d.Action == handlers.ActionApprove:
-		text = fmt.Sprintf("Approved by @%s (%d of %d).", d.User, len(updated.Approvals), max(updated.RequiredApprovals, 1))
+		text := fmt.Sprintf("Approved by @%s (%d of %d).", d.User, len(updated.Approvals), max(updated.RequiredApprovals, 1))
 		if updated.State == approval.Approved {
 			text += " The change is approved; after it, press Verify now or run /door runbook verify " + updated.Connection + "."
 		}
+		msg = note(text)
 	case d.Action == handlers.ActionReject:
-		text = fmt.Sprintf("Rejected by @%s: %s", d.User, d.Reason)
+		// The reason is the rejecter's words: quoted, never part of
+		// doorbot's line (or of the notification text).
+		by := "Rejected by @" + d.User
+		msg = handlers.Reply{Text: by + ".", Blocks: []handlers.Block{handlers.QuoteBlock(by, d.Reason)}}
 	}
-	if text != "" {
-		if err := s.Notify.PostInThread(ctx, updated.Channel, updated.ThreadTS, note(text)); err != nil {
+	if len(msg.Blocks) > 0 {
+		if err := s.Notify.PostInThread(ctx, updated.Channel, updated.ThreadTS, msg); err != nil {
 			s.log().Warn("decision not posted in the change thread", "request", updated.ID, "err", err)
 		}
 	}

@@ -18,7 +18,6 @@ var (
 	reRegion   = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
 	reUUID     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	reVPNID    = regexp.MustCompile(`^vpn-[0-9a-f]{8,17}$`)
-	reAzName   = regexp.MustCompile(`^[A-Za-z0-9._-]{1,80}$`)
 	reVPGID    = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 	// Azure's resource group rule is .NET's \w (Unicode letters, digits,
 	// connector punctuation) plus -._(); Go's \w is ASCII only.
@@ -410,7 +409,7 @@ func (v *validator) azure(c *Config, cc Connection, zp string) {
 	switch gw := z.Gateway; {
 	case gw == "":
 		v.errf(zp+".gateway", "required (the virtual network gateway's name)")
-	case !reAzName.MatchString(gw):
+	case !vpn.ValidAzureName(gw):
 		v.valf(zp+".gateway", gw, "must be 1-80 of A-Z a-z 0-9 . _ -")
 	}
 	if len(z.Connections) == 0 {
@@ -421,7 +420,7 @@ func (v *validator) azure(c *Config, cc Connection, zp string) {
 		p := index(zp+".connections", i)
 		key := strings.ToLower(n)
 		switch j, dup := seen[key]; {
-		case !reAzName.MatchString(n):
+		case !vpn.ValidAzureName(n):
 			v.valf(p, n, "must be 1-80 of A-Z a-z 0-9 . _ -")
 		case dup:
 			// ARM names are case-insensitive: these are the same resource.

@@ -31,15 +31,20 @@ func ChangeReply(r approval.Request) Reply {
 	need := max(r.RequiredApprovals, 1)
 	head := fmt.Sprintf("Change %s: %s — %s", r.ID, r.Connection, strings.ToUpper(string(r.State)))
 	rep := Reply{Text: fmt.Sprintf("%s (%d of %d approvals)", head, len(r.Approvals), need)}
-	rep.Blocks = append(rep.Blocks,
-		heading(tone, head),
-		paragraph(ToneNone,
-			"requested by "+mention(r.Requester),
-			"reason: "+r.Reason,
-			"window: "+orText(r.Window, "not stated"),
-			fmt.Sprintf("approvals: %d of %d%s", len(r.Approvals), need, mentions(r.Approvals)),
-		),
+	// The state lines are doorbot's; what the requester typed (reason,
+	// window) is quoted apart from them, so no typed line can pass for an
+	// approval count or a decision.
+	state := paragraph(ToneNone,
+		"requested by "+mention(r.Requester),
+		fmt.Sprintf("approvals: %d of %d%s", len(r.Approvals), need, mentions(r.Approvals)),
 	)
+	if strings.TrimSpace(r.Window) == "" {
+		state.Lines = append(state.Lines, "window: not stated")
+	}
+	rep.Blocks = append(rep.Blocks, heading(tone, head), state, QuoteBlock("reason", r.Reason))
+	if strings.TrimSpace(r.Window) != "" {
+		rep.Blocks = append(rep.Blocks, QuoteBlock("window", r.Window))
+	}
 	verdictLine := fmt.Sprintf("validation: %s", strings.ToUpper(r.Verdict))
 	if r.Verdict == "fail" {
 		verdictLine += " — error findings: this change cannot be approved as proposed"
@@ -89,7 +94,8 @@ func ChangeReply(r approval.Request) Reply {
 			{ActionID: ActionVerify, Label: "Verify now", Value: r.ID},
 		}})
 	case approval.Rejected:
-		rep.Blocks = append(rep.Blocks, notes(fmt.Sprintf("rejected by %s at %s: %s", mention(r.RejectedBy), r.DecidedAt.UTC().Format(time.RFC3339), r.RejectionReason)))
+		rep.Blocks = append(rep.Blocks, notes(fmt.Sprintf("rejected by %s at %s", mention(r.RejectedBy), r.DecidedAt.UTC().Format(time.RFC3339))),
+			QuoteBlock("rejection reason", r.RejectionReason))
 	case approval.Expired:
 		rep.Blocks = append(rep.Blocks, notes("expired "+r.ExpiresAt.UTC().Format(time.RFC3339)+" without a decision"))
 	}
@@ -134,13 +140,6 @@ func verdictTone(v string) Tone {
 		return ToneWarning
 	}
 	return ToneGood
-}
-
-func orText(s, fallback string) string {
-	if strings.TrimSpace(s) == "" {
-		return fallback
-	}
-	return s
 }
 
 // Diff compares the live state and the intended end state as the YAML

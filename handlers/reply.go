@@ -37,6 +37,12 @@ const (
 	Code
 	// Buttons are actions a person can take (approve, reject, verify).
 	Buttons
+	// Quote is text a person typed (a change's reason or window, a
+	// rejection's reason) under Label, which is doorbot's own words.
+	// Renderers show it as that person's words and never format it, so
+	// that it cannot pass for doorbot's lines (an approval count, a
+	// decision): its line breaks stay inside the quote.
+	Quote
 )
 
 // Button is one action. Value carries what the action applies to (a
@@ -72,6 +78,8 @@ type Block struct {
 	// Hanging indents a paragraph's lines after the first (a finding and
 	// its fix); otherwise the lines are a flat list.
 	Hanging bool
+	// Label introduces a Quote.
+	Label string
 }
 
 func heading(tone Tone, text string) Block {
@@ -81,6 +89,11 @@ func paragraph(tone Tone, lines ...string) Block {
 	return Block{Kind: Paragraph, Tone: tone, Lines: lines}
 }
 func notes(lines ...string) Block { return Block{Kind: Notes, Lines: lines} }
+
+// QuoteBlock shows text a person typed, under a label of doorbot's.
+func QuoteBlock(label, text string) Block {
+	return Block{Kind: Quote, Label: label, Lines: []string{text}}
+}
 
 // detail is a paragraph whose first line is the point and the rest its
 // details (fix, reference, evidence).

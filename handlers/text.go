@@ -61,7 +61,24 @@ func renderBlocks(w io.Writer, blocks []Block) {
 			fmt.Fprintln(w, "  "+strings.Join(labels, " "))
 		case Divider:
 			fmt.Fprintln(w)
+		case Quote:
+			writeQuote(w, b.Label, strings.Join(b.Lines, "\n"))
 		}
+	}
+}
+
+// writeQuote prints what a person typed: one line after its label, or
+// each line marked as quoted under it, so that a typed line never stands
+// where doorbot's own lines do.
+func writeQuote(w io.Writer, label, text string) {
+	lines := strings.Split(strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n")), "\n")
+	if len(lines) == 1 {
+		fmt.Fprintln(w, "  "+oneLine(label)+": "+oneLine(lines[0]))
+		return
+	}
+	fmt.Fprintln(w, "  "+oneLine(label)+":")
+	for _, l := range lines {
+		fmt.Fprintln(w, "    │ "+oneLine(l))
 	}
 }
 

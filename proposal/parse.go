@@ -221,7 +221,7 @@ func (d *decoder) gateway(n *yaml.Node, path string) {
 	g := &vpn.ProposedGateway{}
 	d.p.Azure.Gateway = g
 	d.Mapping(n, path, []field{
-		{Key: vpn.FieldSKU, Set: d.str(&g.SKU, nil)},
+		{Key: vpn.FieldSKU, Set: d.str(&g.SKU, checkAzureName)},
 		{Key: vpn.FieldVPNType, Set: d.str(&g.VPNType, enum("RouteBased", "PolicyBased"))},
 		{Key: vpn.FieldActiveActive, Set: d.bool(&g.ActiveActive)},
 		{Key: vpn.FieldPublicIPs, Set: d.int(&g.PublicIPs)},
@@ -240,7 +240,7 @@ func (d *decoder) lngs(n *yaml.Node, path string) {
 	for i, it := range items {
 		l := &d.p.Azure.LocalNetworkGateways[i]
 		d.entry(it, strictyaml.Index(path, i), "name, gateway_ip, address_prefixes, ...", []field{
-			{Key: vpn.FieldName, Set: d.str(&l.Name, nil)},
+			{Key: vpn.FieldName, Set: d.str(&l.Name, checkAzureName)},
 			{Key: vpn.FieldGatewayIP, Set: d.str(&l.GatewayIP, checkIP)},
 			{Key: vpn.FieldAddressPrefixes, Set: d.prefixes(&l.AddressPrefixes)},
 			{Key: vpn.FieldBGPPeerAddress, Set: d.str(&l.BGPPeerAddress, checkIP)},
@@ -258,8 +258,8 @@ func (d *decoder) connections(n *yaml.Node, path string) {
 	for i, it := range items {
 		c := &d.p.Azure.Connections[i]
 		d.entry(it, strictyaml.Index(path, i), "name, local_network_gateway, protocol, ...", []field{
-			{Key: vpn.FieldName, Set: d.str(&c.Name, nil)},
-			{Key: vpn.FieldLocalNetworkGateway, Set: d.str(&c.LocalNetworkGateway, nil)},
+			{Key: vpn.FieldName, Set: d.str(&c.Name, checkAzureName)},
+			{Key: vpn.FieldLocalNetworkGateway, Set: d.str(&c.LocalNetworkGateway, checkAzureName)},
 			{Key: vpn.FieldProtocol, Set: d.str(&c.Protocol, enum("IKEv1", "IKEv2"))},
 			{Key: vpn.FieldEnableBGP, Set: d.bool(&c.EnableBGP)},
 			{Key: vpn.FieldUsePolicyBasedTrafficSelectors, Set: d.bool(&c.UsePolicyBasedTrafficSelectors)},
@@ -283,12 +283,12 @@ func (d *decoder) ipsecPolicy(dst **vpn.IPsecPolicy) strictyaml.Handler {
 		pol := &vpn.IPsecPolicy{}
 		*dst = pol
 		d.Mapping(n, path, []field{
-			{Key: vpn.FieldIKEEncryption, Set: d.str(&pol.IKEEncryption, nil)},
-			{Key: vpn.FieldIKEIntegrity, Set: d.str(&pol.IKEIntegrity, nil)},
-			{Key: vpn.FieldDHGroup, Set: d.str(&pol.DHGroup, nil)},
-			{Key: vpn.FieldIPsecEncryption, Set: d.str(&pol.IPsecEncryption, nil)},
-			{Key: vpn.FieldIPsecIntegrity, Set: d.str(&pol.IPsecIntegrity, nil)},
-			{Key: vpn.FieldPFSGroup, Set: d.str(&pol.PFSGroup, nil)},
+			{Key: vpn.FieldIKEEncryption, Set: d.str(&pol.IKEEncryption, checkAzureName)},
+			{Key: vpn.FieldIKEIntegrity, Set: d.str(&pol.IKEIntegrity, checkAzureName)},
+			{Key: vpn.FieldDHGroup, Set: d.str(&pol.DHGroup, checkAzureName)},
+			{Key: vpn.FieldIPsecEncryption, Set: d.str(&pol.IPsecEncryption, checkAzureName)},
+			{Key: vpn.FieldIPsecIntegrity, Set: d.str(&pol.IPsecIntegrity, checkAzureName)},
+			{Key: vpn.FieldPFSGroup, Set: d.str(&pol.PFSGroup, checkAzureName)},
 			{Key: vpn.FieldSALifetimeSeconds, Set: d.int(&pol.SALifetimeSeconds)},
 		})
 	}
@@ -426,6 +426,17 @@ func (d *decoder) bool(dst **bool) strictyaml.Handler {
 func checkConnection(d *decoder, n *yaml.Node, path, s string) (string, bool) {
 	if !vpn.ValidConnectionName(s) {
 		d.Invalid(n, path, s, "must match "+vpn.ConnectionNamePattern+" (a configured connection's name)")
+		return "", false
+	}
+	return s, true
+}
+
+// checkAzureName holds a name (or an Azure value doorbot does not list,
+// such as a SKU or an IPsec algorithm) to Azure's naming rule, which also
+// keeps line breaks and formatting out of what the approval thread shows.
+func checkAzureName(d *decoder, n *yaml.Node, path, s string) (string, bool) {
+	if !vpn.ValidAzureName(s) {
+		d.Invalid(n, path, s, "must be an Azure name: 1-80 letters, digits, '.', '_' or '-'")
 		return "", false
 	}
 	return s, true

@@ -79,3 +79,67 @@ func TestStatusDoorBadSoracomKey(t *testing.T) {
 		t.Errorf("first line does not say SORACOM was not read: %q", first)
 	}
 }
+
+// validate with `connection:` of a Door connection takes the device subnet
+// from the VPG: a VNet in 10.128.0.0/9 overlaps SORACOM's default subnet,
+// but not a VPG created with another one. Against the simulated SORACOM API
+// with the real client, as in production.
+func TestValidateDoorUsesTheVPGDeviceSubnet(t *testing.T) {
+	srv, scenarios := startDemoWorld(t)
+	realCloudEnv(t, srv)
+	door := doorScenario(t, scenarios)
+	// A second VPG, created with another device subnet, on the same Azure
+	// side: its own connection name, so no other test sees it.
+	other := door
+	other.Connection.Name = "door-other-subnet"
+	other.Connection.Soracom.VPGID = "5e2c7a90-1b3d-4f6e-8a9c-0d1e2f3a4bff"
+	demoWorld.AddVPG(sim.SoracomVPG{ID: other.Connection.Soracom.VPGID, DeviceSubnet: "10.64.0.0/16", VPGSubnet: "100.64.17.0/28",
+		Door: []sim.SoracomDoor{{ID: "door-ff"}}, Filter: []sim.SoracomFilterEntry{{Action: "deny", IPRange: "10.210.0.0/16"}}})
+	cfg := writeConfig(t, srv, []sim.Scenario{door, other})
+
+	findings := func(conn string) (validateJSON, map[string]string) {
+		t.Helper()
+		p := writeFile(t, conn+".yaml", "connection: "+conn+"\nazure:\n  vnet_prefixes: [10.200.0.0/16]\n")
+		r := runCLI(t, "", "validate", p, "--config", cfg, "--output", "json", "--log-level", "debug")
+		assertNoKeys(t, r.stdout, r.stderr)
+		v := decodeValidate(t, r.stdout)
+		msgs := map[string]string{}
+		for _, f := range v.Findings {
+			msgs[f.Rule] += f.Message + "\n"
+		}
+		return v, msgs
+	}
+
+	v, msgs := findings(door.Name)
+	if !strings.Contains(msgs["prefix-overlap"], "azure.vnet_prefixes 10.200.0.0/16 overlaps soracom.device_subnet (from live state) 10.128.0.0/9") {
+		t.Errorf("VPG with the default subnet: want prefix-overlap from live state, got %+v", v.Findings)
+	}
+	if !strings.Contains(strings.Join(v.Sources["live"], " "), "soracom.device_subnet") {
+		t.Errorf("sources do not say the device subnet is live: %v", v.Sources)
+	}
+
+	v, msgs = findings(other.Connection.Name)
+	if msgs["prefix-overlap"] != "" {
+		t.Errorf("VPG created with 10.64.0.0/16: false prefix-overlap %q", msgs["prefix-overlap"])
+	}
+	if msgs["routing-filter-denies"] != "" {
+		t.Errorf("the VPG's filter denies 10.210.0.0/16 only, not 10.200.0.0/16: %q", msgs["routing-filter-denies"])
+	}
+	if v.Verdict == "fail" {
+		t.Errorf("verdict fail for a VNet outside the VPG's subnets: %+v", v.Findings)
+	}
+
+	// The same VNet inside that VPG's own device subnet does overlap, and a
+	// filter entry denying it fails the proposal.
+	p := writeFile(t, "in.yaml", "connection: "+other.Connection.Name+"\nazure:\n  vnet_prefixes: [10.64.8.0/24, 10.210.1.0/24]\n")
+	r := runCLI(t, "", "validate", p, "--config", cfg, "--output", "json")
+	v = decodeValidate(t, r.stdout)
+	var overlap, filter bool
+	for _, f := range v.Findings {
+		overlap = overlap || f.Rule == "prefix-overlap" && strings.Contains(f.Message, "10.64.8.0/24 overlaps soracom.device_subnet (from live state) 10.64.0.0/16")
+		filter = filter || f.Rule == "routing-filter-denies" && strings.Contains(f.Message, "denies all of it azure.vnet_prefixes 10.210.1.0/24")
+	}
+	if r.code != 1 || !overlap || !filter {
+		t.Errorf("exit %d, overlap %v, filter %v: %+v", r.code, overlap, filter, v.Findings)
+	}
+}

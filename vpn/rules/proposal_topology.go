@@ -674,7 +674,8 @@ func pStaticRouteMissing(c *pcheck) []vpn.Finding {
 		needs = append(needs, need{s, vpn.Path(vpn.FieldAWS, vpn.FieldLocalPrefixes)})
 	}
 	if c.p.Soracom.VPGSubnet != "" {
-		needs = append(needs, need{c.p.Soracom.VPGSubnet, vpn.Path(vpn.FieldSoracom, vpn.FieldVPGSubnet)})
+		vp := vpn.Path(vpn.FieldSoracom, vpn.FieldVPGSubnet)
+		needs = append(needs, need{c.p.Soracom.VPGSubnet, vp + c.from(vp)})
 	}
 	// A Type-F2 VPG routes device addresses both ways instead of NATting
 	// them to the VPG range, so Azure must route the device subnet too.

@@ -101,7 +101,7 @@ func (f *facts) migrate() Runbook {
 		"The routing type of an AWS VPN connection is fixed at creation, so the new one has new outside IPs and new pre-shared keys.",
 	}
 	rb.Summary = append(rb.Summary, f.stateLines()...)
-	if f.obs.AWS.Routing() == vpn.RoutingStatic || (f.obs.AWS == nil && f.obs.Azure.Routing() == vpn.RoutingStatic) {
+	if f.obs.AWS.Routing() == vpn.RoutingStatic || (f.obs.AWS == nil && f.obs.Azure.Routing() == vpn.RoutingStatic && f.vpg.Routing() != vpn.RoutingBGP) {
 		rb.Summary = append(rb.Summary, "The observed routing is already static: nothing to migrate. Run `doorbot runbook verify "+f.conn.Name+"` instead.")
 	}
 
@@ -122,6 +122,9 @@ func (f *facts) migrate() Runbook {
 	if f.door {
 		rec.Commands = append(rec.Commands, "soracom vpg get --vpg-id {soracom_vpg_id}")
 		rec.Expect += " The old vpnConnections entry shows useDynamicRouting true."
+		if f.vpg != nil {
+			rec.Expect += " doorbot read: " + f.doorConns() + "."
+		}
 	} else if old.vpnID != "" {
 		rec.Commands = append(rec.Commands, "aws ec2 describe-vpn-connections --vpn-connection-ids "+old.vpnID+" --region {aws_region} \\\n"+
 			"  --query 'VpnConnections[0].VgwTelemetry[*].[OutsideIpAddress,Status,StatusMessage,AcceptedRouteCount]' --output table")

@@ -106,6 +106,9 @@ type facts struct {
 	obs  vpn.Observation
 	door bool
 	gw   *vpn.AzureGateway
+	// vpg is the Door connection's VPG as the SORACOM API returned it; nil
+	// when not read (no vpg_id, or SORACOM failed).
+	vpg  *vpn.SoracomVPG
 	vals map[string]string
 	// hints are appended to a placeholder's description: live values that
 	// help find it without being it (e.g. AWS routes today for the VNet).
@@ -133,6 +136,13 @@ func newFacts(in Input) *facts {
 			f.set("azure_gateway_public_ip", f.gw.TunnelIPs[0])
 		}
 	}
+	if f.door {
+		f.set("soracom_vpg_id", c.Soracom.VPGID)
+		if v := f.obs.Soracom; v != nil {
+			f.vpg = v
+			f.set("soracom_vpg_id", v.ID)
+		}
+	}
 	if !f.door {
 		f.set("aws_region", c.AWS.Region)
 		if f.obs.AWS != nil {
@@ -146,6 +156,9 @@ func newFacts(in Input) *facts {
 		}
 	}
 	f.set("onprem_prefixes", strings.Join(f.proposedOnprem(), " "))
+	if !f.known("onprem_prefixes") {
+		f.set("onprem_prefixes", strings.Join(f.vpgPrefixes(), " "))
+	}
 	if routes := f.awsStaticRoutes(); len(routes) > 0 {
 		f.hints["azure_vnet_prefixes"] = "AWS routes toward Azure today: " + strings.Join(routes, ", ") + " (confirm against the VNet)."
 	}
@@ -174,6 +187,73 @@ func (f *facts) proposedOnprem() []string {
 		return []string{p.Soracom.VPGSubnet}
 	}
 	return nil
+}
+
+// vpgPrefixes are what Azure must route into Door tunnels according to
+// the VPG: its IP range (device traffic is NATed to it) and, for a Type-F2
+// VPG, which routes device addresses both ways, the device subnet.
+func (f *facts) vpgPrefixes() []string {
+	v := f.vpg
+	if v == nil || v.VPGSubnet == "" {
+		return nil
+	}
+	out := []string{v.VPGSubnet}
+	if v.Type == 242 && v.DeviceSubnet != "" {
+		out = append(out, v.DeviceSubnet)
+	}
+	return out
+}
+
+// deviceSubnet is the SORACOM device subnet to check overlaps against:
+// the proposal's, else the VPG's, else SORACOM's default; from says which.
+func (f *facts) deviceSubnet() (subnet, from string) {
+	if p := f.in.Proposal; p != nil && p.Soracom.DeviceSubnet != "" {
+		return p.Soracom.DeviceSubnet, "from the proposal"
+	}
+	if f.vpg != nil && f.vpg.DeviceSubnet != "" {
+		return f.vpg.DeviceSubnet, "read from the VPG"
+	}
+	return vpn.DefaultSoracomDeviceSubnet, "SORACOM's default: the VPG was not read"
+}
+
+// doorConns lists the VPG's Door connections with their routing mode,
+// "door-04 (static)", or "none".
+func (f *facts) doorConns() string {
+	if f.vpg == nil || len(f.vpg.DoorConnections) == 0 {
+		return "none"
+	}
+	out := make([]string, len(f.vpg.DoorConnections))
+	for i, d := range f.vpg.DoorConnections {
+		out[i] = fmt.Sprintf("%s (%s", orDash(d.ID), d.Routing())
+		if d.UseDynamicRouting && d.BGPASN != "" {
+			out[i] += ", ASN " + d.BGPASN
+		}
+		out[i] += ")"
+	}
+	return strings.Join(out, ", ")
+}
+
+// vpgLine is what SORACOM reports about the VPG, for summaries and
+// expectations: the values the SORACOM steps ask the reader to record.
+func (f *facts) vpgLine() string {
+	v := f.vpg
+	if v == nil {
+		return ""
+	}
+	filter := "none"
+	if len(v.RoutingFilter) > 0 {
+		parts := make([]string, len(v.RoutingFilter))
+		for i, e := range v.RoutingFilter {
+			parts[i] = e.Action + " " + e.IPRange
+		}
+		filter = strings.Join(parts, ", ")
+	}
+	typ := v.TypeName()
+	if typ == "" {
+		typ = "type not reported"
+	}
+	return fmt.Sprintf("status %s, %s, VPG IP range %s, device subnet %s, Door connections %s, routing filter %s",
+		orDash(v.Status), typ, orDash(v.VPGSubnet), orDash(v.DeviceSubnet), f.doorConns(), filter)
 }
 
 func (f *facts) vnetPrefixes() []string {
@@ -225,6 +305,9 @@ func (f *facts) stateLines() []string {
 	routing := fmt.Sprintf("routing AWS %s, Azure %s", f.obs.AWS.Routing(), f.obs.Azure.Routing())
 	if f.door {
 		routing = fmt.Sprintf("routing (Azure) %s", f.obs.Azure.Routing())
+		if f.vpg != nil {
+			routing = fmt.Sprintf("routing SORACOM Door %s, Azure %s", f.vpg.Routing(), f.obs.Azure.Routing())
+		}
 	}
 	if f.obs.AWS == nil && f.obs.Azure == nil {
 		out = append(out, "Live state: neither side could be read; every value below comes from doorbot.yaml.")
@@ -236,6 +319,12 @@ func (f *facts) stateLines() []string {
 	}
 	if e := f.sideError(vpn.CloudAzure); e != "" {
 		out = append(out, "Azure could not be read ("+e+"): Azure values come from doorbot.yaml.")
+	}
+	if f.vpg != nil {
+		out = append(out, "SORACOM VPG "+f.vpg.ID+": "+f.vpgLine()+".")
+	}
+	if e := f.sideError(vpn.CloudSoracom); e != "" {
+		out = append(out, "SORACOM could not be read ("+e+"): the VPG's values are placeholders or SORACOM's defaults.")
 	}
 	return out
 }

@@ -210,17 +210,18 @@ func (f *facts) preflight() Phase {
 		Check:  "Compare the two lists by hand; an overlap must be re-addressed before any tunnel work (the VPC local route wins on AWS).",
 	}
 	if f.door {
-		overlap.Expect = "{azure_vnet_prefixes} share no address with the VPG IP range ({onprem_prefixes}) nor with the device subnet (deviceSubnetCidrRange, default " + vpn.DefaultSoracomDeviceSubnet + ")."
+		dev, from := f.deviceSubnet()
+		overlap.Expect = "{azure_vnet_prefixes} share no address with the VPG IP range ({onprem_prefixes}) nor with the device subnet (deviceSubnetCidrRange " + dev + ", " + from + ")."
 	} else {
 		overlap.Commands = append(overlap.Commands,
 			"aws ec2 describe-vpcs --vpc-ids {aws_vpc_id} --region {aws_region} --query 'Vpcs[0].CidrBlockAssociationSet[*].CidrBlock' --output text")
 	}
 	vnet, onprem := f.vnetPrefixes(), f.proposedOnprem()
-	if f.door && f.in.Proposal != nil && len(vnet) > 0 {
-		dev := f.in.Proposal.Soracom.DeviceSubnet
-		if dev == "" {
-			dev = vpn.DefaultSoracomDeviceSubnet
+	if f.door && len(vnet) > 0 {
+		if len(onprem) == 0 {
+			onprem = f.vpgPrefixes()
 		}
+		dev, _ := f.deviceSubnet()
 		onprem = append(slices.Clone(onprem), dev)
 	}
 	if len(vnet) > 0 && len(onprem) > 0 {
@@ -232,13 +233,18 @@ func (f *facts) preflight() Phase {
 	}
 	ph.Steps = append(ph.Steps, overlap)
 	if f.door {
-		ph.Steps = append(ph.Steps, Step{
+		st := Step{
 			Title:    "Read the SORACOM VPG facts",
 			Side:     SideSoracom,
 			Commands: []string{"soracom vpg get --vpg-id {soracom_vpg_id}"},
 			Expect:   `"status":"running". Record type (a Door-capable type such as Type-F), vpgSubnetCidrRange (the prefixes Azure must route to SORACOM), deviceSubnetCidrRange, routingFilterEntries (must not deny the VNet) and vpnConnections.`,
 			Check:    "vpgSubnetCidrRange and deviceSubnetCidrRange do not overlap {azure_vnet_prefixes}.",
-		})
+		}
+		if f.vpg != nil {
+			st.Title += " (read by doorbot: " + f.vpgLine() + ")"
+			st.Expect = `"status":"running" (doorbot read ` + orDash(f.vpg.Status) + "). The values above are what SORACOM reports now; routingFilterEntries must not deny the VNet."
+		}
+		ph.Steps = append(ph.Steps, st)
 	}
 	return ph
 }
@@ -385,8 +391,14 @@ func (f *facts) doorRequestPhase(plans []tunnelPlan) Phase {
 		Expect: "Give SORACOM: customer gateway IP {azure_gateway_public_ip}; routing static; static prefixes {azure_vnet_prefixes}. SORACOM returns two tunnel outside IPs ({aws_tunnel1_outside_ip}, {aws_tunnel2_outside_ip}) and two pre-shared keys: keep the keys in your secret store, never in Slack or a ticket.",
 		Check:  "soracom vpg get --vpg-id {soracom_vpg_id}   # a vpnConnections entry with useDynamicRouting false",
 	}
-	if plans[0].conn != nil && plans[1].conn != nil {
+	if f.vpg != nil {
+		st.Check = "soracom vpg get --vpg-id {soracom_vpg_id}   # a vpnConnections entry with useDynamicRouting false; today: " + f.doorConns()
+	}
+	switch {
+	case plans[0].conn != nil && plans[1].conn != nil:
 		st.Title += " (already done: Door tunnels {aws_tunnel1_outside_ip} and {aws_tunnel2_outside_ip} are terminated by {azure_lng1_name} and {azure_lng2_name})"
+	case f.vpg.Routing() == vpn.RoutingStatic:
+		st.Title += " (SORACOM reports a static Door connection: " + f.doorConns() + ")"
 	}
 	ph.Steps = append(ph.Steps, st)
 	return ph
@@ -469,6 +481,10 @@ func (f *facts) verifyPhase(plans []tunnelPlan) Phase {
 			Expect: "SORACOM exposes no tunnel status: Door health is the two Azure connection states above plus the SORACOM console.",
 			Check:  "soracom vpg get --vpg-id {soracom_vpg_id}   # status running, the Door connection listed with useDynamicRouting false",
 		})
+		if f.vpg != nil {
+			last := &ph.Steps[len(ph.Steps)-1]
+			last.Expect += " SORACOM reports today: " + f.vpgLine() + "."
+		}
 	} else {
 		ph.Steps = append(ph.Steps, Step{
 			Title: "Both AWS tunnels are UP and the routes are available",

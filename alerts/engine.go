@@ -171,10 +171,16 @@ func (e *Engine) Observe(c *Connection, s Sample, change *Change) []Action {
 	// Tunnels: debounce and flap history.
 	var flapNotes []string
 	for _, ts := range s.Tunnels {
-		t := c.tunnel(ts)
 		if ts.State == Unknown {
+			// Not observed: no evidence, and no new tunnel either. A
+			// partial read can pair the sides into a row that does not
+			// exist (an Azure connection whose local network gateway was
+			// not read); remembered, it would make "every tunnel down"
+			// read as degraded for ever.
+			c.relabel(ts)
 			continue
 		}
+		t := c.tunnel(ts)
 		t.Detail = ts.Detail
 		t.CloudSince = ts.Since
 		from := Unknown
@@ -555,6 +561,15 @@ func (c *Connection) side(cloud string) *Side {
 	s := &Side{Cloud: cloud}
 	c.Sides = append(c.Sides, s)
 	return s
+}
+
+// relabel updates the index and label of a known tunnel.
+func (c *Connection) relabel(ts TunnelSample) {
+	for _, t := range c.Tunnels {
+		if t.Key == ts.Key {
+			t.Index, t.Label = ts.Index, ts.Label
+		}
+	}
 }
 
 func (c *Connection) tunnel(ts TunnelSample) *Tunnel {

@@ -479,3 +479,17 @@ func TestValidID(t *testing.T) {
 		}
 	}
 }
+
+// A row seen only as unknown (a pairing artifact of a partial read) is no
+// tunnel: losing both real tunnels afterwards is "down", not "degraded".
+func TestUnknownRowIsNoTunnel(t *testing.T) {
+	e := newEngine(settings())
+	c := &Connection{Name: "azure-prod"}
+	run(t, e, c, &clock{now: t0, interval: time.Minute}, nil, "UU", "UU", "UU? azure!", "UU", "DD", "DD")
+	if len(c.Tunnels) != 2 {
+		t.Errorf("%d tunnels remembered, want 2", len(c.Tunnels))
+	}
+	if c.Incident == nil || c.Incident.Kind != KindDown {
+		t.Errorf("incident = %+v, want down", c.Incident)
+	}
+}

@@ -44,7 +44,10 @@ func SampleOf(obs vpn.Observation, tunnels []vpn.TunnelStatus, at time.Time, ctx
 		down := false
 		if awsRead && obs.Connection.ObservesAWS() {
 			parts = append(parts, "AWS "+t.AWSStatus)
-			down = down || !t.AWSUp()
+			// AWS "missing" means no AWS tunnel has this Azure
+			// connection's IP. With Azure partly read (its local network
+			// gateway not read) that is the pairing's gap, not AWS's.
+			down = down || (!t.AWSUp() && (t.AWSStatus != vpn.StatusMissing || azureRead))
 		}
 		if azureRead {
 			parts = append(parts, "Azure "+t.AzureStatus)

@@ -17,6 +17,11 @@ func TestSampleOf(t *testing.T) {
 	partly.Azure.Connections = partly.Azure.Connections[:1]
 	partly.Errors = append(partly.Errors, vpn.SideError{Cloud: vpn.CloudAzure, Message: "ARM throttled the read (429)"})
 	door := vpntest.Shape{Name: "door", Seq: 5, Door: true, Azure: [2]string{"", "NotConnected"}}.Observation()
+	// The local network gateway of connection 2 not read: the Azure
+	// connection pairs with no AWS tunnel, and AWS seems to "miss" it.
+	noLNG := vpntest.Healthy.Observation()
+	noLNG.Azure.Connections[1].LocalNetworkGateway = nil
+	noLNG.Errors = append(noLNG.Errors, vpn.SideError{Cloud: vpn.CloudAzure, Message: "ARM throttled the read (429)"})
 	// Bytes are no input: a static standby carries none by design, and
 	// traffic counted on a tunnel does not make it up.
 	standby := vpntest.Healthy.Observation()
@@ -36,6 +41,7 @@ func TestSampleOf(t *testing.T) {
 		{"AWS throttled: Azure Connected is not proof of up", vpntest.Shape{Name: "t", Seq: 3, AWSErr: true}.Observation(), "??", "aws=false azure=true"},
 		{"AWS throttled: Azure NotConnected is still down", vpntest.Shape{Name: "t", Seq: 3, AWSErr: true, Azure: [2]string{"NotConnected", ""}}.Observation(), "D?", "aws=false azure=true"},
 		{"a partly failed side is unread: no false missing", partly, "??", "aws=true azure=false"},
+		{"a row paired from a partial read is not down", noLNG, "???", "aws=true azure=false"},
 		{"SORACOM Door: no AWS side expected", door, "UD", "azure=true"},
 		{"a static standby carrying 0 bytes is up", standby, "UU", "aws=true azure=true"},
 		{"bytes on a down tunnel do not make it up", busyDown, "UD", "aws=true azure=true"},

@@ -80,6 +80,29 @@ type Block struct {
 	Hanging bool
 	// Label introduces a Quote.
 	Label string
+	// Icon is the plain-text mark of the block's tone (✓ ▲ ✗ ?), put before
+	// the first line. Media with their own icons (Slack emoji) show theirs
+	// for the Tone instead, so that a line never carries two.
+	Icon string
+	// Cards, on a Table, are its rows as labelled fields for narrow screens
+	// (a phone): media that cannot show a wide table render these instead.
+	// The terminal keeps the table.
+	Cards []Card
+}
+
+// Card is one row of a table as a titled set of label/value fields.
+type Card struct {
+	Title  string
+	Fields []Field
+}
+
+// Field is one labelled value. When At is set (RFC 3339) the value is a
+// moment, which media that can show it in the reader's time zone do;
+// Value is then its fallback.
+type Field struct {
+	Label string
+	Value string
+	At    string
 }
 
 func heading(tone Tone, text string) Block {

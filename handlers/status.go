@@ -215,11 +215,15 @@ func StatusReply(r vpn.Report) Reply {
 		rep.Text = "no connections configured"
 		return rep
 	}
+	if len(r.Connections) > 1 {
+		rep.Blocks = append(rep.Blocks, rollUp(r.Connections)...)
+	}
+	now, _ := time.Parse(time.RFC3339, r.GeneratedAt)
 	for i, c := range r.Connections {
-		if i > 0 {
+		if i > 0 || len(r.Connections) > 1 {
 			rep.Blocks = append(rep.Blocks, Block{Kind: Divider})
 		}
-		rep.Blocks = append(rep.Blocks, connectionBlocks(c)...)
+		rep.Blocks = append(rep.Blocks, connectionBlocks(c, now)...)
 		fallback = append(fallback, fmt.Sprintf("%s %s%s: %s", c.Name, c.Health, notRead(c, " — "), c.Summary))
 	}
 	rep.Blocks = append(rep.Blocks, notes("generated "+r.GeneratedAt+readAgo(r)))
@@ -227,9 +231,39 @@ func StatusReply(r vpn.Report) Reply {
 	return rep
 }
 
-func connectionBlocks(c vpn.ConnectionStatus) []Block {
+// severityOrder ranks verdicts worst first, for the roll-up.
+var severityOrder = []vpn.Health{vpn.Down, vpn.Degraded, vpn.Unknown, vpn.Healthy}
+
+// rollUp is the verdict over several connections: a heading with the
+// worst verdict and the counts, then the names per verdict, worst first,
+// so that a reader on a phone sees what is broken before scrolling.
+func rollUp(conns []vpn.ConnectionStatus) []Block {
+	by := map[vpn.Health][]string{}
+	for _, c := range conns {
+		by[c.Health] = append(by[c.Health], c.Name)
+	}
+	worst := vpn.Healthy
+	var counts, lines []string
+	for _, h := range severityOrder {
+		if len(by[h]) == 0 {
+			continue
+		}
+		if len(counts) == 0 {
+			worst = h
+		}
+		counts = append(counts, fmt.Sprintf("%d %s", len(by[h]), h))
+		lines = append(lines, fmt.Sprintf("%s: %s", h, strings.Join(by[h], ", ")))
+	}
+	head := heading(healthTone(worst), fmt.Sprintf("%d connections: %s", len(conns), strings.Join(counts, ", ")))
+	head.Icon = healthIcon(worst)
+	return []Block{head, paragraph(ToneNone, lines...)}
+}
+
+func connectionBlocks(c vpn.ConnectionStatus, now time.Time) []Block {
+	head := heading(healthTone(c.Health), fmt.Sprintf("%s — %s%s", c.Name, strings.ToUpper(string(c.Health)), notRead(c, " · ")))
+	head.Icon = healthIcon(c.Health)
 	blocks := []Block{
-		heading(healthTone(c.Health), fmt.Sprintf("%s %s — %s%s", healthIcon(c.Health), c.Name, strings.ToUpper(string(c.Health)), notRead(c, " · "))),
+		head,
 		paragraph(ToneNone, c.Summary),
 	}
 	kind := "user-owned AWS VPN"
@@ -251,11 +285,18 @@ func connectionBlocks(c vpn.ConnectionStatus) []Block {
 	if len(c.Tunnels) > 0 {
 		t := Block{Kind: Table, Columns: []string{"#", "AWS outside IP", "AWS", "AWS since", "AWS message", "routes", "Azure connection", "Azure", "in / out"}}
 		for _, tu := range c.Tunnels {
+			routes := fmt.Sprint(tu.AWSAcceptedRoutes)
+			if c.Routing.AWS == vpn.RoutingStatic {
+				// AWS counts no accepted routes on a static VPN; 0 would
+				// read as "nothing is routed".
+				routes = "-"
+			}
 			t.Rows = append(t.Rows, []string{
 				fmt.Sprint(tu.Index), dash(tu.AWSOutsideIP), tu.AWSStatus, dash(tu.AWSSince), dash(tu.AWSMessage),
-				fmt.Sprint(tu.AWSAcceptedRoutes), dash(tu.AzureConnection), tu.AzureStatus,
+				routes, dash(tu.AzureConnection), tu.AzureStatus,
 				bytesText(tu.AzureIngressBytes) + " / " + bytesText(tu.AzureEgressBytes),
 			})
+			t.Cards = append(t.Cards, tunnelCard(c, tu, now))
 		}
 		blocks = append(blocks, t)
 	}
@@ -263,7 +304,9 @@ func connectionBlocks(c vpn.ConnectionStatus) []Block {
 		blocks = append(blocks, findingBlock(f))
 	}
 	for _, e := range c.Errors {
-		blocks = append(blocks, paragraph(ToneWarning, fmt.Sprintf("⚠ %s: %s", e.Cloud, e.Message)))
+		warn := paragraph(ToneWarning, fmt.Sprintf("%s: %s", e.Cloud, e.Message))
+		warn.Icon = "⚠"
+		blocks = append(blocks, warn)
 	}
 	if c.Health == vpn.Degraded || c.Health == vpn.Down {
 		blocks = append(blocks, notes(fmt.Sprintf("Why, from the clouds' own logs and maintenance records: /door why %s (CLI: doorbot why %s)", c.Name, c.Name)))
@@ -289,14 +332,60 @@ func notRead(c vpn.ConnectionStatus, sep string) string {
 // findingBlock shows one finding the same way wherever it appears: what
 // fired and why, the fix, the reference.
 func findingBlock(f vpn.Finding) Block {
-	lines := []string{fmt.Sprintf("%s %s %s: %s", severityIcon(f.Severity), f.Severity, f.Rule, f.Message)}
+	lines := []string{fmt.Sprintf("%s %s: %s", f.Severity, f.Rule, f.Message)}
 	if f.Fix != "" {
 		lines = append(lines, "fix: "+f.Fix)
 	}
 	if f.Reference != "" {
 		lines = append(lines, "ref: "+f.Reference)
 	}
-	return detail(severityTone(f.Severity), lines...)
+	b := detail(severityTone(f.Severity), lines...)
+	b.Icon = severityIcon(f.Severity)
+	return b
+}
+
+// tunnelCard is one tunnel as fields that fit a phone: where it ends, what
+// each cloud says, since when and, when down, for how long.
+func tunnelCard(c vpn.ConnectionStatus, tu vpn.TunnelStatus, now time.Time) Card {
+	aws := tu.AWSStatus
+	if tu.AWSMessage != "" {
+		aws += " (" + tu.AWSMessage + ")"
+	}
+	fields := []Field{
+		{Label: "Outside IP", Value: dash(tu.AWSOutsideIP)},
+		{Label: "AWS", Value: dash(aws)},
+		{Label: "Azure", Value: dash(tu.AzureStatus)},
+	}
+	if tu.AWSSince != "" {
+		fields = append(fields, Field{Label: "Since", Value: tu.AWSSince, At: tu.AWSSince})
+		since, err := time.Parse(time.RFC3339, tu.AWSSince)
+		if !tu.Up && err == nil && !now.IsZero() && now.After(since) {
+			fields = append(fields, Field{Label: "Down for", Value: span(now.Sub(since))})
+		}
+	}
+	traffic := bytesText(tu.AzureIngressBytes) + " in / " + bytesText(tu.AzureEgressBytes) + " out"
+	if tu.Up && c.Routing.Azure == vpn.RoutingStatic && tu.AzureIngressBytes == 0 && tu.AzureEgressBytes == 0 {
+		// A static VPN sends over one tunnel; the other idles, healthy.
+		traffic = "standby"
+	}
+	fields = append(fields, Field{Label: "Traffic", Value: traffic})
+	if tu.BGP != nil {
+		fields = append(fields, Field{Label: "BGP", Value: tu.BGP.State})
+	}
+	return Card{Title: fmt.Sprintf("Tunnel %d · %s", tu.Index, dash(tu.AzureConnection)), Fields: fields}
+}
+
+// span says a duration the way on-call reads it: "7 d 19 h", "3 h 5 m".
+func span(d time.Duration) string {
+	d = d.Truncate(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%d d %d h", days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%d h %d m", hours, mins)
+	}
+	return fmt.Sprintf("%d m", mins)
 }
 
 func healthTone(h vpn.Health) Tone {
@@ -311,6 +400,8 @@ func healthTone(h vpn.Health) Tone {
 	return ToneMuted
 }
 
+// healthIcon is the plain-text mark of a verdict; Slack shows its emoji
+// for the verdict's tone instead.
 func healthIcon(h vpn.Health) string {
 	switch h {
 	case vpn.Healthy:

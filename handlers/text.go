@@ -23,8 +23,8 @@ func renderBlocks(w io.Writer, blocks []Block) {
 	for _, b := range blocks {
 		switch b.Kind {
 		case Heading:
-			for _, l := range b.Lines {
-				fmt.Fprintln(w, oneLine(l))
+			for i, l := range b.Lines {
+				fmt.Fprintln(w, withIcon(b, i, oneLine(l)))
 			}
 		case Paragraph:
 			for i, l := range b.Lines {
@@ -32,7 +32,7 @@ func renderBlocks(w io.Writer, blocks []Block) {
 				if i > 0 && b.Hanging {
 					indent = "      "
 				}
-				fmt.Fprintln(w, indent+oneLine(l))
+				fmt.Fprintln(w, indent+withIcon(b, i, oneLine(l)))
 			}
 		case Notes:
 			for _, l := range b.Lines {
@@ -122,4 +122,12 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	n, err := e.w.Write(p)
 	e.err = err
 	return n, err
+}
+
+// withIcon puts a block's plain-text icon before its first line.
+func withIcon(b Block, i int, line string) string {
+	if i == 0 && b.Icon != "" {
+		return b.Icon + " " + line
+	}
+	return line
 }

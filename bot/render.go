@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -23,11 +24,13 @@ import (
 // Block Kit limits (docs.slack.dev/reference/block-kit). Messages are cut
 // below them so that Slack never answers invalid_blocks.
 const (
-	maxBlocks      = 50
-	maxSectionText = 3000
-	maxHeaderText  = 150
-	maxContextElem = 10
-	maxFallback    = 3000 // top-level text; Slack's limit is 4000
+	maxBlocks        = 50
+	maxSectionText   = 3000
+	maxHeaderText    = 150
+	maxContextElem   = 10
+	maxFallback      = 3000 // top-level text; Slack's limit is 4000
+	maxSectionFields = 10
+	maxFieldText     = 2000
 )
 
 // Message is one Slack message: the fallback text (notifications, screen
@@ -68,7 +71,12 @@ func Render(r handlers.Reply) []Message {
 		if i > 0 {
 			flush()
 		}
-		for _, b := range part.Blocks {
+		blocks := part.Blocks
+		if len(part.Compact) > 0 {
+			// Slack is read on phones as much as on desks.
+			blocks = part.Compact
+		}
+		for _, b := range blocks {
 			add(renderBlock(b)...)
 		}
 	}
@@ -98,25 +106,37 @@ func renderBlock(b handlers.Block) []slack.Block {
 			}
 			return r
 		}, text)
-		return []slack.Block{slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, truncate(orSpace(text), maxHeaderText), true, false))}
+		return []slack.Block{slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, truncate(orSpace(mark(b)+text), maxHeaderText), true, false))}
 	case handlers.Paragraph:
 		lines := make([]string, len(b.Lines))
 		for i, l := range b.Lines {
 			lines[i] = Escape(l)
 		}
 		if len(lines) > 0 {
-			lines[0] = toneMark(b.Tone) + lines[0]
+			lines[0] = mark(b) + lines[0]
 		}
 		return sections(lines, "", "")
+	case handlers.Fields:
+		return fieldSections(b)
 	case handlers.Notes:
 		var elems []slack.MixedElement
 		var blocks []slack.Block
+		texts := make([]string, 0, len(b.Lines)+len(b.Fields)+len(b.Links))
 		for _, l := range b.Lines {
+			texts = append(texts, Escape(l))
+		}
+		for _, f := range b.Fields {
+			texts = append(texts, strings.TrimSpace(Escape(f.Label)+" "+fieldValue(f)))
+		}
+		for _, l := range b.Links {
+			texts = append(texts, link(l))
+		}
+		for _, l := range texts {
 			if len(elems) == maxContextElem {
 				blocks = append(blocks, slack.NewContextBlock("", elems...))
 				elems = nil
 			}
-			elems = append(elems, slack.NewTextBlockObject(slack.MarkdownType, truncate(orSpace(Escape(l)), maxSectionText), false, false))
+			elems = append(elems, slack.NewTextBlockObject(slack.MarkdownType, truncate(orSpace(l), maxSectionText), false, false))
 		}
 		if len(elems) > 0 {
 			blocks = append(blocks, slack.NewContextBlock("", elems...))
@@ -154,6 +174,9 @@ func renderBlock(b handlers.Block) []slack.Block {
 			el := slack.NewButtonBlockElement(btn.ActionID, btn.Value, slack.NewTextBlockObject(slack.PlainTextType, truncate(btn.Label, 75), false, false))
 			if btn.Style != "" {
 				el.Style = slack.Style(btn.Style)
+			}
+			if safeURL(btn.URL) {
+				el.URL = btn.URL
 			}
 			if btn.Confirm != "" {
 				el.Confirm = slack.NewConfirmationBlockObject(
@@ -209,16 +232,100 @@ func section(text string) slack.Block {
 	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, orSpace(text), false, false), nil, nil)
 }
 
-func toneMark(t handlers.Tone) string {
-	switch t {
+// The one emoji vocabulary of verdicts and severities: a block's plain-text
+// Icon becomes its emoji, never both.
+var iconEmoji = map[string]string{
+	handlers.IconGood:    ":large_green_circle: ",
+	handlers.IconWarning: ":large_orange_circle: ",
+	handlers.IconBad:     ":red_circle: ",
+	handlers.IconUnknown: ":grey_question: ",
+	handlers.IconSide:    ":large_orange_circle: ",
+	handlers.IconInfo:    "",
+}
+
+// mark is the emoji a block starts with: its Icon's, else, for a
+// paragraph, its tone's.
+func mark(b handlers.Block) string {
+	if b.Icon != "" {
+		if e, ok := iconEmoji[b.Icon]; ok {
+			return e
+		}
+		return b.Icon + " "
+	}
+	if b.Kind != handlers.Paragraph {
+		return ""
+	}
+	switch b.Tone {
 	case handlers.ToneBad:
-		return ":red_circle: "
+		return iconEmoji[handlers.IconBad]
 	case handlers.ToneWarning:
-		return ":warning: "
+		return iconEmoji[handlers.IconWarning]
 	case handlers.ToneGood:
-		return ":large_green_circle: "
+		return iconEmoji[handlers.IconGood]
 	}
 	return ""
+}
+
+// fieldSections is a Fields block as section blocks: the title, then the
+// fields two by two, ten to a section as Slack allows.
+func fieldSections(b handlers.Block) []slack.Block {
+	title := ""
+	if len(b.Lines) > 0 {
+		title = "*" + Escape(strings.Join(b.Lines, " ")) + "*"
+	}
+	var out []slack.Block
+	for start := 0; start < len(b.Fields) || start == 0; start += maxSectionFields {
+		end := min(start+maxSectionFields, len(b.Fields))
+		var fields []*slack.TextBlockObject
+		for _, f := range b.Fields[start:end] {
+			text := "*" + Escape(f.Label) + "*\n" + fieldValue(f)
+			fields = append(fields, slack.NewTextBlockObject(slack.MarkdownType, truncate(text, maxFieldText), false, false))
+		}
+		var head *slack.TextBlockObject
+		if title != "" && start == 0 {
+			head = slack.NewTextBlockObject(slack.MarkdownType, truncate(title, maxSectionText), false, false)
+		}
+		if head == nil && len(fields) == 0 {
+			break
+		}
+		out = append(out, slack.NewSectionBlock(head, fields, nil))
+	}
+	return out
+}
+
+// fieldValue is a field's value; a moment becomes a Slack date token, which
+// each reader sees in their own time zone, with the UTC text as fallback.
+func fieldValue(f handlers.Field) string {
+	if f.At != "" {
+		if t, err := time.Parse(time.RFC3339, f.At); err == nil {
+			return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC"))
+		}
+	}
+	return orSpace(Escape(f.Value))
+}
+
+// link is a link when its URL is a plain https URL, else the escaped text.
+func link(l handlers.Link) string {
+	if !safeURL(l.URL) {
+		return Escape(strings.TrimSpace(l.Label + " " + l.URL))
+	}
+	return "<" + l.URL + "|" + strings.NewReplacer("|", "/", "&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(l.Label) + ">"
+}
+
+// safeURL admits plain https URLs: the characters of a documentation
+// page's address and nothing that could end Slack's link syntax or hide an
+// entity (no '&', '<', '>', '|', spaces).
+func safeURL(u string) bool {
+	rest, ok := strings.CutPrefix(u, "https://")
+	if !ok || rest == "" || len(u) > 3000 {
+		return false
+	}
+	for _, r := range rest {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~/:#?=%+,", r)) {
+			return false
+		}
+	}
+	return true
 }
 
 // truncate cuts s to at most n bytes on a rune boundary, marking the cut.

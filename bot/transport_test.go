@@ -413,7 +413,7 @@ func TestInjectionFromArgumentsAndClouds(t *testing.T) {
 	found := false
 	for _, m := range msgs {
 		v := visible(m)
-		for _, bad := range []string{"<!channel>", "<https://", "<@U0BOSS>"} {
+		for _, bad := range []string{"<!channel>", "<https://evil", "<@U0BOSS>"} {
 			if strings.Contains(v, bad) {
 				t.Errorf("live %q reached Slack: %s", bad, v)
 			}

@@ -284,7 +284,7 @@ func (r *awsResults) fill(obs *vpn.Observation) {
 			side.VPNConnections = append(side.VPNConnections, v)
 			continue
 		}
-		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAWS, Message: fmt.Sprintf(
+		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAWS, Config: true, Message: fmt.Sprintf(
 			"VPN connection %s not found in region %s; check aws.vpn_connection_id and the region of this connection", id, c.AWS.Region)})
 	}
 	if len(side.VPNConnections) > 0 {
@@ -515,13 +515,16 @@ func (r *azureResults) fill(obs *vpn.Observation) {
 	}
 	side := &vpn.AzureSide{}
 	observed := false
+	errsBefore := len(obs.Errors)
 	addErr := func(err error) {
-		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAzure, Message: hint(err)})
+		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAzure, Message: hint(err), Config: azureNotFound(err)})
 	}
 
 	gw := r.gateways[gwKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)]
+	gatewayMissing := false
 	if gw.err != nil {
 		addErr(gw.err)
+		gatewayMissing = azureNotFound(gw.err)
 	} else {
 		g := gw.val
 		side.Gateway = &g
@@ -542,8 +545,7 @@ func (r *azureResults) fill(obs *vpn.Observation) {
 	for _, name := range a.Connections {
 		cr := r.conns[connKey(a.SubscriptionID, a.ResourceGroup, name)]
 		if cr.err != nil {
-			var ae *azc.Error
-			if errors.As(cr.err, &ae) && ae.StatusCode() == 404 {
+			if azureNotFound(cr.err) {
 				// Configured but absent: a row of its own, plus the error
 				// that names it.
 				side.Connections = append(side.Connections, vpn.AzureConnection{Name: name})
@@ -567,9 +569,23 @@ func (r *azureResults) fill(obs *vpn.Observation) {
 		}
 		side.Connections = append(side.Connections, conn)
 	}
+	if gatewayMissing {
+		// A misnamed gateway or resource group: the connections read under
+		// it (absent ones in particular) would be phantom tunnels and every
+		// finding or error drawn from them noise. The configuration error
+		// alone is the answer for this side.
+		obs.Errors = obs.Errors[:errsBefore+1]
+		return
+	}
 	if observed {
 		obs.Azure = side
 	}
+}
+
+// azureNotFound reports an ARM 404: a configured name that does not exist.
+func azureNotFound(err error) bool {
+	var ae *azc.Error
+	return errors.As(err, &ae) && ae.StatusCode() == 404
 }
 
 // bgpNote turns a failed BGP peer status read into a warning: peer status

@@ -17,6 +17,11 @@ type Reply struct {
 	Thread []Reply
 	// Ephemeral asks for a reply only the requester sees (usage errors).
 	Ephemeral bool
+	// Compact, when set, is the same answer laid out for a phone: no wide
+	// tables, one section of labelled fields per row, commands in blocks of
+	// their own. Chat media (Slack) render it instead of Blocks; terminals
+	// keep Blocks, whose tables line up in a wide window.
+	Compact []Block
 }
 
 // BlockKind is the shape of a block.
@@ -43,6 +48,9 @@ const (
 	// that it cannot pass for doorbot's lines (an approval count, a
 	// decision): its line breaks stay inside the quote.
 	Quote
+	// Fields is a titled set of labelled values (Lines[0] is the title),
+	// shown in two columns where the medium can: one tunnel on a phone.
+	Fields
 )
 
 // Button is one action. Value carries what the action applies to (a
@@ -54,6 +62,9 @@ type Button struct {
 	Style    string // primary | danger | ""
 	// Confirm, when set, asks "are you sure" with this text first.
 	Confirm string
+	// URL, when set, makes the button a link (a cloud console page); the
+	// click still reaches the bot, which only acknowledges it.
+	URL string
 }
 
 // Tone colours a block where the medium can: a verdict, a finding.
@@ -80,21 +91,27 @@ type Block struct {
 	Hanging bool
 	// Label introduces a Quote.
 	Label string
-	// Icon is the plain-text mark of the block's tone (✓ ▲ ✗ ?), put before
-	// the first line. Media with their own icons (Slack emoji) show theirs
-	// for the Tone instead, so that a line never carries two.
+	// Icon is the plain-text mark of the block's verdict or severity (one
+	// of the Icon constants), put before the first line. Media with their
+	// own icons (Slack emoji) show theirs for it instead, so that a line
+	// never carries two.
 	Icon string
-	// Cards, on a Table, are its rows as labelled fields for narrow screens
-	// (a phone): media that cannot show a wide table render these instead.
-	// The terminal keeps the table.
-	Cards []Card
+	// Fields are labelled values: the body of a Fields block, or small
+	// print after a Notes block's lines.
+	Fields []Field
+	// Links follow a Notes block's lines (a finding's reference).
+	Links []Link
 }
 
-// Card is one row of a table as a titled set of label/value fields.
-type Card struct {
-	Title  string
-	Fields []Field
-}
+// Icons of verdicts and severities, in plain text.
+const (
+	IconGood    = "✓"
+	IconWarning = "▲"
+	IconBad     = "✗"
+	IconUnknown = "?"
+	IconSide    = "⚠" // a side that could not be read
+	IconInfo    = "·"
+)
 
 // Field is one labelled value. When At is set (RFC 3339) the value is a
 // moment, which media that can show it in the reader's time zone do;
@@ -103,6 +120,13 @@ type Field struct {
 	Label string
 	Value string
 	At    string
+}
+
+// Link is a reference to read: media that can link show Label linked to
+// URL; others print both.
+type Link struct {
+	Label string
+	URL   string
 }
 
 func heading(tone Tone, text string) Block {

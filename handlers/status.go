@@ -147,6 +147,9 @@ func (s *Service) status(ctx context.Context, names []string, force bool) (vpn.R
 			out[i].LikelyCauses = triage.Diagnose(o, out[i].Tunnels)
 		}
 	}
+	for i := range out {
+		vpn.SetDownFor(out[i].Tunnels, s.Now())
+	}
 	report := vpn.NewReport(s.Now(), out)
 	if fromModel {
 		report.ReadAt = s.Now().Add(-age).UTC().Format(time.RFC3339)
@@ -205,189 +208,6 @@ func bgpPeers(o vpn.Observation) []vpn.BGPPeer {
 	return o.Azure.BGPPeers
 }
 
-// StatusReply renders a report for people: per connection a verdict line,
-// both clouds side by side per tunnel, findings with fixes, then errors.
-func StatusReply(r vpn.Report) Reply {
-	var rep Reply
-	var fallback []string
-	if len(r.Connections) == 0 {
-		rep.Blocks = append(rep.Blocks, paragraph(ToneMuted, "No connections are configured."))
-		rep.Text = "no connections configured"
-		return rep
-	}
-	if len(r.Connections) > 1 {
-		rep.Blocks = append(rep.Blocks, rollUp(r.Connections)...)
-	}
-	now, _ := time.Parse(time.RFC3339, r.GeneratedAt)
-	for i, c := range r.Connections {
-		if i > 0 || len(r.Connections) > 1 {
-			rep.Blocks = append(rep.Blocks, Block{Kind: Divider})
-		}
-		rep.Blocks = append(rep.Blocks, connectionBlocks(c, now)...)
-		fallback = append(fallback, fmt.Sprintf("%s %s%s: %s", c.Name, c.Health, notRead(c, " — "), c.Summary))
-	}
-	rep.Blocks = append(rep.Blocks, notes("generated "+r.GeneratedAt+readAgo(r)))
-	rep.Text = strings.Join(fallback, "\n")
-	return rep
-}
-
-// severityOrder ranks verdicts worst first, for the roll-up.
-var severityOrder = []vpn.Health{vpn.Down, vpn.Degraded, vpn.Unknown, vpn.Healthy}
-
-// rollUp is the verdict over several connections: a heading with the
-// worst verdict and the counts, then the names per verdict, worst first,
-// so that a reader on a phone sees what is broken before scrolling.
-func rollUp(conns []vpn.ConnectionStatus) []Block {
-	by := map[vpn.Health][]string{}
-	for _, c := range conns {
-		by[c.Health] = append(by[c.Health], c.Name)
-	}
-	worst := vpn.Healthy
-	var counts, lines []string
-	for _, h := range severityOrder {
-		if len(by[h]) == 0 {
-			continue
-		}
-		if len(counts) == 0 {
-			worst = h
-		}
-		counts = append(counts, fmt.Sprintf("%d %s", len(by[h]), h))
-		lines = append(lines, fmt.Sprintf("%s: %s", h, strings.Join(by[h], ", ")))
-	}
-	head := heading(healthTone(worst), fmt.Sprintf("%d connections: %s", len(conns), strings.Join(counts, ", ")))
-	head.Icon = healthIcon(worst)
-	return []Block{head, paragraph(ToneNone, lines...)}
-}
-
-func connectionBlocks(c vpn.ConnectionStatus, now time.Time) []Block {
-	head := heading(healthTone(c.Health), fmt.Sprintf("%s — %s%s", c.Name, strings.ToUpper(string(c.Health)), notRead(c, " · ")))
-	head.Icon = healthIcon(c.Health)
-	blocks := []Block{
-		head,
-		paragraph(ToneNone, c.Summary),
-	}
-	kind := "user-owned AWS VPN"
-	if c.Kind == vpn.KindSoracomDoor {
-		kind = "SORACOM Door (AWS side owned by SORACOM, read from Azure)"
-	}
-	blocks = append(blocks, notes(fmt.Sprintf("%s · routing: AWS %s, Azure %s", kind, c.Routing.AWS, c.Routing.Azure)))
-	if c.Soracom != nil {
-		blocks = append(blocks, notes(soracomLine(c.Soracom)))
-	}
-	if len(c.BGPPeers) > 0 {
-		peers := make([]string, len(c.BGPPeers))
-		for i, p := range c.BGPPeers {
-			peers[i] = fmt.Sprintf("%s AS%d %s (%d routes)", p.Neighbor, p.ASN, p.State, p.RoutesReceived)
-		}
-		blocks = append(blocks, notes("Azure BGP peers: "+strings.Join(peers, " · ")))
-	}
-
-	if len(c.Tunnels) > 0 {
-		t := Block{Kind: Table, Columns: []string{"#", "AWS outside IP", "AWS", "AWS since", "AWS message", "routes", "Azure connection", "Azure", "in / out"}}
-		for _, tu := range c.Tunnels {
-			routes := fmt.Sprint(tu.AWSAcceptedRoutes)
-			if c.Routing.AWS == vpn.RoutingStatic {
-				// AWS counts no accepted routes on a static VPN; 0 would
-				// read as "nothing is routed".
-				routes = "-"
-			}
-			t.Rows = append(t.Rows, []string{
-				fmt.Sprint(tu.Index), dash(tu.AWSOutsideIP), tu.AWSStatus, dash(tu.AWSSince), dash(tu.AWSMessage),
-				routes, dash(tu.AzureConnection), tu.AzureStatus,
-				bytesText(tu.AzureIngressBytes) + " / " + bytesText(tu.AzureEgressBytes),
-			})
-			t.Cards = append(t.Cards, tunnelCard(c, tu, now))
-		}
-		blocks = append(blocks, t)
-	}
-	for _, f := range c.Findings {
-		blocks = append(blocks, findingBlock(f))
-	}
-	for _, e := range c.Errors {
-		warn := paragraph(ToneWarning, fmt.Sprintf("%s: %s", e.Cloud, e.Message))
-		warn.Icon = "⚠"
-		blocks = append(blocks, warn)
-	}
-	if c.Health == vpn.Degraded || c.Health == vpn.Down {
-		blocks = append(blocks, notes(fmt.Sprintf("Why, from the clouds' own logs and maintenance records: /door why %s (CLI: doorbot why %s)", c.Name, c.Name)))
-	}
-	if len(c.LikelyCauses) > 0 {
-		blocks = append(blocks, heading(ToneNone, "Likely causes, most likely first"))
-		for i, lc := range c.LikelyCauses {
-			blocks = append(blocks, detail(ToneNone, fmt.Sprintf("%d. %s", i+1, lc.Title), "seen: "+lc.Evidence, "check next: "+lc.Check, "fix: "+lc.Fix))
-		}
-	}
-	return blocks
-}
-
-// notRead qualifies a verdict drawn from fewer than both sides, on the
-// connection's first line.
-func notRead(c vpn.ConnectionStatus, sep string) string {
-	if n := c.NotRead(); n != "" {
-		return sep + n
-	}
-	return ""
-}
-
-// findingBlock shows one finding the same way wherever it appears: what
-// fired and why, the fix, the reference.
-func findingBlock(f vpn.Finding) Block {
-	lines := []string{fmt.Sprintf("%s %s: %s", f.Severity, f.Rule, f.Message)}
-	if f.Fix != "" {
-		lines = append(lines, "fix: "+f.Fix)
-	}
-	if f.Reference != "" {
-		lines = append(lines, "ref: "+f.Reference)
-	}
-	b := detail(severityTone(f.Severity), lines...)
-	b.Icon = severityIcon(f.Severity)
-	return b
-}
-
-// tunnelCard is one tunnel as fields that fit a phone: where it ends, what
-// each cloud says, since when and, when down, for how long.
-func tunnelCard(c vpn.ConnectionStatus, tu vpn.TunnelStatus, now time.Time) Card {
-	aws := tu.AWSStatus
-	if tu.AWSMessage != "" {
-		aws += " (" + tu.AWSMessage + ")"
-	}
-	fields := []Field{
-		{Label: "Outside IP", Value: dash(tu.AWSOutsideIP)},
-		{Label: "AWS", Value: dash(aws)},
-		{Label: "Azure", Value: dash(tu.AzureStatus)},
-	}
-	if tu.AWSSince != "" {
-		fields = append(fields, Field{Label: "Since", Value: tu.AWSSince, At: tu.AWSSince})
-		since, err := time.Parse(time.RFC3339, tu.AWSSince)
-		if !tu.Up && err == nil && !now.IsZero() && now.After(since) {
-			fields = append(fields, Field{Label: "Down for", Value: span(now.Sub(since))})
-		}
-	}
-	traffic := bytesText(tu.AzureIngressBytes) + " in / " + bytesText(tu.AzureEgressBytes) + " out"
-	if tu.Up && c.Routing.Azure == vpn.RoutingStatic && tu.AzureIngressBytes == 0 && tu.AzureEgressBytes == 0 {
-		// A static VPN sends over one tunnel; the other idles, healthy.
-		traffic = "standby"
-	}
-	fields = append(fields, Field{Label: "Traffic", Value: traffic})
-	if tu.BGP != nil {
-		fields = append(fields, Field{Label: "BGP", Value: tu.BGP.State})
-	}
-	return Card{Title: fmt.Sprintf("Tunnel %d · %s", tu.Index, dash(tu.AzureConnection)), Fields: fields}
-}
-
-// span says a duration the way on-call reads it: "7 d 19 h", "3 h 5 m".
-func span(d time.Duration) string {
-	d = d.Truncate(time.Minute)
-	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%d d %d h", days, hours)
-	case hours > 0:
-		return fmt.Sprintf("%d h %d m", hours, mins)
-	}
-	return fmt.Sprintf("%d m", mins)
-}
-
 func healthTone(h vpn.Health) Tone {
 	switch h {
 	case vpn.Healthy:
@@ -405,23 +225,23 @@ func healthTone(h vpn.Health) Tone {
 func healthIcon(h vpn.Health) string {
 	switch h {
 	case vpn.Healthy:
-		return "✓"
+		return IconGood
 	case vpn.Degraded:
-		return "▲"
+		return IconWarning
 	case vpn.Down:
-		return "✗"
+		return IconBad
 	}
-	return "?"
+	return IconUnknown
 }
 
 func severityIcon(s vpn.Severity) string {
 	switch s {
 	case vpn.SeverityError:
-		return "✗"
+		return IconBad
 	case vpn.SeverityWarning:
-		return "▲"
+		return IconWarning
 	}
-	return "·"
+	return IconInfo
 }
 
 func severityTone(s vpn.Severity) Tone {

@@ -69,6 +69,29 @@ type TunnelStatus struct {
 	// AWSVPNConnectionID says which AWS VPN connection the tunnel belongs
 	// to; not part of the JSON interface but useful to rules and views.
 	AWSVPNConnectionID string `json:"aws_vpn_connection_id,omitempty"`
+
+	// DownForSeconds is how long a down tunnel has been down, from AWS's
+	// last status change to the report's time; 0 when the tunnel is up or
+	// no side says since when (added to docs/output.md).
+	DownForSeconds int64 `json:"down_for_seconds,omitempty"`
+}
+
+// SetDownFor fills DownForSeconds of each tunnel that is down with AWS
+// saying so since a known moment. A tunnel AWS has UP is down on Azure's
+// side only, and AWS's "since" then dates the wrong event: left at 0.
+func SetDownFor(tunnels []TunnelStatus, now time.Time) {
+	for i := range tunnels {
+		t := &tunnels[i]
+		t.DownForSeconds = 0
+		if t.Up || t.AWSSince == "" || !strings.EqualFold(t.AWSStatus, "DOWN") {
+			continue
+		}
+		since, err := time.Parse(time.RFC3339, t.AWSSince)
+		if err != nil || !now.After(since) {
+			continue
+		}
+		t.DownForSeconds = int64(now.Sub(since) / time.Second)
+	}
 }
 
 // TunnelBGP is one tunnel's BGP session, seen from Azure.

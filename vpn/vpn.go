@@ -310,6 +310,11 @@ func (s *AzureSide) Routing() Routing {
 type SideError struct {
 	Cloud   Cloud  `json:"cloud"`
 	Message string `json:"message"`
+	// Config marks an error in doorbot's configuration rather than the
+	// cloud's: a configured resource (gateway, resource group, connection,
+	// VPN connection) does not exist. People read it first: nothing else
+	// about that side means anything until it is fixed.
+	Config bool `json:"config,omitempty"`
 }
 
 // Observation is one configured connection and what each cloud said.

@@ -19,8 +19,8 @@ func TestSplitSteps(t *testing.T) {
 			cmds:  []string{"az network vpn-connection shared-key show"},
 		},
 		{
-			name: "bare command with a JMESPath backtick inside quotes",
-			in:   "compare the key with aws ec2 describe-vpn-connections --vpn-connection-ids vpn-1 --query 'VpnConnections[0].Options.TunnelOptions[?OutsideIpAddress==`203.0.113.21`].PreSharedKey' --output text",
+			name:  "bare command with a JMESPath backtick inside quotes",
+			in:    "compare the key with aws ec2 describe-vpn-connections --vpn-connection-ids vpn-1 --query 'VpnConnections[0].Options.TunnelOptions[?OutsideIpAddress==`203.0.113.21`].PreSharedKey' --output text",
 			texts: []string{"compare the key with `aws ec2 describe-vpn-connections` ↓"},
 			cmds:  []string{"aws ec2 describe-vpn-connections --vpn-connection-ids vpn-1 --query 'VpnConnections[0].Options.TunnelOptions[?OutsideIpAddress==`203.0.113.21`].PreSharedKey' --output text"},
 		},

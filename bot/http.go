@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/doorbot/doorbot/commands"
+	"github.com/doorbot/doorbot/handlers"
 )
 
 // MaxBodyBytes bounds an interactivity body: a view submission carries
@@ -235,10 +236,17 @@ func (b *Bot) click(a commands.Action, cb slack.InteractionCallback, act *slack.
 	c := commands.Click{ActionID: act.ActionID, Value: act.Value, User: cb.User.ID, Team: cb.Team.ID,
 		Channel: cb.Channel.ID, MessageTS: cb.Container.MessageTs}
 	trigger := cb.TriggerID
+	responseURL := cb.ResponseURL
+	if !b.responseURLAllowed(responseURL) {
+		responseURL = ""
+	}
 	j := func(ctx context.Context) {
 		out := a.Run(ctx, c)
 		if out.Form != nil {
 			b.openForm(ctx, trigger, c.User, *out.Form, nil)
+		}
+		if out.Replace != nil {
+			b.replace(ctx, a.ID, c, responseURL, *out.Replace)
 		}
 		b.tell(ctx, a.ID, c.User, out.Answer)
 	}
@@ -252,6 +260,34 @@ func (b *Bot) click(a commands.Action, cb slack.InteractionCallback, act *slack.
 		b.opts.Metrics.Commands.WithLabelValues(a.ID, "busy").Inc()
 		b.log.Warn("no worker free for a click", "action", a.ID, "user", c.User)
 	}
+}
+
+// replace puts a reply in place of the message a button was on: through
+// the click's response_url (which also reaches ephemeral and
+// response_url-posted messages), else with chat.update. Only the reply's
+// first message fits in place; a longer one says so.
+func (b *Bot) replace(ctx context.Context, name string, c commands.Click, responseURL string, r handlers.Reply) {
+	msgs := Render(r)
+	m := msgs[0]
+	if len(msgs) > 1 {
+		m.Blocks = append(m.Blocks[:min(len(m.Blocks), maxBlocks-1)], section(fmt.Sprintf(
+			"_Cut to its first part: ask /door status %s for the whole answer._", Escape(c.Value))))
+	}
+	var err error
+	switch {
+	case responseURL != "":
+		err = b.respondReplace(ctx, responseURL, m)
+	case c.Channel != "" && c.MessageTS != "":
+		err = b.update(ctx, c.Channel, c.MessageTS, m)
+	default:
+		err = errors.New("slack: the click names no message to replace")
+	}
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+		b.log.Error("message not replaced", "what", name, "user", c.User, "err", err)
+	}
+	b.opts.Metrics.Commands.WithLabelValues(name, outcome).Inc()
 }
 
 // tell delivers an answer to the person who acted, privately.

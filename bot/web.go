@@ -67,6 +67,16 @@ func (w *web) respond(ctx context.Context, url, responseType string, m Message) 
 	return err
 }
 
+// respondReplace replaces the message a click came from, through the
+// click's response_url.
+func (w *web) respondReplace(ctx context.Context, url string, m Message) error {
+	blocks := slack.Blocks{BlockSet: m.Blocks}
+	msg := &slack.WebhookMessage{Text: m.Text, Blocks: &blocks, ReplaceOriginal: true}
+	err := slack.PostWebhookCustomHTTPContext(ctx, url, w.http, msg)
+	w.metrics.slackCall("response_url", err)
+	return err
+}
+
 // tellPrivately shows messages to one user alone: ephemeral in channel,
 // or in the app's direct message when there is no channel or doorbot is
 // not in it.

@@ -137,10 +137,12 @@ type Click struct {
 }
 
 // Outcome is what a button does for the clicker: open a form (the click's
-// trigger is used), and/or tell them something privately.
+// trigger is used), and/or tell them something privately, and/or replace
+// the message the button was on (a refreshed status).
 type Outcome struct {
-	Form   *Form
-	Answer *Answer
+	Form    *Form
+	Answer  *Answer
+	Replace *handlers.Reply
 }
 
 // Action handles a button, by action_id. Every action runs after the ack;

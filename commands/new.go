@@ -30,5 +30,6 @@ func New(d Deps) *Registry {
 	r.AddSubmission(validateSubmission(r, d.Service))
 	addChangeHandlers(r, d)
 	addAlertActions(r, d.Alerts)
+	addStatusActions(r, d.Service)
 	return r
 }

@@ -32,7 +32,7 @@ func statusCommand(r *Registry, svc *handlers.Service) Command {
 				}
 				return r.Usage("status failed: " + err.Error())
 			}
-			return handlers.StatusReply(report)
+			return svc.StatusReplyWithActions(report)
 		},
 	}
 }

@@ -19,9 +19,10 @@ const (
 // wrong, since when, the likely cause and the next command, its state, and
 // the buttons while it is open. Every later change re-renders it in place.
 func AlertRoot(a alerts.Alert, now time.Time) Reply {
-	head := fmt.Sprintf("%s %s — %s", alertIcon(a), a.Connection, alertTitle(a))
+	head := heading(alertTone(a), fmt.Sprintf("%s — %s", a.Connection, alertTitle(a)))
+	head.Icon = alertIcon(a)
 	rep := Reply{Text: alertFallback(a, now)}
-	rep.Blocks = append(rep.Blocks, heading(alertTone(a), head))
+	rep.Blocks = append(rep.Blocks, head)
 	if a.Context.Summary != "" {
 		rep.Blocks = append(rep.Blocks, paragraph(ToneNone, a.Context.Summary))
 	}
@@ -69,7 +70,9 @@ func AlertRoot(a alerts.Alert, now time.Time) Reply {
 // thread): the note, and the one-line state.
 func AlertNote(a alerts.Alert, note string, now time.Time) Reply {
 	text := fmt.Sprintf("%s %s: %s", alertIcon(a), a.Connection, note)
-	rep := Reply{Text: text, Blocks: []Block{paragraph(alertTone(a), text)}}
+	line := paragraph(alertTone(a), fmt.Sprintf("%s: %s", a.Connection, note))
+	line.Icon = alertIcon(a)
+	rep := Reply{Text: text, Blocks: []Block{line}}
 	if a.Change != "" && a.State != alerts.Resolved && !a.Rooted {
 		rep.Blocks = append(rep.Blocks, notes(fmt.Sprintf("alert %s · routed to change %s while its window is open; not paging", a.ID, a.Change)))
 	} else {
@@ -157,7 +160,9 @@ func alertTone(a alerts.Alert) Tone {
 // recent resolved ones.
 func AlertsReply(list []alerts.Alert, now time.Time) Reply {
 	if len(list) == 0 {
-		return Reply{Text: "no open or recent alerts", Blocks: []Block{paragraph(ToneGood, "✓ No open or recent alerts.")}}
+		b := paragraph(ToneGood, "No open or recent alerts.")
+		b.Icon = IconGood
+		return Reply{Text: "no open or recent alerts", Blocks: []Block{b}}
 	}
 	t := Block{Kind: Table, Columns: []string{"alert", "connection", "kind", "state", "since", "for", "acked by"}}
 	open := 0

@@ -23,6 +23,9 @@ type Service struct {
 	// observation, with its age; nil reads the clouds on every request (CLI).
 	Model *cloud.Model
 	Clock func() time.Time // nil means time.Now
+	// AzurePortal is the portal the status buttons link to
+	// (AzurePortalFor(azure.cloud)); empty means the public one.
+	AzurePortal string
 	// OnReport, when set, sees every status report (metrics of the last
 	// observed tunnel states hang here).
 	OnReport func(vpn.Report)

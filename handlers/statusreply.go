@@ -21,7 +21,11 @@ const PhoneWidth = 60
 // wide table, findings with fixes) and for a phone (Compact: the verdict
 // in a header, one section of fields per tunnel, findings as numbered
 // checks with their commands in code blocks of their own).
-func StatusReply(r vpn.Report) Reply {
+func StatusReply(r vpn.Report) Reply { return statusReply(r, nil) }
+
+// statusReply is StatusReply with, when buttons is set, a row of buttons
+// under each connection.
+func statusReply(r vpn.Report, buttons func(vpn.ConnectionStatus) Block) Reply {
 	var rep Reply
 	if len(r.Connections) == 0 {
 		rep.Blocks = append(rep.Blocks, paragraph(ToneMuted, "No connections are configured."))
@@ -40,6 +44,9 @@ func StatusReply(r vpn.Report) Reply {
 			rep.Blocks = append(rep.Blocks, Block{Kind: Divider})
 		}
 		rep.Blocks = append(rep.Blocks, connectionBlocks(c)...)
+		if buttons != nil {
+			rep.Blocks = append(rep.Blocks, buttons(c))
+		}
 		fallback = append(fallback, fmt.Sprintf("%s %s%s: %s", c.Name, c.Health, notRead(c, " — "), c.Summary))
 	}
 	// On a phone the worst connection comes first, as in the roll-up.
@@ -48,6 +55,9 @@ func StatusReply(r vpn.Report) Reply {
 			rep.Compact = append(rep.Compact, Block{Kind: Divider})
 		}
 		rep.Compact = append(rep.Compact, compactConnection(c)...)
+		if buttons != nil {
+			rep.Compact = append(rep.Compact, buttons(c))
+		}
 	}
 	rep.Blocks = append(rep.Blocks, notes("generated "+r.GeneratedAt+readAgo(r)))
 	gen := notes()

@@ -130,7 +130,9 @@ func ValidateReply(r ValidateResult) Reply {
 		tone, icon = ToneWarning, "▲"
 	}
 	head := fmt.Sprintf("%s %s: %s", icon, subject, strings.ToUpper(r.Verdict))
-	rep.Blocks = append(rep.Blocks, heading(tone, head),
+	hb := heading(tone, fmt.Sprintf("%s: %s", subject, strings.ToUpper(r.Verdict)))
+	hb.Icon = icon
+	rep.Blocks = append(rep.Blocks, hb,
 		paragraph(ToneNone, fmt.Sprintf("%d errors, %d warnings, %d notes", counts[vpn.SeverityError], counts[vpn.SeverityWarning], counts[vpn.SeverityInfo])))
 	if r.Connection != "" {
 		n := len(r.Sources[vpn.OriginLive])
@@ -149,7 +151,9 @@ func ValidateReply(r ValidateResult) Reply {
 		}
 	}
 	for _, e := range r.Errors {
-		rep.Blocks = append(rep.Blocks, paragraph(ToneWarning, fmt.Sprintf("⚠ %s: %s (live state incomplete)", e.Cloud, e.Message)))
+		b := paragraph(ToneWarning, fmt.Sprintf("%s: %s (live state incomplete)", e.Cloud, e.Message))
+		b.Icon = IconSide
+		rep.Blocks = append(rep.Blocks, b)
 	}
 	rep.Text = head
 	return rep

@@ -78,7 +78,9 @@ func WhyReply(a why.Answer) Reply {
 	if a.Tunnel > 0 {
 		subject = fmt.Sprintf("%s tunnel %d", a.Connection, a.Tunnel)
 	}
-	r.Blocks = append(r.Blocks, heading(healthTone(a.Health), fmt.Sprintf("%s Why: %s — %s", healthIcon(a.Health), subject, strings.ToUpper(string(a.Health)))))
+	head := heading(healthTone(a.Health), fmt.Sprintf("Why: %s — %s", subject, strings.ToUpper(string(a.Health))))
+	head.Icon = healthIcon(a.Health)
+	r.Blocks = append(r.Blocks, head)
 	if len(a.Causes) == 0 {
 		msg, tone := "No cause found in the evidence read; /door status "+a.Connection+" lists the configuration findings.", ToneMuted
 		switch {

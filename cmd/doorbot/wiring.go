@@ -86,7 +86,7 @@ func (a *app) service(ctx context.Context, cfg *config.Config) (*handlers.Servic
 	}
 	obs := cloud.New(awsClient, azClient, cloud.Options{StatusTimeout: cfg.Timeouts.Status, CacheTTL: cfg.CacheTTL, Logger: a.logger, Scheduler: sched, Soracom: sc})
 	a.observer = obs
-	return &handlers.Service{Connections: conns, Observer: obs}, nil
+	return &handlers.Service{Connections: conns, Observer: obs, AzurePortal: handlers.AzurePortalFor(cfg.Azure.Cloud)}, nil
 }
 
 // demoService points the real SDK clients at the simulated clouds, with

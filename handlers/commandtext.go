@@ -195,6 +195,22 @@ func splitSteps(text string) []step {
 
 // splitTop splits s at sep where it is outside parentheses.
 func splitTop(s, sep string) []string {
+	return splitOutsideParens(s, func(i int) (int, bool) {
+		return len(sep), strings.HasPrefix(s[i:], sep)
+	})
+}
+
+// splitSentences splits after ". " followed by a capital letter, outside
+// parentheses; the period stays with its sentence.
+func splitSentences(s string) []string {
+	return splitOutsideParens(s, func(i int) (int, bool) {
+		return 1, i > 0 && s[i-1] == '.' && i+1 < len(s) && s[i] == ' ' && s[i+1] >= 'A' && s[i+1] <= 'Z'
+	})
+}
+
+// splitOutsideParens cuts s wherever cut, asked at a byte outside
+// parentheses, says so; the cut drops n bytes.
+func splitOutsideParens(s string, cut func(i int) (n int, ok bool)) []string {
 	var out []string
 	depth, start := 0, 0
 	for i := 0; i < len(s); i++ {
@@ -206,32 +222,13 @@ func splitTop(s, sep string) []string {
 				depth--
 			}
 		}
-		if depth == 0 && strings.HasPrefix(s[i:], sep) {
+		if depth > 0 {
+			continue
+		}
+		if n, ok := cut(i); ok {
 			out = append(out, s[start:i])
-			start = i + len(sep)
-			i += len(sep) - 1
-		}
-	}
-	return append(out, s[start:])
-}
-
-// splitSentences splits after ". " followed by a capital letter, outside
-// parentheses.
-func splitSentences(s string) []string {
-	var out []string
-	depth, start := 0, 0
-	for i := 0; i+2 < len(s); i++ {
-		switch s[i] {
-		case '(':
-			depth++
-		case ')':
-			if depth > 0 {
-				depth--
-			}
-		}
-		if depth == 0 && s[i] == '.' && s[i+1] == ' ' && (s[i+2] >= 'A' && s[i+2] <= 'Z') {
-			out = append(out, s[start:i+1])
-			start = i + 2
+			start = i + n
+			i += n - 1
 		}
 	}
 	return append(out, s[start:])

@@ -114,13 +114,7 @@ func rollUp(conns []vpn.ConnectionStatus) []Block {
 
 // connectionBlocks is one connection for a terminal.
 func connectionBlocks(c vpn.ConnectionStatus) []Block {
-	head := heading(healthTone(c.Health), fmt.Sprintf("%s — %s%s", c.Name, strings.ToUpper(string(c.Health)), notRead(c, " · ")))
-	head.Icon = healthIcon(c.Health)
-	blocks := []Block{head}
-	configErrs, sideErrs := splitErrors(c.Errors)
-	blocks = append(blocks, configErrs...)
-	blocks = append(blocks, paragraph(ToneNone, c.Summary))
-	blocks = append(blocks, contextNotes(c)...)
+	blocks, sideErrs := connectionHead(c, notRead(c, " · "))
 	if len(c.Tunnels) > 0 {
 		blocks = append(blocks, tunnelTable(c))
 	}
@@ -138,6 +132,19 @@ func connectionBlocks(c vpn.ConnectionStatus) []Block {
 		}
 	}
 	return blocks
+}
+
+// connectionHead is how every layout opens a connection: the verdict
+// (qualified by which side was not read), any configuration error, the
+// summary and the small print. The other errors come back to follow the
+// findings.
+func connectionHead(c vpn.ConnectionStatus, qualifier string) (blocks, sideErrs []Block) {
+	head := heading(healthTone(c.Health), fmt.Sprintf("%s — %s%s", c.Name, strings.ToUpper(string(c.Health)), qualifier))
+	head.Icon = healthIcon(c.Health)
+	configErrs, sideErrs := splitErrors(c.Errors)
+	blocks = append([]Block{head}, configErrs...)
+	blocks = append(blocks, paragraph(ToneNone, c.Summary))
+	return append(blocks, contextNotes(c)...), sideErrs
 }
 
 // splitErrors puts configuration errors (a configured resource that does
@@ -285,13 +292,7 @@ func findingBlock(f vpn.Finding) Block {
 
 // compactConnection is one connection for a phone.
 func compactConnection(c vpn.ConnectionStatus) []Block {
-	head := heading(healthTone(c.Health), fmt.Sprintf("%s — %s%s", c.Name, strings.ToUpper(string(c.Health)), shortNotRead(c)))
-	head.Icon = healthIcon(c.Health)
-	blocks := []Block{head}
-	configErrs, sideErrs := splitErrors(c.Errors)
-	blocks = append(blocks, configErrs...)
-	blocks = append(blocks, paragraph(ToneNone, c.Summary))
-	blocks = append(blocks, contextNotes(c)...)
+	blocks, sideErrs := connectionHead(c, shortNotRead(c))
 	for _, tu := range c.Tunnels {
 		blocks = append(blocks, tunnelFields(c, tu))
 	}

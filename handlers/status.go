@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -151,6 +152,9 @@ func (s *Service) status(ctx context.Context, names []string, force bool) (vpn.R
 		}
 	}
 	for i := range out {
+		// The model's assessments are shared between requests: stamp a
+		// copy of the tunnels with this report's time.
+		out[i].Tunnels = slices.Clone(out[i].Tunnels)
 		vpn.SetDownFor(out[i].Tunnels, s.Now())
 	}
 	report := vpn.NewReport(s.Now(), out)

@@ -141,7 +141,7 @@ func TestMarshalQuotesStringsThatLookLikeOtherThings(t *testing.T) {
 	}
 	// The parser refuses them as names, saying so, rather than misreading
 	// them.
-	if _, err := Parse(out, "marshalled"); err == nil || !strings.Contains(err.Error(), "must be an Azure name") {
+	if _, err := Parse(out, "marshalled"); err == nil || !strings.Contains(err.Error(), "must be 1-80 letters") {
 		t.Errorf("names that break Azure's rule: %v", err)
 	}
 }

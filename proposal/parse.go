@@ -202,8 +202,8 @@ func (d *decoder) phase(dst **vpn.PhaseParams) strictyaml.Handler {
 		ph := &vpn.PhaseParams{}
 		*dst = ph
 		d.Mapping(n, path, []field{
-			{Key: vpn.FieldEncryption, Set: d.list(&ph.Encryption, nil)},
-			{Key: vpn.FieldIntegrity, Set: d.list(&ph.Integrity, nil)},
+			{Key: vpn.FieldEncryption, Set: d.list(&ph.Encryption, checkAzureName)},
+			{Key: vpn.FieldIntegrity, Set: d.list(&ph.Integrity, checkAzureName)},
 			{Key: vpn.FieldDHGroups, Set: d.ints(&ph.DHGroups)},
 			{Key: vpn.FieldLifetimeSeconds, Set: d.int(&ph.LifetimeSeconds)},
 		})
@@ -431,12 +431,13 @@ func checkConnection(d *decoder, n *yaml.Node, path, s string) (string, bool) {
 	return s, true
 }
 
-// checkAzureName holds a name (or an Azure value doorbot does not list,
-// such as a SKU or an IPsec algorithm) to Azure's naming rule, which also
-// keeps line breaks and formatting out of what the approval thread shows.
+// checkAzureName holds a name, or a value doorbot does not list (a SKU, an
+// AWS or Azure algorithm), to Azure's naming rule, which every such value
+// of either cloud follows. It keeps line breaks and formatting out of the
+// findings and diff the approval thread shows.
 func checkAzureName(d *decoder, n *yaml.Node, path, s string) (string, bool) {
 	if !vpn.ValidAzureName(s) {
-		d.Invalid(n, path, s, "must be an Azure name: 1-80 letters, digits, '.', '_' or '-'")
+		d.Invalid(n, path, s, "must be 1-80 letters, digits, '.', '_' or '-'")
 		return "", false
 	}
 	return s, true

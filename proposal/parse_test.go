@@ -296,11 +296,13 @@ func TestErrors(t *testing.T) {
 		{"protocol", y("azure:", "  connections:", "    - protocol: IKEv3"), `proposal.yaml:3: azure.connections[0].protocol "IKEv3": must be IKEv1 or IKEv2`},
 		// Names reach the approval thread: no line breaks, formatting or spaces.
 		{"name with a forged state line", y("azure:", "  connections:", `    - name: "cn\n*APPROVED* :white_check_mark:"`),
-			`proposal.yaml:3: azure.connections[0].name "cn\n*APPROVED* :white_check_mark:": must be an Azure name: 1-80 letters, digits, '.', '_' or '-'`},
+			`proposal.yaml:3: azure.connections[0].name "cn\n*APPROVED* :white_check_mark:": must be 1-80 letters, digits, '.', '_' or '-'`},
 		{"lng name with a space", y("azure:", "  local_network_gateways:", "    - name: lng one"),
-			`proposal.yaml:3: azure.local_network_gateways[0].name "lng one": must be an Azure name: 1-80 letters, digits, '.', '_' or '-'`},
+			`proposal.yaml:3: azure.local_network_gateways[0].name "lng one": must be 1-80 letters, digits, '.', '_' or '-'`},
+		{"aws algorithm with a line break", y("aws:", "  tunnels:", `    - phase1: {encryption: ["AES256\n*APPROVED*"]}`),
+			`proposal.yaml:3: aws.tunnels[0].phase1.encryption[0] "AES256\n*APPROVED*": must be 1-80 letters, digits, '.', '_' or '-'`},
 		{"ipsec value with a mention", y("azure:", "  connections:", "    - ipsec_policy: {ike_encryption: '<@U1>'}"),
-			`proposal.yaml:3: azure.connections[0].ipsec_policy.ike_encryption "<@U1>": must be an Azure name: 1-80 letters, digits, '.', '_' or '-'`},
+			`proposal.yaml:3: azure.connections[0].ipsec_policy.ike_encryption "<@U1>": must be 1-80 letters, digits, '.', '_' or '-'`},
 		{"connection mode", y("azure:", "  connections:", "    - connection_mode: Both"),
 			`proposal.yaml:3: azure.connections[0].connection_mode "Both": must be Default or InitiatorOnly or ResponderOnly`},
 

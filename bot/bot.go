@@ -63,7 +63,10 @@ type Bot struct {
 	log   *slog.Logger
 	jobs  chan job
 	forms chan struct{}
-	ready atomic.Bool
+	// notices carries "busy" answers to clicks to the one goroutine that
+	// posts them (a click's ack carries no message).
+	notices chan notice
+	ready   atomic.Bool
 
 	// ctx is the bot's lifetime (set by Start): every job runs under it.
 	ctx     context.Context
@@ -110,7 +113,8 @@ func New(api *slack.Client, cmds *commands.Registry, opts Options) *Bot {
 		web:  &web{api: api, http: opts.HTTPClient, metrics: opts.Metrics, log: opts.Logger},
 		cmds: cmds, opts: opts, log: opts.Logger,
 		jobs: make(chan job, opts.Queue), forms: make(chan struct{}, opts.Forms),
-		ctx: context.Background(),
+		notices: make(chan notice, maxNotices),
+		ctx:     context.Background(),
 	}
 }
 
@@ -128,6 +132,7 @@ func (b *Bot) SetReady(v bool) { b.ready.Store(v) }
 // under ctx. Wait waits for them all. Call Start before serving.
 func (b *Bot) Start(ctx context.Context) {
 	b.ctx = ctx
+	work := b.opts.Metrics.Work
 	for range b.opts.Workers {
 		b.wg.Go(func() {
 			for {
@@ -135,11 +140,15 @@ func (b *Bot) Start(ctx context.Context) {
 				case <-ctx.Done():
 					return
 				case j := <-b.jobs:
+					work.WithLabelValues("queued").Dec()
+					work.WithLabelValues("running").Inc()
 					b.run(ctx, j)
+					work.WithLabelValues("running").Dec()
 				}
 			}
 		})
 	}
+	b.wg.Go(func() { b.sendNotices(ctx) })
 }
 
 // Wait blocks until every worker and every form being opened has stopped;
@@ -168,6 +177,7 @@ func (b *Bot) run(ctx context.Context, j job) {
 func (b *Bot) enqueue(j job) bool {
 	select {
 	case b.jobs <- j:
+		b.opts.Metrics.Work.WithLabelValues("queued").Inc()
 		return true
 	default:
 		return false
@@ -190,8 +200,10 @@ func (b *Bot) spawn(j job) bool {
 		<-b.forms
 		return false
 	}
+	beside := b.opts.Metrics.Work.WithLabelValues("beside")
+	beside.Inc()
 	b.wg.Go(func() {
-		defer func() { <-b.forms }()
+		defer func() { <-b.forms; beside.Dec() }()
 		b.run(b.ctx, j)
 	})
 	return true
@@ -259,12 +271,65 @@ func (b *Bot) Accept(ctx context.Context, cmd slack.SlashCommand) Ack {
 	return Ack{ResponseType: ReplyEphemeral, Text: Escape(working)}
 }
 
+// busyText answers work refused because its pool is full: never silence.
+const busyText = "doorbot is busy answering other requests; try again in a moment."
+
 // busy is the answer when every worker is taken and the queue is full:
 // never silence.
 func (b *Bot) busy(command, user string) Ack {
 	b.opts.Metrics.Commands.WithLabelValues(command, "busy").Inc()
 	b.log.Warn("command queue full", "command", command, "user", user)
-	return Ack{ResponseType: ReplyEphemeral, Text: "doorbot is busy answering other requests; try again in a moment."}
+	return Ack{ResponseType: ReplyEphemeral, Text: busyText}
+}
+
+// maxNotices bounds the "busy" answers to clicks waiting to be posted;
+// past it a refused click is counted and logged only.
+const maxNotices = 64
+
+// notice is a "busy" answer owed to someone whose click found no room.
+type notice struct{ responseURL, user, channel string }
+
+// busyClick answers a click whose pool is full. A click's ack carries no
+// message, so the answer is posted, by the one notice sender: a flood of
+// refused clicks starts no goroutine of its own.
+func (b *Bot) busyClick(action string, n notice) {
+	b.opts.Metrics.Commands.WithLabelValues(action, "busy").Inc()
+	b.log.Warn("no worker free for a click", "action", action, "user", n.user)
+	if n.responseURL != "" && !b.responseURLAllowed(n.responseURL) {
+		b.opts.Metrics.HTTPRefused.WithLabelValues("response_url").Inc()
+		n.responseURL = ""
+	}
+	select {
+	case b.notices <- n:
+	default:
+		b.log.Warn("too many busy answers waiting; this clicker is not told", "action", action, "user", n.user)
+	}
+}
+
+// sendNotices posts the busy answers to clicks until ctx ends: through
+// the click's response_url (ephemeral: the clicked message stays), else
+// privately through the Web API.
+func (b *Bot) sendNotices(ctx context.Context) {
+	msgs := Render(handlers.Reply{Text: busyText, Blocks: []handlers.Block{{Kind: handlers.Paragraph, Tone: handlers.ToneWarning,
+		Lines: []string{"doorbot is busy answering other requests; nothing was done. Click again in a moment."}}}})
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case n := <-b.notices:
+			nctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			var err error
+			if n.responseURL != "" {
+				err = b.respond(nctx, n.responseURL, ReplyEphemeral, msgs[0])
+			} else {
+				err = b.tellPrivately(nctx, n.user, n.channel, msgs)
+			}
+			cancel()
+			if err != nil {
+				b.log.Warn("busy answer not delivered", "user", n.user, "err", err)
+			}
+		}
+	}
 }
 
 // answer runs a slow command and delivers its reply.

@@ -257,8 +257,7 @@ func (b *Bot) click(a commands.Action, cb slack.InteractionCallback, act *slack.
 		queued = b.spawn(j)
 	}
 	if !queued {
-		b.opts.Metrics.Commands.WithLabelValues(a.ID, "busy").Inc()
-		b.log.Warn("no worker free for a click", "action", a.ID, "user", c.User)
+		b.busyClick(a.ID, notice{responseURL: cb.ResponseURL, user: c.User, channel: c.Channel})
 	}
 }
 

@@ -39,6 +39,11 @@ type Metrics struct {
 	RefreshOverruns prometheus.Counter // cycles that did not fit their interval
 
 	Leader prometheus.Gauge // 1 while this replica runs the leader-only jobs
+	// Work is the work the bot holds now, by pool: running (on a worker),
+	// queued (waiting for one), beside (forms and quick clicks, beside
+	// the workers). Each pool is bounded; at its bound new work is
+	// answered "busy".
+	Work *prometheus.GaugeVec // pool
 	// SoracomRateLimit is the SORACOM API's last X-Soracom-Ratelimit-*
 	// headers per operation: limit, remaining, seconds_before_refresh.
 	SoracomRateLimit *prometheus.GaugeVec // operation, value
@@ -96,7 +101,10 @@ func NewMetrics() *Metrics {
 	m.RefreshOverruns = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "doorbot_refresh_overruns_total", Help: "Background refresh cycles that did not complete inside their interval.",
 	})
-	m.Registry.MustRegister(m.Commands, m.AckSeconds, m.CloudCalls, m.SlackCalls, m.TunnelUp, m.HTTPRefused,
+	m.Work = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "doorbot_work", Help: "Commands, forms and clicks the bot holds now, by pool: running (on a worker), queued (waiting for a worker), beside (forms and quick clicks).",
+	}, []string{"pool"})
+	m.Registry.MustRegister(m.Commands, m.AckSeconds, m.Work, m.CloudCalls, m.SlackCalls, m.TunnelUp, m.HTTPRefused,
 		m.RefreshSeconds, m.RefreshNeeded, m.RefreshOverruns, m.Leader, m.SoracomRateLimit,
 		m.SideUp, m.Observed, m.Firing, m.Cycles,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -55,6 +55,11 @@ type setup struct {
 	// model, filled before the clouds' latency is applied (serve's warm
 	// state).
 	model time.Duration
+	// cloudTimeout, when set, bounds each cloud call and status instead of
+	// 10 s and 20 s (long, for clouds made to hang).
+	cloudTimeout time.Duration
+	// noCache turns the observer's cache off.
+	noCache bool
 }
 
 // changeSetup is the change workflow's configuration for a harness.
@@ -89,7 +94,14 @@ func newHarness(t testing.TB, s setup) *harness {
 		}
 	}
 	srv := simclient.StartForTest(t, s.world)
-	obs, err := simclient.Observer(srv, simclient.Options{CallTimeout: 10 * time.Second, StatusTimeout: 20 * time.Second, CacheTTL: time.Minute})
+	opts := simclient.Options{CallTimeout: 10 * time.Second, StatusTimeout: 20 * time.Second, CacheTTL: time.Minute}
+	if s.cloudTimeout > 0 {
+		opts.CallTimeout, opts.StatusTimeout = s.cloudTimeout, s.cloudTimeout
+	}
+	if s.noCache {
+		opts.CacheTTL = 0
+	}
+	obs, err := simclient.Observer(srv, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,9 @@ import (
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/store"
 	"github.com/doorbot/doorbot/vpn"
+	"github.com/doorbot/doorbot/vpn/rules"
 	"github.com/doorbot/doorbot/vpn/triage"
+	"github.com/doorbot/doorbot/vpn/why"
 )
 
 // Message is one alert message as the notifier sends it.
@@ -117,6 +119,12 @@ type Options struct {
 	OnEvent func(Event)
 	// OnCycle sees every cycle.
 	OnCycle func(Cycle)
+	// Explain is doorbot why for one connection (handlers.Service.Why).
+	// When a connection turns down or degraded the watcher asks it once,
+	// so that the alert names the cause the clouds' own records show
+	// (a pre-shared key mismatch in the tunnel log), not only the likely
+	// one. Nil: the likely causes only.
+	Explain func(ctx context.Context, connection string) (why.Answer, error)
 	// onObserved sees every cycle's observations (the live model's Put).
 	onObserved func(ctx context.Context, obs []vpn.Observation, at time.Time)
 }
@@ -136,6 +144,17 @@ type Watcher struct {
 
 	mu     sync.Mutex
 	latest Cycle
+
+	// explained is what Explain said per connection, for the set of
+	// tunnels down it was asked about.
+	explainMu sync.Mutex
+	explained map[string]explanation
+}
+
+// explanation is the evidence-backed causes of one connection's outage.
+type explanation struct {
+	key    string // the tunnels not up when it was asked
+	causes []string
 }
 
 // New builds a watcher.
@@ -149,7 +168,7 @@ func New(opts Options) *Watcher {
 	if opts.Interval <= 0 {
 		opts.Interval = time.Minute
 	}
-	w := &Watcher{opts: opts, engine: alerts.Engine{Settings: opts.Settings}, st: opts.Store, log: opts.Logger}
+	w := &Watcher{opts: opts, engine: alerts.Engine{Settings: opts.Settings}, st: opts.Store, log: opts.Logger, explained: map[string]explanation{}}
 	if w.st == nil {
 		w.st = newMemStore()
 	}
@@ -202,11 +221,14 @@ func (w *Watcher) RunCycle(ctx context.Context) Cycle {
 		w.opts.onObserved(ctx, obs, now)
 	}
 	cyc := Cycle{At: now, Sides: map[string]map[vpn.Cloud]bool{}, Tunnels: map[string][]alerts.TunnelSample{}}
-	var statuses []vpn.ConnectionStatus
-	for _, o := range obs {
-		cs := handlers.Assess(o)
-		statuses = append(statuses, cs)
-		sample := alerts.SampleOf(o, cs.Tunnels, now, messageContext(o, cs))
+	statuses := make([]vpn.ConnectionStatus, len(obs))
+	for i, o := range obs {
+		statuses[i] = handlers.Assess(o)
+	}
+	w.explain(ctx, statuses)
+	for i, o := range obs {
+		cs := statuses[i]
+		sample := alerts.SampleOf(o, cs.Tunnels, now, messageContext(o, cs, w.evidence(o.Connection.Name)))
 		sides := map[vpn.Cloud]bool{}
 		for _, s := range sample.Sides {
 			sides[vpn.Cloud(s.Cloud)] = s.Read
@@ -237,6 +259,106 @@ func (w *Watcher) RunCycle(ctx context.Context) Cycle {
 	}
 	w.Deliver(ctx)
 	return cyc
+}
+
+// maxExplain bounds the connections explained per cycle: a region-wide
+// outage must not turn one cycle into hundreds of log queries. The others
+// are explained in the next cycles.
+const maxExplain = 5
+
+// explain asks Explain about every connection that turned down or
+// degraded (or whose set of tunnels down changed) since it was last
+// asked, in parallel, bounded by half the interval (at least 5 s, at
+// most 20 s). The cycle waits: the root posted after debounce then
+// already names the cause. A failed explanation is not retried until the
+// tunnels down change; the alert keeps its likely causes.
+func (w *Watcher) explain(ctx context.Context, statuses []vpn.ConnectionStatus) {
+	if w.opts.Explain == nil {
+		return
+	}
+	type job struct{ name, key string }
+	var jobs []job
+	w.explainMu.Lock()
+	for _, cs := range statuses {
+		key := downKey(cs)
+		if key == "" {
+			delete(w.explained, cs.Name)
+			continue
+		}
+		if e, ok := w.explained[cs.Name]; ok && e.key == key || len(jobs) == maxExplain {
+			continue
+		}
+		jobs = append(jobs, job{cs.Name, key})
+	}
+	w.explainMu.Unlock()
+	if len(jobs) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, max(min(w.opts.Interval/2, 20*time.Second), 5*time.Second))
+	defer cancel()
+	results := make([]explanation, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Go(func() {
+			results[i].key = j.key
+			ans, err := w.opts.Explain(ctx, j.name)
+			if err != nil {
+				w.log.Warn("why not read for the alert; it names the likely causes only", "connection", j.name, "error", err)
+				return
+			}
+			results[i].causes = evidenceCauses(ans)
+		})
+	}
+	wg.Wait()
+	w.explainMu.Lock()
+	defer w.explainMu.Unlock()
+	for i, j := range jobs {
+		w.explained[j.name] = results[i]
+	}
+}
+
+func (w *Watcher) evidence(connection string) []string {
+	w.explainMu.Lock()
+	defer w.explainMu.Unlock()
+	return w.explained[connection].causes
+}
+
+// downKey names the tunnels not up of a connection that is down or
+// degraded, "" otherwise.
+func downKey(cs vpn.ConnectionStatus) string {
+	if cs.Health != vpn.Down && cs.Health != vpn.Degraded {
+		return ""
+	}
+	var keys []string
+	for _, t := range cs.Tunnels {
+		if !t.Up {
+			keys = append(keys, t.AWSOutsideIP+"/"+t.AzureConnection)
+		}
+	}
+	return string(cs.Health) + ":" + strings.Join(keys, ",")
+}
+
+// evidenceCauses are the causes why found records for, one line each:
+// the finding and its newest record.
+func evidenceCauses(ans why.Answer) []string {
+	var out []string
+	for _, c := range ans.Causes {
+		// tunnel-down is why's "down, and no recorded reason": the
+		// likely causes say more than that.
+		if len(c.Evidence) == 0 || c.Rule == rules.IDTunnelDown {
+			continue
+		}
+		ev := c.Evidence[0]
+		text := ev.Text
+		if r := []rune(text); len(r) > 200 {
+			text = string(r[:199]) + "…"
+		}
+		out = append(out, fmt.Sprintf("%s: %s — seen %s in %s: “%s”", c.Rule, c.Message, ev.Time, ev.Source, text))
+		if len(out) == 2 {
+			break
+		}
+	}
+	return out
 }
 
 // step runs one engine decision on a connection's stored state and
@@ -480,7 +602,7 @@ func (w *Watcher) send(ctx context.Context, m store.AlertMessage, now time.Time)
 // status summary (its first words say which side was not read), one line
 // per tunnel not up with what each side says and since when, the likely
 // causes and the next commands.
-func messageContext(o vpn.Observation, cs vpn.ConnectionStatus) alerts.Context {
+func messageContext(o vpn.Observation, cs vpn.ConnectionStatus, evidence []string) alerts.Context {
 	ctx := alerts.Context{Summary: cs.Summary}
 	for _, t := range cs.Tunnels {
 		if (o.AWS == nil || t.AWSUp()) && (o.Azure == nil || t.AzureUp()) {
@@ -500,6 +622,8 @@ func messageContext(o vpn.Observation, cs vpn.ConnectionStatus) alerts.Context {
 		ctx.Evidence = append(ctx.Evidence, line)
 	}
 	if cs.Health == vpn.Down || cs.Health == vpn.Degraded {
+		// What the clouds recorded first, then what the state suggests.
+		ctx.Causes = append(ctx.Causes, evidence...)
 		for _, c := range triage.Diagnose(o, cs.Tunnels) {
 			ctx.Causes = append(ctx.Causes, c.Title+" — check: "+c.Check)
 		}

@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/doorbot/doorbot/alerts"
+	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/internal/sim"
 	"github.com/doorbot/doorbot/internal/simclient"
 	"github.com/doorbot/doorbot/store"
 	"github.com/doorbot/doorbot/vpn"
 	"github.com/doorbot/doorbot/vpn/vpntest"
+	"github.com/doorbot/doorbot/vpn/why"
 )
 
 // shapes is an observer that answers from vpntest shapes, switchable.
@@ -43,6 +45,8 @@ type notifier struct {
 	fail int
 	err  error
 	n    int
+	// roots are the root messages as last posted or edited.
+	roots []Message
 }
 
 func (n *notifier) record(what string) error {
@@ -63,6 +67,7 @@ func (n *notifier) Post(_ context.Context, ch string, m Message) (string, string
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.n++
+	n.roots = append(n.roots, m)
 	return ch, fmt.Sprintf("1700000000.%06d", n.n), nil
 }
 func (n *notifier) Update(_ context.Context, _, ts string, m Message) error {
@@ -277,4 +282,87 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// A tunnel down with the clouds' own records of why: the root names the
+// recorded cause first (the pre-shared key mismatch in the tunnel and
+// gateway logs), before the likely ones, through the real why on the
+// simulated clouds.
+func TestAlertNamesTheRecordedCause(t *testing.T) {
+	world, scenarios := sim.DemoWorld()
+	var psk vpn.Connection
+	for _, s := range scenarios {
+		if s.Name == "psk-mismatch" {
+			psk = s.Connection
+		}
+	}
+	srv := simclient.StartForTest(t, world)
+	obs, err := simclient.Observer(srv, simclient.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.Context(), "sqlite", filepath.Join(t.TempDir(), "doorbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc := &handlers.Service{Connections: []vpn.Connection{psk}, Observer: obs}
+	explained := 0
+	n := &notifier{}
+	w := New(Options{Connections: svc.Connections, Observer: obs, Store: st, Notifier: n, Channel: "C0ALERTS01",
+		Interval: time.Minute, Settings: alerts.DefaultSettings(),
+		Explain: func(ctx context.Context, name string) (why.Answer, error) { explained++; return svc.Why(ctx, name, "") }})
+	for range 4 {
+		w.RunCycle(t.Context())
+	}
+	if len(n.roots) != 1 {
+		t.Fatalf("%d roots, want 1", len(n.roots))
+	}
+	var b strings.Builder
+	if err := handlers.RenderText(&b, n.roots[0].Reply); err != nil {
+		t.Fatal(err)
+	}
+	root := b.String()
+	for _, want := range []string{"Likely cause: psk-mismatch: tunnel 2", "pre-shared keys of the two ends differ", "— seen 20", "aws:tunnel-log", "also possible: Tunnel 2: pre-shared key or IKE/IPsec proposal mismatch"} {
+		if !strings.Contains(root, want) {
+			t.Errorf("root lacks %q:\n%s", want, root)
+		}
+	}
+	// Once per outage, not once per cycle.
+	if explained != 1 {
+		t.Errorf("why asked %d times in 4 cycles of one outage, want 1", explained)
+	}
+}
+
+func TestEvidenceCauses(t *testing.T) {
+	ev := []why.Evidence{{Source: "aws:tunnel-log", Time: "2026-12-03T03:00:00Z", Text: "AWS tunnel detected a pre-shared key mismatch"}}
+	cause := func(rule string, evidence []why.Evidence) why.Cause {
+		return why.Cause{Finding: vpn.Finding{Rule: rule, Message: "tunnel 2: " + rule}, Evidence: evidence}
+	}
+	cases := []struct {
+		name   string
+		causes []why.Cause
+		want   []string
+	}{
+		{"a recorded cause", []why.Cause{cause("psk-mismatch", ev)},
+			[]string{"psk-mismatch: tunnel 2: psk-mismatch — seen 2026-12-03T03:00:00Z in aws:tunnel-log: “AWS tunnel detected a pre-shared key mismatch”"}},
+		{"down with no recorded reason says nothing new", []why.Cause{cause("tunnel-down", ev)}, nil},
+		{"a cause without evidence", []why.Cause{cause("maintenance", nil)}, nil},
+		{"at most two", []why.Cause{cause("a", ev), cause("b", ev), cause("c", ev)}, []string{"a: ", "b: "}},
+		{"a long record is cut", []why.Cause{cause("psk-mismatch", []why.Evidence{{Source: "s", Time: "t", Text: strings.Repeat("x", 500)}})},
+			[]string{"psk-mismatch: tunnel 2: psk-mismatch — seen t in s: “" + strings.Repeat("x", 199) + "…”"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := evidenceCauses(why.Answer{Causes: tc.causes})
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tc.want[i]) {
+					t.Errorf("cause %d = %q, want %q", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
 }

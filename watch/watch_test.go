@@ -290,12 +290,11 @@ func processCPU() time.Duration {
 // simulated clouds.
 func TestAlertNamesTheRecordedCause(t *testing.T) {
 	world, scenarios := sim.DemoWorld()
-	var psk vpn.Connection
-	for _, s := range scenarios {
-		if s.Name == "psk-mismatch" {
-			psk = s.Connection
-		}
+	sc, ok := sim.Named(scenarios, "psk-mismatch")
+	if !ok {
+		t.Fatal("no psk-mismatch scenario")
 	}
+	psk := sc.Connection
 	srv := simclient.StartForTest(t, world)
 	obs, err := simclient.Observer(srv, simclient.Options{})
 	if err != nil {

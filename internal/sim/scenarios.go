@@ -190,6 +190,16 @@ func DemoWorld() (*World, []Scenario) {
 	return w, sc
 }
 
+// Named returns the scenario called name among scs.
+func Named(scs []Scenario, name string) (Scenario, bool) {
+	for _, s := range scs {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Scenario{}, false
+}
+
 // pair describes an AWS (or SORACOM) VPN connection terminated on an Azure
 // VPN gateway by two local network gateways and two connections, the
 // shape every scenario shares.

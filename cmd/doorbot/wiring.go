@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/doorbot/doorbot/cloud"
 	awsc "github.com/doorbot/doorbot/cloud/aws"
@@ -46,7 +49,8 @@ func (a *app) service(ctx context.Context, cfg *config.Config) (*handlers.Servic
 		// EC2 speaks HTTP/1.1; batched reads need a few connections per
 		// regional endpoint, never one per connection.
 		httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) { t.MaxConnsPerHost = 10 })
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.AWS.Region), awsconfig.WithHTTPClient(httpClient))
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.AWS.Region), awsconfig.WithHTTPClient(httpClient),
+			awsconfig.WithLogger(sdkLogger{a.logger}))
 		if err != nil {
 			return nil, usageErr("aws: %v", err)
 		}
@@ -99,4 +103,18 @@ func (a *app) demoService(srv *sim.Server, conns []vpn.Connection) (*handlers.Se
 	}
 	a.observer = obs
 	return &handlers.Service{Connections: conns, Observer: obs}, nil
+}
+
+// sdkLogger sends the AWS SDK's own log lines (an IMDS fallback, a
+// deprecation) to doorbot's log at their level instead of straight to
+// stderr, where they broke the first line of every CLI answer. The SDK
+// never logs bodies here (ClientLogMode is 0), so no key can pass.
+type sdkLogger struct{ log *slog.Logger }
+
+func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	level := slog.LevelDebug
+	if c == logging.Warn {
+		level = slog.LevelWarn
+	}
+	l.log.Log(context.Background(), level, "aws sdk: "+fmt.Sprintf(format, v...))
 }

@@ -14,7 +14,8 @@ import (
 )
 
 func (a *app) demoCommand() *cobra.Command {
-	var only string
+	var only, serveDir string
+	var serve bool
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run doorbot on built-in simulated clouds (no credentials, no network)",
@@ -26,6 +27,15 @@ func (a *app) demoCommand() *cobra.Command {
 			"every message the alerts channel would get.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if serve {
+				if only != "" {
+					return usageErr("--serve keeps every scenario up; drop --scenario")
+				}
+				return a.demoServe(cmd.Context(), serveDir)
+			}
+			if serveDir != "" {
+				return usageErr("--dir is for --serve")
+			}
 			world, scenarios := sim.DemoWorld()
 			alertScenario := sim.AlertScenario()
 			alertScenario.Populate(world)
@@ -114,6 +124,8 @@ func (a *app) demoCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&only, "scenario", "", "run one scenario only")
+	cmd.Flags().BoolVar(&serve, "serve", false, "keep the simulated clouds up and write a config and env.sh for them, so that every command can be tried")
+	cmd.Flags().StringVar(&serveDir, "dir", "", "with --serve: where to write doorbot.yaml, env.sh and the simulator's CA (default: a new temporary directory)")
 	return cmd
 }
 

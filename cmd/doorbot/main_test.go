@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,33 +32,12 @@ func runCLI(t *testing.T, stdin string, args ...string) result {
 // a fake `az` on PATH for Azure; the simulator's CA via SSL_CERT_FILE.
 func realCloudEnv(t *testing.T, srv *sim.Server) {
 	t.Helper()
-	dir := t.TempDir()
-	ca := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(ca, srv.CACertPEM, 0o600); err != nil {
+	env, err := demoEnv(srv, t.TempDir())
+	if err != nil {
 		t.Fatal(err)
 	}
-	az := filepath.Join(dir, "az")
-	script := "#!/bin/sh\necho '{\"accessToken\":\"fake-az-token\",\"expiresOn\":\"2099-01-01 00:00:00.000000\",\"expires_on\":4070908800,\"tokenType\":\"Bearer\"}'\n"
-	if err := os.WriteFile(az, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{
-		"SSL_CERT_FILE":                    ca,
-		"PATH":                             dir + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"AZURE_TOKEN_CREDENTIALS":          "AzureCLICredential",
-		"AWS_ACCESS_KEY_ID":                "AKIADOORBOTTEST",
-		"AWS_SECRET_ACCESS_KEY":            "test-secret",
-		"AWS_SESSION_TOKEN":                "",
-		"AWS_PROFILE":                      "",
-		"AWS_CONFIG_FILE":                  filepath.Join(dir, "no-aws-config"),
-		"AWS_SHARED_CREDENTIALS_FILE":      filepath.Join(dir, "no-aws-credentials"),
-		"AWS_EC2_METADATA_DISABLED":        "true",
-		"AWS_ENDPOINT_URL_EC2":             srv.EC2URL,
-		"DOORBOT_CONFIG":                   "",
-		"SORACOM_AUTH_KEY_ID":              sim.SoracomAuthKeyID,
-		"SORACOM_AUTH_KEY":                 sim.SoracomAuthKey,
-		"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": srv.LogsURL,
-	} {
+	env["DOORBOT_CONFIG"] = ""
+	for k, v := range env {
 		t.Setenv(k, v)
 	}
 }
@@ -68,29 +46,8 @@ func realCloudEnv(t *testing.T, srv *sim.Server) {
 // simulator's https endpoint.
 func writeConfig(t *testing.T, srv *sim.Server, scenarios []sim.Scenario, extra ...string) string {
 	t.Helper()
-	var b strings.Builder
-	for _, e := range extra {
-		b.WriteString(e)
-	}
-	fmt.Fprintf(&b, "aws:\n  region: ap-northeast-1\nazure:\n  subscription_id: %s\n  resource_manager_endpoint: %s\n  logs_endpoint: %s\n",
-		sim.SubscriptionID, srv.ARMURL, srv.LogAnalyticsURL)
-	// Generous: a loaded 2-core machine (the fake az CLI is a process per
-	// token) must not turn a healthy read into a timeout.
-	fmt.Fprintf(&b, "soracom:\n  endpoint: %s\n", srv.SoracomURL)
-	b.WriteString("timeouts:\n  cloud_call: 8s\n  status: 15s\nconnections:\n")
-	for _, s := range scenarios {
-		c := s.Connection
-		fmt.Fprintf(&b, "  - name: %s\n    kind: %s\n", c.Name, c.Kind)
-		if c.Kind == vpn.KindAWSVPN {
-			fmt.Fprintf(&b, "    aws:\n      vpn_connection_ids: [%s]\n      region: %s\n", strings.Join(c.AWS.VPNConnectionIDs, ", "), c.AWS.Region)
-		}
-		fmt.Fprintf(&b, "    azure:\n      resource_group: %s\n      gateway: %s\n      connections: [%s]\n", c.Azure.ResourceGroup, c.Azure.Gateway, strings.Join(c.Azure.Connections, ", "))
-		if c.Soracom.VPGID != "" {
-			fmt.Fprintf(&b, "    soracom:\n      vpg_id: %s\n", c.Soracom.VPGID)
-		}
-	}
 	path := filepath.Join(t.TempDir(), "doorbot.yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(strings.Join(extra, "")+demoConfigYAML(srv, scenarios)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path

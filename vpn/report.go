@@ -74,6 +74,10 @@ type TunnelStatus struct {
 	// last status change to the report's time; 0 when the tunnel is up or
 	// no side says since when (added to docs/output.md).
 	DownForSeconds int64 `json:"down_for_seconds,omitempty"`
+
+	// Door is SORACOM's side of a Door tunnel, from the VPG (not part of
+	// the fixed interface): set when the SORACOM API was read.
+	Door *TunnelDoor `json:"door,omitempty"`
 }
 
 // SetDownFor fills DownForSeconds of each tunnel that is down with AWS
@@ -92,6 +96,32 @@ func SetDownFor(tunnels []TunnelStatus, now time.Time) {
 		}
 		t.DownForSeconds = int64(now.Sub(since) / time.Second)
 	}
+}
+
+// TunnelDoor is what the VPG says about the Door connection a tunnel
+// belongs to. SORACOM reports no tunnel status: whether the tunnel is up
+// stays Azure's to say.
+type TunnelDoor struct {
+	VPGID string `json:"vpg_id"`
+	// Connection is the Door connection's id, "" when the VPG has several
+	// (a migration) and nothing ties this tunnel to one of them.
+	Connection string  `json:"connection"`
+	Routing    Routing `json:"routing"`
+	// BGPASN is the Door side's ASN with dynamic routing.
+	BGPASN string `json:"bgp_asn,omitempty"`
+}
+
+// doorTunnel is the Door side every tunnel of a VPG shares.
+func doorTunnel(v *SoracomVPG) *TunnelDoor {
+	d := &TunnelDoor{VPGID: v.ID, Routing: v.Routing()}
+	if len(v.DoorConnections) == 1 {
+		c := v.DoorConnections[0]
+		d.Connection = c.ID
+		if c.UseDynamicRouting {
+			d.BGPASN = c.BGPASN
+		}
+	}
+	return d
 }
 
 // TunnelBGP is one tunnel's BGP session, seen from Azure.
@@ -314,6 +344,9 @@ func Pair(obs Observation) []TunnelStatus {
 	for i := range rows {
 		rows[i].Index = i + 1
 		r := &rows[i]
+		if obs.Soracom != nil && obs.Connection.Kind == KindSoracomDoor {
+			r.Door = doorTunnel(obs.Soracom)
+		}
 		r.Up = (awsObserved || azureObserved) && (!awsObserved || r.AWSUp()) && (!azureObserved || r.AzureUp())
 	}
 	if rows == nil {

@@ -47,6 +47,31 @@ func TestStatusDoorReadsSoracomAndLogsOut(t *testing.T) {
 	if strings.Join(ops, " ") != "auth getVirtualPrivateGateway logout" {
 		t.Errorf("SORACOM requests = %v", ops)
 	}
+	for _, want := range []string{"Door outside IP", "door-04 static"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("Door rows lack %q:\n%s", want, r.stdout)
+		}
+	}
+
+	// JSON: both sides, SORACOM's routing mode and subnets beside Azure's.
+	r = runCLI(t, "", "status", door.Name, "--config", cfg, "--output", "json")
+	var rep vpn.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	c := rep.Connections[0]
+	if c.Routing.AWS != vpn.RoutingStatic || c.Routing.Azure != vpn.RoutingStatic || c.Observed.AWS || !c.Observed.Azure || len(c.Errors) != 0 {
+		t.Errorf("routing %+v observed %+v errors %+v", c.Routing, c.Observed, c.Errors)
+	}
+	if s := c.Soracom; s == nil || s.VPGID != door.Connection.Soracom.VPGID || s.DeviceSubnet != "10.128.0.0/9" || s.VPGSubnet != "100.64.17.0/28" ||
+		s.Routing != vpn.RoutingStatic || len(s.DoorConnections) != 1 || len(s.RoutingFilter) != 1 {
+		t.Errorf("soracom section %+v", c.Soracom)
+	}
+	for _, tu := range c.Tunnels {
+		if tu.Door == nil || tu.Door.Connection != "door-04" || tu.Door.Routing != vpn.RoutingStatic || tu.AzureStatus != "Connected" {
+			t.Errorf("tunnel %d: door %+v azure %s", tu.Index, tu.Door, tu.AzureStatus)
+		}
+	}
 }
 
 func TestStatusDoorBadSoracomKey(t *testing.T) {

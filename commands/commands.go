@@ -169,6 +169,9 @@ type Registry struct {
 	actions     map[string]Action
 	submissions map[string]Submission
 	home        HomeFunc
+	// names lists the configured connections for help and usage errors;
+	// nil when there are none to tell.
+	names func() []string
 }
 
 // NewRegistry is an empty registry; New fills one with doorbot's commands.
@@ -274,7 +277,7 @@ func (r *Registry) Route(ctx context.Context, text string, base Request) Call {
 	base.Args = p.Args
 	c := r.lookup(p.Name)
 	if c == nil {
-		ans := r.Usage(fmt.Sprintf("unknown subcommand %q", p.Name))
+		ans := r.unknownSubcommand(p.Name)
 		return Call{Answer: &ans, Label: "unknown", Request: base}
 	}
 	call := Call{Command: c, Request: base, Label: c.Name}
@@ -309,11 +312,39 @@ func (r *Registry) Handle(ctx context.Context, text string, base Request) handle
 	return call.Command.Run(ctx, call.Request)
 }
 
-// Usage is help headed by what went wrong, for the requester alone.
+// Usage is what went wrong, in one line, for the requester alone, with
+// the configured connection names when the line does not already list
+// them: not the whole help again.
 func (r *Registry) Usage(problem string) handlers.Reply {
-	rep := r.Help(problem)
-	rep.Ephemeral = true
+	rep := handlers.Reply{Ephemeral: true, Text: problem}
+	line := handlers.Block{Kind: handlers.Paragraph, Tone: handlers.ToneWarning, Lines: []string{problem}, Icon: handlers.IconWarning}
+	rep.Blocks = append(rep.Blocks, line)
+	small := "/door help lists every command"
+	if names := r.connectionNames(); len(names) > 0 && !strings.Contains(problem, "known: ") {
+		small = "known: " + strings.Join(names, ", ") + " · " + small
+	}
+	rep.Blocks = append(rep.Blocks, handlers.Block{Kind: handlers.Notes, Lines: []string{small}})
 	return rep
+}
+
+// unknownSubcommand names the subcommands there are, one line each.
+func (r *Registry) unknownSubcommand(name string) handlers.Reply {
+	usages := make([]string, 0, len(r.commands))
+	for _, c := range r.commands {
+		usages = append(usages, c.Usage)
+	}
+	problem := fmt.Sprintf("unknown subcommand %q", name)
+	return handlers.Reply{Ephemeral: true, Text: problem + "; known: " + strings.Join(usages, " | "), Blocks: []handlers.Block{
+		{Kind: handlers.Paragraph, Tone: handlers.ToneWarning, Icon: handlers.IconWarning, Lines: []string{problem}},
+		{Kind: handlers.Notes, Lines: []string{"known: " + strings.Join(usages, " · ")}},
+	}}
+}
+
+func (r *Registry) connectionNames() []string {
+	if r.names == nil {
+		return nil
+	}
+	return r.names()
 }
 
 // usage is a refusal for a Check.
@@ -341,6 +372,9 @@ func (r *Registry) Help(problem string) handlers.Reply {
 		handlers.Block{Kind: handlers.Paragraph, Lines: lines},
 		handlers.Block{Kind: handlers.Notes, Lines: []string{"Connection names come from doorbot's config. The same commands run on the CLI: doorbot status NAME."}},
 	)
+	if names := r.connectionNames(); len(names) > 0 {
+		rep.Blocks = append(rep.Blocks, handlers.Block{Kind: handlers.Paragraph, Lines: []string{"Connections: " + strings.Join(names, ", ")}})
+	}
 	rep.Text = "usage: " + strings.Join(usages, " | ")
 	if problem != "" {
 		rep.Text = problem + " — " + rep.Text

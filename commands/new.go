@@ -19,6 +19,15 @@ type Deps struct {
 // help lists them. Adding one is a file of its own and a line here.
 func New(d Deps) *Registry {
 	r := NewRegistry()
+	if d.Service != nil {
+		r.names = func() []string {
+			names := make([]string, len(d.Service.Connections))
+			for i, c := range d.Service.Connections {
+				names[i] = c.Name
+			}
+			return names
+		}
+	}
 	r.Add(statusCommand(r, d.Service))
 	r.Add(whyCommand(r, d.Service))
 	r.Add(validateCommand(r, d.Service))

@@ -87,3 +87,38 @@ func TestAppHomeOverHTTP(t *testing.T) {
 		t.Errorf("home tab: %v %+v", err, views)
 	}
 }
+
+// The Home tab doorbot publishes by itself: every configured connection
+// with its verdict, worst first, one emoji each, and the open alerts,
+// within Slack's limits for a Home tab.
+func TestAppHomeShowsEveryConnection(t *testing.T) {
+	h := newHarness(t, setup{})
+	h.runSocketMode(t)
+	ctx := wait(t)
+	env, err := h.slack.SendEvent(ctx, fakeslack.AppHomeOpened("U0ONCALL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.WaitAck(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	views, err := h.slack.WaitViews(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := unescapeJSON(string(views[0].View))
+	for _, c := range h.conns {
+		if !strings.Contains(raw, c.Name+" — ") {
+			t.Errorf("home lacks %s", c.Name)
+		}
+	}
+	if !strings.Contains(raw, "connections: ") || !strings.Contains(raw, ":red_circle: bgp-peers-down — DOWN") || !strings.Contains(raw, "No open alerts") {
+		t.Errorf("home: %s", raw)
+	}
+	if strings.Contains(raw, "✗") || strings.Contains(raw, "▲") {
+		t.Errorf("a plain icon beside the emoji: %s", raw)
+	}
+	if strings.Index(raw, "bgp-peers-down — DOWN") > strings.Index(raw, "healthy-static — HEALTHY") {
+		t.Error("a healthy connection is listed before a down one")
+	}
+}

@@ -271,7 +271,7 @@ func mark(b handlers.Block) string {
 func fieldSections(b handlers.Block) []slack.Block {
 	title := ""
 	if len(b.Lines) > 0 {
-		title = "*" + Escape(strings.Join(b.Lines, " ")) + "*"
+		title = mark(b) + "*" + Escape(strings.Join(b.Lines, " ")) + "*"
 	}
 	var out []slack.Block
 	for start := 0; start < len(b.Fields) || start == 0; start += maxSectionFields {

@@ -129,7 +129,9 @@ func newHarness(t testing.TB, s setup) *harness {
 		s.options.SlackAPIURL = fs.APIURL()
 	}
 	cmds, cs := wire(api, svc, s.changes)
-	cmds.SetHome(s.home)
+	if s.home != nil {
+		cmds.SetHome(s.home)
+	}
 	b := bot.New(api, cmds, s.options)
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Start(ctx)

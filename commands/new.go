@@ -40,5 +40,6 @@ func New(d Deps) *Registry {
 	addChangeHandlers(r, d)
 	addAlertActions(r, d.Alerts)
 	addStatusActions(r, d.Service)
+	r.SetHome(home(d.Service, d.Alerts))
 	return r
 }

@@ -38,6 +38,19 @@ func renderBlocks(w io.Writer, blocks []Block) {
 			for _, l := range b.Lines {
 				fmt.Fprintln(w, "  "+oneLine(l))
 			}
+			for _, f := range b.Fields {
+				fmt.Fprintln(w, "  "+oneLine(strings.TrimSpace(f.Label+" "+f.Value)))
+			}
+			for _, l := range b.Links {
+				fmt.Fprintln(w, "  "+oneLine(l.Label)+" "+oneLine(l.URL))
+			}
+		case Fields:
+			if len(b.Lines) > 0 {
+				fmt.Fprintln(w, withIcon(b, 0, oneLine(b.Lines[0])))
+			}
+			for _, f := range b.Fields {
+				fmt.Fprintln(w, "  "+oneLine(f.Label)+": "+oneLine(f.Value))
+			}
 		case Table:
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "  "+strings.Join(b.Columns, "\t"))

@@ -1,0 +1,35 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/doorbot/doorbot/alerts"
+	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/vpn"
+)
+
+// home is the App Home tab, built each time it is opened: every
+// configured connection's verdict (from the live model under serve, so
+// opening the tab costs no cloud read while it is fresh) and the open
+// alerts from the store.
+func home(svc *handlers.Service, d AlertDeps) HomeFunc {
+	return func(ctx context.Context, _ string) View {
+		var report vpn.Report
+		var err error
+		if svc != nil {
+			report, err = svc.Status(ctx, nil)
+		}
+		var open []alerts.Alert
+		if d.Store != nil {
+			list, aerr := d.Store.Alerts(ctx, d.now().Add(-RecentAlerts))
+			if aerr == nil {
+				for _, a := range list {
+					if a.State != alerts.Resolved {
+						open = append(open, a)
+					}
+				}
+			}
+		}
+		return View{Blocks: handlers.HomeView(report, err, open, d.now())}
+	}
+}

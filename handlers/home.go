@@ -1,0 +1,73 @@
+package handlers
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/doorbot/doorbot/alerts"
+	"github.com/doorbot/doorbot/vpn"
+)
+
+// maxHomeConnections keeps the Home tab within Slack's 100 blocks.
+const maxHomeConnections = 60
+
+// HomeView is the App Home tab: every configured connection's verdict,
+// worst first, and the open alerts. statusErr, when set, is why the
+// verdicts could not be read; the alerts are still shown.
+func HomeView(r vpn.Report, statusErr error, open []alerts.Alert, now time.Time) []Block {
+	blocks := []Block{heading(ToneNone, "doorbot: AWS ↔ Azure VPNs")}
+	switch {
+	case statusErr != nil:
+		b := paragraph(ToneWarning, "The connections could not be read: "+statusErr.Error())
+		b.Icon = IconSide
+		blocks = append(blocks, b)
+	case len(r.Connections) == 0:
+		blocks = append(blocks, paragraph(ToneMuted, "No connections are configured."))
+	default:
+		if len(r.Connections) > 1 {
+			blocks = append(blocks, rollUp(r.Connections)...)
+		}
+		conns := bySeverity(r.Connections)
+		for i, c := range conns {
+			if i == maxHomeConnections {
+				blocks = append(blocks, notes(fmt.Sprintf("%d more: /door status", len(conns)-i)))
+				break
+			}
+			b := detail(healthTone(c.Health), fmt.Sprintf("%s — %s%s", c.Name, strings.ToUpper(string(c.Health)), shortNotRead(c)), c.Summary)
+			b.Icon = healthIcon(c.Health)
+			blocks = append(blocks, b)
+		}
+	}
+	blocks = append(blocks, Block{Kind: Divider})
+	if len(open) == 0 {
+		b := paragraph(ToneGood, "No open alerts.")
+		b.Icon = IconGood
+		blocks = append(blocks, b)
+	} else {
+		blocks = append(blocks, heading(ToneNone, fmt.Sprintf("Open alerts (%d)", len(open))))
+		for i, a := range open {
+			if i == 20 {
+				blocks = append(blocks, notes(fmt.Sprintf("%d more: /door alerts", len(open)-i)))
+				break
+			}
+			f := Block{Kind: Fields, Tone: alertTone(a), Icon: alertIcon(a), Lines: []string{fmt.Sprintf("%s — %s", a.Connection, alertTitle(a))}, Fields: []Field{
+				{Label: "State", Value: string(a.State)},
+				{Label: "Since", Value: a.Since.UTC().Format(time.RFC3339), At: a.Since.UTC().Format(time.RFC3339)},
+				{Label: "For", Value: alerts.Human(a.Duration(now))},
+			}}
+			if a.AckedBy != "" {
+				f.Fields = append(f.Fields, Field{Label: "Acknowledged by", Value: a.AckedBy})
+			}
+			blocks = append(blocks, f)
+		}
+	}
+	foot := notes("/door status NAME for tunnels and fixes · /door alerts for recent ones")
+	if r.GeneratedAt != "" {
+		foot.Fields = []Field{{Label: "as of", Value: r.GeneratedAt, At: r.GeneratedAt}}
+		if ago := readAgo(r); ago != "" {
+			foot.Fields = append(foot.Fields, Field{Value: strings.TrimPrefix(ago, " · ")})
+		}
+	}
+	return append(blocks, foot)
+}

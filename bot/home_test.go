@@ -26,20 +26,7 @@ func TestAppHomeIsPublished(t *testing.T) {
 		}}
 	}
 	h := newHarness(t, setup{home: home})
-	h.runSocketMode(t)
-	ctx := wait(t)
-	env, err := h.slack.SendEvent(ctx, fakeslack.AppHomeOpened("U0ONCALL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.slack.WaitAck(ctx, env); err != nil {
-		t.Fatalf("event not acked: %v", err)
-	}
-	views, err := h.slack.WaitViews(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := views[0]
+	v := openHome(t, h, "U0ONCALL")
 	raw := unescapeJSON(string(v.View))
 	if v.Method != "views.publish" || !strings.Contains(raw, "doorbot for U0ONCALL") || !strings.Contains(raw, `"type":"home"`) {
 		t.Errorf("published %s: %s", v.Method, raw)
@@ -93,20 +80,7 @@ func TestAppHomeOverHTTP(t *testing.T) {
 // within Slack's limits for a Home tab.
 func TestAppHomeShowsEveryConnection(t *testing.T) {
 	h := newHarness(t, setup{})
-	h.runSocketMode(t)
-	ctx := wait(t)
-	env, err := h.slack.SendEvent(ctx, fakeslack.AppHomeOpened("U0ONCALL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.slack.WaitAck(ctx, env); err != nil {
-		t.Fatal(err)
-	}
-	views, err := h.slack.WaitViews(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := unescapeJSON(string(views[0].View))
+	raw := unescapeJSON(string(openHome(t, h, "U0ONCALL").View))
 	for _, c := range h.conns {
 		if !strings.Contains(raw, c.Name+" — ") {
 			t.Errorf("home lacks %s", c.Name)
@@ -121,4 +95,24 @@ func TestAppHomeShowsEveryConnection(t *testing.T) {
 	if strings.Index(raw, "bgp-peers-down — DOWN") > strings.Index(raw, "healthy-static — HEALTHY") {
 		t.Error("a healthy connection is listed before a down one")
 	}
+}
+
+// openHome opens the Home tab for user over Socket Mode and returns the
+// view doorbot published.
+func openHome(t *testing.T, h *harness, user string) fakeslack.View {
+	t.Helper()
+	h.runSocketMode(t)
+	ctx := wait(t)
+	env, err := h.slack.SendEvent(ctx, fakeslack.AppHomeOpened(user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.WaitAck(ctx, env); err != nil {
+		t.Fatalf("event not acked: %v", err)
+	}
+	views, err := h.slack.WaitViews(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return views[0]
 }

@@ -291,14 +291,11 @@ type notice struct{ responseURL, user, channel string }
 
 // busyClick answers a click whose pool is full. A click's ack carries no
 // message, so the answer is posted, by the one notice sender: a flood of
-// refused clicks starts no goroutine of its own.
+// refused clicks starts no goroutine of its own. n.responseURL must have
+// been screened (responseURLAllowed).
 func (b *Bot) busyClick(action string, n notice) {
 	b.opts.Metrics.Commands.WithLabelValues(action, "busy").Inc()
 	b.log.Warn("no worker free for a click", "action", action, "user", n.user)
-	if n.responseURL != "" && !b.responseURLAllowed(n.responseURL) {
-		b.opts.Metrics.HTTPRefused.WithLabelValues("response_url").Inc()
-		n.responseURL = ""
-	}
 	select {
 	case b.notices <- n:
 	default:

@@ -257,7 +257,7 @@ func (b *Bot) click(a commands.Action, cb slack.InteractionCallback, act *slack.
 		queued = b.spawn(j)
 	}
 	if !queued {
-		b.busyClick(a.ID, notice{responseURL: cb.ResponseURL, user: c.User, channel: c.Channel})
+		b.busyClick(a.ID, notice{responseURL: responseURL, user: c.User, channel: c.Channel})
 	}
 }
 

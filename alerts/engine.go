@@ -206,6 +206,8 @@ func (e *Engine) Observe(c *Connection, s Sample, change *Change) []Action {
 		}
 	}
 
+	c.forget(s)
+
 	out = append(out, e.incident(c, s.Context, flapNotes, change, now)...)
 	out = append(out, e.unobserved(c, s.Context, change, now)...)
 	out = append(out, e.tick(c, change, now)...)
@@ -561,6 +563,24 @@ func (c *Connection) side(cloud string) *Side {
 	s := &Side{Cloud: cloud}
 	c.Sides = append(c.Sides, s)
 	return s
+}
+
+// forget drops the tunnels an observation that read every side no longer
+// shows (a VPN connection replaced, a connection removed from the config):
+// a tunnel that no longer exists would otherwise keep an outage open for
+// ever, or make "every tunnel down" read as degraded.
+func (c *Connection) forget(s Sample) {
+	for _, sd := range s.Sides {
+		if !sd.Read {
+			return
+		}
+	}
+	if len(s.Sides) == 0 || len(s.Tunnels) == 0 {
+		return
+	}
+	c.Tunnels = slices.DeleteFunc(c.Tunnels, func(t *Tunnel) bool {
+		return !slices.ContainsFunc(s.Tunnels, func(ts TunnelSample) bool { return ts.Key == t.Key })
+	})
 }
 
 // relabel updates the index and label of a known tunnel.

@@ -493,3 +493,25 @@ func TestUnknownRowIsNoTunnel(t *testing.T) {
 		t.Errorf("incident = %+v, want down", c.Incident)
 	}
 }
+
+// A tunnel that no side shows any more (the VPN connection was replaced)
+// is forgotten once every side was read: its last state neither keeps an
+// outage open nor turns "down" into "degraded". An unread side forgets
+// nothing.
+func TestGoneTunnelIsForgotten(t *testing.T) {
+	e := newEngine(settings())
+	c := &Connection{Name: "azure-prod"}
+	ck := &clock{now: t0, interval: time.Minute}
+	run(t, e, c, ck, nil, "UD", "UD")
+	if c.Incident == nil || c.Incident.Kind != KindDegraded {
+		t.Fatalf("incident = %+v, want degraded", c.Incident)
+	}
+	run(t, e, c, ck, nil, "U azure!")
+	if len(c.Tunnels) != 2 || !c.Incident.Open() {
+		t.Fatalf("an unread side forgot a tunnel: %d tunnels, incident %+v", len(c.Tunnels), c.Incident)
+	}
+	steps := run(t, e, c, ck, nil, "U")
+	if len(c.Tunnels) != 1 || c.Incident.Open() || deliveries(steps[0]) != "update_root/resolved broadcast/resolved" {
+		t.Errorf("tunnel 2 gone: %d tunnels, incident %+v, sent %q", len(c.Tunnels), c.Incident, deliveries(steps[0]))
+	}
+}

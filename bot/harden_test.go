@@ -237,7 +237,7 @@ func TestResponseURLOnlyToSlack(t *testing.T) {
 // while limited, and the next command is answered with the only worker.
 func TestOneRateLimitedMethodStallsNothing(t *testing.T) {
 	world := sim.NewWorld()
-	conns := sim.Fleet(world, 60, "ap-northeast-1")
+	conns := degradedFleet(world, 60)
 	h := newHarness(t, setup{world: world, conns: conns, options: bot.Options{Workers: 1}})
 	h.runSocketMode(t)
 	ctx := wait(t)

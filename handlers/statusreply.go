@@ -49,8 +49,17 @@ func statusReply(r vpn.Report, buttons func(vpn.ConnectionStatus) Block) Reply {
 		}
 		fallback = append(fallback, fmt.Sprintf("%s %s%s: %s", c.Name, c.Health, notRead(c, " — "), c.Summary))
 	}
-	// On a phone the worst connection comes first, as in the roll-up.
+	// On a phone the worst connection comes first, as in the roll-up. A
+	// fleet's healthy connections stay in the roll-up's names: forty
+	// healthy sections would bury the one that is down under a dozen
+	// messages, in the channel everyone is reading during the incident.
+	collapse := len(r.Connections) > CompactDetailLimit
+	hidden := 0
 	for _, c := range bySeverity(r.Connections) {
+		if collapse && c.Health == vpn.Healthy {
+			hidden++
+			continue
+		}
 		if len(rep.Compact) > 0 {
 			rep.Compact = append(rep.Compact, Block{Kind: Divider})
 		}
@@ -58,6 +67,13 @@ func statusReply(r vpn.Report, buttons func(vpn.ConnectionStatus) Block) Reply {
 		if buttons != nil {
 			rep.Compact = append(rep.Compact, buttons(c))
 		}
+	}
+	if hidden > 0 {
+		noun := "connections are"
+		if hidden == 1 {
+			noun = "connection is"
+		}
+		rep.Compact = append(rep.Compact, notes(fmt.Sprintf("%d healthy %s not shown in detail: /door status NAME shows one.", hidden, noun)))
 	}
 	rep.Blocks = append(rep.Blocks, notes("generated "+r.GeneratedAt+readAgo(r)))
 	gen := notes()
@@ -69,6 +85,15 @@ func statusReply(r vpn.Report, buttons func(vpn.ConnectionStatus) Block) Reply {
 	rep.Text = strings.Join(fallback, "\n")
 	return rep
 }
+
+// CompactDetailLimit is how many connections a phone reply shows in
+// detail whatever their verdict; beyond it only those that are not healthy
+// get their sections.
+const CompactDetailLimit = 5
+
+// rollUpNames bounds the names listed per verdict, so that a fleet's
+// roll-up stays one readable section.
+const rollUpNames = 40
 
 // severityOrder ranks verdicts worst first, for the roll-up.
 var severityOrder = []vpn.Health{vpn.Down, vpn.Degraded, vpn.Unknown, vpn.Healthy}
@@ -105,7 +130,12 @@ func rollUp(conns []vpn.ConnectionStatus) []Block {
 			worst = h
 		}
 		counts = append(counts, fmt.Sprintf("%d %s", len(by[h]), h))
-		lines = append(lines, fmt.Sprintf("%s: %s", h, strings.Join(by[h], ", ")))
+		names := by[h]
+		more := ""
+		if len(names) > rollUpNames {
+			names, more = names[:rollUpNames], fmt.Sprintf(" and %d more", len(names)-rollUpNames)
+		}
+		lines = append(lines, fmt.Sprintf("%s: %s%s", h, strings.Join(names, ", "), more))
 	}
 	head := heading(healthTone(worst), fmt.Sprintf("%d connections: %s", len(conns), strings.Join(counts, ", ")))
 	head.Icon = healthIcon(worst)

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -246,5 +247,58 @@ func TestRollUpSortsBySeverity(t *testing.T) {
 	}
 	if strings.Join(order, ",") != "b-down,c-deg,d-unk,a-ok" {
 		t.Errorf("compact order %v", order)
+	}
+}
+
+// A fleet on a phone: beyond CompactDetailLimit connections only those
+// that are not healthy get sections; the healthy ones are named in the
+// roll-up (at most 40 per verdict, then a count) and a note says how to
+// see one. The terminal layout keeps every connection.
+func TestCompactFleetShowsWhatIsBroken(t *testing.T) {
+	for _, tc := range []struct {
+		healthy   int
+		sections  int
+		note      string
+		namesLine string
+	}{
+		{healthy: handlers.CompactDetailLimit - 1, sections: handlers.CompactDetailLimit, note: ""},
+		{healthy: handlers.CompactDetailLimit, sections: 1, note: "5 healthy connections are not shown in detail"},
+		{healthy: 99, sections: 1, note: "99 healthy connections are not shown in detail", namesLine: " and 59 more"},
+	} {
+		conns := []vpn.ConnectionStatus{}
+		for i := range tc.healthy {
+			conns = append(conns, vpn.ConnectionStatus{Name: fmt.Sprintf("site-%03d", i), Health: vpn.Healthy})
+		}
+		conns = append(conns, vpn.ConnectionStatus{Name: "site-down", Health: vpn.Down})
+		reply := handlers.StatusReply(vpn.NewReport(time.Now(), conns))
+		var sections []string
+		var notes string
+		for _, b := range reply.Compact[2:] {
+			if b.Kind == handlers.Heading {
+				sections = append(sections, strings.Fields(b.Lines[0])[0])
+			}
+			notes += strings.Join(b.Lines, " ")
+		}
+		if len(sections) != tc.sections || sections[0] != "site-down" {
+			t.Errorf("%d healthy + 1 down: compact sections %v, want %d starting with site-down", tc.healthy, sections, tc.sections)
+		}
+		if tc.note != "" && !strings.Contains(notes, tc.note) {
+			t.Errorf("%d healthy: no note %q in %q", tc.healthy, tc.note, notes)
+		}
+		if tc.note == "" && strings.Contains(notes, "not shown in detail") {
+			t.Errorf("%d healthy: a note about hidden connections when none is hidden", tc.healthy)
+		}
+		if !strings.HasSuffix(reply.Compact[1].Lines[len(reply.Compact[1].Lines)-1], tc.namesLine) {
+			t.Errorf("%d healthy: roll-up names %q, want the suffix %q", tc.healthy, reply.Compact[1].Lines, tc.namesLine)
+		}
+		headings := 0
+		for _, b := range reply.Blocks {
+			if b.Kind == handlers.Heading {
+				headings++
+			}
+		}
+		if headings < len(conns) {
+			t.Errorf("%d healthy: the terminal layout lost connections (%d headings for %d)", tc.healthy, headings, len(conns))
+		}
 	}
 }

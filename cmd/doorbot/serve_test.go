@@ -106,6 +106,33 @@ func TestServeSocketModeEndToEnd(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+
+	// SORACOM Door: the VPG is read with the auth key from the environment,
+	// the answer shows SORACOM's side, and the API's rate-limit headers
+	// reach /metrics.
+	env, err = fs.SendSlashCommand(wctx, fakeslack.SlashCommand{Command: "/door", Text: "status soracom-door", UserID: "U0ONCALL", ChannelID: "C0INCIDENT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.WaitAck(wctx, env); err != nil {
+		t.Fatal(err)
+	}
+	if msgs, err = fs.WaitMessages(wctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if body := string(msgs[1].Blocks); !strings.Contains(body, "SORACOM VPG") || !strings.Contains(body, "100.64.17.0/28") {
+		t.Errorf("Slack answer for soracom-door lacks SORACOM's side: %s", body)
+	}
+	for _, m := range msgs {
+		if strings.Contains(string(m.Blocks), sim.SoracomSecretPrefix) || strings.Contains(m.Text, sim.SoracomSecretPrefix) {
+			t.Error("a SORACOM auth key, API key or token reached Slack")
+		}
+	}
+	eventually(t, wctx, "SORACOM rate-limit headers in /metrics", func() bool {
+		_, m := httpGet(t, "http://"+addr+"/metrics")
+		return strings.Contains(m, `doorbot_soracom_ratelimit{operation="getVirtualPrivateGateway",value="limit"} 60`) &&
+			strings.Contains(m, `doorbot_soracom_ratelimit{operation="getVirtualPrivateGateway",value="remaining"}`)
+	})
 	cancel()
 	select {
 	case code := <-done:
@@ -116,7 +143,7 @@ func TestServeSocketModeEndToEnd(t *testing.T) {
 		t.Fatal("serve did not stop on cancellation")
 	}
 	logs := stderr.String()
-	for _, secret := range []string{"xoxb-e2e", "xapp-e2e", sim.PSKPrefix} {
+	for _, secret := range []string{"xoxb-e2e", "xapp-e2e", sim.PSKPrefix, sim.SoracomSecretPrefix} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("a secret (%s…) reached the logs", secret[:5])
 		}

@@ -224,7 +224,7 @@ func tunnelTable(c vpn.ConnectionStatus) Block {
 		t := Block{Kind: Table, Columns: []string{"#", "Door outside IP", "Door", "Azure connection", "Azure", "in / out"}}
 		for _, tu := range c.Tunnels {
 			t.Rows = append(t.Rows, []string{
-				fmt.Sprint(tu.Index), dash(tu.AWSOutsideIP), doorSide(c), dash(tu.AzureConnection), azureText(tu),
+				fmt.Sprint(tu.Index), dash(tu.AWSOutsideIP), doorSide(c, tu), dash(tu.AzureConnection), azureText(tu),
 				bytesText(tu.AzureIngressBytes) + " / " + bytesText(tu.AzureEgressBytes),
 			})
 		}
@@ -247,9 +247,19 @@ func tunnelTable(c vpn.ConnectionStatus) Block {
 	return t
 }
 
-// doorSide is what SORACOM says of a Door connection's AWS side: its Door
-// connections and their routing mode (SORACOM reports no tunnel state).
-func doorSide(c vpn.ConnectionStatus) string {
+// doorSide is what SORACOM says of a Door tunnel's AWS side: its Door
+// connection, routing mode and ASN (SORACOM reports no tunnel state).
+func doorSide(c vpn.ConnectionStatus, tu vpn.TunnelStatus) string {
+	if d := tu.Door; d != nil {
+		s := string(d.Routing)
+		if d.Connection != "" {
+			s = d.Connection + " " + s
+		}
+		if d.BGPASN != "" {
+			s += " AS" + d.BGPASN
+		}
+		return s
+	}
 	if c.Soracom == nil {
 		return "SORACOM (not read)"
 	}
@@ -356,7 +366,7 @@ func tunnelFields(c vpn.ConnectionStatus, tu vpn.TunnelStatus) Block {
 	door := c.Kind == vpn.KindSoracomDoor
 	if door {
 		add("Door outside IP", dash(tu.AWSOutsideIP))
-		add("Door", doorSide(c))
+		add("Door", doorSide(c, tu))
 	} else {
 		add("Outside IP", dash(tu.AWSOutsideIP))
 		aws := tu.AWSStatus

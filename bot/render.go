@@ -95,6 +95,14 @@ func Render(r handlers.Reply) []Message {
 }
 
 func renderBlock(b handlers.Block) []slack.Block {
+	if len(b.Narrow) > 0 {
+		// Slack is read on phones: the block's narrow layout.
+		var out []slack.Block
+		for _, nb := range b.Narrow {
+			out = append(out, renderBlock(nb)...)
+		}
+		return out
+	}
 	switch b.Kind {
 	case handlers.Heading:
 		text := strings.Join(b.Lines, " ")

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -147,5 +148,55 @@ func TestStatusButtons(t *testing.T) {
 	}
 	if v := h.slack.Violations(); len(v) > 0 {
 		t.Errorf("Slack refused: %v", v)
+	}
+}
+
+// inlineCommand is a command with its arguments in running text: a
+// backtick span with a flag, or a JMESPath literal that ends inline code.
+var inlineCommand = regexp.MustCompile("`[^`]* --[a-z][^`]*`|==`")
+
+// Every command that doorbot posts with its arguments is in a code block:
+// in running text a JMESPath backtick ends Slack's inline code and the
+// copied command breaks (status, why with its "to read it" steps).
+func TestCommandsAreInCodeBlocks(t *testing.T) {
+	h := newHarness(t, setup{})
+	h.runSocketMode(t)
+	ctx := wait(t)
+	lines := []string{"status tunnel2-down", "why no-logs", "why bgp-single-ip", "status psk-mismatch"}
+	for _, l := range lines {
+		h.slash(t, ctx, "U0ONCALL", "C0INCIDENT", l)
+	}
+	msgs, err := h.slack.WaitMessages(ctx, len(lines))
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := 0
+	for _, m := range msgs {
+		for _, b := range blocksOf(t, m) {
+			var texts []string
+			if b.Text != nil {
+				texts = append(texts, b.Text.Text)
+			}
+			for _, f := range b.Fields {
+				texts = append(texts, f.Text)
+			}
+			for _, e := range b.Elements {
+				if s, ok := e.Text.(string); ok {
+					texts = append(texts, s)
+				}
+			}
+			for _, s := range texts {
+				if strings.HasPrefix(s, "```") {
+					codes++
+					continue
+				}
+				if inlineCommand.MatchString(s) {
+					t.Errorf("a command inline: %q", inlineCommand.FindString(s))
+				}
+			}
+		}
+	}
+	if codes < len(lines) {
+		t.Errorf("%d code blocks in %d answers", codes, len(lines))
 	}
 }

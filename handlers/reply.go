@@ -101,6 +101,10 @@ type Block struct {
 	Fields []Field
 	// Links follow a Notes block's lines (a finding's reference).
 	Links []Link
+	// Narrow, when set, is this block laid out for a phone (a finding's
+	// checks numbered, each command in a code block of its own): chat
+	// media show these blocks instead; terminals show the block itself.
+	Narrow []Block
 }
 
 // Icons of verdicts and severities, in plain text.

@@ -327,6 +327,7 @@ func findingBlock(f vpn.Finding) Block {
 	}
 	b := detail(severityTone(f.Severity), lines...)
 	b.Icon = severityIcon(f.Severity)
+	b.Narrow = compactFinding(f)
 	return b
 }
 

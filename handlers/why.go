@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -96,15 +97,23 @@ func WhyReply(a why.Answer) Reply {
 	for i, c := range a.Causes {
 		b := findingBlock(c.Finding)
 		b.Lines[0] = fmt.Sprintf("%d. %s", i+1, b.Lines[0])
+		b.Narrow[0].Lines[0] = fmt.Sprintf("%d. %s", i+1, b.Narrow[0].Lines[0])
+		var seen []string
 		for _, e := range c.Evidence {
-			b.Lines = append(b.Lines, fmt.Sprintf("seen %s %s: “%s”", dash(e.Time), e.Source, e.Text))
+			seen = append(seen, fmt.Sprintf("seen %s %s: “%s”", dash(e.Time), e.Source, e.Text))
+		}
+		b.Lines = append(b.Lines, seen...)
+		if len(seen) > 0 {
+			b.Narrow = slices.Insert(b.Narrow, 1, paragraph(ToneNone, seen...))
 		}
 		r.Blocks = append(r.Blocks, b)
 	}
 	if len(a.NotRead) > 0 {
 		r.Blocks = append(r.Blocks, heading(ToneNone, "Not read (doorbot never enables anything)"))
 		for _, n := range a.NotRead {
-			r.Blocks = append(r.Blocks, detail(ToneMuted, fmt.Sprintf("%s: %s", n.Source, n.Why), "to read it: "+n.Fix))
+			b := detail(ToneMuted, fmt.Sprintf("%s: %s", n.Source, n.Why), "to read it: "+n.Fix)
+			b.Narrow = append([]Block{paragraph(ToneMuted, b.Lines[0])}, checkBlocks("to read it", n.Fix)...)
+			r.Blocks = append(r.Blocks, b)
 		}
 	}
 	read := "nothing"

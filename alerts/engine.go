@@ -286,6 +286,9 @@ func condition(c *Connection) (Kind, []string) {
 
 func (e *Engine) incident(c *Connection, ctx Context, flapNotes []string, change *Change, now time.Time) []Action {
 	kind, tunnels := condition(c)
+	if kind == KindFlapping {
+		ctx = e.flapContext(c, ctx)
+	}
 	a := c.Incident
 	switch {
 	case !a.Open() && kind == "":
@@ -345,6 +348,24 @@ func (e *Engine) incident(c *Connection, ctx Context, flapNotes []string, change
 		}
 	}
 	return acts
+}
+
+// flapContext says, for a flapping connection, how much each flapping
+// tunnel changes and what to look at: its state may be up at the moment,
+// so the status summary alone would not say why anybody was paged.
+func (e *Engine) flapContext(c *Connection, ctx Context) Context {
+	ctx.Evidence = slices.Clone(ctx.Evidence)
+	for _, t := range c.Tunnels {
+		if t.Flapping {
+			ctx.Evidence = append(ctx.Evidence, fmt.Sprintf("%s: %.0f%% state change over the last %d observations (flapping from %.0f%% until it falls to %.0f%%)",
+				t.Label, t.Percent, len(t.History), e.Settings.FlapHigh, e.Settings.FlapLow))
+		}
+	}
+	// Flapping is the alert: its cause comes before what the state of the
+	// moment suggests.
+	ctx.Causes = append([]string{"an unstable tunnel: dead peer detection timing out, rekeys failing, or the path between the outside IPs dropping packets — check: doorbot history " +
+		c.Name + "; doorbot why " + c.Name}, ctx.Causes...)
+	return ctx
 }
 
 func openNote(a *Alert, flapNotes []string) string {

@@ -210,6 +210,14 @@ func TestFlapping(t *testing.T) {
 	if count(acts, PostRoot) != 1 || acts[0].Alert.Kind != KindFlapping {
 		t.Fatalf("alternating tunnel: %s; want one flapping root", deliveries(acts))
 	}
+	// The root says how much the tunnel changes, and what to look at,
+	// even when it happens to be up at the moment.
+	if ev := strings.Join(acts[0].Alert.Context.Evidence, "\n"); !strings.Contains(ev, "tunnel 2: ") || !strings.Contains(ev, "% state change over the last") {
+		t.Errorf("flapping root evidence: %q", ev)
+	}
+	if cs := acts[0].Alert.Context.Causes; len(cs) == 0 || !strings.Contains(cs[0], "doorbot why azure-prod") {
+		t.Errorf("flapping root causes: %q", cs)
+	}
 	if n := count(acts, ThreadReply) + count(acts, Broadcast); n != 0 {
 		t.Errorf("flapping tunnel sent %d replies, want none: one alert, not a stream", n)
 	}

@@ -21,7 +21,7 @@ func fleetSpec(n int) sim.FleetSpec {
 	return sim.FleetSpec{Connections: n, Regions: []string{"ap-northeast-1", "eu-west-1"}, Gateways: hubs, Subscriptions: hubs, BGPGateways: 1}
 }
 
-// BenchmarkStatusFanOut observes 1, 100 and 1,000 connections with every
+// BenchmarkStatusFanOut observes 1, 100, 500 and 1,000 connections with every
 // upstream call delayed by the same latency, and reports:
 //   - x-latency: the wall time of one status in units of that latency (the
 //     slowest single call); about 1 means the fan-out costs one round trip
@@ -36,7 +36,7 @@ func fleetSpec(n int) sim.FleetSpec {
 // a speed measurement, the budget has its own benchmark.
 func BenchmarkStatusFanOut(b *testing.B) {
 	for _, latency := range []time.Duration{50 * time.Millisecond, 500 * time.Millisecond} {
-		for _, n := range []int{1, 100, 1000} {
+		for _, n := range []int{1, 100, 500, 1000} {
 			b.Run(fmt.Sprintf("latency=%s/connections=%d", latency, n), func(b *testing.B) {
 				w := sim.NewWorld()
 				conns := sim.FleetOf(w, fleetSpec(n))

@@ -35,6 +35,9 @@ func FuzzParse(f *testing.F) {
 		"aws:\n\tasn: 1\n",
 		"aws:\n  tunnels:\n    - psk: &k " + fuzzKey + "\n      outside_ip: *k\n",
 		"connection: \"\\x01\\u2028x\"\n",
+		"soracom:\n  routing_filter:\n    - {action: allow, ip_range: 10.1.0.0/16}\n    - {action: deny, ip_range: 0.0.0.0/0}\n",
+		"soracom: {routing_filter: [{action: " + fuzzKey + ", ip_range: 10.0.0.0}, ~, [deny], {ip_range: *x}]}\n",
+		"soracom: {routing_filter: {action: deny}}\n",
 	} {
 		f.Add([]byte(seed))
 	}

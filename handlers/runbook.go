@@ -70,6 +70,9 @@ func RunbookReply(rb runbook.Runbook) Reply {
 		}
 		rep.Blocks = append(rep.Blocks, paragraph(ToneWarning, lines...))
 	}
+	if len(rb.Phases) == 0 {
+		return rep
+	}
 	phases := make([]string, len(rb.Phases))
 	for i, ph := range rb.Phases {
 		phases[i] = fmt.Sprintf("%d. %s (%d steps)", i+1, ph.Title, len(ph.Steps))

@@ -36,6 +36,9 @@ func TestRunbookTextPastes(t *testing.T) {
 				got := timestamps.ReplaceAllString(text.stdout, "<time>")
 				golden(t, filepath.Join("testdata", "golden", s.Name+"-"+kind+".txt"), got)
 				cmds := textCommands(got)
+				if kind == "migrate" && strings.Contains(got, "already static: nothing to migrate") {
+					return // no steps: said and nothing more (TestRunbookGolden)
+				}
 				if len(cmds) < 5 {
 					t.Fatalf("found only %d commands in the text runbook", len(cmds))
 				}

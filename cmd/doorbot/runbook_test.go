@@ -54,7 +54,12 @@ func TestRunbookGolden(t *testing.T) {
 				if door && strings.Contains(got, "aws ec2 ") {
 					t.Error("a SORACOM Door runbook tells the user to run aws ec2: SORACOM owns that side")
 				}
-				if !door && !strings.Contains(got, "aws ec2 ") {
+				// migrate on a connection that is already static says so
+				// and nothing more (issue 14).
+				if nothing := strings.Contains(got, "already static: nothing to migrate"); nothing != (kind == "migrate" && !strings.Contains(got, "## Phase 1")) {
+					t.Errorf("already static %v, but the runbook has steps %v", nothing, strings.Contains(got, "## Phase 1"))
+				}
+				if !door && !strings.Contains(got, "aws ec2 ") && strings.Contains(got, "## Phase 1") {
 					t.Error("a user-owned AWS runbook has no aws ec2 step")
 				}
 			})

@@ -100,10 +100,14 @@ func (f *facts) migrate() Runbook {
 		"Moves " + f.conn.Name + " from BGP (one tunnel usable with a single-IP Azure gateway) to static routing with both tunnels up, make-before-break: a new static " + side + " replacement and new Azure connections are built beside the old ones, traffic moves, then the old path is removed.",
 		"The routing type of an AWS VPN connection is fixed at creation, so the new one has new outside IPs and new pre-shared keys.",
 	}
-	rb.Summary = append(rb.Summary, f.stateLines()...)
 	if f.obs.AWS.Routing() == vpn.RoutingStatic || (f.obs.AWS == nil && f.obs.Azure.Routing() == vpn.RoutingStatic && f.vpg.Routing() != vpn.RoutingBGP) {
-		rb.Summary = append(rb.Summary, "The observed routing is already static: nothing to migrate. Run `doorbot runbook verify "+f.conn.Name+"` instead.")
+		// Nothing to migrate: a runbook that rebuilds a working static
+		// connection would only invite someone to run it.
+		rb.Summary = append([]string{"The observed routing is already static: nothing to migrate. Run `doorbot runbook verify " + f.conn.Name + "` to check it instead."},
+			f.stateLines()...)
+		return rb
 	}
+	rb.Summary = append(rb.Summary, f.stateLines()...)
 
 	// 1. Record.
 	rec := Step{

@@ -38,12 +38,7 @@ func BenchmarkStatusFanOut(b *testing.B) {
 	for _, latency := range []time.Duration{50 * time.Millisecond, 500 * time.Millisecond} {
 		for _, n := range []int{1, 100, 500, 1000} {
 			b.Run(fmt.Sprintf("latency=%s/connections=%d", latency, n), func(b *testing.B) {
-				w := sim.NewWorld()
-				conns := sim.FleetOf(w, fleetSpec(n))
-				w.SetLatency("aws", latency)
-				w.SetLatency("azure", latency)
-				srv := start(b, w)
-				obs := observer(b, srv, simclient.Options{CallTimeout: 20 * time.Second, StatusTimeout: 60 * time.Second})
+				srv, obs, conns := fleetAt(b, n, latency)
 				mustObserve(b, obs, conns) // a fresh process: cold TLS
 				coldConns := srv.Stats().ARMConns
 				b.ReportAllocs()
@@ -64,6 +59,19 @@ func BenchmarkStatusFanOut(b *testing.B) {
 			})
 		}
 	}
+}
+
+// fleetAt is a fresh process's observer of a fleet of n connections
+// whose every upstream call takes latency.
+func fleetAt(b *testing.B, n int, latency time.Duration) (*sim.Server, interface {
+	Observe(context.Context, []vpn.Connection) []vpn.Observation
+}, []vpn.Connection) {
+	w := sim.NewWorld()
+	conns := sim.FleetOf(w, fleetSpec(n))
+	w.SetLatency("aws", latency)
+	w.SetLatency("azure", latency)
+	srv := start(b, w)
+	return srv, observer(b, srv, simclient.Options{CallTimeout: 20 * time.Second, StatusTimeout: 60 * time.Second}), conns
 }
 
 func mustObserve(b *testing.B, obs interface {

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/doorbot/doorbot/internal/sim"
-	"github.com/doorbot/doorbot/internal/simclient"
 	"github.com/doorbot/doorbot/vpn"
 )
 
@@ -33,12 +32,7 @@ func BenchmarkVersusMinimalClient(b *testing.B) {
 	for _, latency := range []time.Duration{50 * time.Millisecond, 500 * time.Millisecond} {
 		for _, n := range []int{100, 1000} {
 			b.Run(fmt.Sprintf("latency=%s/connections=%d", latency, n), func(b *testing.B) {
-				w := sim.NewWorld()
-				conns := sim.FleetOf(w, fleetSpec(n))
-				w.SetLatency("aws", latency)
-				w.SetLatency("azure", latency)
-				srv := start(b, w)
-				obs := observer(b, srv, simclient.Options{CallTimeout: 20 * time.Second, StatusTimeout: 60 * time.Second})
+				srv, obs, conns := fleetAt(b, n, latency)
 				minimal := newMinimalClient(b, srv)
 				mustObserve(b, obs, conns) // both warm: TLS is the cold-start benchmark's
 				ourConns := srv.Stats().ARMConns

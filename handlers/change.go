@@ -2,8 +2,11 @@ package handlers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/doorbot/doorbot/approval"
 	"github.com/doorbot/doorbot/vpn"
@@ -65,12 +68,14 @@ func ChangeReply(r approval.Request) Reply {
 		rep.Blocks = append(rep.Blocks, findingBlock(f))
 		shown++
 	}
-	if len(r.Diff) > 0 {
+	if len(r.Diff) == 1 && r.Diff[0] == NoChange {
+		rep.Blocks = append(rep.Blocks, paragraph(ToneWarning, "No change: the proposed end state is the live state. Approving it changes nothing."))
+	} else if len(r.Diff) > 0 {
 		diff := r.Diff
 		if len(diff) > maxRootDiff {
 			diff = append(diff[:maxRootDiff:maxRootDiff], fmt.Sprintf("… %d more lines: doorbot changes show %s", len(r.Diff)-maxRootDiff, r.ID))
 		}
-		rep.Blocks = append(rep.Blocks, paragraph(ToneNone, "What changes (- live, + proposed):"), Block{Kind: Code, Lines: diff})
+		rep.Blocks = append(rep.Blocks, paragraph(ToneNone, "What changes, field by field (live → proposed):"), Block{Kind: Code, Lines: diff})
 	} else {
 		rep.Blocks = append(rep.Blocks, paragraph(ToneMuted, "The proposal states nothing that differs from the live state."))
 	}
@@ -142,29 +147,178 @@ func verdictTone(v string) Tone {
 	return ToneGood
 }
 
-// Diff compares the live state and the intended end state as the YAML
-// people read, line by line.
+// NoChange is the whole diff of a proposal whose end state is the live
+// state.
+const NoChange = "no change: the proposed end state is the live state"
+
+// Diff compares the live state and the intended end state field by field,
+// in the order the proposal is written: one line per changed value with
+// its path, old and new ("aws.tunnels[1] (203.0.113.20).dpd_timeout_seconds:
+// 40 → 30"). Tunnels, connections and gateways are compared by position and
+// labelled by their address or name, so values swapped between two of them
+// show as two changes. Keys are never shown. Nothing changed is said so.
 func Diff(live, proposed []byte) []string {
-	a := strings.Split(strings.TrimRight(string(live), "\n"), "\n")
-	b := strings.Split(strings.TrimRight(string(proposed), "\n"), "\n")
-	inA := map[string]int{}
-	for _, l := range a {
-		inA[l]++
-	}
-	inB := map[string]int{}
-	for _, l := range b {
-		inB[l]++
+	var a, b yaml.Node
+	if yaml.Unmarshal(live, &a) != nil || yaml.Unmarshal(proposed, &b) != nil {
+		return []string{"the diff could not be computed: a side is not YAML"}
 	}
 	var out []string
-	for _, l := range a {
-		if inB[l] == 0 && strings.TrimSpace(l) != "" {
-			out = append(out, "- "+l)
-		}
-	}
-	for _, l := range b {
-		if inA[l] == 0 && strings.TrimSpace(l) != "" {
-			out = append(out, "+ "+l)
-		}
+	diffNode("", docRoot(&a), docRoot(&b), &out)
+	if len(out) == 0 {
+		return []string{NoChange}
 	}
 	return out
+}
+
+func docRoot(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		return n.Content[0]
+	}
+	if n.Kind == 0 {
+		return nil
+	}
+	return n
+}
+
+// secretKeys are values the diff says changed without showing them.
+var secretKeys = map[string]bool{"psk": true, "shared_key": true}
+
+// elementLabels name a list element in a path, first found wins.
+var elementLabels = []string{"outside_ip", "name", "gateway_ip", "ip_range"}
+
+func diffNode(path string, a, b *yaml.Node, out *[]string) {
+	switch {
+	case a != nil && b != nil && a.Kind == yaml.MappingNode && b.Kind == yaml.MappingNode:
+		keys := mapKeys(a)
+		for _, k := range mapKeys(b) {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+		for _, k := range keys {
+			child := k
+			if path != "" {
+				child = path + "." + k
+			}
+			av, bv := mapValue(a, k), mapValue(b, k)
+			if secretKeys[k] {
+				if render(av) != render(bv) {
+					*out = append(*out, child+": changed (not shown)")
+				}
+				continue
+			}
+			diffNode(child, av, bv, out)
+		}
+		return
+	case a != nil && b != nil && a.Kind == yaml.SequenceNode && b.Kind == yaml.SequenceNode && !(scalars(a) && scalars(b)):
+		for i := range max(len(a.Content), len(b.Content)) {
+			var av, bv *yaml.Node
+			if i < len(a.Content) {
+				av = a.Content[i]
+			}
+			if i < len(b.Content) {
+				bv = b.Content[i]
+			}
+			child := fmt.Sprintf("%s[%d]", path, i)
+			if l := label(bv); l != "" {
+				child += " (" + l + ")"
+			} else if l := label(av); l != "" {
+				child += " (" + l + ")"
+			}
+			if av == nil || bv == nil {
+				if r1, r2 := render(av), render(bv); r1 != r2 {
+					*out = append(*out, child+": "+r1+" → "+r2)
+				}
+				continue
+			}
+			diffNode(child, av, bv, out)
+		}
+		return
+	}
+	if r1, r2 := render(a), render(b); r1 != r2 {
+		*out = append(*out, path+": "+r1+" → "+r2)
+	}
+}
+
+func mapKeys(n *yaml.Node) []string {
+	var keys []string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		keys = append(keys, n.Content[i].Value)
+	}
+	return keys
+}
+
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func scalars(n *yaml.Node) bool {
+	for _, c := range n.Content {
+		if c.Kind != yaml.ScalarNode {
+			return false
+		}
+	}
+	return true
+}
+
+func label(n *yaml.Node) string {
+	for _, k := range elementLabels {
+		if v := mapValue(n, k); v != nil && v.Kind == yaml.ScalarNode && v.Value != "" {
+			return v.Value
+		}
+	}
+	return ""
+}
+
+// render is a value on one line: a scalar as is, anything else as flow
+// YAML, keys hidden; "(absent)" when there is none.
+func render(n *yaml.Node) string {
+	if n == nil {
+		return "(absent)"
+	}
+	if n.Kind == yaml.ScalarNode {
+		if n.Value == "" {
+			return `""`
+		}
+		return n.Value
+	}
+	cp := hideSecrets(n)
+	setFlow(cp)
+	b, err := yaml.Marshal(cp)
+	if err != nil {
+		return "(unreadable)"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// hideSecrets is a copy of n with secret values replaced.
+func hideSecrets(n *yaml.Node) *yaml.Node {
+	cp := *n
+	cp.Content = make([]*yaml.Node, len(n.Content))
+	for i, c := range n.Content {
+		if n.Kind == yaml.MappingNode && i%2 == 1 && secretKeys[n.Content[i-1].Value] {
+			cp.Content[i] = &yaml.Node{Kind: yaml.ScalarNode, Value: "(not shown)"}
+			continue
+		}
+		cp.Content[i] = hideSecrets(c)
+	}
+	return &cp
+}
+
+func setFlow(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+		n.Style = yaml.FlowStyle
+	}
+	n.HeadComment, n.LineComment, n.FootComment = "", "", ""
+	for _, c := range n.Content {
+		setFlow(c)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/doorbot/doorbot/proposal"
 	"github.com/doorbot/doorbot/vpn"
 	"github.com/doorbot/doorbot/vpn/runbook"
 )
@@ -30,7 +31,41 @@ func (s *Service) Verify(ctx context.Context, name string, p *vpn.Proposal) (run
 		return runbook.Verification{}, err
 	}
 	in.Proposal = p
-	return runbook.Verify(in), nil
+	v := runbook.Verify(in)
+	if p != nil {
+		addEndState(&v, *p, in.Observation)
+	}
+	return v, nil
+}
+
+// maxEndStateDetail bounds the differing fields one check lists.
+const maxEndStateDetail = 12
+
+// addEndState checks every field of the approved end state that doorbot
+// observes against the live state, so that a change never applied (or
+// applied differently) does not pass. Keys are never compared (no cloud
+// returns them), nor are values doorbot cannot read (absent from the live
+// state), except whole tunnels, gateways and connections, which must exist.
+func addEndState(v *runbook.Verification, end vpn.Proposal, obs vpn.Observation) {
+	var differ []string
+	for _, l := range Diff(proposal.Marshal(vpn.ProposalFromObservation(obs)), proposal.Marshal(end)) {
+		path, _, _ := strings.Cut(l, ": ")
+		element := strings.HasSuffix(path, ")") || strings.HasSuffix(path, "]")
+		if l == NoChange || strings.Contains(l, "(not shown)") || (strings.Contains(l, ": (absent) → ") && !element) {
+			continue
+		}
+		differ = append(differ, strings.Replace(l, " → ", " live, approved ", 1))
+	}
+	detail := "every observed field of the approved end state is live"
+	if len(differ) > 0 {
+		shown := differ[:min(len(differ), maxEndStateDetail)]
+		detail = strings.Join(shown, "; ")
+		if len(differ) > len(shown) {
+			detail += fmt.Sprintf("; and %d more", len(differ)-len(shown))
+		}
+	}
+	v.Items = append(v.Items, runbook.CheckItem{Name: "the approved end state is live", OK: len(differ) == 0, Detail: detail})
+	v.Passed = v.Passed && len(differ) == 0
 }
 
 // VerifyApproved is `runbook verify NAME`: it checks the live state

@@ -71,6 +71,7 @@ func changeForm(name, prefill string) Form {
 	f.Submit = "Submit for approval"
 	f.Intro = []handlers.Block{{Kind: handlers.Paragraph, Lines: []string{fmt.Sprintf(
 		"The live state of %s as a proposal: edit it into the end state you intend. doorbot validates it, posts it for approval with the diff and the runbook, and never shows keys.", name)}}}
+	prefill, f.Intro = fitPrefill(name, prefill, f.Intro)
 	f.Inputs = []Input{
 		proposalInput(prefill),
 		{BlockID: ReasonBlockID, ActionID: TextActionID, Label: "Reason", Placeholder: "why, and the ticket", Multiline: true, MaxLength: maxReason},

@@ -113,3 +113,23 @@ func TestChangeFormsAndButtons(t *testing.T) {
 		t.Errorf("after the rejection form: %s %q", got.State, got.RejectionReason)
 	}
 }
+
+// A live state longer than Slack's 3000-character input does not leave
+// the form empty and unexplained: it starts from the name and says why,
+// with the file route.
+func TestFormsSayWhenTheLiveStateIsTooLong(t *testing.T) {
+	long := "connection: big\n" + strings.Repeat("# padding line for a large fleet\n", 120)
+	for name, f := range map[string]Form{"change": changeForm("big", long), "validate": validateForm(validateMeta{Connection: "big"}, long)} {
+		in := f.Inputs[0]
+		if in.Initial != "connection: big\n" {
+			t.Errorf("%s: initial %d characters", name, len(in.Initial))
+		}
+		intro := strings.Join(f.Intro[0].Lines, " ")
+		if !strings.Contains(intro, "more than the 3000 a Slack form holds") || !strings.Contains(intro, "doorbot validate FILE") {
+			t.Errorf("%s: intro %q", name, intro)
+		}
+	}
+	if f := changeForm("small", "connection: small\n"); f.Inputs[0].Initial != "connection: small\n" || strings.Contains(f.Intro[0].Lines[0], "3000") {
+		t.Errorf("a short live state is not prefilled as is: %+v", f)
+	}
+}

@@ -82,8 +82,25 @@ func validateForm(meta validateMeta, prefill string) Form {
 		intro = fmt.Sprintf("The live state of %s, as a proposal. Edit it into the end state you intend; pre-shared keys are not shown.", meta.Connection)
 	}
 	f.Intro = []handlers.Block{{Kind: handlers.Paragraph, Lines: []string{intro}}}
+	if meta.Connection != "" {
+		prefill, f.Intro = fitPrefill(meta.Connection, prefill, f.Intro)
+	}
 	f.Inputs = []Input{proposalInput(prefill)}
 	return f
+}
+
+// fitPrefill keeps a live state too long for Slack's input (3000
+// characters) from leaving the form empty without a word: the input starts
+// from the connection's name alone, and the intro says why and offers the
+// file route.
+func fitPrefill(name, prefill string, intro []handlers.Block) (string, []handlers.Block) {
+	if len(prefill) <= MaxInput {
+		return prefill, intro
+	}
+	return "connection: " + name + "\n", []handlers.Block{{Kind: handlers.Paragraph, Tone: handlers.ToneWarning, Icon: handlers.IconWarning, Lines: []string{
+		fmt.Sprintf("The live state of %s is %d characters, more than the %d a Slack form holds, so it is not filled in.", name, len(prefill), MaxInput),
+		"State only what changes: every part you leave out is taken from the live state. For the whole state, use a file: doorbot validate FILE with connection: " + name + " in it.",
+	}}}
 }
 
 func proposalInput(prefill string) Input {

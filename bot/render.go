@@ -42,9 +42,11 @@ type Message struct {
 
 // Escape neutralises Slack's control characters so that text from a user
 // or a cloud can neither ping (<!channel>, <@U…>) nor link (<https://x|y>).
-func Escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+func Escape(s string) string { return escaper.Replace(s) }
+
+// escaper is built once: a Replacer builds its lookup table on first use,
+// which cost most of a status reply's rendering when made per call.
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // Render turns a reply into Slack messages within Block Kit limits. The
 // first is the answer; any others continue it (as thread replies when the
@@ -317,7 +319,7 @@ func link(l handlers.Link) string {
 	if !safeURL(l.URL) {
 		return Escape(strings.TrimSpace(l.Label + " " + l.URL))
 	}
-	return "<" + l.URL + "|" + strings.NewReplacer("|", "/", "&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(l.Label) + ">"
+	return "<" + l.URL + "|" + Escape(strings.ReplaceAll(l.Label, "|", "/")) + ">"
 }
 
 // safeURL admits plain https URLs: the characters of a documentation

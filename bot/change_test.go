@@ -79,7 +79,14 @@ func submitChangeWith(t *testing.T, h *harness, st store.Store, name, yaml, reas
 		t.Errorf("malformed YAML accepted: %s", ack.Payload)
 	}
 	existing, _ := st.List(ctx)
-	send(map[string]map[string]string{"proposal": {"yaml": yaml}, "reason": {"text": reason}, "window": {"text": window}})
+	values := map[string]map[string]string{"proposal": {"yaml": yaml}, "reason": {"text": reason}, "window": {"text": window}}
+	if start, text, ok := strings.Cut(window, "|"); ok {
+		// "UNIX|text": the window's start picked in the form's
+		// datetimepicker, then the free text.
+		values["window_start"] = map[string]string{"datetime": start}
+		values["window"]["text"] = text
+	}
+	send(values)
 	// The new request is the one not listed before (a test clock may
 	// give several requests the same creation time).
 	known := map[string]bool{}

@@ -46,10 +46,22 @@ func RenderForm(f commands.Form) slack.ModalViewRequest {
 		blocks = append(blocks, renderBlock(b)...)
 	}
 	for _, in := range f.Inputs {
+		if in.Kind == commands.InputDateTime {
+			blocks = append(blocks, dateTimeInput(in))
+			continue
+		}
 		blocks = append(blocks, textInput(in))
 	}
 	v.Blocks = slack.Blocks{BlockSet: blocks}
 	return v
+}
+
+// dateTimeInput is a modal's date and time picker; Slack shows it in the
+// user's time zone and sends Unix seconds.
+func dateTimeInput(in commands.Input) *slack.InputBlock {
+	block := slack.NewInputBlock(in.BlockID, slack.NewTextBlockObject(slack.PlainTextType, in.Label, false, false), nil, slack.NewDateTimePickerBlockElement(in.ActionID))
+	block.Optional = in.Optional
+	return block
 }
 
 // textInput is a modal's plain-text input block. An initial value longer

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -314,6 +315,9 @@ func formValues(cb slack.InteractionCallback) map[string]map[string]string {
 		out[block] = map[string]string{}
 		for action, v := range actions {
 			out[block][action] = v.Value
+			if string(v.Type) == string(slack.METDatetimepicker) && v.SelectedDateTime != 0 {
+				out[block][action] = strconv.FormatInt(v.SelectedDateTime, 10)
+			}
 		}
 	}
 	return out

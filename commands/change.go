@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/doorbot/doorbot/changes"
@@ -20,7 +22,11 @@ const (
 	RejectCallbackID = "door_change_reject"
 	ReasonBlockID    = "reason"
 	WindowBlockID    = "window"
-	TextActionID     = "text"
+	// WindowStartBlockID is the change form's date and time picker for the
+	// window's start (action DateTimeActionID), beside the free text.
+	WindowStartBlockID = "window_start"
+	DateTimeActionID   = "datetime"
+	TextActionID       = "text"
 )
 
 // Lengths of the change forms' free text, enforced on submission too: a
@@ -75,7 +81,8 @@ func changeForm(name, prefill string) Form {
 	f.Inputs = []Input{
 		proposalInput(prefill),
 		{BlockID: ReasonBlockID, ActionID: TextActionID, Label: "Reason", Placeholder: "why, and the ticket", Multiline: true, MaxLength: maxReason},
-		{BlockID: WindowBlockID, ActionID: TextActionID, Label: "Planned window", Placeholder: "e.g. 2026-12-01 02:00-03:00 JST", Optional: true, MaxLength: maxWindow},
+		{BlockID: WindowStartBlockID, ActionID: DateTimeActionID, Label: "Window starts (in your time zone)", Optional: true, Kind: InputDateTime},
+		{BlockID: WindowBlockID, ActionID: TextActionID, Label: "Planned window", Placeholder: "e.g. 2026-12-01 02:00-03:00 JST, or how long from the start", Optional: true, MaxLength: maxWindow},
 	}
 	return f
 }
@@ -122,6 +129,16 @@ func addChangeHandlers(r *Registry, d Deps) {
 				errs[ReasonBlockID] = "Say why: reviewers decide on it."
 			case utf8.RuneCountInString(reason) > maxReason:
 				errs[ReasonBlockID] = fmt.Sprintf("The reason takes at most %d characters.", maxReason)
+			}
+			if start := strings.TrimSpace(req.Value(WindowStartBlockID, DateTimeActionID)); start != "" {
+				// The picker gives Unix seconds; the request keeps the
+				// moment in UTC, which every reader can convert.
+				n, err := strconv.ParseInt(start, 10, 64)
+				if err != nil || n <= 0 {
+					errs[WindowStartBlockID] = "Pick the date and time the window starts."
+				} else {
+					window = strings.TrimSuffix("starts "+time.Unix(n, 0).UTC().Format("2006-01-02 15:04 UTC")+"; "+window, "; ")
+				}
 			}
 			if utf8.RuneCountInString(window) > maxWindow {
 				errs[WindowBlockID] = fmt.Sprintf("The window takes at most %d characters.", maxWindow)

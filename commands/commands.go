@@ -97,7 +97,16 @@ type Input struct {
 	// MaxLength bounds the input; an Initial value longer than it is left
 	// out rather than refused by the platform. 0 means MaxInput.
 	MaxLength int
+	// Kind is InputText (the default) or InputDateTime, a date and time
+	// picker whose value is Unix seconds, shown in the user's time zone.
+	Kind string
 }
+
+// Input kinds.
+const (
+	InputText     = ""
+	InputDateTime = "datetime"
+)
 
 // MaxInput is the longest text input Slack accepts.
 const MaxInput = 3000

@@ -166,13 +166,19 @@ func BlockActionsPayload(userID, channelID, messageTS, actionID, value, response
 
 // ViewSubmissionPayload is a view_submission as Slack sends it when a user
 // submits a modal: values holds, per input block ID and action ID, the
-// typed text (plain_text_input).
+// typed text (plain_text_input) or, for a datetimepicker in the view, the
+// chosen moment in Unix seconds, sent as Slack sends it (selected_date_time).
 func ViewSubmissionPayload(userID string, v View, values map[string]map[string]string) map[string]any {
+	kinds := inputKinds(v.View)
 	state := map[string]any{}
 	for block, actions := range values {
 		m := map[string]any{}
 		for action, value := range actions {
 			m[action] = map[string]any{"type": "plain_text_input", "value": value}
+			if kinds[block] == "datetimepicker" {
+				n, _ := strconv.ParseInt(value, 10, 64)
+				m[action] = map[string]any{"type": "datetimepicker", "selected_date_time": n}
+			}
 		}
 		state[block] = m
 	}
@@ -192,4 +198,22 @@ func ViewSubmissionPayload(userID string, v View, values map[string]map[string]s
 			"hash": v.Hash, "state": map[string]any{"values": state},
 		},
 	}
+}
+
+// inputKinds maps a view's input blocks to their element types.
+func inputKinds(raw json.RawMessage) map[string]string {
+	var v struct {
+		Blocks []struct {
+			BlockID string `json:"block_id"`
+			Element struct {
+				Type string `json:"type"`
+			} `json:"element"`
+		} `json:"blocks"`
+	}
+	_ = json.Unmarshal(raw, &v)
+	out := map[string]string{}
+	for _, b := range v.Blocks {
+		out[b.BlockID] = b.Element.Type
+	}
+	return out
 }

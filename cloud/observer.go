@@ -515,16 +515,20 @@ func (r *azureResults) fill(obs *vpn.Observation) {
 	}
 	side := &vpn.AzureSide{}
 	observed := false
-	errsBefore := len(obs.Errors)
 	addErr := func(err error) {
 		obs.Errors = append(obs.Errors, vpn.SideError{Cloud: vpn.CloudAzure, Message: hint(err), Config: azureNotFound(err)})
 	}
 
 	gw := r.gateways[gwKey(a.SubscriptionID, a.ResourceGroup, a.Gateway)]
-	gatewayMissing := false
 	if gw.err != nil {
 		addErr(gw.err)
-		gatewayMissing = azureNotFound(gw.err)
+		if azureNotFound(gw.err) {
+			// A misnamed gateway or resource group: the connections read
+			// under it (absent ones in particular) would be phantom tunnels
+			// and every finding or error drawn from them noise. The
+			// configuration error alone is the answer for this side.
+			return
+		}
 	} else {
 		g := gw.val
 		side.Gateway = &g
@@ -568,14 +572,6 @@ func (r *azureResults) fill(obs *vpn.Observation) {
 			}
 		}
 		side.Connections = append(side.Connections, conn)
-	}
-	if gatewayMissing {
-		// A misnamed gateway or resource group: the connections read under
-		// it (absent ones in particular) would be phantom tunnels and every
-		// finding or error drawn from them noise. The configuration error
-		// alone is the answer for this side.
-		obs.Errors = obs.Errors[:errsBefore+1]
-		return
 	}
 	if observed {
 		obs.Azure = side

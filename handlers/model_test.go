@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -111,10 +110,7 @@ func TestModelRunRefreshes(t *testing.T) {
 func TestReplicasShareTheLiveModel(t *testing.T) {
 	for _, driver := range []string{"sqlite", "postgres"} {
 		t.Run(driver, func(t *testing.T) {
-			dsn := filepath.Join(t.TempDir(), "doorbot.db")
-			if driver == "postgres" {
-				dsn = pgtest.SchemaDSN(t)
-			}
+			dsn := pgtest.FreshDSN(t, driver)
 			ctx := t.Context()
 			open := func() store.Store {
 				st, err := store.Open(ctx, driver, dsn)

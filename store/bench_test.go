@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,11 +15,7 @@ import (
 func BenchmarkApprove(b *testing.B) {
 	for _, driver := range []string{"sqlite", "postgres"} {
 		b.Run(driver, func(b *testing.B) {
-			dsn := filepath.Join(b.TempDir(), "doorbot.db")
-			if driver == "postgres" {
-				dsn = pgtest.SchemaDSN(b)
-			}
-			s, err := Open(b.Context(), driver, dsn)
+			s, err := Open(b.Context(), driver, pgtest.FreshDSN(b, driver))
 			if err != nil {
 				b.Fatal(err)
 			}

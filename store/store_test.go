@@ -25,12 +25,9 @@ import (
 // fresh file, PostgreSQL on a fresh schema (skipped locally without
 // DOORBOT_TEST_PG_DSN, never in CI).
 func eachDriver(t *testing.T, test func(t *testing.T, driver, dsn string)) {
-	t.Run("sqlite", func(t *testing.T) {
-		test(t, "sqlite", filepath.Join(t.TempDir(), "doorbot.db"))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		test(t, "postgres", pgtest.SchemaDSN(t))
-	})
+	for _, driver := range []string{"sqlite", "postgres"} {
+		t.Run(driver, func(t *testing.T) { test(t, driver, pgtest.FreshDSN(t, driver)) })
+	}
 }
 
 // openTest opens the store and closes it when t ends.

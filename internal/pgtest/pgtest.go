@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -51,6 +52,17 @@ func SchemaDSN(t testing.TB) string {
 		}
 	})
 	return withSearchPath(base, schema)
+}
+
+// FreshDSN returns an empty database of the store driver ("sqlite" or
+// "postgres") for tb: a new SQLite file, or a new PostgreSQL schema
+// (SchemaDSN, skipped or failed as DSN says).
+func FreshDSN(tb testing.TB, driver string) string {
+	tb.Helper()
+	if driver == "postgres" {
+		return SchemaDSN(tb)
+	}
+	return filepath.Join(tb.TempDir(), "doorbot.db")
 }
 
 // Open opens dsn with database/sql and closes it when t ends.

@@ -152,14 +152,8 @@ func (d *decoder) top(root *yaml.Node) {
 }
 
 func (d *decoder) tunnels(n *yaml.Node, path string) {
-	items, ok := d.Items(n, path, "a list of tunnels")
-	if !ok || !d.atMost(n, path, len(items), MaxTunnels, "tunnels") {
-		return
-	}
-	d.p.AWS.Tunnels = make([]vpn.ProposedTunnel, len(items))
-	for i, it := range items {
-		t := &d.p.AWS.Tunnels[i]
-		d.entry(it, strictyaml.Index(path, i), "outside_ip, inside_cidr, psk, ...", []field{
+	d.p.AWS.Tunnels, _ = entries(d, n, path, "tunnels", MaxTunnels, "outside_ip, inside_cidr, psk, ...", func(t *vpn.ProposedTunnel) []field {
+		return []field{
 			{Key: vpn.FieldOutsideIP, Set: d.str(&t.OutsideIP, checkIP)},
 			{Key: vpn.FieldInsideCIDR, Set: d.str(&t.InsideCIDR, checkCIDR)},
 			{Key: vpn.FieldPSK, Set: d.secret(&t.PSK)},
@@ -168,26 +162,23 @@ func (d *decoder) tunnels(n *yaml.Node, path string) {
 			{Key: vpn.FieldPhase2, Set: d.phase(&t.Phase2)},
 			{Key: vpn.FieldDPDTimeoutSeconds, Set: d.int(&t.DPDTimeoutSeconds)},
 			{Key: vpn.FieldStartupAction, Set: d.str(&t.StartupAction, enum("add", "start"))},
-		})
-	}
+		}
+	})
 }
 
 // routingFilter decodes the VPG's outbound routing filter. A stated list,
 // even an empty one, replaces the live filter as a whole.
 func (d *decoder) routingFilter(n *yaml.Node, path string) {
-	items, ok := d.Items(n, path, "a list of routing filter entries")
-	if !ok || !d.atMost(n, path, len(items), MaxFilterEntries, "routing filter entries") {
-		return
-	}
-	d.p.Soracom.RoutingFilter = make([]vpn.RoutingFilterEntry, len(items))
-	for i, it := range items {
-		e := &d.p.Soracom.RoutingFilter[i]
-		d.entry(it, strictyaml.Index(path, i), "action, ip_range", []field{
+	var ok bool
+	d.p.Soracom.RoutingFilter, ok = entries(d, n, path, "routing filter entries", MaxFilterEntries, "action, ip_range", func(e *vpn.RoutingFilterEntry) []field {
+		return []field{
 			{Key: vpn.FieldAction, Set: d.str(&e.Action, enum("allow", "deny"))},
 			{Key: vpn.FieldIPRange, Set: d.str(&e.IPRange, checkCIDR)},
-		})
+		}
+	})
+	if ok {
+		d.stated(path)
 	}
-	d.stated(path)
 }
 
 func (d *decoder) phase(dst **vpn.PhaseParams) strictyaml.Handler {
@@ -232,32 +223,20 @@ func (d *decoder) gateway(n *yaml.Node, path string) {
 }
 
 func (d *decoder) lngs(n *yaml.Node, path string) {
-	items, ok := d.Items(n, path, "a list of local network gateways")
-	if !ok || !d.atMost(n, path, len(items), MaxLocalGateways, "local network gateways") {
-		return
-	}
-	d.p.Azure.LocalNetworkGateways = make([]vpn.ProposedLNG, len(items))
-	for i, it := range items {
-		l := &d.p.Azure.LocalNetworkGateways[i]
-		d.entry(it, strictyaml.Index(path, i), "name, gateway_ip, address_prefixes, ...", []field{
+	d.p.Azure.LocalNetworkGateways, _ = entries(d, n, path, "local network gateways", MaxLocalGateways, "name, gateway_ip, address_prefixes, ...", func(l *vpn.ProposedLNG) []field {
+		return []field{
 			{Key: vpn.FieldName, Set: d.str(&l.Name, checkAzureName)},
 			{Key: vpn.FieldGatewayIP, Set: d.str(&l.GatewayIP, checkIP)},
 			{Key: vpn.FieldAddressPrefixes, Set: d.prefixes(&l.AddressPrefixes)},
 			{Key: vpn.FieldBGPPeerAddress, Set: d.str(&l.BGPPeerAddress, checkIP)},
 			{Key: vpn.FieldASN, Set: d.int64(&l.ASN)},
-		})
-	}
+		}
+	})
 }
 
 func (d *decoder) connections(n *yaml.Node, path string) {
-	items, ok := d.Items(n, path, "a list of connections")
-	if !ok || !d.atMost(n, path, len(items), MaxAzureConnections, "connections") {
-		return
-	}
-	d.p.Azure.Connections = make([]vpn.ProposedConnection, len(items))
-	for i, it := range items {
-		c := &d.p.Azure.Connections[i]
-		d.entry(it, strictyaml.Index(path, i), "name, local_network_gateway, protocol, ...", []field{
+	d.p.Azure.Connections, _ = entries(d, n, path, "connections", MaxAzureConnections, "name, local_network_gateway, protocol, ...", func(c *vpn.ProposedConnection) []field {
+		return []field{
 			{Key: vpn.FieldName, Set: d.str(&c.Name, checkAzureName)},
 			{Key: vpn.FieldLocalNetworkGateway, Set: d.str(&c.LocalNetworkGateway, checkAzureName)},
 			{Key: vpn.FieldProtocol, Set: d.str(&c.Protocol, enum("IKEv1", "IKEv2"))},
@@ -267,8 +246,8 @@ func (d *decoder) connections(n *yaml.Node, path string) {
 			{Key: vpn.FieldConnectionMode, Set: d.str(&c.ConnectionMode, enum("Default", "InitiatorOnly", "ResponderOnly"))},
 			{Key: vpn.FieldSharedKey, Set: d.secret(&c.SharedKey)},
 			{Key: vpn.FieldIPsecPolicy, Set: d.ipsecPolicy(&c.IPsecPolicy)},
-		})
-	}
+		}
+	})
 }
 
 func (d *decoder) ipsecPolicy(dst **vpn.IPsecPolicy) strictyaml.Handler {
@@ -292,6 +271,21 @@ func (d *decoder) ipsecPolicy(dst **vpn.IPsecPolicy) strictyaml.Handler {
 			{Key: vpn.FieldSALifetimeSeconds, Set: d.int(&pol.SALifetimeSeconds)},
 		})
 	}
+}
+
+// entries decodes a list of at most max mappings (a list of what), each
+// entry's keys given by fields. A present list, even an empty one, comes
+// back non-nil with ok; a bad or overlong one comes back nil.
+func entries[T any](d *decoder, n *yaml.Node, path, what string, max int, keys string, fields func(*T) []field) (out []T, ok bool) {
+	items, ok := d.Items(n, path, "a list of "+what)
+	if !ok || !d.atMost(n, path, len(items), max, what) {
+		return nil, false
+	}
+	out = make([]T, len(items))
+	for i, it := range items {
+		d.entry(it, strictyaml.Index(path, i), keys, fields(&out[i]))
+	}
+	return out, true
 }
 
 // entry decodes one mapping of a list. A null entry ("-" alone) is an

@@ -252,11 +252,7 @@ func pRoutingMismatch(c *pcheck) []vpn.Finding {
 			for _, d := range v.DoorConnections {
 				ids = append(ids, orDash(d.ID))
 			}
-			word := "connection"
-			if len(ids) > 1 {
-				word = "connections"
-			}
-			loose.door = fmt.Sprintf("SORACOM Door %s %s of VPG %s", word, strings.Join(ids, ", "), v.ID)
+			loose.door = fmt.Sprintf("SORACOM Door %s of VPG %s", connections(ids), v.ID)
 		}
 	} else if c.door() && len(c.p.AWS.Tunnels) == 0 {
 		loose.door = "SORACOM Door" + c.from(vpn.FieldRouting)

@@ -51,12 +51,8 @@ func (c *pcheck) doorBGP() (tunnels int, over string) {
 		if len(ids) == 0 {
 			return 0, ""
 		}
-		word := "connection"
-		if len(ids) > 1 {
-			word = "connections"
-		}
-		return 2 * len(ids), fmt.Sprintf("SORACOM Door %s %s of VPG %s (dynamic routing, %s)",
-			word, strings.Join(ids, ", "), v.ID, count(2*len(ids), "tunnel"))
+		return 2 * len(ids), fmt.Sprintf("SORACOM Door %s of VPG %s (dynamic routing, %s)",
+			connections(ids), v.ID, count(2*len(ids), "tunnel"))
 	}
 	if c.p.Routing != vpn.RoutingBGP {
 		return 0, ""

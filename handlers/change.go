@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/doorbot/doorbot/approval"
+	"github.com/doorbot/doorbot/internal/strictyaml"
 	"github.com/doorbot/doorbot/vpn"
 )
 
@@ -180,9 +181,6 @@ func docRoot(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// secretKeys are values the diff says changed without showing them.
-var secretKeys = map[string]bool{"psk": true, "shared_key": true}
-
 // elementLabels name a list element in a path, first found wins.
 var elementLabels = []string{"outside_ip", "name", "gateway_ip", "ip_range"}
 
@@ -201,7 +199,7 @@ func diffNode(path string, a, b *yaml.Node, out *[]string) {
 				child = path + "." + k
 			}
 			av, bv := mapValue(a, k), mapValue(b, k)
-			if secretKeys[k] {
+			if strictyaml.IsSecretKey(k) {
 				if render(av) != render(bv) {
 					*out = append(*out, child+": changed (not shown)")
 				}
@@ -304,7 +302,7 @@ func hideSecrets(n *yaml.Node) *yaml.Node {
 	cp := *n
 	cp.Content = make([]*yaml.Node, len(n.Content))
 	for i, c := range n.Content {
-		if n.Kind == yaml.MappingNode && i%2 == 1 && secretKeys[n.Content[i-1].Value] {
+		if n.Kind == yaml.MappingNode && i%2 == 1 && strictyaml.IsSecretKey(n.Content[i-1].Value) {
 			cp.Content[i] = &yaml.Node{Kind: yaml.ScalarNode, Value: "(not shown)"}
 			continue
 		}

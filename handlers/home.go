@@ -64,10 +64,7 @@ func HomeView(r vpn.Report, statusErr error, open []alerts.Alert, now time.Time)
 	}
 	foot := notes("/door status NAME for tunnels and fixes · /door alerts for recent ones")
 	if r.GeneratedAt != "" {
-		foot.Fields = []Field{{Label: "as of", Value: r.GeneratedAt, At: r.GeneratedAt}}
-		if ago := readAgo(r); ago != "" {
-			foot.Fields = append(foot.Fields, Field{Value: strings.TrimPrefix(ago, " · ")})
-		}
+		foot.Fields = reportTime("as of", r)
 	}
 	return append(blocks, foot)
 }

@@ -293,5 +293,16 @@ func readAgo(r vpn.Report) string {
 	if err1 != nil || err2 != nil {
 		return ""
 	}
-	return fmt.Sprintf(" · read %d s ago", int(gen.Sub(read).Seconds()))
+	return fmt.Sprintf("read %d s ago", int(gen.Sub(read).Seconds()))
+}
+
+// reportTime is when a report was made, as small print: the moment (label
+// "generated", "as of"), shown in the reader's time zone where the medium
+// can, and how old the live model's reading was.
+func reportTime(label string, r vpn.Report) []Field {
+	f := []Field{{Label: label, Value: r.GeneratedAt, At: r.GeneratedAt}}
+	if ago := readAgo(r); ago != "" {
+		f = append(f, Field{Value: ago})
+	}
+	return f
 }

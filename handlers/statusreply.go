@@ -75,13 +75,12 @@ func statusReply(r vpn.Report, buttons func(vpn.ConnectionStatus) Block) Reply {
 		}
 		rep.Compact = append(rep.Compact, notes(fmt.Sprintf("%d healthy %s not shown in detail: /door status NAME shows one.", hidden, noun)))
 	}
-	rep.Blocks = append(rep.Blocks, notes("generated "+r.GeneratedAt+readAgo(r)))
-	gen := notes()
-	gen.Fields = []Field{{Label: "generated", Value: r.GeneratedAt, At: r.GeneratedAt}}
+	generated := "generated " + r.GeneratedAt
 	if ago := readAgo(r); ago != "" {
-		gen.Fields = append(gen.Fields, Field{Value: strings.TrimPrefix(ago, " · ")})
+		generated += " · " + ago
 	}
-	rep.Compact = append(rep.Compact, gen)
+	rep.Blocks = append(rep.Blocks, notes(generated))
+	rep.Compact = append(rep.Compact, Block{Kind: Notes, Fields: reportTime("generated", r)})
 	rep.Text = strings.Join(fallback, "\n")
 	return rep
 }

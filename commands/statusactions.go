@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/doorbot/doorbot/handlers"
-	"github.com/doorbot/doorbot/vpn"
 )
 
 // addStatusActions registers the status reply's buttons. Each reads the
@@ -37,13 +36,7 @@ func addStatusActions(r *Registry, svc *handlers.Service) {
 		if !known(c) {
 			return tell(c, "that connection is no longer configured")
 		}
-		kind := "static"
-		if report, err := svc.Status(ctx, []string{c.Value}); err == nil && len(report.Connections) == 1 {
-			if rt := report.Connections[0].Routing; rt.AWS == vpn.RoutingBGP || rt.Azure == vpn.RoutingBGP {
-				kind = "migrate"
-			}
-		}
-		rb, err := svc.Runbook(ctx, kind, c.Value)
+		rb, kind, err := svc.LiveRunbook(ctx, c.Value)
 		if err != nil {
 			return tell(c, "runbook failed: "+err.Error())
 		}

@@ -23,6 +23,22 @@ func (s *Service) Runbook(ctx context.Context, kind, name string) (runbook.Runbo
 	return runbook.Generate(runbook.Kind(kind), in)
 }
 
+// LiveRunbook is the runbook for the routing the connection runs now, and
+// its kind: migrate when either side routes with BGP, else static. One
+// read of the connection serves both the choice and the runbook.
+func (s *Service) LiveRunbook(ctx context.Context, name string) (runbook.Runbook, string, error) {
+	in, err := s.runbookInput(ctx, name)
+	if err != nil {
+		return runbook.Runbook{}, "", err
+	}
+	kind := "static"
+	if rt := routingOf(in.Observation); rt.AWS == vpn.RoutingBGP || rt.Azure == vpn.RoutingBGP {
+		kind = "migrate"
+	}
+	rb, err := runbook.Generate(runbook.Kind(kind), in)
+	return rb, kind, err
+}
+
 // Verify re-reads the live state and checks the expected end state; p,
 // when given, is the intended end state (an approved proposal).
 func (s *Service) Verify(ctx context.Context, name string, p *vpn.Proposal) (runbook.Verification, error) {

@@ -181,11 +181,8 @@ func (s *Service) observeOne(ctx context.Context, name string) (vpn.Connection, 
 
 var errNoObserver = errors.New("no cloud observer is configured")
 
-// Assess turns one observation into its status entry.
-func Assess(o vpn.Observation) vpn.ConnectionStatus {
-	tunnels := vpn.Pair(o)
-	findings := rules.Live(o, tunnels)
-	health := vpn.Verdict(o, tunnels, findings)
+// routingOf is the routing each side of an observed connection runs.
+func routingOf(o vpn.Observation) vpn.RoutingPair {
 	routing := vpn.RoutingPair{AWS: vpn.RoutingUnknown, Azure: o.Azure.Routing()}
 	if o.AWS != nil {
 		routing.AWS = o.AWS.Routing()
@@ -193,6 +190,15 @@ func Assess(o vpn.Observation) vpn.ConnectionStatus {
 		// For Door, SORACOM's side is the AWS side.
 		routing.AWS = o.Soracom.Routing()
 	}
+	return routing
+}
+
+// Assess turns one observation into its status entry.
+func Assess(o vpn.Observation) vpn.ConnectionStatus {
+	tunnels := vpn.Pair(o)
+	findings := rules.Live(o, tunnels)
+	health := vpn.Verdict(o, tunnels, findings)
+	routing := routingOf(o)
 	return vpn.ConnectionStatus{
 		Name:     o.Connection.Name,
 		Kind:     o.Connection.Kind,

@@ -12,8 +12,8 @@ import (
 
 // Neutralise makes one line of text someone typed inert in mrkdwn, so
 // that it shows as typed and cannot pass for doorbot's own formatting: it
-// escapes Slack's control characters (no mention, channel ping or link),
-// puts look-alikes in place of the emphasis marks (* _ ~ `), so that
+// escapes Slack's control characters with Escape (no mention, channel ping
+// or link), puts look-alikes in place of the emphasis marks (* _ ~ `), so that
 // "*APPROVED*" is not bold, breaks :emoji: codes, keeps a leading > from
 // quoting, turns line breaks into spaces, and drops control and
 // bidirectional formatting characters, which could hide or reorder text.
@@ -26,12 +26,6 @@ func Neutralise(s string) string {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t' || r == '\v' || r == '\f' || r == 0x85 || r == 0x2028 || r == 0x2029:
 			b.WriteByte(' ')
-		case r == '&':
-			b.WriteString("&amp;")
-		case r == '<':
-			b.WriteString("&lt;")
-		case r == '>':
-			b.WriteString("&gt;")
 		case r == '*':
 			b.WriteRune('∗') // U+2217 ASTERISK OPERATOR
 		case r == '_':
@@ -47,7 +41,10 @@ func Neutralise(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	out := breakEmoji(b.String())
+	// Escaped after the loop, by the one escaper: the look-alikes bring in
+	// none of & < >, and breakEmoji and the leading-quote check below see
+	// the escaped text as before.
+	out := breakEmoji(Escape(b.String()))
 	if t := strings.TrimLeft(out, " "); strings.HasPrefix(t, "&gt;") {
 		// At the start of a line, even the escaped form quotes.
 		out = out[:len(out)-len(t)] + "›" + t[len("&gt;"):]

@@ -57,21 +57,23 @@ func (w *web) update(ctx context.Context, channel, ts string, m Message) error {
 // respond posts to a response_url; its client's transport (rateGate)
 // waits out short 429s as it does for the Web API.
 func (w *web) respond(ctx context.Context, url, responseType string, m Message) error {
-	if url == "" {
-		return errors.New("slack: no response_url to answer on")
-	}
-	blocks := slack.Blocks{BlockSet: m.Blocks}
-	msg := &slack.WebhookMessage{Text: m.Text, Blocks: &blocks, ResponseType: responseType}
-	err := slack.PostWebhookCustomHTTPContext(ctx, url, w.http, msg)
-	w.metrics.slackCall("response_url", err)
-	return err
+	return w.webhook(ctx, url, m, &slack.WebhookMessage{ResponseType: responseType})
 }
 
 // respondReplace replaces the message a click came from, through the
 // click's response_url.
 func (w *web) respondReplace(ctx context.Context, url string, m Message) error {
+	return w.webhook(ctx, url, m, &slack.WebhookMessage{ReplaceOriginal: true})
+}
+
+// webhook posts m to a response_url as msg says (ephemeral, in place…),
+// counted as one response_url call.
+func (w *web) webhook(ctx context.Context, url string, m Message, msg *slack.WebhookMessage) error {
+	if url == "" {
+		return errors.New("slack: no response_url to answer on")
+	}
 	blocks := slack.Blocks{BlockSet: m.Blocks}
-	msg := &slack.WebhookMessage{Text: m.Text, Blocks: &blocks, ReplaceOriginal: true}
+	msg.Text, msg.Blocks = m.Text, &blocks
 	err := slack.PostWebhookCustomHTTPContext(ctx, url, w.http, msg)
 	w.metrics.slackCall("response_url", err)
 	return err

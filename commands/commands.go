@@ -325,28 +325,36 @@ func (r *Registry) Handle(ctx context.Context, text string, base Request) handle
 // the configured connection names when the line does not already list
 // them: not the whole help again.
 func (r *Registry) Usage(problem string) handlers.Reply {
-	rep := handlers.Reply{Ephemeral: true, Text: problem}
-	line := handlers.Block{Kind: handlers.Paragraph, Tone: handlers.ToneWarning, Lines: []string{problem}, Icon: handlers.IconWarning}
-	rep.Blocks = append(rep.Blocks, line)
 	small := "/door help lists every command"
 	if names := r.connectionNames(); len(names) > 0 && !strings.Contains(problem, "known: ") {
 		small = "known: " + strings.Join(names, ", ") + " · " + small
 	}
-	rep.Blocks = append(rep.Blocks, handlers.Block{Kind: handlers.Notes, Lines: []string{small}})
-	return rep
+	return refusal(problem, problem, small)
 }
 
 // unknownSubcommand names the subcommands there are, one line each.
 func (r *Registry) unknownSubcommand(name string) handlers.Reply {
+	usages := r.usages()
+	problem := fmt.Sprintf("unknown subcommand %q", name)
+	return refusal(problem+"; known: "+strings.Join(usages, " | "), problem, "known: "+strings.Join(usages, " · "))
+}
+
+// refusal is a problem line and a small note under it, for the requester
+// alone; text is its notification text.
+func refusal(text, problem, note string) handlers.Reply {
+	return handlers.Reply{Ephemeral: true, Text: text, Blocks: []handlers.Block{
+		{Kind: handlers.Paragraph, Tone: handlers.ToneWarning, Icon: handlers.IconWarning, Lines: []string{problem}},
+		{Kind: handlers.Notes, Lines: []string{note}},
+	}}
+}
+
+// usages is every registered command's usage line, in order.
+func (r *Registry) usages() []string {
 	usages := make([]string, 0, len(r.commands))
 	for _, c := range r.commands {
 		usages = append(usages, c.Usage)
 	}
-	problem := fmt.Sprintf("unknown subcommand %q", name)
-	return handlers.Reply{Ephemeral: true, Text: problem + "; known: " + strings.Join(usages, " | "), Blocks: []handlers.Block{
-		{Kind: handlers.Paragraph, Tone: handlers.ToneWarning, Icon: handlers.IconWarning, Lines: []string{problem}},
-		{Kind: handlers.Notes, Lines: []string{"known: " + strings.Join(usages, " · ")}},
-	}}
+	return usages
 }
 
 func (r *Registry) connectionNames() []string {
@@ -371,10 +379,8 @@ func (r *Registry) Help(problem string) handlers.Reply {
 		rep.Blocks = append(rep.Blocks, handlers.Block{Kind: handlers.Paragraph, Tone: handlers.ToneWarning, Lines: []string{problem}})
 	}
 	lines := make([]string, 0, len(r.commands))
-	usages := make([]string, 0, len(r.commands))
 	for _, c := range r.commands {
 		lines = append(lines, fmt.Sprintf("%-24s %s", c.Usage, c.Summary))
-		usages = append(usages, c.Usage)
 	}
 	rep.Blocks = append(rep.Blocks,
 		handlers.Block{Kind: handlers.Heading, Lines: []string{"/door — AWS ↔ Azure VPN status and checks"}},
@@ -384,7 +390,7 @@ func (r *Registry) Help(problem string) handlers.Reply {
 	if names := r.connectionNames(); len(names) > 0 {
 		rep.Blocks = append(rep.Blocks, handlers.Block{Kind: handlers.Paragraph, Lines: []string{"Connections: " + strings.Join(names, ", ")}})
 	}
-	rep.Text = "usage: " + strings.Join(usages, " | ")
+	rep.Text = "usage: " + strings.Join(r.usages(), " | ")
 	if problem != "" {
 		rep.Text = problem + " — " + rep.Text
 	}

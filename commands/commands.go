@@ -370,14 +370,10 @@ func (r *Registry) usage(problem string) *handlers.Reply {
 	return &rep
 }
 
-// Help lists every registered command, with an optional hint about what
-// went wrong (which makes it a reply for the requester alone).
-func (r *Registry) Help(problem string) handlers.Reply {
+// Help lists every registered command. (A usage error is one line, not
+// the help again: see Usage.)
+func (r *Registry) Help() handlers.Reply {
 	var rep handlers.Reply
-	if problem != "" {
-		rep.Ephemeral = true
-		rep.Blocks = append(rep.Blocks, handlers.Block{Kind: handlers.Paragraph, Tone: handlers.ToneWarning, Lines: []string{problem}})
-	}
 	lines := make([]string, 0, len(r.commands))
 	for _, c := range r.commands {
 		lines = append(lines, fmt.Sprintf("%-24s %s", c.Usage, c.Summary))
@@ -391,8 +387,5 @@ func (r *Registry) Help(problem string) handlers.Reply {
 		rep.Blocks = append(rep.Blocks, handlers.Block{Kind: handlers.Paragraph, Lines: []string{"Connections: " + strings.Join(names, ", ")}})
 	}
 	rep.Text = "usage: " + strings.Join(r.usages(), " | ")
-	if problem != "" {
-		rep.Text = problem + " — " + rep.Text
-	}
 	return rep
 }

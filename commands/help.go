@@ -11,6 +11,6 @@ func helpCommand(r *Registry) Command {
 		Name:    "help",
 		Usage:   "/door help",
 		Summary: "this text",
-		Run:     func(context.Context, Request) handlers.Reply { return r.Help("") },
+		Run:     func(context.Context, Request) handlers.Reply { return r.Help() },
 	}
 }

@@ -15,7 +15,7 @@ func TestHelp(t *testing.T) {
 	})
 	// Help is made from the registered commands: every one is listed once,
 	// in the fallback text too.
-	h := r.Help("")
+	h := r.Help()
 	for _, c := range r.commands {
 		if strings.Count(text(t, h), c.Usage+" ") != 1 || !strings.Contains(h.Text, c.Usage) {
 			t.Errorf("help lists %q %d times", c.Usage, strings.Count(text(t, h), c.Usage))
@@ -59,7 +59,7 @@ func TestUsageErrorIsOneLinePlusKnown(t *testing.T) {
 			t.Errorf("%s: known listed twice: %q", tc.line, lines)
 		}
 	}
-	if h := text(t, r.Help("")); !strings.Contains(h, "Connections: "+strings.Join(all, ", ")) {
+	if h := text(t, r.Help()); !strings.Contains(h, "Connections: "+strings.Join(all, ", ")) {
 		t.Errorf("help does not list the connections:\n%s", h)
 	}
 }

@@ -166,7 +166,6 @@ func wait(t testing.TB) context.Context {
 	return ctx
 }
 
-// visible is what Slack would display: blocks and text, JSON-unescaped.
 // degradedFleet is n connections with their second Azure connection down:
 // a phone reply shows every one of them in detail (healthy ones are only
 // named), so the reply is long.
@@ -178,6 +177,7 @@ func degradedFleet(world *sim.World, n int) []vpn.Connection {
 	return conns
 }
 
+// visible is what Slack would display: blocks and text, JSON-unescaped.
 func visible(m fakeslack.Message) string {
 	s := string(m.Blocks) + m.Text
 	return strings.ReplaceAll(unescapeJSON(s), `\n`, "\n")

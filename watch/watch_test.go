@@ -13,6 +13,7 @@ import (
 
 	"github.com/doorbot/doorbot/alerts"
 	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/internal/fakeclock"
 	"github.com/doorbot/doorbot/internal/sim"
 	"github.com/doorbot/doorbot/internal/simclient"
 	"github.com/doorbot/doorbot/store"
@@ -90,14 +91,14 @@ func tunnel2Down() vpntest.Shape {
 	return s
 }
 
-func setup(t testing.TB) (*Watcher, *shapes, *notifier, *sim.Clock, store.Store) {
+func setup(t testing.TB) (*Watcher, *shapes, *notifier, *fakeclock.Clock, store.Store) {
 	t.Helper()
 	st, err := store.Open(t.Context(), "sqlite", filepath.Join(t.TempDir(), "doorbot.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	clk := sim.NewClock(time.Date(2026, 12, 3, 3, 0, 0, 0, time.UTC))
+	clk := fakeclock.New(time.Date(2026, 12, 3, 3, 0, 0, 0, time.UTC))
 	obs := &shapes{shape: vpntest.Healthy}
 	n := &notifier{}
 	w := New(Options{
@@ -109,7 +110,7 @@ func setup(t testing.TB) (*Watcher, *shapes, *notifier, *sim.Clock, store.Store)
 	return w, obs, n, clk, st
 }
 
-func cycle(ctx context.Context, w *Watcher, clk *sim.Clock) Cycle {
+func cycle(ctx context.Context, w *Watcher, clk *fakeclock.Clock) Cycle {
 	clk.Add(time.Minute)
 	return w.RunCycle(ctx)
 }
@@ -237,7 +238,7 @@ func BenchmarkCycle(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer st.Close()
-			clk := sim.NewClock(time.Now())
+			clk := fakeclock.New(time.Now())
 			w := New(Options{Connections: conns, Observer: obs, Store: st, Notifier: &notifier{}, Channel: "C0ALERTS01",
 				Interval: time.Minute, Settings: alerts.DefaultSettings(), Now: clk.Now})
 			w.RunCycle(b.Context()) // warm: TLS connections, tokens

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/internal/fakeclock"
 )
 
 // Message is one thing the workflow said.
@@ -136,25 +137,8 @@ type Directory []string
 // IsApprover reports whether user is in the set.
 func (d Directory) IsApprover(_ context.Context, user string) bool { return slices.Contains(d, user) }
 
-// Clock is a clock a test moves by hand.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// Clock is a clock a test moves by hand (fakeclock.Clock).
+type Clock = fakeclock.Clock
 
 // NewClock starts a clock at now.
-func NewClock(now time.Time) *Clock { return &Clock{now: now} }
-
-// Now reads the clock.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Add moves the clock on.
-func (c *Clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func NewClock(now time.Time) *Clock { return fakeclock.New(now) }

@@ -12,6 +12,7 @@ import (
 	"github.com/doorbot/doorbot/alerts"
 	"github.com/doorbot/doorbot/commands"
 	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/internal/fakeclock"
 	"github.com/doorbot/doorbot/internal/sim"
 	"github.com/doorbot/doorbot/internal/simclient"
 	"github.com/doorbot/doorbot/store"
@@ -94,7 +95,7 @@ func (d *demoChannel) Reply(_ context.Context, _, threadTS string, m watch.Messa
 type alertDemo struct {
 	scenario sim.Scenario
 	world    *sim.World
-	clock    *sim.Clock
+	clock    *fakeclock.Clock
 	store    store.Store
 	watcher  *watch.Watcher
 	channel  *demoChannel
@@ -111,7 +112,7 @@ const alertDemoStart = time.Hour
 func (a *app) newAlertDemo(ctx context.Context, srv *sim.Server, world *sim.World, out io.Writer, compact bool) (*alertDemo, error) {
 	// The fake clock: the watcher, the observer's cache and the simulated
 	// AWS LastStatusChange all read it.
-	clk := sim.NewClock(time.Now().UTC().Truncate(time.Minute).Add(-alertDemoStart))
+	clk := fakeclock.New(time.Now().UTC().Truncate(time.Minute).Add(-alertDemoStart))
 	world.SetClock(clk.Now)
 	// Its own observer: no cache between cycles (the clock jumps a minute
 	// each), no AWS retries (a throttled read fails at once, as it would

@@ -84,6 +84,8 @@ var rules = []rule{
 		reason: "the fake Slack speaks Slack's wire format; it must not import the bot it is used to test"},
 	{from: "internal/pgtest", deny: []string{module + "/"},
 		reason: "a test helper for PostgreSQL knows nothing of doorbot"},
+	{from: "internal/fakeclock", deny: []string{module + "/"},
+		reason: "the hand-moved clock is a leaf: test helpers and the demo share it"},
 	{from: "internal/strictyaml", deny: []string{module + "/"},
 		reason: "the YAML decoder is a leaf: config and proposal build on it"},
 
@@ -135,6 +137,7 @@ func TestRulesCatchForbiddenEdges(t *testing.T) {
 		{"store", "github.com/slack-go/slack"},
 		{"internal/sim", module + "/internal/simclient"},
 		{"internal/fakeslack", module + "/bot"},
+		{"internal/fakeclock", module + "/vpn"},
 		{"handlers", module + "/internal/sim"},
 		{"watch", module + "/internal/simclient"},
 		{"bot", module + "/internal/fakeslack"},

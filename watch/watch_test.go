@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/doorbot/doorbot/alerts"
+	"github.com/doorbot/doorbot/cloud"
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/internal/fakeclock"
 	"github.com/doorbot/doorbot/internal/sim"
@@ -91,13 +92,33 @@ func tunnel2Down() vpntest.Shape {
 	return s
 }
 
-func setup(t testing.TB) (*Watcher, *shapes, *notifier, *fakeclock.Clock, store.Store) {
+// openStore opens a SQLite store in a temporary directory, closed when
+// the test ends.
+func openStore(t testing.TB) store.Store {
 	t.Helper()
 	st, err := store.Open(t.Context(), "sqlite", filepath.Join(t.TempDir(), "doorbot.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// simObserver is the real observer on a simulated world's endpoints, and
+// the simulator (which records every request).
+func simObserver(t testing.TB, world *sim.World, opts simclient.Options) (*sim.Server, *cloud.Observer) {
+	t.Helper()
+	srv := simclient.StartForTest(t, world)
+	obs, err := simclient.Observer(srv, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, obs
+}
+
+func setup(t testing.TB) (*Watcher, *shapes, *notifier, *fakeclock.Clock, store.Store) {
+	t.Helper()
+	st := openStore(t)
 	clk := fakeclock.New(time.Date(2026, 12, 3, 3, 0, 0, 0, time.UTC))
 	obs := &shapes{shape: vpntest.Healthy}
 	n := &notifier{}
@@ -228,16 +249,8 @@ func BenchmarkCycle(b *testing.B) {
 		b.Run(fmt.Sprintf("connections=%d", n), func(b *testing.B) {
 			world := sim.NewWorld()
 			conns := sim.Fleet(world, n, "ap-northeast-1", "eu-west-1")
-			srv := simclient.StartForTest(b, world)
-			obs, err := simclient.Observer(srv, simclient.Options{CallTimeout: 20 * time.Second, StatusTimeout: 60 * time.Second})
-			if err != nil {
-				b.Fatal(err)
-			}
-			st, err := store.Open(b.Context(), "sqlite", filepath.Join(b.TempDir(), "doorbot.db"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer st.Close()
+			srv, obs := simObserver(b, world, simclient.Options{CallTimeout: 20 * time.Second, StatusTimeout: 60 * time.Second})
+			st := openStore(b)
 			clk := fakeclock.New(time.Now())
 			w := New(Options{Connections: conns, Observer: obs, Store: st, Notifier: &notifier{}, Channel: "C0ALERTS01",
 				Interval: time.Minute, Settings: alerts.DefaultSettings(), Now: clk.Now})
@@ -296,16 +309,8 @@ func TestAlertNamesTheRecordedCause(t *testing.T) {
 		t.Fatal("no psk-mismatch scenario")
 	}
 	psk := sc.Connection
-	srv := simclient.StartForTest(t, world)
-	obs, err := simclient.Observer(srv, simclient.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(t.Context(), "sqlite", filepath.Join(t.TempDir(), "doorbot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	_, obs := simObserver(t, world, simclient.Options{})
+	st := openStore(t)
 	svc := &handlers.Service{Connections: []vpn.Connection{psk}, Observer: obs}
 	explained := 0
 	n := &notifier{}

@@ -46,7 +46,7 @@ func (a *app) consoleCommand() *cobra.Command {
 				// alerts channel got; /door alerts and /door history
 				// alert-demo then answer from its store.
 				fmt.Fprintf(a.stdout, "The alert watcher watched %s on the simulated clouds (an hour in a second); %s got:\n", alertScenario.Name, demoAlertsChannel)
-				d, err := a.newAlertDemo(cmd.Context(), srv, world, a.stdout, true)
+				d, err := a.newAlertDemo(cmd.Context(), srv, world, alertScenario, a.stdout, true)
 				if err != nil {
 					return err
 				}

@@ -135,7 +135,7 @@ func (a *app) demoAlerts(ctx context.Context, srv *sim.Server, world *sim.World,
 	fmt.Fprintf(out, "\n━━ alerts  %s ━━\n%s\n", sc.Title, sc.Description)
 	fmt.Fprintf(out, "doorbot serve with alerts.channel set runs this watcher; here it posts to a pretend %s, with interval 60s,\n"+
 		"debounce 2, repeat 1h, unobserved_after 5 and flap window 21 / high 20%% / low 5%% (the defaults).\n", demoAlertsChannel)
-	d, err := a.newAlertDemo(ctx, srv, world, out, false)
+	d, err := a.newAlertDemo(ctx, srv, world, sc, out, false)
 	if err != nil {
 		return err
 	}

@@ -107,9 +107,9 @@ type alertDemo struct {
 const alertDemoStart = time.Hour
 
 // newAlertDemo wires the real watcher, alert engine and store (SQLite in
-// memory) to a fresh observer of the simulated clouds in which
-// sim.AlertScenario was populated, on a fake clock.
-func (a *app) newAlertDemo(ctx context.Context, srv *sim.Server, world *sim.World, out io.Writer, compact bool) (*alertDemo, error) {
+// memory) to a fresh observer of the simulated clouds in which sc (the
+// alert scenario) was populated, on a fake clock.
+func (a *app) newAlertDemo(ctx context.Context, srv *sim.Server, world *sim.World, sc sim.Scenario, out io.Writer, compact bool) (*alertDemo, error) {
 	// The fake clock: the watcher, the observer's cache and the simulated
 	// AWS LastStatusChange all read it.
 	clk := fakeclock.New(time.Now().UTC().Truncate(time.Minute).Add(-alertDemoStart))
@@ -126,7 +126,6 @@ func (a *app) newAlertDemo(ctx context.Context, srv *sim.Server, world *sim.Worl
 	if err != nil {
 		return nil, fmt.Errorf("alert demo store: %w", err)
 	}
-	sc := sim.AlertScenario()
 	ch := &demoChannel{out: out, clock: clk.Now, compact: compact}
 	w := watch.New(watch.Options{
 		Connections: []vpn.Connection{sc.Connection}, Observer: obs, Store: st, Notifier: ch,

@@ -74,6 +74,14 @@ func (v *SoracomVPG) Routing() Routing {
 	return agreedRouting(v.DoorConnections)
 }
 
+// vpgTypeF2 is the API's Type for Type-F2.
+const vpgTypeF2 = 242
+
+// RoutesDeviceAddresses reports a VPG (Type-F2) that routes device
+// addresses both ways instead of NATting them to the VPG IP range: the
+// Azure side must then route the device subnet into Door too.
+func (v *SoracomVPG) RoutesDeviceAddresses() bool { return v != nil && v.Type == vpgTypeF2 }
+
 // Running reports whether SORACOM says the VPG is running.
 func (v *SoracomVPG) Running() bool { return v != nil && strings.EqualFold(v.Status, "running") }
 
@@ -92,7 +100,7 @@ func (v *SoracomVPG) TypeName() string {
 		return "Type-E"
 	case 15:
 		return "Type-F"
-	case 242:
+	case vpgTypeF2:
 		return "Type-F2"
 	}
 	return "type " + strconv.Itoa(v.Type)

@@ -673,9 +673,7 @@ func pStaticRouteMissing(c *pcheck) []vpn.Finding {
 		vp := vpn.Path(vpn.FieldSoracom, vpn.FieldVPGSubnet)
 		needs = append(needs, need{c.p.Soracom.VPGSubnet, vp + c.from(vp)})
 	}
-	// A Type-F2 VPG routes device addresses both ways instead of NATting
-	// them to the VPG range, so Azure must route the device subnet too.
-	if v := c.vpg(); v != nil && v.Type == 242 && c.p.Soracom.DeviceSubnet != "" {
+	if c.vpg().RoutesDeviceAddresses() && c.p.Soracom.DeviceSubnet != "" {
 		needs = append(needs, need{c.p.Soracom.DeviceSubnet, vpn.Path(vpn.FieldSoracom, vpn.FieldDeviceSubnet) + ", Type-F2 routes device addresses"})
 	}
 	if len(needs) == 0 {

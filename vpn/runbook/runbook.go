@@ -198,7 +198,7 @@ func (f *facts) vpgPrefixes() []string {
 		return nil
 	}
 	out := []string{v.VPGSubnet}
-	if v.Type == 242 && v.DeviceSubnet != "" {
+	if v.RoutesDeviceAddresses() && v.DeviceSubnet != "" {
 		out = append(out, v.DeviceSubnet)
 	}
 	return out

@@ -20,16 +20,16 @@ func home(svc *handlers.Service, d AlertDeps) HomeFunc {
 			report, err = svc.Status(ctx, nil)
 		}
 		var open []alerts.Alert
+		var aerr error
 		if d.Store != nil {
-			list, aerr := d.Store.Alerts(ctx, d.now().Add(-RecentAlerts))
-			if aerr == nil {
-				for _, a := range list {
-					if a.State != alerts.Resolved {
-						open = append(open, a)
-					}
+			var list []alerts.Alert
+			list, aerr = d.Store.Alerts(ctx, d.now().Add(-RecentAlerts))
+			for _, a := range list {
+				if a.State != alerts.Resolved {
+					open = append(open, a)
 				}
 			}
 		}
-		return View{Blocks: handlers.HomeView(report, err, open, d.now())}
+		return View{Blocks: handlers.HomeView(report, err, open, aerr, d.now())}
 	}
 }

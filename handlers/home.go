@@ -13,9 +13,10 @@ import (
 const maxHomeConnections = 60
 
 // HomeView is the App Home tab: every configured connection's verdict,
-// worst first, and the open alerts. statusErr, when set, is why the
-// verdicts could not be read; the alerts are still shown.
-func HomeView(r vpn.Report, statusErr error, open []alerts.Alert, now time.Time) []Block {
+// worst first, and the open alerts. statusErr and alertsErr, when set,
+// are why the verdicts or the alerts could not be read: the other half is
+// still shown, and a failed alerts read never passes for "No open alerts".
+func HomeView(r vpn.Report, statusErr error, open []alerts.Alert, alertsErr error, now time.Time) []Block {
 	blocks := []Block{heading(ToneNone, "doorbot: AWS ↔ Azure VPNs")}
 	switch {
 	case statusErr != nil:
@@ -40,11 +41,16 @@ func HomeView(r vpn.Report, statusErr error, open []alerts.Alert, now time.Time)
 		}
 	}
 	blocks = append(blocks, Block{Kind: Divider})
-	if len(open) == 0 {
+	switch {
+	case alertsErr != nil:
+		b := paragraph(ToneWarning, "The alerts could not be read: "+alertsErr.Error())
+		b.Icon = IconSide
+		blocks = append(blocks, b)
+	case len(open) == 0:
 		b := paragraph(ToneGood, "No open alerts.")
 		b.Icon = IconGood
 		blocks = append(blocks, b)
-	} else {
+	default:
 		blocks = append(blocks, heading(ToneNone, fmt.Sprintf("Open alerts (%d)", len(open))))
 		for i, a := range open {
 			if i == 20 {

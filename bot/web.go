@@ -3,8 +3,10 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	neturl "net/url"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -76,6 +78,17 @@ func (w *web) webhook(ctx context.Context, url string, m Message, msg *slack.Web
 	msg.Text, msg.Blocks = m.Text, &blocks
 	err := slack.PostWebhookCustomHTTPContext(ctx, url, w.http, msg)
 	w.metrics.slackCall("response_url", err)
+	return hideURL(err)
+}
+
+// hideURL keeps a response_url out of a transport error, which is logged:
+// the URL is a bearer capability (anyone holding it may post as doorbot
+// for half an hour), and net/http's errors quote it whole.
+func hideURL(err error) error {
+	if ue, ok := errors.AsType[*neturl.Error](err); ok {
+		// The wrappers' text already holds the URL: keep only the cause.
+		return fmt.Errorf("slack: post to response_url: %w", ue.Err)
+	}
 	return err
 }
 

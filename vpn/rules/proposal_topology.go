@@ -254,7 +254,7 @@ func pRoutingMismatch(c *pcheck) []vpn.Finding {
 			}
 			loose.door = fmt.Sprintf("SORACOM Door %s of VPG %s", connections(ids), v.ID)
 		}
-	} else if c.door() && len(c.p.AWS.Tunnels) == 0 {
+	} else if c.doorOwnsAWS() {
 		loose.door = "SORACOM Door" + c.from(vpn.FieldRouting)
 	}
 	for k, pc := range c.p.Azure.Connections {

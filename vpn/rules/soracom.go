@@ -19,6 +19,10 @@ import (
 // Live Door connections always have one (the device subnet at least).
 func (c *pcheck) door() bool { return c.p.Soracom.Stated() }
 
+// doorOwnsAWS reports a Door design that states no AWS tunnels: SORACOM's
+// Door connections stand for the AWS side (routing, BGP, aws.asn).
+func (c *pcheck) doorOwnsAWS() bool { return c.door() && len(c.p.AWS.Tunnels) == 0 }
+
 // vpg is the VPG read from the SORACOM API, nil in a proposal or when it
 // was not read.
 func (c *pcheck) vpg() *vpn.SoracomVPG {
@@ -34,7 +38,7 @@ func (c *pcheck) vpg() *vpn.SoracomVPG {
 // seed's failure (BGP to a gateway with one public IP) is seen from the
 // SORACOM end even when Azure has only one BGP connection.
 func (c *pcheck) doorBGP() (tunnels int, over string) {
-	if !c.door() || len(c.p.AWS.Tunnels) > 0 {
+	if !c.doorOwnsAWS() {
 		return 0, ""
 	}
 	if c.live() {
@@ -63,7 +67,7 @@ func (c *pcheck) doorBGP() (tunnels int, over string) {
 // doorASNLabel says where aws.asn came from in a Door design: the Door
 // connection's bgpAsn.
 func (c *pcheck) doorASNLabel() string {
-	if !c.door() || len(c.p.AWS.Tunnels) > 0 {
+	if !c.doorOwnsAWS() {
 		return ""
 	}
 	if v := c.vpg(); v != nil {

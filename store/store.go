@@ -101,6 +101,7 @@ type Store interface {
 	Audit(ctx context.Context) ([]approval.Event, error)
 	AlertStore
 	ModelStore
+	JournalStore
 	Close() error
 }
 

@@ -286,8 +286,12 @@ func (b *Bot) busy(command, user string) Ack {
 // past it a refused click is counted and logged only.
 const maxNotices = 64
 
-// notice is a "busy" answer owed to someone whose click found no room.
-type notice struct{ responseURL, user, channel string }
+// notice is an answer owed to someone whose click found no room
+// ("busy") or could not be recorded before its ack (unrecorded).
+type notice struct {
+	responseURL, user, channel string
+	unrecorded                 bool
+}
 
 // busyClick answers a click whose pool is full. A click's ack carries no
 // message, so the answer is posted, by the one notice sender: a flood of
@@ -303,17 +307,36 @@ func (b *Bot) busyClick(action string, n notice) {
 	}
 }
 
-// sendNotices posts the busy answers to clicks until ctx ends: through
-// the click's response_url (ephemeral: the clicked message stays), else
-// privately through the Web API.
+// notRecorded answers a click that could not be recorded before its ack
+// (commands.Action.Record): nothing was done, and the clicker is told so
+// at once by the notice sender, never left believing it counted.
+func (b *Bot) notRecorded(action string, n notice) {
+	b.opts.Metrics.Commands.WithLabelValues(action, "unrecorded").Inc()
+	n.unrecorded = true
+	select {
+	case b.notices <- n:
+	default:
+		b.log.Error("too many answers waiting; this clicker is not told their click was not recorded", "action", action, "user", n.user)
+	}
+}
+
+// sendNotices posts the busy and not-recorded answers to clicks until ctx
+// ends: through the click's response_url (ephemeral: the clicked message
+// stays), else privately through the Web API.
 func (b *Bot) sendNotices(ctx context.Context) {
-	msgs := Render(handlers.Reply{Text: busyText, Blocks: []handlers.Block{{Kind: handlers.Paragraph, Tone: handlers.ToneWarning,
+	busy := Render(handlers.Reply{Text: busyText, Blocks: []handlers.Block{{Kind: handlers.Paragraph, Tone: handlers.ToneWarning,
 		Lines: []string{"doorbot is busy answering other requests; nothing was done. Click again in a moment."}}}})
+	unrecorded := Render(handlers.Reply{Text: commands.NotRecorded, Blocks: []handlers.Block{{Kind: handlers.Paragraph, Tone: handlers.ToneBad,
+		Lines: []string{commands.NotRecorded}}}})
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case n := <-b.notices:
+			msgs := busy
+			if n.unrecorded {
+				msgs = unrecorded
+			}
 			nctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			var err error
 			if n.responseURL != "" {

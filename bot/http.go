@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -202,7 +203,7 @@ func (b *Bot) Interact(ctx context.Context, cb slack.InteractionCallback) (resp 
 		if len(cb.ActionCallback.BlockActions) > 0 && cb.ActionCallback.BlockActions[0] != nil {
 			act := cb.ActionCallback.BlockActions[0]
 			if a, ok := b.cmds.Action(act.ActionID); ok {
-				b.click(a, cb, act)
+				b.click(ctx, a, cb, act)
 				return nil
 			}
 		}
@@ -216,6 +217,20 @@ func (b *Bot) Interact(ctx context.Context, cb slack.InteractionCallback) (resp 
 // queues what it does.
 func (b *Bot) submit(ctx context.Context, s commands.Submission, cb slack.InteractionCallback) any {
 	req := commands.Request{User: cb.User.ID, Team: cb.Team.ID, Values: formValues(cb), Metadata: cb.View.PrivateMetadata, FormID: cb.View.ID}
+	busy := func() any {
+		b.opts.Metrics.Commands.WithLabelValues(s.Name, "busy").Inc()
+		return fieldErrors(map[string]string{s.Busy: "doorbot is busy answering other requests; submit again in a moment."})
+	}
+	// A durable submission is recorded by Accept: its worker is secured
+	// first, so that nothing recorded is then refused as busy.
+	var hand func(job)
+	if s.Durable {
+		var ok bool
+		if hand, ok = b.reserve(true); !ok {
+			return busy()
+		}
+		defer func() { hand(nil) }() // frees the worker unless given work (a second hand is ignored)
+	}
 	errs, work := s.Accept(ctx, req)
 	if len(errs) > 0 {
 		return fieldErrors(errs)
@@ -223,17 +238,49 @@ func (b *Bot) submit(ctx context.Context, s commands.Submission, cb slack.Intera
 	if work == nil {
 		return nil
 	}
-	if !b.enqueue(func(ctx context.Context) { b.tell(ctx, s.Name, req.User, work(ctx)) }) {
-		b.opts.Metrics.Commands.WithLabelValues(s.Name, "busy").Inc()
-		return fieldErrors(map[string]string{s.Busy: "doorbot is busy answering other requests; submit again in a moment."})
+	j := func(ctx context.Context) { b.tell(ctx, s.Name, req.User, work(ctx)) }
+	if hand != nil {
+		hand(j)
+		return nil
+	}
+	if !b.enqueue(j) {
+		return busy()
 	}
 	return nil
+}
+
+// reserve secures a worker (slow: a place in the queue; else one beside
+// it) for work decided afterwards, and returns the hand that gives it:
+// a job, or nil to free the worker. Only the first hand counts. A worker
+// that starts before it is handed its job waits for it, which the caller
+// bounds (a journal write); false when every place is taken.
+func (b *Bot) reserve(slow bool) (hand func(job), ok bool) {
+	ch := make(chan job, 1)
+	wait := func(ctx context.Context) {
+		select {
+		case j := <-ch:
+			if j != nil {
+				j(ctx)
+			}
+		case <-ctx.Done():
+		}
+	}
+	if slow {
+		ok = b.enqueue(wait)
+	} else {
+		ok = b.spawn(wait)
+	}
+	if !ok {
+		return nil, false
+	}
+	var once sync.Once
+	return func(j job) { once.Do(func() { ch <- j }) }, true
 }
 
 // click runs a button's action after the ack: a slow one waits for a
 // worker, any other runs at once so that a form it opens beats the
 // click's 3-second trigger.
-func (b *Bot) click(a commands.Action, cb slack.InteractionCallback, act *slack.BlockAction) {
+func (b *Bot) click(ctx context.Context, a commands.Action, cb slack.InteractionCallback, act *slack.BlockAction) {
 	c := commands.Click{ActionID: act.ActionID, Value: act.Value, User: cb.User.ID, Team: cb.Team.ID,
 		Channel: cb.Channel.ID, MessageTS: cb.Container.MessageTs}
 	trigger := cb.TriggerID
@@ -241,8 +288,9 @@ func (b *Bot) click(a commands.Action, cb slack.InteractionCallback, act *slack.
 	if !b.responseURLAllowed(responseURL) {
 		responseURL = ""
 	}
+	run := func(ctx context.Context) commands.Outcome { return a.Run(ctx, c) }
 	j := func(ctx context.Context) {
-		out := a.Run(ctx, c)
+		out := run(ctx)
 		if out.Form != nil {
 			b.openForm(ctx, trigger, c.User, *out.Form, nil)
 		}
@@ -251,6 +299,26 @@ func (b *Bot) click(a commands.Action, cb slack.InteractionCallback, act *slack.
 		}
 		b.tell(ctx, a.ID, c.User, out.Answer)
 	}
+	n := notice{responseURL: responseURL, user: c.User, channel: c.Channel}
+	if a.Record != nil {
+		// Journaled before the ack: the worker is secured first, so that
+		// nothing recorded is then refused as busy; a click that could
+		// not be recorded is not run, and its clicker is told at once.
+		hand, ok := b.reserve(a.Slow)
+		if !ok {
+			b.busyClick(a.ID, n)
+			return
+		}
+		defer hand(nil) // frees the worker unless given the job
+		recorded, err := a.Record(ctx, c)
+		if err != nil {
+			b.notRecorded(a.ID, n)
+			return
+		}
+		run = recorded
+		hand(j)
+		return
+	}
 	queued := false
 	if a.Slow {
 		queued = b.enqueue(j)
@@ -258,7 +326,7 @@ func (b *Bot) click(a commands.Action, cb slack.InteractionCallback, act *slack.
 		queued = b.spawn(j)
 	}
 	if !queued {
-		b.busyClick(a.ID, notice{responseURL: responseURL, user: c.User, channel: c.Channel})
+		b.busyClick(a.ID, n)
 	}
 }
 

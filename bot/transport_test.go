@@ -67,6 +67,9 @@ type changeSetup struct {
 	store    store.Store
 	required int
 	now      func() time.Time
+	// recordWait and replayGrace set the click journal's
+	// (changes.Service); 0 leaves the defaults.
+	recordWait, replayGrace time.Duration
 }
 
 // wire builds the command layer as doorbot serve does: the commands on
@@ -79,6 +82,7 @@ func wire(api *slack.Client, svc *handlers.Service, cs *changeSetup) (*commands.
 			Store: cs.store, Checks: svc, Notify: n, Channel: approvalsChannel,
 			Approvers: &changes.Approvers{IDs: []string{"UAPP1", "UAPP2", "UREQ", "S0NETOPS"}, Members: n.GroupMembers},
 			Required:  cs.required, TTL: time.Hour, Now: cs.now,
+			RecordWait: cs.recordWait, ReplayGrace: cs.replayGrace,
 		}
 	}
 	return commands.New(deps), deps.Changes

@@ -68,6 +68,13 @@ type Service struct {
 	// process holding SQLite's lock) before the clicker is told it was not
 	// recorded; 0 means DefaultStoreWait.
 	StoreWait time.Duration
+	// RecordWait bounds the click journal's write before a click's ack
+	// (Record); 0 means DefaultRecordWait.
+	RecordWait time.Duration
+	// ReplayGrace is how old a journaled click must be before a replay
+	// takes it from its worker (ReplayClicks); 0 means
+	// DefaultReplayGrace. Keep it above the command timeout.
+	ReplayGrace time.Duration
 	// Count, when set, counts outcomes (metrics): command, outcome.
 	Count func(command, outcome string)
 }

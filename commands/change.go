@@ -161,8 +161,20 @@ func addChangeHandlers(r *Registry, d Deps) {
 		_, _ = cs.Decide(ctx, decision(c))
 		return Outcome{}
 	}
-	r.AddAction(Action{ID: handlers.ActionApprove, Slow: true, Run: decide})
-	r.AddAction(Action{ID: handlers.ActionVerify, Slow: true, Run: decide})
+	// Approve and Verify are journaled before their ack (changes.Record).
+	record := func(ctx context.Context, c Click) (func(context.Context) Outcome, error) {
+		d := decision(c)
+		id, err := cs.Record(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) Outcome {
+			_, _ = cs.DecideRecorded(ctx, id, d)
+			return Outcome{}
+		}, nil
+	}
+	r.AddAction(Action{ID: handlers.ActionApprove, Slow: true, Run: decide, Record: record})
+	r.AddAction(Action{ID: handlers.ActionVerify, Slow: true, Run: decide, Record: record})
 	// Reject asks for a reason first: the form opens with the click's
 	// trigger, once the click is checked against the stored request.
 	r.AddAction(Action{ID: handlers.ActionReject, Run: func(ctx context.Context, c Click) Outcome {
@@ -180,7 +192,8 @@ func addChangeHandlers(r *Registry, d Deps) {
 		CallbackID: RejectCallbackID,
 		Name:       "change_reject_submit",
 		Busy:       ReasonBlockID,
-		Accept: func(_ context.Context, req Request) (map[string]string, Work) {
+		Durable:    true,
+		Accept: func(ctx context.Context, req Request) (map[string]string, Work) {
 			reason := strings.TrimSpace(req.Value(ReasonBlockID, TextActionID))
 			switch {
 			case reason == "":
@@ -196,8 +209,13 @@ func addChangeHandlers(r *Registry, d Deps) {
 			// one the form was opened from.
 			d := changes.Decision{Action: handlers.ActionReject, RequestID: meta.ID, User: req.User, Team: req.Team,
 				Channel: meta.Channel, MessageTS: meta.ThreadTS, Reason: reason}
+			// Journaled before the ack; a failure keeps the form open.
+			id, err := cs.Record(ctx, d)
+			if err != nil {
+				return map[string]string{ReasonBlockID: "doorbot could not record your rejection (its change store is busy or failing), so nothing was done. Submit again in a moment."}, nil
+			}
 			return nil, func(ctx context.Context) *Answer {
-				_, _ = cs.Decide(ctx, d)
+				_, _ = cs.DecideRecorded(ctx, id, d)
 				return nil
 			}
 		},

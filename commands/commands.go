@@ -17,6 +17,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/doorbot/doorbot/changes"
 	"github.com/doorbot/doorbot/handlers"
 )
 
@@ -132,6 +133,11 @@ type Submission struct {
 	// (block ID → message) keep the form open and show them; otherwise the
 	// form closes and Work, when not nil, runs after the ack.
 	Accept func(ctx context.Context, req Request) (errs map[string]string, work Work)
+	// Durable says Accept records what it accepts before the ack (as
+	// Action.Record does), telling a failure as a field error: the
+	// transport secures a worker before it calls Accept, so that nothing
+	// recorded is then refused as busy.
+	Durable bool
 }
 
 // Click is one button press.
@@ -160,7 +166,19 @@ type Action struct {
 	ID   string
 	Slow bool
 	Run  func(ctx context.Context, c Click) Outcome
+	// Record, when set, makes the click durable before its ack (the
+	// change workflow's click journal), so that a process killed between
+	// the ack and the work still completes the click when it next starts.
+	// The transport first secures a worker, then calls Record, which
+	// bounds its own time; the returned work replaces Run. An error means
+	// nothing was recorded: nothing runs, and the clicker is told
+	// NotRecorded at once.
+	Record func(ctx context.Context, c Click) (func(ctx context.Context) Outcome, error)
 }
+
+// NotRecorded is told to a clicker whose click could not be recorded
+// before its ack (Action.Record, Submission.Durable).
+const NotRecorded = changes.NotRecordedText
 
 // View is a neutral description of a published view (the App Home tab).
 type View struct {

@@ -95,6 +95,9 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 			Approvers: &changes.Approvers{IDs: cfg.Slack.Approvers, Members: notifier.GroupMembers, Log: a.logger},
 			Required:  cfg.Slack.RequiredApprovals, TTL: cfg.Slack.ApprovalTTL,
 			Log: a.logger, Count: metrics.Count,
+			// A journaled click is left to its worker for longer than
+			// the worker may take.
+			ReplayGrace: max(changes.DefaultReplayGrace, 2*commandTimeout(cfg)),
 		}
 		svc.Approved, svc.RecordVerification = deps.Changes.ApprovedEnd, deps.Changes.RecordVerification
 	}
@@ -124,7 +127,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 	}
 	b := bot.New(api, commands.New(deps), bot.Options{
 		Reply:          cfg.Slack.Reply,
-		CommandTimeout: cfg.Timeouts.Status + 10*time.Second,
+		CommandTimeout: commandTimeout(cfg),
 		Logger:         a.logger,
 		Metrics:        metrics,
 		SlackAPIURL:    cfg.Slack.APIURL,
@@ -191,6 +194,9 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 	return nil
 }
 
+// commandTimeout bounds one command's (or click's) work after its ack.
+func commandTimeout(cfg *config.Config) time.Duration { return cfg.Timeouts.Status + 10*time.Second }
+
 // newHTTPServer bounds how long a client may take over headers and body
 // and how large its headers may be: Slack sends small requests at once.
 func newHTTPServer(h http.Handler) *http.Server {
@@ -211,7 +217,9 @@ func (a *app) elector(cfg *config.Config, metrics *bot.Metrics) leader.Elector {
 }
 
 // leaderJobs is the work that must happen once, on the leader: the
-// approval-expiry sweep, and one background reader of the clouds, the
+// approval-expiry sweep, the replay of journaled clicks that a dead
+// process acked but never decided (at start and on becoming leader, then
+// every minute), and one background reader of the clouds, the
 // alert loop when alerts are on (it feeds the live model), else the
 // model's own refresher. The reader shares what it read through the store
 // (PostgreSQL), and another replica answers Slack status from that; it
@@ -221,6 +229,8 @@ func leaderJobs(ch *changes.Service, watcher *watch.Watcher, model *cloud.Model)
 	if ch != nil {
 		jobs = append(jobs, leader.Job{Name: "approval-expiry", Run: func(ctx context.Context) {
 			ch.Sweep(ctx, changes.SweepEvery)
+		}}, leader.Job{Name: "click-replay", Run: func(ctx context.Context) {
+			ch.ReplayLoop(ctx, changes.ReplayEvery)
 		}})
 	}
 	switch {

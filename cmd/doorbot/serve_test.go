@@ -289,7 +289,7 @@ func TestLeaderJobsOneReader(t *testing.T) {
 	}{
 		{"alerts on", nil, watcher, model, "alerts"},
 		{"alerts off", nil, nil, model, "live-model"},
-		{"approvals and alerts", &changes.Service{}, watcher, model, "approval-expiry,alerts"},
+		{"approvals and alerts", &changes.Service{}, watcher, model, "approval-expiry,click-replay,alerts"},
 		{"no connections", nil, nil, nil, ""},
 	} {
 		var names []string

@@ -1,0 +1,202 @@
+package changes_test
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doorbot/doorbot/approval"
+	"github.com/doorbot/doorbot/changes"
+	"github.com/doorbot/doorbot/handlers"
+)
+
+// decisionOn is a click by user on the request's own thread root.
+func decisionOn(action, user string, r approval.Request) changes.Decision {
+	return changes.Decision{Action: action, RequestID: r.ID, User: user, Team: "T1", Channel: r.Channel, MessageTS: r.ThreadTS}
+}
+
+// kinds counts the request's audit events by kind.
+func kinds(t *testing.T, f *fixture, id string) map[string]int {
+	t.Helper()
+	evs, err := f.store.Audit(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, e := range evs {
+		if e.RequestID == id {
+			n[e.Kind]++
+		}
+	}
+	return n
+}
+
+func replay(t *testing.T, f *fixture) int {
+	t.Helper()
+	n, err := f.svc.ReplayClicks(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A click recorded before its ack whose worker never ran (the process
+// died) is decided by a replay once the grace has passed, once, and its
+// clicker is told; a worker that turns up late does nothing more.
+func TestReplayCompletesAClickWhoseWorkerDied(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		action, user, reason string
+		want                 approval.State
+		event                string
+	}{
+		{handlers.ActionApprove, "UAPP1", "", approval.Approved, "approved"},
+		{handlers.ActionReject, "UAPP2", "not in the freeze", approval.Rejected, "rejected"},
+	} {
+		t.Run(tc.action, func(t *testing.T) {
+			f := newFixture(t, 1)
+			req := f.submit(t, "healthy-static", "routing: static\n")
+			d := decisionOn(tc.action, tc.user, req)
+			d.Reason = tc.reason
+			id, err := f.svc.Record(ctx, d)
+			if err != nil || id == "" {
+				t.Fatalf("record: %q %v", id, err)
+			}
+			if n := replay(t, f); n != 0 {
+				t.Fatalf("a replay took a click %d younger than the grace", n)
+			}
+			f.clock.Add(changes.DefaultReplayGrace + time.Second)
+			if n := replay(t, f); n != 1 {
+				t.Fatalf("replayed %d clicks, want 1", n)
+			}
+			got, _ := f.store.Get(ctx, req.ID)
+			if got.State != tc.want {
+				t.Errorf("state %s after the replay, want %s", got.State, tc.want)
+			}
+			if len(f.notify.Find("private", "interrupted by a doorbot restart and has now been completed", req.ID)) != 1 {
+				t.Errorf("the clicker was not told: %+v", f.notify.Messages())
+			}
+			// The dead process's worker, had it lived, finds the click taken.
+			if _, err := f.svc.DecideRecorded(ctx, id, d); err != nil {
+				t.Errorf("late worker: %v", err)
+			}
+			if n := replay(t, f); n != 0 {
+				t.Errorf("the journal still held %d clicks", n)
+			}
+			if k := kinds(t, f, req.ID); k[tc.event] != 1 || k["refused"] != 0 {
+				t.Errorf("audit %v: want one %s, no refusal", k, tc.event)
+			}
+		})
+	}
+}
+
+// A live worker completes its click and removes it: a replay, however
+// late, finds nothing to do.
+func TestWorkerAndReplayDecideOnce(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 2)
+	req := f.submit(t, "healthy-static", "routing: static\n")
+	d := decisionOn(handlers.ActionApprove, "UAPP1", req)
+	id, _ := f.svc.Record(ctx, d)
+	if _, err := f.svc.DecideRecorded(ctx, id, d); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(time.Hour)
+	if n := replay(t, f); n != 0 {
+		t.Errorf("replayed %d clicks a worker completed", n)
+	}
+	if got, _ := f.store.Get(ctx, req.ID); len(got.Approvals) != 1 {
+		t.Errorf("approvals %v", got.Approvals)
+	}
+}
+
+// A worker that recorded the decision but died before removing the click
+// leaves a click whose decision is stored: the replay applies nothing
+// (no second vote, no refusal in the audit) and says it was recorded.
+func TestReplayOfARecordedDecisionAppliesNothing(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 2)
+	req := f.submit(t, "healthy-static", "routing: static\n")
+	d := decisionOn(handlers.ActionApprove, "UAPP1", req)
+	if _, err := f.svc.Record(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Decide(ctx, d); err != nil { // the worker's decision, without its removal
+		t.Fatal(err)
+	}
+	f.clock.Add(changes.DefaultReplayGrace + time.Second)
+	if n := replay(t, f); n != 1 {
+		t.Fatalf("replayed %d", n)
+	}
+	if k := kinds(t, f, req.ID); k["approval"] != 1 || k["refused"] != 0 {
+		t.Errorf("audit %v: want one approval, no refusal", k)
+	}
+	if len(f.notify.Find("private", "was recorded before doorbot restarted", req.ID)) != 1 {
+		t.Errorf("the clicker was not told: %+v", f.notify.Messages())
+	}
+}
+
+// A click taken again and again (its taker dies each time) is given up
+// after three takes, and its clicker is told to click again.
+func TestReplayGivesUpAfterThreeTakes(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 1)
+	req := f.submit(t, "healthy-static", "routing: static\n")
+	d := decisionOn(handlers.ActionApprove, "UAPP1", req)
+	id, _ := f.svc.Record(ctx, d)
+	for range 3 {
+		f.clock.Add(changes.DefaultReplayGrace + time.Second)
+		now := f.clock.Now()
+		if ok, err := f.store.TakeClick(ctx, id, now, now.Add(-changes.DefaultReplayGrace)); !ok || err != nil {
+			t.Fatalf("take: %v %v", ok, err)
+		}
+	}
+	f.clock.Add(changes.DefaultReplayGrace + time.Second)
+	if n := replay(t, f); n != 1 {
+		t.Fatalf("replayed %d", n)
+	}
+	if got, _ := f.store.Get(ctx, req.ID); got.State != approval.Pending {
+		t.Errorf("a given-up click was decided: %s", got.State)
+	}
+	if len(f.notify.Find("private", "could not be completed in 3 tries", "click again", req.ID)) != 1 {
+		t.Errorf("the clicker was not told: %+v", f.notify.Messages())
+	}
+	if n := replay(t, f); n != 0 {
+		t.Errorf("a given-up click stayed in the journal")
+	}
+}
+
+// What Record refuses to write: a malformed click is not recorded (Decide
+// refuses and says why), and a store locked past RecordWait is an error
+// for the caller to tell, within the wait.
+func TestRecordBounds(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 1)
+	req := f.submit(t, "healthy-static", "routing: static\n")
+	forged := decisionOn(handlers.ActionApprove, "UAPP1", req)
+	forged.RequestID = strings.Repeat("A", 200000)
+	if id, err := f.svc.Record(ctx, forged); id != "" || err != nil {
+		t.Errorf("a forged click: %q %v, want not recorded and no error", id, err)
+	}
+
+	raw, err := sql.Open("sqlite", f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	conn, err := raw.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	f.svc.RecordWait = 100 * time.Millisecond
+	if id, err := f.svc.Record(ctx, decisionOn(handlers.ActionApprove, "UAPP1", req)); err == nil || id != "" {
+		t.Errorf("recorded on a locked store: %q %v", id, err)
+	}
+	_, _ = conn.ExecContext(ctx, "ROLLBACK")
+}

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,34 +20,68 @@ import (
 	"time"
 
 	"github.com/doorbot/doorbot/bot"
+	"github.com/doorbot/doorbot/changes"
 	"github.com/doorbot/doorbot/internal/fakeslack"
 	"github.com/doorbot/doorbot/internal/sim"
+	"github.com/doorbot/doorbot/proposal"
 )
 
-// BenchmarkAckLatency sends 50 signed /door status commands at once over
-// HTTP while every cloud call takes 5 s, and reports the p50 and p99 time
-// to the ack. The ack must not depend on the clouds: Slack allows 3 s.
+// BenchmarkAckLatency sends 50 signed requests at once over HTTP while
+// every cloud call takes 5 s, and reports the p50 and p99 time to the
+// ack. The ack must not depend on the clouds: Slack allows 3 s.
+//
+//   - status: /door status commands.
+//   - approve-journal-sqlite: Approve clicks on a pending change, each
+//     written to the click journal on a SQLite store before its ack, while
+//     the workers decide the earlier ones (refusals, audit rows) on the
+//     same store.
 func BenchmarkAckLatency(b *testing.B) {
-	h := newHarness(b, setup{latency: 5 * time.Second, options: bot.Options{Queue: 100000}})
-	web := httptest.NewServer(h.bot.HTTPHandler(bot.Verifier{Secret: []byte(signingSecret)}))
-	defer web.Close()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	form := fakeslack.SlashCommandForm(fakeslack.SlashCommand{Command: "/door", Text: "status healthy-static", UserID: "U0ONCALL", ChannelID: "C0INCIDENT", ResponseURL: h.slack.ResponseURL()})
-	var lat []time.Duration
-	for b.Loop() {
-		lat = append(lat, ackBurst(b, client, web.URL, func() url.Values { return form })...)
-	}
-	reportPercentiles(b, lat, "")
+	b.Run("status", func(b *testing.B) {
+		h := newHarness(b, setup{latency: 5 * time.Second, options: bot.Options{Queue: 100000}})
+		web := httptest.NewServer(h.bot.HTTPHandler(bot.Verifier{Secret: []byte(signingSecret)}))
+		defer web.Close()
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+		form := fakeslack.SlashCommandForm(fakeslack.SlashCommand{Command: "/door", Text: "status healthy-static", UserID: "U0ONCALL", ChannelID: "C0INCIDENT", ResponseURL: h.slack.ResponseURL()})
+		var lat []time.Duration
+		for b.Loop() {
+			lat = append(lat, ackBurst(b, client, web.URL, "/slack/commands", func() url.Values { return form })...)
+		}
+		reportPercentiles(b, lat, "")
+	})
+	b.Run("approve-journal-sqlite", func(b *testing.B) {
+		st := openStore(b, filepath.Join(b.TempDir(), "doorbot.db"))
+		h := newHarness(b, setup{latency: 5 * time.Second, changes: approvals(st, 2), options: bot.Options{Queue: 100000}})
+		p, err := proposal.Parse([]byte("routing: static\n"), "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Connection = "healthy-static"
+		req, err := h.changes.Submit(context.Background(), changes.Proposed{User: "UREQ", Team: "T1", Proposal: p, Reason: "CHG-42"})
+		if err != nil || req.ThreadTS == "" {
+			b.Fatalf("submit: %v", err)
+		}
+		web := httptest.NewServer(h.bot.HTTPHandler(bot.Verifier{Secret: []byte(signingSecret)}))
+		defer web.Close()
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+		form := func() url.Values {
+			return fakeslack.InteractiveForm(fakeslack.BlockActionsPayload("UAPP1", approvalsChannel, req.ThreadTS, "change_approve", req.ID, h.slack.ResponseURL()))
+		}
+		var lat []time.Duration
+		for b.Loop() {
+			lat = append(lat, ackBurst(b, client, web.URL, "/slack/interactive", form)...)
+		}
+		reportPercentiles(b, lat, "")
+	})
 }
 
-// ackBurst sends 50 signed slash commands (form makes each one's body) at
-// once and returns each one's time to the ack.
-func ackBurst(b *testing.B, client *http.Client, url string, form func() url.Values) []time.Duration {
+// ackBurst sends 50 signed requests to path (form makes each one's body)
+// at once and returns each one's time to the ack.
+func ackBurst(b *testing.B, client *http.Client, url, path string, form func() url.Values) []time.Duration {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var lat []time.Duration
 	for range 50 {
-		req := signed(b, url, "/slack/commands", form(), time.Now())
+		req := signed(b, url, path, form(), time.Now())
 		wg.Go(func() {
 			began := time.Now()
 			resp, err := client.Do(req)
@@ -202,7 +238,7 @@ func BenchmarkAckLatencyWhileRateLimited(b *testing.B) {
 	for b.Loop() {
 		began := time.Now()
 		before := len(h.slack.Messages())
-		lat = append(lat, ackBurst(b, client, web.URL, form)...)
+		lat = append(lat, ackBurst(b, client, web.URL, "/slack/commands", form)...)
 		if _, err := h.slack.WaitMessages(wait(b), before+50); err != nil {
 			b.Fatalf("answers: %v", err)
 		}

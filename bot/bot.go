@@ -311,7 +311,6 @@ func (b *Bot) busyClick(action string, n notice) {
 // (commands.Action.Record): nothing was done, and the clicker is told so
 // at once by the notice sender, never left believing it counted.
 func (b *Bot) notRecorded(action string, n notice) {
-	b.opts.Metrics.Commands.WithLabelValues(action, "unrecorded").Inc()
 	n.unrecorded = true
 	select {
 	case b.notices <- n:

@@ -23,12 +23,7 @@ const approvalsChannel = "C0APPROVALS"
 
 func openStore(t testing.TB, path string) store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), "sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return openDriver(t, "sqlite", path)
 }
 
 func approvals(st store.Store, required int) *changeSetup {

@@ -2,7 +2,6 @@ package bot_test
 
 import (
 	"context"
-	"database/sql"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/doorbot/doorbot/approval"
 	"github.com/doorbot/doorbot/bot"
+	"github.com/doorbot/doorbot/changes/changestest"
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/internal/fakeslack"
 	"github.com/doorbot/doorbot/internal/pgtest"
@@ -28,22 +28,6 @@ func openDriver(t testing.TB, driver, dsn string) store.Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
-}
-
-// auditKinds counts a request's audit events by kind.
-func auditKinds(t *testing.T, st store.Store, id string) map[string]int {
-	t.Helper()
-	evs, err := st.Audit(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := map[string]int{}
-	for _, e := range evs {
-		if e.RequestID == id {
-			n[e.Kind]++
-		}
-	}
-	return n
 }
 
 // Issue 15, 3: a process killed between a click's ack and its worker does
@@ -100,7 +84,7 @@ func TestClickKilledAfterItsAckIsReplayedOnce(t *testing.T) {
 			if got.State != approval.Approved || len(got.Approvals) != 1 {
 				t.Errorf("after the replay: %s %v", got.State, got.Approvals)
 			}
-			if k := auditKinds(t, st, req.ID); k["approved"] != 1 || k["refused"] != 0 {
+			if k := changestest.AuditKinds(t, st, req.ID); k["approved"] != 1 || k["refused"] != 0 {
 				t.Errorf("audit %v: want one approval, no refusal", k)
 			}
 			waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS }, "Approved by @UAPP1")
@@ -130,19 +114,7 @@ func TestUnrecordedClickIsToldAtOnce(t *testing.T) {
 	}
 	form := lastForm(t, h, "door_change_reject")
 
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	conn, err := raw.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
+	unlock := changestest.LockSQLite(t, path)
 	click(t, h, "UAPP1", req.ThreadTS, "change_approve", req.ID)
 	told := waitText(t, h, func(m fakeslack.Message) bool { return m.Via == "response_url" && m.ResponseType == "ephemeral" },
 		"could not record your click", "nothing was done", "Click again")
@@ -160,9 +132,7 @@ func TestUnrecordedClickIsToldAtOnce(t *testing.T) {
 	if p := string(ack.Payload); !strings.Contains(p, `"reason"`) || !strings.Contains(p, "could not record your rejection") {
 		t.Errorf("the rejection form was closed: %s", p)
 	}
-	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-		t.Fatal(err)
-	}
+	unlock()
 	// Nothing runs later either: no worker had the click, and the journal
 	// holds nothing to replay.
 	time.Sleep(2 * time.Millisecond)

@@ -173,7 +173,7 @@ func (s *Service) replay(ctx context.Context, c store.Click) {
 		return
 	}
 	if r, err := s.Store.Get(ctx, d.RequestID); err == nil && recorded(r, d, c.At) {
-		s.count(d.Action, "replay_recorded")
+		s.count(d.Action, "replayed")
 		s.tell(ctx, d.User, s.replyChannel(d), what+" was recorded before doorbot restarted; nothing more was done.")
 		return
 	}

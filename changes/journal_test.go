@@ -2,35 +2,19 @@ package changes_test
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/doorbot/doorbot/approval"
 	"github.com/doorbot/doorbot/changes"
+	"github.com/doorbot/doorbot/changes/changestest"
 	"github.com/doorbot/doorbot/handlers"
 )
 
 // decisionOn is a click by user on the request's own thread root.
 func decisionOn(action, user string, r approval.Request) changes.Decision {
 	return changes.Decision{Action: action, RequestID: r.ID, User: user, Team: "T1", Channel: r.Channel, MessageTS: r.ThreadTS}
-}
-
-// kinds counts the request's audit events by kind.
-func kinds(t *testing.T, f *fixture, id string) map[string]int {
-	t.Helper()
-	evs, err := f.store.Audit(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := map[string]int{}
-	for _, e := range evs {
-		if e.RequestID == id {
-			n[e.Kind]++
-		}
-	}
-	return n
 }
 
 func replay(t *testing.T, f *fixture) int {
@@ -85,7 +69,7 @@ func TestReplayCompletesAClickWhoseWorkerDied(t *testing.T) {
 			if n := replay(t, f); n != 0 {
 				t.Errorf("the journal still held %d clicks", n)
 			}
-			if k := kinds(t, f, req.ID); k[tc.event] != 1 || k["refused"] != 0 {
+			if k := changestest.AuditKinds(t, f.store, req.ID); k[tc.event] != 1 || k["refused"] != 0 {
 				t.Errorf("audit %v: want one %s, no refusal", k, tc.event)
 			}
 		})
@@ -130,7 +114,7 @@ func TestReplayOfARecordedDecisionAppliesNothing(t *testing.T) {
 	if n := replay(t, f); n != 1 {
 		t.Fatalf("replayed %d", n)
 	}
-	if k := kinds(t, f, req.ID); k["approval"] != 1 || k["refused"] != 0 {
+	if k := changestest.AuditKinds(t, f.store, req.ID); k["approval"] != 1 || k["refused"] != 0 {
 		t.Errorf("audit %v: want one approval, no refusal", k)
 	}
 	if len(f.notify.Find("private", "was recorded before doorbot restarted", req.ID)) != 1 {
@@ -181,22 +165,9 @@ func TestRecordBounds(t *testing.T) {
 		t.Errorf("a forged click: %q %v, want not recorded and no error", id, err)
 	}
 
-	raw, err := sql.Open("sqlite", f.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	conn, err := raw.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
+	changestest.LockSQLite(t, f.path)
 	f.svc.RecordWait = 100 * time.Millisecond
 	if id, err := f.svc.Record(ctx, decisionOn(handlers.ActionApprove, "UAPP1", req)); err == nil || id != "" {
 		t.Errorf("recorded on a locked store: %q %v", id, err)
 	}
-	_, _ = conn.ExecContext(ctx, "ROLLBACK")
 }

@@ -2,7 +2,6 @@ package changes_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -272,19 +271,7 @@ func TestDecisionOnALockedStoreIsToldToTheClicker(t *testing.T) {
 	req := f.submit(t, "healthy-static", "routing: static\n")
 	f.svc.Notify = ctxNotifier{f.notify}
 	f.svc.StoreWait = 300 * time.Millisecond
-	raw, err := sql.Open("sqlite", f.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	conn, err := raw.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
+	unlock := changestest.LockSQLite(t, f.path)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	if _, err := f.svc.Decide(ctx, changes.Decision{Action: handlers.ActionApprove, RequestID: req.ID, User: "UAPP1", Channel: req.Channel, MessageTS: req.ThreadTS}); err == nil {
@@ -293,7 +280,7 @@ func TestDecisionOnALockedStoreIsToldToTheClicker(t *testing.T) {
 	if len(f.notify.Find("private", "could not be recorded", req.ID)) == 0 {
 		t.Errorf("the clicker was not told: %+v", f.notify.Messages())
 	}
-	_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+	unlock()
 	if got, _ := f.store.Get(context.Background(), req.ID); got.State != approval.Pending {
 		t.Errorf("request %s", got.State)
 	}

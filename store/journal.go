@@ -90,15 +90,7 @@ func (s *sqlStore) JournalClick(ctx context.Context, c Click) error {
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (id) DO NOTHING`,
 			c.ID, c.Action, c.RequestID, c.User, c.Team, c.Channel, c.MessageTS, c.Reason, fmtTime(at))
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrExists
-		}
-		return nil
+		return inserted(res, err)
 	})
 	if err != nil {
 		return fmt.Errorf("store: journal click %s: %w", c.ID, err)

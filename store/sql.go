@@ -143,18 +143,27 @@ func (s *sqlStore) Create(ctx context.Context, r approval.Request, ev approval.E
 			ON CONFLICT (id) DO NOTHING`,
 			r.ID, r.Connection, string(r.State), r.Requester,
 			fmtTime(r.CreatedAt), fmtTime(r.ExpiresAt), r.Version, string(body))
-		if err != nil {
+		if err := inserted(res, err); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrExists
 		}
 		return insertEvents(ctx, tx, ev)
 	})
 	if err != nil {
 		return fmt.Errorf("store: create %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// inserted reads the result of an INSERT … ON CONFLICT DO NOTHING:
+// ErrExists when the row was already there.
+func inserted(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrExists
 	}
 	return nil
 }

@@ -153,6 +153,9 @@ func stepBlocks(n int, st runbook.Step) []Block {
 		blocks = append(blocks, Block{Kind: Code, Lines: st.Commands})
 	}
 	var lines []string
+	if st.Impact != "" {
+		lines = append(lines, "impact: "+st.Impact)
+	}
 	if st.Expect != "" {
 		lines = append(lines, "expect: "+st.Expect)
 	}
@@ -207,8 +210,15 @@ func RunbookMarkdown(rb runbook.Runbook) string {
 				}
 				b.WriteString("```\n")
 			}
+			if st.Impact != "" {
+				fmt.Fprintf(&b, "\n- Impact: %s\n", st.Impact)
+			}
 			if st.Expect != "" {
-				fmt.Fprintf(&b, "\n- Expect: %s\n", st.Expect)
+				prefix := "\n"
+				if st.Impact != "" {
+					prefix = ""
+				}
+				fmt.Fprintf(&b, "%s- Expect: %s\n", prefix, st.Expect)
 			}
 			if st.Check != "" {
 				fmt.Fprintf(&b, "- Check: %s\n", joinContinuations(st.Check))

@@ -3,13 +3,12 @@ package handlers_test
 import (
 	"context"
 	"fmt"
-	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/internal/shelltest"
 	"github.com/doorbot/doorbot/internal/simclient"
 	"github.com/doorbot/doorbot/vpn"
 )
@@ -110,7 +109,7 @@ func TestCompactStatusFitsAPhone(t *testing.T) {
 								t.Errorf("code line of %d characters: %q", len(l), l)
 							}
 						}
-						bashParses(t, cmd)
+						shelltest.Parses(t, cmd)
 					}
 				case handlers.Paragraph:
 					for _, l := range b.Lines {
@@ -128,21 +127,6 @@ func TestCompactStatusFitsAPhone(t *testing.T) {
 				t.Errorf("generated time is not a moment: %+v", last)
 			}
 		})
-	}
-}
-
-func bashParses(t *testing.T, cmd string) {
-	t.Helper()
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("no bash")
-	}
-	// Placeholders like <vpn id> are for the reader to fill; quote them as
-	// a reader would type a value.
-	cmd = regexp.MustCompile(`<[^>]*>`).ReplaceAllString(cmd, "VALUE")
-	out, err := exec.Command(bash, "-n", "-c", cmd).CombinedOutput()
-	if err != nil {
-		t.Errorf("bash -n refuses %q: %v %s", cmd, err, out)
 	}
 }
 

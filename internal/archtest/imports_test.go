@@ -86,11 +86,13 @@ var rules = []rule{
 		reason: "a test helper for PostgreSQL knows nothing of doorbot"},
 	{from: "internal/fakeclock", deny: []string{module + "/"},
 		reason: "the hand-moved clock is a leaf: test helpers and the demo share it"},
+	{from: "internal/shelltest", deny: []string{module + "/"},
+		reason: "the shell-paste check is a leaf test helper: it knows nothing of doorbot"},
 	{from: "internal/strictyaml", deny: []string{module + "/"},
 		reason: "the YAML decoder is a leaf: config and proposal build on it"},
 
 	// Test helpers never ship; the simulator ships only in cmd's demo.
-	{from: "", deny: []string{module + "/internal/fakeslack", module + "/internal/pgtest", module + "/vpn/vpntest", module + "/changes/changestest"},
+	{from: "", deny: []string{module + "/internal/fakeslack", module + "/internal/pgtest", module + "/vpn/vpntest", module + "/changes/changestest", module + "/internal/shelltest"},
 		reason: "test helpers are for _test.go files; shipped code must not import them"},
 	{from: "", deny: []string{module + "/internal/sim"}, except: []string{"cmd", "internal/simclient"},
 		reason: "the simulated clouds are for tests and cmd's demo and console only"},

@@ -69,13 +69,17 @@ type Phase struct {
 
 // Step is one thing to do and how to know it worked.
 type Step struct {
-	Title           string   `json:"title"`
-	Side            string   `json:"side"`
-	Commands        []string `json:"commands"`
-	Expect          string   `json:"expect"`
-	Check           string   `json:"check"`
-	PointOfNoReturn bool     `json:"point_of_no_return"`
-	Rollback        string   `json:"rollback"`
+	Title    string   `json:"title"`
+	Side     string   `json:"side"`
+	Commands []string `json:"commands"`
+	// Impact is what the step does to traffic while it runs (change
+	// runbooks): which tunnel goes down, for how long, what carries the
+	// traffic meanwhile.
+	Impact          string `json:"impact,omitempty"`
+	Expect          string `json:"expect"`
+	Check           string `json:"check"`
+	PointOfNoReturn bool   `json:"point_of_no_return"`
+	Rollback        string `json:"rollback"`
 }
 
 // Generate builds the runbook of kind for in. KindVerify gives the manual
@@ -363,6 +367,7 @@ func (f *facts) finish(rb *Runbook) {
 			for k := range st.Commands {
 				scan(&st.Commands[k])
 			}
+			scan(&st.Impact)
 			scan(&st.Expect)
 			scan(&st.Check)
 			scan(&st.Rollback)

@@ -39,7 +39,7 @@ func texts(rb Runbook) (cmds, all []string) {
 			if st.Check != "" {
 				cmds = append(cmds, st.Check)
 			}
-			all = append(all, st.Title, st.Expect, st.Check, st.Rollback)
+			all = append(all, st.Title, st.Impact, st.Expect, st.Check, st.Rollback)
 			all = append(all, st.Commands...)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/doorbot/doorbot/vpn"
+	"github.com/doorbot/doorbot/vpn/runbook"
 )
 
 // State of a change request (docs/slack.md).
@@ -34,15 +35,19 @@ type Request struct {
 	Verdict  string        `json:"verdict"`
 	Findings []vpn.Finding `json:"findings"`
 	// Diff says what the change does, line by line, for reviewers.
-	Diff              []string  `json:"diff"`
-	RequiredApprovals int       `json:"required_approvals"`
-	Approvals         []string  `json:"approvals"`
-	Votes             []Vote    `json:"votes"`
-	RejectedBy        string    `json:"rejected_by,omitempty"`
-	RejectionReason   string    `json:"rejection_reason,omitempty"`
-	CreatedAt         time.Time `json:"created_at"`
-	ExpiresAt         time.Time `json:"expires_at"`
-	DecidedAt         time.Time `json:"decided_at,omitzero"`
+	Diff []string `json:"diff"`
+	// Runbook applies the change, step by step, from the live state it was
+	// submitted against (runbook.ForChange); nil for requests stored before
+	// doorbot wrote it.
+	Runbook           *runbook.Runbook `json:"runbook,omitempty"`
+	RequiredApprovals int              `json:"required_approvals"`
+	Approvals         []string         `json:"approvals"`
+	Votes             []Vote           `json:"votes"`
+	RejectedBy        string           `json:"rejected_by,omitempty"`
+	RejectionReason   string           `json:"rejection_reason,omitempty"`
+	CreatedAt         time.Time        `json:"created_at"`
+	ExpiresAt         time.Time        `json:"expires_at"`
+	DecidedAt         time.Time        `json:"decided_at,omitzero"`
 	// Where the request lives in Slack: the approvals channel's thread root.
 	TeamID   string `json:"team_id,omitempty"`
 	Channel  string `json:"channel,omitempty"`

@@ -152,7 +152,7 @@ func TestChangeApprovalFlow(t *testing.T) {
 	if !strings.Contains(string(root.Blocks), `"value":"`+req.ID+`"`) {
 		t.Errorf("buttons do not carry the request ID")
 	}
-	waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS }, "Static routing")
+	waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS }, "Runbook for this change: healthy-static", "No change")
 	waitText(t, h, func(m fakeslack.Message) bool { return m.Channel == "UREQ" }, req.ID, "posted for approval")
 
 	refusals := []struct{ user, ts, id, want string }{

@@ -38,11 +38,10 @@ type Directory interface {
 	IsApprover(ctx context.Context, user string) bool
 }
 
-// Checker validates a proposal against the live state and reads the
-// runbook and verification of a connection: *handlers.Service.
+// Checker validates a proposal against the live state and verifies a
+// connection: *handlers.Service.
 type Checker interface {
 	Validate(ctx context.Context, p vpn.Proposal) (handlers.ValidateResult, error)
-	Runbook(ctx context.Context, kind, name string) (runbook.Runbook, error)
 	Verify(ctx context.Context, name string, p *vpn.Proposal) (runbook.Verification, error)
 }
 
@@ -135,15 +134,21 @@ func (s *Service) Submit(ctx context.Context, p Proposed) (approval.Request, err
 		s.tell(ctx, p.User, "", "Your change for "+name+" could not be validated: "+err.Error())
 		return approval.Request{}, fmt.Errorf("changes: validate %s: %w", name, err)
 	}
-	// Validate read the live state once; the diff and the runbook choice
-	// use that same reading.
+	// Validate read the live state once; the diff and the change's
+	// runbook use that same reading.
 	live, merged := res.Current, res.End
+	in := runbook.Input{Connection: res.Observation.Connection, Observation: res.Observation}
+	if in.Connection.Name == "" {
+		in.Connection.Name = name
+	}
+	rb := runbook.ForChange(in, live, merged)
 	now := s.now()
 	req := approval.Request{
 		ID: id, Connection: name, State: approval.Pending, Requester: p.User,
 		Reason: p.Reason, Window: p.Window, Proposal: string(proposal.Marshal(merged)),
 		Verdict: res.Verdict, Findings: res.Findings,
 		Diff:              handlers.Diff(proposal.Marshal(live), proposal.Marshal(merged)),
+		Runbook:           &rb,
 		RequiredApprovals: s.Required, Approvals: []string{},
 		CreatedAt: now, ExpiresAt: now.Add(s.TTL), TeamID: p.Team, Channel: s.Channel,
 	}
@@ -181,14 +186,8 @@ func (s *Service) Submit(ctx context.Context, p Proposed) (approval.Request, err
 		return req, fmt.Errorf("changes: record thread of %s: %w", req.ID, err)
 	}
 	req = posted
-	kind := "static"
-	if live.Routing == vpn.RoutingBGP && merged.Routing == vpn.RoutingStatic {
-		kind = "migrate"
-	}
-	if rb, err := s.Checks.Runbook(ctx, kind, name); err == nil {
-		if err := s.Notify.PostInThread(ctx, s.Channel, ts, handlers.RunbookReply(rb)); err != nil {
-			s.log().Error("runbook not posted in the change thread", "request", req.ID, "err", err)
-		}
+	if err := s.Notify.PostInThread(ctx, s.Channel, ts, handlers.RunbookReply(rb)); err != nil {
+		s.log().Error("runbook not posted in the change thread", "request", req.ID, "err", err)
 	}
 	s.tell(ctx, p.User, "", fmt.Sprintf("Change %s for %s is posted for approval (%s).", req.ID, req.Connection, strings.ToUpper(req.Verdict)))
 	return req, nil

@@ -80,7 +80,7 @@ func TestSubmitPostsForApproval(t *testing.T) {
 	if len(roots) != 1 || roots[0].TS != stored.ThreadTS || roots[0].Channel != channel {
 		t.Errorf("thread root: %+v", f.notify.Messages())
 	}
-	if len(f.notify.Find("thread", "Static routing")) == 0 {
+	if len(f.notify.Find("thread", "Runbook for this change: healthy-static", "No change")) == 0 {
 		t.Error("the runbook is not in the thread")
 	}
 	if m := f.notify.Find("private", req.ID, "posted for approval"); len(m) != 1 || m[0].User != "UREQ" || m[0].Channel != "" {

@@ -35,6 +35,9 @@ type ValidateResult struct {
 	// thread diffs the two without reading the clouds again.
 	Current vpn.Proposal `json:"-"`
 	End     vpn.Proposal `json:"-"`
+	// Observation is the reading Current came from: the IDs, regions and
+	// tunnel states the change runbook needs (zero without a connection).
+	Observation vpn.Observation `json:"-"`
 }
 
 // Failed reports whether any finding is an error (exit 1, no approval).
@@ -71,6 +74,7 @@ func (s *Service) Validate(ctx context.Context, p vpn.Proposal) (ValidateResult,
 		res.Connection = p.Connection
 		res.Errors = obs.Errors
 		res.Current = liveProposal(p.Connection, obs)
+		res.Observation = obs
 		res.End = vpn.Merge(p, res.Current)
 		current, live = &res.Current, &obs
 	}

@@ -38,3 +38,37 @@ func TestChangeWindowFromThePicker(t *testing.T) {
 		t.Errorf("the change form has no datetimepicker: %s", form.View)
 	}
 }
+
+// The runbook in a change's thread is the change's own: a DPD change on one
+// tunnel posts modify-vpn-tunnel-options for that VPN connection and
+// tunnel, with its impact and the wait before the other tunnel, and none of
+// the generic setup steps.
+func TestChangeThreadHasTheChangesRunbook(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
+	h := newHarness(t, setup{changes: approvals(st, 1)})
+	h.runSocketMode(t)
+	req := submitChange(t, h, st, "healthy-static",
+		"aws:\n  tunnels:\n    - outside_ip: 198.51.100.11\n      dpd_timeout_seconds: 40\n    - outside_ip: 203.0.113.11\n")
+	inThread := func(m fakeslack.Message) bool {
+		return m.Channel == approvalsChannel && m.ThreadTS == req.ThreadTS && m.TS != req.ThreadTS
+	}
+	waitText(t, h, inThread, "Runbook for this change: healthy-static")
+	step := waitText(t, h, inThread, "aws ec2 modify-vpn-tunnel-options --vpn-connection-id vpn-0f3c9a1b2d4e5f601",
+		"--vpn-tunnel-outside-ip-address 198.51.100.11", "--tunnel-options '{", `DPDTimeoutSeconds\":40}'`,
+		"traffic runs on tunnel 2 (203.0.113.11) meanwhile", "Wait until tunnel 1 (198.51.100.11) is up again")
+	if strings.Contains(visible(step), "--vpn-tunnel-outside-ip-address 203.0.113.11") {
+		t.Error("the unchanged tunnel is modified")
+	}
+	for _, m := range h.slack.Thread(approvalsChannel, req.ThreadTS) {
+		v := visible(m)
+		for _, generic := range []string{"Static routing, two active tunnels", "create-customer-gateway", "az network vnet-gateway create", "put-metric-alarm"} {
+			if strings.Contains(v, generic) {
+				t.Errorf("the change thread has the generic setup runbook (%q)", generic)
+			}
+		}
+	}
+	stored, err := st.Get(wait(t), req.ID)
+	if err != nil || stored.Runbook == nil || len(stored.Runbook.Phases) == 0 {
+		t.Fatalf("the request does not keep its runbook: %v", err)
+	}
+}

@@ -1,5 +1,7 @@
 package vpn
 
+import "strings"
+
 // Proposal is the intended end state of one connection (docs/proposal.md).
 // A nil pointer or empty value means "not stated": the rules leave it
 // unchecked unless the live state fills it in (see Merge).
@@ -102,6 +104,25 @@ type IPsecPolicy struct {
 	IPsecIntegrity    string
 	PFSGroup          string
 	SALifetimeSeconds *int
+}
+
+// SameIPsecPolicy compares two IPsec policies as Azure applies them:
+// names regardless of case, an unset SA lifetime as unset; nil is Azure's
+// default proposals.
+func SameIPsecPolicy(a, b *IPsecPolicy) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	eq := strings.EqualFold
+	life := func(p *IPsecPolicy) int {
+		if p.SALifetimeSeconds == nil {
+			return 0
+		}
+		return *p.SALifetimeSeconds
+	}
+	return eq(a.IKEEncryption, b.IKEEncryption) && eq(a.IKEIntegrity, b.IKEIntegrity) && eq(a.DHGroup, b.DHGroup) &&
+		eq(a.IPsecEncryption, b.IPsecEncryption) && eq(a.IPsecIntegrity, b.IPsecIntegrity) && eq(a.PFSGroup, b.PFSGroup) &&
+		life(a) == life(b)
 }
 
 // ProposalSoracom is the SORACOM VPG's side of a Door design: its

@@ -259,7 +259,7 @@ func (c *pcheck) azureRestarts(cur *vpn.Proposal) []vpn.Finding {
 		}
 		was := cur.Azure.Connections[j]
 		var why []string
-		if pc.IPsecPolicy != nil && !samePolicy(pc.IPsecPolicy, was.IPsecPolicy) {
+		if pc.IPsecPolicy != nil && !vpn.SameIPsecPolicy(pc.IPsecPolicy, was.IPsecPolicy) {
 			verb := "changes"
 			if was.IPsecPolicy == nil {
 				verb = "is added"
@@ -282,21 +282,4 @@ func (c *pcheck) azureRestarts(cur *vpn.Proposal) []vpn.Finding {
 		"Change one connection at a time: apply it, wait until that tunnel is Connected on Azure and UP on AWS "+
 			"(`doorbot status NAME`), then the next; a protocol change means creating the new connection beside the old one first."),
 		refMSIPsecPolicy)}
-}
-
-// samePolicy compares two IPsec policies as Azure would apply them.
-func samePolicy(a, b *vpn.IPsecPolicy) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	eq := strings.EqualFold
-	life := func(p *vpn.IPsecPolicy) int {
-		if p.SALifetimeSeconds == nil {
-			return 0
-		}
-		return *p.SALifetimeSeconds
-	}
-	return eq(a.IKEEncryption, b.IKEEncryption) && eq(a.IKEIntegrity, b.IKEIntegrity) && eq(a.DHGroup, b.DHGroup) &&
-		eq(a.IPsecEncryption, b.IPsecEncryption) && eq(a.IPsecIntegrity, b.IPsecIntegrity) && eq(a.PFSGroup, b.PFSGroup) &&
-		life(a) == life(b)
 }

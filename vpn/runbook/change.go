@@ -662,7 +662,7 @@ func (c *change) azureChange(s *slot) azureChange {
 		a.fields = append(a.fields, fmt.Sprintf("protocol %s → %s", l.Protocol, e.Protocol))
 	}
 	switch {
-	case samePolicy(l.IPsecPolicy, e.IPsecPolicy):
+	case vpn.SameIPsecPolicy(l.IPsecPolicy, e.IPsecPolicy):
 	case e.IPsecPolicy == nil:
 		a.policy = "clear"
 		a.fields = append(a.fields, "ipsec_policy → Azure's default proposals")
@@ -816,23 +816,6 @@ func policyLine(p *vpn.IPsecPolicy) string {
 		orDash(p.IPsecEncryption), orDash(p.IPsecIntegrity), orDash(p.PFSGroup), life)
 }
 
-// samePolicy compares policies as Azure applies them: names case-blind.
-func samePolicy(a, b *vpn.IPsecPolicy) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	eq := strings.EqualFold
-	life := func(p *vpn.IPsecPolicy) int {
-		if p.SALifetimeSeconds == nil {
-			return 0
-		}
-		return *p.SALifetimeSeconds
-	}
-	return eq(a.IKEEncryption, b.IKEEncryption) && eq(a.IKEIntegrity, b.IKEIntegrity) && eq(a.DHGroup, b.DHGroup) &&
-		eq(a.IPsecEncryption, b.IPsecEncryption) && eq(a.IPsecIntegrity, b.IPsecIntegrity) && eq(a.PFSGroup, b.PFSGroup) &&
-		life(a) == life(b)
-}
-
 // --- local network gateways ----------------------------------------------------
 
 // lngTunnelSteps are the local network gateway changes that reset the
@@ -972,27 +955,30 @@ func (c *change) awsRoutes(adds, removes *Phase) {
 		return out
 	}
 	check := "aws ec2 describe-vpn-connections --vpn-connection-ids " + words(ids) + " --region {aws_region} \\\n  --query 'VpnConnections[*].Routes' --output table"
-	for _, p := range added {
-		adds.Steps = append(adds.Steps, Step{
-			Title:    "AWS: route " + p + " toward Azure over the VPN",
-			Side:     SideAWS,
-			Commands: route("create", p),
-			Impact:   "No tunnel restart: AWS sends traffic for " + p + " over the VPN once the route is available (seconds); the VPC route tables need it too (route propagation or a route to the virtual private gateway).",
-			Expect:   p + " in Routes with State available.",
-			Check:    check,
-			Rollback: strings.Join(route("delete", p), "; "),
-		})
-	}
-	for _, p := range removed {
-		removes.Steps = append(removes.Steps, Step{
-			Title:    "AWS: stop routing " + p + " over the VPN",
-			Side:     SideAWS,
-			Commands: route("delete", p),
-			Impact:   "No tunnel restart: AWS stops sending traffic for " + p + " over the VPN at once.",
-			Expect:   p + " gone from Routes (deleting, then absent).",
-			Check:    check,
-			Rollback: strings.Join(route("create", p), "; "),
-		})
+	for _, d := range []struct {
+		prefixes          []string
+		ph                *Phase
+		verb, undo        string
+		title, impact, to string
+	}{
+		{added, adds, "create", "delete", "AWS: route %s toward Azure over the VPN",
+			"No tunnel restart: AWS sends traffic for %s over the VPN once the route is available (seconds); the VPC route tables need it too (route propagation or a route to the virtual private gateway).",
+			"%s in Routes with State available."},
+		{removed, removes, "delete", "create", "AWS: stop routing %s over the VPN",
+			"No tunnel restart: AWS stops sending traffic for %s over the VPN at once.",
+			"%s gone from Routes (deleting, then absent)."},
+	} {
+		for _, p := range d.prefixes {
+			d.ph.Steps = append(d.ph.Steps, Step{
+				Title:    fmt.Sprintf(d.title, p),
+				Side:     SideAWS,
+				Commands: route(d.verb, p),
+				Impact:   fmt.Sprintf(d.impact, p),
+				Expect:   fmt.Sprintf(d.to, p),
+				Check:    check,
+				Rollback: strings.Join(route(d.undo, p), "; "),
+			})
+		}
 	}
 }
 
@@ -1109,34 +1095,31 @@ func prefixDiff(live, end []string) (added, removed []string) {
 }
 
 func samePrefixes(a, b []string) bool {
-	norm := func(s string) string {
+	return sameBy(a, b, func(s string) string {
 		if p, err := netip.ParsePrefix(strings.TrimSpace(s)); err == nil {
 			return p.Masked().String()
 		}
 		return strings.ToLower(strings.TrimSpace(s))
-	}
-	return sameSetFunc(a, b, func(x, y string) bool { return norm(x) == norm(y) })
+	})
 }
 
+// sameFold compares value lists as sets, case-blind: AWS ignores their
+// order.
 func sameFold(a, b []string) bool {
-	return sameSetFunc(a, b, func(x, y string) bool { return strings.EqualFold(strings.TrimSpace(x), strings.TrimSpace(y)) })
+	return sameBy(a, b, func(s string) string { return strings.ToLower(strings.TrimSpace(s)) })
 }
 
-func sameSetFunc(a, b []string, eq func(x, y string) bool) bool {
-	in := func(x string, ys []string) bool {
-		return slices.ContainsFunc(ys, func(y string) bool { return eq(x, y) })
-	}
-	for _, x := range a {
-		if !in(x, b) {
-			return false
+// sameBy compares a and b as sets of their normal forms.
+func sameBy(a, b []string, norm func(string) string) bool {
+	set := func(xs []string) []string {
+		out := make([]string, len(xs))
+		for i, x := range xs {
+			out[i] = norm(x)
 		}
+		slices.Sort(out)
+		return slices.Compact(out)
 	}
-	for _, y := range b {
-		if !in(y, a) {
-			return false
-		}
-	}
-	return true
+	return slices.Equal(set(a), set(b))
 }
 
 func unionFold(a, b []string) []string {

@@ -3,8 +3,8 @@ package bot_test
 import (
 	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,12 +97,19 @@ func TestClickKilledAfterItsAckIsReplayedOnce(t *testing.T) {
 }
 
 // Issue 15, 3: when the journal cannot be written within its wait (SQLite
-// locked by another process), the click is acked, nothing is done, and
-// the clicker is told at once through response_url; a rejection form
-// says so under its reason and stays open.
+// locked by another process; on PostgreSQL the journal table locked), the
+// click is acked, nothing is done, and the clicker is told at once
+// through response_url; a rejection form says so under its reason and
+// stays open.
 func TestUnrecordedClickIsToldAtOnce(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "doorbot.db")
-	st := openStore(t, path)
+	for _, driver := range []string{"sqlite", "postgres"} {
+		t.Run(driver, func(t *testing.T) { testUnrecordedClick(t, driver) })
+	}
+}
+
+func testUnrecordedClick(t *testing.T, driver string) {
+	dsn := pgtest.FreshDSN(t, driver)
+	st := openDriver(t, driver, dsn)
 	h := newHarness(t, setup{changes: &changeSetup{store: st, required: 1, recordWait: 100 * time.Millisecond, replayGrace: time.Millisecond}})
 	h.runSocketMode(t)
 	req := submitChange(t, h, st, "healthy-static", "routing: static\n")
@@ -114,7 +121,7 @@ func TestUnrecordedClickIsToldAtOnce(t *testing.T) {
 	}
 	form := lastForm(t, h, "door_change_reject")
 
-	unlock := changestest.LockSQLite(t, path)
+	unlock := lockJournal(t, driver, dsn)
 	click(t, h, "UAPP1", req.ThreadTS, "change_approve", req.ID)
 	told := waitText(t, h, func(m fakeslack.Message) bool { return m.Via == "response_url" && m.ResponseType == "ephemeral" },
 		"could not record your click", "nothing was done", "Click again")
@@ -142,4 +149,32 @@ func TestUnrecordedClickIsToldAtOnce(t *testing.T) {
 	if got, _ := st.Get(ctx, req.ID); got.State != approval.Pending || len(got.Approvals) != 0 {
 		t.Errorf("an unrecorded click was decided: %s %v", got.State, got.Approvals)
 	}
+}
+
+// lockJournal keeps the click journal from being written until unlock:
+// SQLite's write lock, or on PostgreSQL a lock on the journal table held
+// by another session (reads go on).
+func lockJournal(t *testing.T, driver, dsn string) (unlock func()) {
+	t.Helper()
+	if driver == "sqlite" {
+		return changestest.LockSQLite(t, dsn)
+	}
+	conn, err := pgtest.Open(t, dsn).Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"BEGIN", "LOCK TABLE click_journal IN EXCLUSIVE MODE"} {
+		if _, err := conn.ExecContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var once sync.Once
+	unlock = func() {
+		once.Do(func() {
+			_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+			conn.Close()
+		})
+	}
+	t.Cleanup(unlock)
+	return unlock
 }

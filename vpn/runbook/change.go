@@ -1188,11 +1188,13 @@ func joinSentences(a, b string) string {
 	return a + " " + b
 }
 
-// safeWord is what pastes into a shell as one word without quoting.
-var safeWord = regexp.MustCompile(`^[A-Za-z0-9._:/@+={}-]+$`)
+// safeWord is what pastes into a shell as one word without quoting: no
+// braces, which bash expands ({a,b}, {1..9}), except a whole {placeholder},
+// which the reader replaces before running the command.
+var safeWord = regexp.MustCompile(`^(?:[A-Za-z0-9._:/@+=-]+|\{[a-z][a-z0-9_]*\})$`)
 
 // word quotes a value from the proposal or a cloud for the shell when it
-// needs it, so that no value can end a command or start another.
+// needs it, so that no value can end a command, start another or expand.
 func word(s string) string {
 	if safeWord.MatchString(s) {
 		return s

@@ -2,9 +2,11 @@ package runbook
 
 import (
 	"encoding/json"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/doorbot/doorbot/internal/shelltest"
 	"github.com/doorbot/doorbot/vpn"
@@ -305,5 +307,45 @@ func TestForChange(t *testing.T) {
 			}
 			tc.check(t, rb)
 		})
+	}
+}
+
+// Whatever a proposal or a cloud holds, word makes it one shell word that
+// bash reads back unchanged: no value ends a command, starts another or
+// expands.
+func FuzzWord(f *testing.F) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		f.Skip("no bash")
+	}
+	for _, s := range []string{"vpn-0f3c9a1b2d4e5f601", "10.1.0.0/16", "{aws_region}", "{a,b}", "{1..3}", "x'; rm -rf / #", "$(id)", "a b", "`id`", "~root", "*", "!!", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
+			t.Skip("bash cannot hold it")
+		}
+		w := word(s)
+		if placeholderRE.MatchString(w) && w == s {
+			return // a {placeholder}: the reader replaces it
+		}
+		out, err := exec.Command(bash, "-c", "printf %s "+w).Output()
+		if err != nil || string(out) != s {
+			t.Fatalf("word(%q) = %s reads back as %q (%v)", s, w, out, err)
+		}
+	})
+}
+
+func BenchmarkForChange(b *testing.B) {
+	obs := healthy.Observation()
+	withDPD(30, 30)(&obs)
+	live := vpn.ProposalFromObservation(obs)
+	p := vpn.Proposal{Connection: obs.Connection.Name,
+		AWS: tunnels(vpn.ProposedTunnel{OutsideIP: healthy.IP(0), DPDTimeoutSeconds: ip(40), Phase1: &vpn.PhaseParams{Encryption: []string{"AES256"}}},
+			vpn.ProposedTunnel{OutsideIP: healthy.IP(1), DPDTimeoutSeconds: ip(40)})}
+	end := vpn.Merge(p, live)
+	in := Input{Connection: obs.Connection, Observation: obs}
+	for b.Loop() {
+		ForChange(in, live, end)
 	}
 }

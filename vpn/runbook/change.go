@@ -476,6 +476,11 @@ func (c *change) awsStep(s *slot, opts []awsOpt, live vpn.ProposedTunnel, purpos
 		Expect:   "The command returns the VPN connection with State modifying; the tunnel is UP again once the modification ends.",
 		Check:    c.awsTelemetry(s),
 	}
+	if s.awsLive == nil {
+		st.Rollback = "AWS was not read when the change was submitted: before this step record the tunnel's options (aws ec2 describe-vpn-connections --vpn-connection-ids " +
+			word(c.vpnID(s)) + " --region {aws_region} --query 'VpnConnections[0].Options.TunnelOptions'), then set them back the same way."
+		return st
+	}
 	var rb []awsOpt
 	var defaults []string
 	for _, o := range opts {

@@ -207,6 +207,19 @@ func TestForChange(t *testing.T) {
 			},
 		},
 		{
+			name: "aws unreadable: the configured VPN connection", s: throttled,
+			p: vpn.Proposal{AWS: tunnels(vpn.ProposedTunnel{OutsideIP: throttled.IP(0), DPDTimeoutSeconds: ip(40)}, vpn.ProposedTunnel{OutsideIP: throttled.IP(1)})},
+			check: func(t *testing.T, rb Runbook) {
+				i := stepWith(rb, "modify-vpn-tunnel-options --vpn-connection-id "+throttled.VPNID()+" --region ap-southeast-2", throttled.IP(0), `"DPDTimeoutSeconds":40`)
+				if i < 0 {
+					t.Fatal("no modify for the configured VPN connection")
+				}
+				if st := flat(rb)[i]; !strings.Contains(st.Rollback, "AWS was not read") {
+					t.Errorf("rollback %q claims values doorbot never read", st.Rollback)
+				}
+			},
+		},
+		{
 			name: "no change", s: h, p: vpn.Proposal{Routing: vpn.RoutingStatic},
 			check: func(t *testing.T, rb Runbook) {
 				if len(rb.Phases) != 0 || !strings.HasPrefix(rb.Summary[0], "No change") {

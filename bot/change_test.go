@@ -41,13 +41,7 @@ func submitChange(t *testing.T, h *harness, st store.Store, name, yaml string) a
 func submitChangeWith(t *testing.T, h *harness, st store.Store, name, yaml, reason, window string) approval.Request {
 	t.Helper()
 	ctx := wait(t)
-	before := len(h.slack.Views())
-	h.slash(t, ctx, "UREQ", "C0TEAM", "change "+name)
-	views, err := h.slack.WaitViews(ctx, before+2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	form := views[len(views)-1]
+	form := openChangeForm(t, h, name)
 	if form.CallbackID != "door_change" || form.PrivateMetadata != name {
 		t.Fatalf("change form: callback %q metadata %q", form.CallbackID, form.PrivateMetadata)
 	}
@@ -56,22 +50,12 @@ func submitChangeWith(t *testing.T, h *harness, st store.Store, name, yaml, reas
 			t.Errorf("change form lacks %s", id)
 		}
 	}
-	send := func(values map[string]map[string]string) fakeslack.Ack {
-		env, err := h.slack.SendInteractive(ctx, fakeslack.ViewSubmissionPayload("UREQ", form, values))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ack, err := h.slack.WaitAck(ctx, env)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ack
+	send := func(values map[string]map[string]string) string { return submitForm(t, h, form, values) }
+	if ack := send(map[string]map[string]string{"proposal": {"yaml": yaml}, "reason": {"text": ""}}); !strings.Contains(ack, `"reason"`) {
+		t.Errorf("a change without a reason was accepted: %s", ack)
 	}
-	if ack := send(map[string]map[string]string{"proposal": {"yaml": yaml}, "reason": {"text": ""}}); !strings.Contains(string(ack.Payload), `"reason"`) {
-		t.Errorf("a change without a reason was accepted: %s", ack.Payload)
-	}
-	if ack := send(map[string]map[string]string{"proposal": {"yaml": "routing: [bgp"}, "reason": {"text": "x"}}); !strings.Contains(string(ack.Payload), `"proposal"`) {
-		t.Errorf("malformed YAML accepted: %s", ack.Payload)
+	if ack := send(map[string]map[string]string{"proposal": {"yaml": "routing: [bgp"}, "reason": {"text": "x"}}); !strings.Contains(ack, `"proposal"`) {
+		t.Errorf("malformed YAML accepted: %s", ack)
 	}
 	existing, _ := st.List(ctx)
 	values := map[string]map[string]string{"proposal": {"yaml": yaml}, "reason": {"text": reason}, "window": {"text": window}}

@@ -33,7 +33,7 @@ func TestChangeWindowFromThePicker(t *testing.T) {
 	if req.Window != "starts 2026-12-05 19:00 UTC; one hour" {
 		t.Errorf("window %q", req.Window)
 	}
-	form := h.slack.Views()[len(h.slack.Views())-1]
+	form := lastForm(t, h, "door_change")
 	if !strings.Contains(string(form.View), `"type":"datetimepicker"`) || !strings.Contains(string(form.View), `"block_id":"window_start"`) {
 		t.Errorf("the change form has no datetimepicker: %s", form.View)
 	}

@@ -35,7 +35,7 @@ func RenderForm(f commands.Form) slack.ModalViewRequest {
 		Type:            slack.VTModal,
 		CallbackID:      f.CallbackID,
 		Title:           slack.NewTextBlockObject(slack.PlainTextType, truncate(f.Title, 24), false, false),
-		Close:           slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false),
+		Close:           slack.NewTextBlockObject(slack.PlainTextType, closeLabel(f), false, false),
 		PrivateMetadata: f.Metadata,
 	}
 	if f.Submit != "" {
@@ -45,15 +45,63 @@ func RenderForm(f commands.Form) slack.ModalViewRequest {
 	for _, b := range f.Intro {
 		blocks = append(blocks, renderBlock(b)...)
 	}
+	// The inputs come first when the intro is long: a form must keep
+	// them, and a results view has none.
+	room := maxModalBlocks - len(f.Inputs)
+	if len(blocks) > room {
+		blocks = append(blocks[:max(room-1, 0)], section("_Cut to fit the form: the rest is in the direct message._"))
+	}
 	for _, in := range f.Inputs {
-		if in.Kind == commands.InputDateTime {
+		switch in.Kind {
+		case commands.InputDateTime:
 			blocks = append(blocks, dateTimeInput(in))
-			continue
+		case commands.InputSelect:
+			blocks = append(blocks, selectInput(in))
+		default:
+			blocks = append(blocks, textInput(in))
 		}
-		blocks = append(blocks, textInput(in))
 	}
 	v.Blocks = slack.Blocks{BlockSet: blocks}
 	return v
+}
+
+// closeLabel is "Cancel" on a form that takes input, "Close" on one that
+// only shows results.
+func closeLabel(f commands.Form) string {
+	if len(f.Inputs) == 0 && f.Submit == "" && f.CallbackID == commands.ResultCallbackID {
+		return "Close"
+	}
+	return "Cancel"
+}
+
+// maxModalBlocks is Slack's limit for a modal.
+const maxModalBlocks = 100
+
+// selectInput is a modal's static select; the input's Initial names the
+// option shown first.
+func selectInput(in commands.Input) *slack.InputBlock {
+	var opts []*slack.OptionBlockObject
+	var initial *slack.OptionBlockObject
+	for _, o := range in.Options {
+		opt := slack.NewOptionBlockObject(o.Value, slack.NewTextBlockObject(slack.PlainTextType, truncate(o.Label, 75), false, false), nil)
+		if o.Value == in.Initial {
+			initial = opt
+		}
+		opts = append(opts, opt)
+	}
+	el := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, nil, in.ActionID, opts...)
+	el.InitialOption = initial
+	block := slack.NewInputBlock(in.BlockID, slack.NewTextBlockObject(slack.PlainTextType, in.Label, false, false), hint(in), el)
+	block.Optional = in.Optional
+	return block
+}
+
+// hint is an input's hint line, nil when it has none.
+func hint(in commands.Input) *slack.TextBlockObject {
+	if in.Hint == "" {
+		return nil
+	}
+	return slack.NewTextBlockObject(slack.PlainTextType, truncate(in.Hint, 2000), false, false)
 }
 
 // dateTimeInput is a modal's date and time picker; Slack shows it in the
@@ -81,7 +129,7 @@ func textInput(in commands.Input) *slack.InputBlock {
 	if len(in.Initial) <= maxLen {
 		el.InitialValue = in.Initial
 	}
-	block := slack.NewInputBlock(in.BlockID, slack.NewTextBlockObject(slack.PlainTextType, in.Label, false, false), nil, el)
+	block := slack.NewInputBlock(in.BlockID, slack.NewTextBlockObject(slack.PlainTextType, in.Label, false, false), hint(in), el)
 	block.Optional = in.Optional
 	return block
 }

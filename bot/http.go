@@ -216,7 +216,8 @@ func (b *Bot) Interact(ctx context.Context, cb slack.InteractionCallback) (resp 
 // submit checks a form in the ack (field errors show on the form) and
 // queues what it does.
 func (b *Bot) submit(ctx context.Context, s commands.Submission, cb slack.InteractionCallback) any {
-	req := commands.Request{User: cb.User.ID, Team: cb.Team.ID, Values: formValues(cb), Metadata: cb.View.PrivateMetadata, FormID: cb.View.ID}
+	req := commands.Request{User: cb.User.ID, Team: cb.Team.ID, Values: formValues(cb), Metadata: cb.View.PrivateMetadata, FormID: cb.View.ID,
+		Initial: formInitials(cb)}
 	busy := func() any {
 		b.opts.Metrics.Commands.WithLabelValues(s.Name, "busy").Inc()
 		return fieldErrors(map[string]string{s.Busy: "doorbot is busy answering other requests; submit again in a moment."})
@@ -238,13 +239,21 @@ func (b *Bot) submit(ctx context.Context, s commands.Submission, cb slack.Intera
 	if work == nil {
 		return nil
 	}
-	j := func(ctx context.Context) { b.tell(ctx, s.Name, req.User, work(ctx)) }
+	// A form kept open shows its pending view now and its results later,
+	// in the same view.
+	viewID := ""
+	if s.Pending != nil && validViewID(cb.View.ID) {
+		viewID = cb.View.ID
+	}
+	j := func(ctx context.Context) { b.answerForm(ctx, s.Name, req.User, viewID, work(ctx)) }
 	if hand != nil {
 		hand(j)
-		return nil
-	}
-	if !b.enqueue(j) {
+	} else if !b.enqueue(j) {
 		return busy()
+	}
+	if viewID != "" {
+		pending := RenderForm(s.Pending(req))
+		return slack.NewUpdateViewSubmissionResponse(&pending)
 	}
 	return nil
 }
@@ -275,6 +284,34 @@ func (b *Bot) reserve(slow bool) (hand func(job), ok bool) {
 	}
 	var once sync.Once
 	return func(j job) { once.Do(func() { ch <- j }) }, true
+}
+
+// answerForm shows a submission's results in its view, still open, and
+// tells them privately as well: the view may have been closed, and what
+// it says must outlast it.
+func (b *Bot) answerForm(ctx context.Context, name, user, viewID string, a *commands.Answer) {
+	if a != nil && a.Form != nil && viewID != "" {
+		_, err := b.api.UpdateViewContext(ctx, RenderForm(*a.Form), "", "", viewID)
+		b.opts.Metrics.slackCall("views.update", err)
+		if err != nil {
+			// Closed by the user, most likely: the direct message carries it.
+			b.log.Info("results not shown in the form", "form", name, "user", user, "err", err)
+		}
+	}
+	b.tell(ctx, name, user, a)
+}
+
+// validViewID reports whether id has the form of a Slack view ID.
+func validViewID(id string) bool {
+	if len(id) < 2 || len(id) > 32 || id[0] != 'V' {
+		return false
+	}
+	for _, r := range id[1:] {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // click runs a button's action after the ack: a slow one waits for a
@@ -383,9 +420,46 @@ func formValues(cb slack.InteractionCallback) map[string]map[string]string {
 		out[block] = map[string]string{}
 		for action, v := range actions {
 			out[block][action] = v.Value
-			if string(v.Type) == string(slack.METDatetimepicker) && v.SelectedDateTime != 0 {
+			switch {
+			case string(v.Type) == string(slack.METDatetimepicker) && v.SelectedDateTime != 0:
 				out[block][action] = strconv.FormatInt(v.SelectedDateTime, 10)
+			case string(v.Type) == string(slack.OptTypeStatic):
+				out[block][action] = v.SelectedOption.Value
 			}
+		}
+	}
+	return out
+}
+
+// formInitials reads what a submitted form's inputs showed when it opened
+// (Slack sends the view's blocks with the submission), which tells an
+// edited input from one left alone. nil when the payload carries no
+// blocks.
+func formInitials(cb slack.InteractionCallback) map[string]map[string]string {
+	if len(cb.View.Blocks.BlockSet) == 0 {
+		return nil
+	}
+	out := map[string]map[string]string{}
+	for _, blk := range cb.View.Blocks.BlockSet {
+		in, ok := blk.(*slack.InputBlock)
+		if !ok || in == nil {
+			continue
+		}
+		switch el := in.Element.(type) {
+		case *slack.PlainTextInputBlockElement:
+			out[in.BlockID] = map[string]string{el.ActionID: el.InitialValue}
+		case *slack.SelectBlockElement:
+			v := ""
+			if el.InitialOption != nil {
+				v = el.InitialOption.Value
+			}
+			out[in.BlockID] = map[string]string{el.ActionID: v}
+		case *slack.DateTimePickerBlockElement:
+			v := ""
+			if el.InitialDateTime != 0 {
+				v = strconv.FormatInt(el.InitialDateTime, 10)
+			}
+			out[in.BlockID] = map[string]string{el.ActionID: v}
 		}
 	}
 	return out

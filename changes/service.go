@@ -111,6 +111,10 @@ type Proposed struct {
 	// replayed submission finds its request already stored and creates
 	// nothing, in this process or another sharing the store.
 	Key string
+	// Tell, when set, receives everything Submit has to say to the
+	// requester instead of a private message (the change form shows it in
+	// its results and tells it once, with the findings).
+	Tell func(ctx context.Context, r handlers.Reply)
 }
 
 // Submit validates a proposal against the live state, records the request
@@ -131,7 +135,7 @@ func (s *Service) Submit(ctx context.Context, p Proposed) (approval.Request, err
 	}
 	res, err := s.Checks.Validate(ctx, p.Proposal)
 	if err != nil {
-		s.tell(ctx, p.User, "", "Your change for "+name+" could not be validated: "+err.Error())
+		s.tellRequester(ctx, p, "Your change for "+name+" could not be validated: "+err.Error())
 		return approval.Request{}, fmt.Errorf("changes: validate %s: %w", name, err)
 	}
 	// Validate read the live state once; the diff and the change's
@@ -158,13 +162,13 @@ func (s *Service) Submit(ctx context.Context, p Proposed) (approval.Request, err
 		return s.duplicate(ctx, p, prior)
 	} else if err != nil {
 		s.log().Error("change request not stored", "connection", name, "err", err)
-		s.tell(ctx, p.User, "", "Your change for "+name+" could not be recorded in the change store; nothing was posted. Try again.")
+		s.tellRequester(ctx, p, "Your change for "+name+" could not be recorded in the change store; nothing was posted. Try again.")
 		return approval.Request{}, fmt.Errorf("changes: store %s: %w", req.ID, err)
 	}
 	ts, err := s.Notify.PostRoot(ctx, s.Channel, handlers.ChangeReply(req))
 	if err != nil {
 		s.log().Error("change request not posted", "request", req.ID, "channel", s.Channel, "err", err)
-		s.tell(ctx, p.User, "", fmt.Sprintf("Change %s is recorded but could not be posted in the approvals channel (%v): invite doorbot there.", req.ID, err))
+		s.tellRequester(ctx, p, fmt.Sprintf("Change %s is recorded but could not be posted in the approvals channel (%v): invite doorbot there.", req.ID, err))
 		return req, fmt.Errorf("changes: post %s: %w", req.ID, err)
 	}
 	// Without the thread's ts stored, no button of this request would be
@@ -182,14 +186,14 @@ func (s *Service) Submit(ctx context.Context, p Proposed) (approval.Request, err
 	if err != nil {
 		s.log().Error("change thread not recorded", "request", req.ID, "err", err)
 		_ = s.Notify.PostInThread(ctx, s.Channel, ts, note("doorbot could not record this thread for change "+req.ID+"; its buttons will not work. Submit the change again."))
-		s.tell(ctx, p.User, "", fmt.Sprintf("Change %s was posted but could not be recorded, so it cannot be approved; submit it again.", req.ID))
+		s.tellRequester(ctx, p, fmt.Sprintf("Change %s was posted but could not be recorded, so it cannot be approved; submit it again.", req.ID))
 		return req, fmt.Errorf("changes: record thread of %s: %w", req.ID, err)
 	}
 	req = posted
 	if err := s.Notify.PostInThread(ctx, s.Channel, ts, handlers.RunbookReply(rb)); err != nil {
 		s.log().Error("runbook not posted in the change thread", "request", req.ID, "err", err)
 	}
-	s.tell(ctx, p.User, "", fmt.Sprintf("Change %s for %s is posted for approval (%s).", req.ID, req.Connection, strings.ToUpper(req.Verdict)))
+	s.tellRequester(ctx, p, fmt.Sprintf("Change %s for %s is posted for approval (%s).", req.ID, req.Connection, strings.ToUpper(req.Verdict)))
 	return req, nil
 }
 
@@ -212,7 +216,7 @@ func (s *Service) duplicate(ctx context.Context, p Proposed, prior approval.Requ
 	s.count("change_submit", "duplicate")
 	s.log().Warn("change submission already recorded; nothing created", "request", prior.ID, "user", p.User)
 	if prior.Requester == p.User {
-		s.tell(ctx, p.User, "", fmt.Sprintf("This form was already submitted as change %s; nothing new was created.", prior.ID))
+		s.tellRequester(ctx, p, fmt.Sprintf("This form was already submitted as change %s; nothing new was created.", prior.ID))
 	}
 	return prior, ErrDuplicate
 }
@@ -231,6 +235,16 @@ func (s *Service) tell(ctx context.Context, user, channel, text string) {
 	if err := s.Notify.TellUser(ctx, user, channel, note(text)); err != nil {
 		s.log().Warn("cannot message user", "user", user, "err", err)
 	}
+}
+
+// tellRequester says something to the submitter of p, through p.Tell
+// when the caller gave one.
+func (s *Service) tellRequester(ctx context.Context, p Proposed, text string) {
+	if p.Tell != nil {
+		p.Tell(ctx, note(text))
+		return
+	}
+	s.tell(ctx, p.User, "", text)
 }
 
 // getRequest reads a request for a decision. A missing request and a

@@ -5,15 +5,20 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/doorbot/doorbot/approval"
 	"github.com/doorbot/doorbot/changes"
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/proposal"
+	"github.com/doorbot/doorbot/vpn"
 )
 
 // Identifiers of the change forms (interface: docs/slack.md).
@@ -62,7 +67,15 @@ func changeCommand(r *Registry, d Deps) Command {
 			loading.Intro = []handlers.Block{{Kind: handlers.Paragraph, Lines: []string{
 				fmt.Sprintf("⏳ Reading the live state of %s to start the proposal…", name)}}}
 			return loading, func(ctx context.Context) Form {
-				return changeForm(name, liveYAML(ctx, d.Service, name))
+				live, err := d.Service.LiveProposal(ctx, name)
+				if err != nil {
+					return changeForm(name, "connection: "+name+"\n")
+				}
+				f := changeForm(name, string(proposal.Marshal(live)))
+				// The structured fields sit under the YAML, above the
+				// reason and the window.
+				f.Inputs = slices.Insert(f.Inputs, 1, structuredInputs(live)...)
+				return f
 			}
 		},
 	}
@@ -76,7 +89,7 @@ func changeForm(name, prefill string) Form {
 	f := changeBase(name)
 	f.Submit = "Submit for approval"
 	f.Intro = []handlers.Block{{Kind: handlers.Paragraph, Lines: []string{fmt.Sprintf(
-		"The live state of %s as a proposal: edit it into the end state you intend. doorbot validates it, posts it for approval with the diff and the runbook, and never shows keys.", name)}}}
+		"The live state of %s as a proposal: edit it into the end state you intend, or use the fields under it for the common changes (a field you change there is applied on top of the YAML). doorbot validates it, posts it for approval with the diff and the runbook, and never shows keys.", name)}}}
 	prefill, f.Intro = fitPrefill(name, prefill, f.Intro)
 	f.Inputs = []Input{
 		proposalInput(prefill),
@@ -146,15 +159,23 @@ func addChangeHandlers(r *Registry, d Deps) {
 			if _, err := d.Service.Select([]string{name}); err != nil {
 				errs[ProposalBlockID] = err.Error()
 			}
+			changed, ferrs := structuredEdits(req, p, err == nil)
+			maps.Copy(errs, ferrs)
 			if len(errs) > 0 {
 				return errs, nil
 			}
 			p.Connection = name
 			key := submissionKey(req)
 			return nil, func(ctx context.Context) *Answer {
-				_, _ = cs.Submit(ctx, changes.Proposed{User: req.User, Team: req.Team, Proposal: p, Reason: reason, Window: window, Key: key})
-				return nil
+				return submitChange(ctx, d, name, changes.Proposed{User: req.User, Team: req.Team, Proposal: p, Reason: reason, Window: window, Key: key}, changed)
 			}
+		},
+		Pending: func(req Request) Form {
+			return Form{CallbackID: ResultCallbackID, Title: "Request a VPN change", Metadata: req.Metadata,
+				Intro: []handlers.Block{{Kind: handlers.Paragraph, Lines: []string{
+					fmt.Sprintf("⏳ Validating your change for %s against the live state and posting it for approval…", req.Metadata),
+					"The results show here, and doorbot sends them to you in a direct message too.",
+				}}}}
 		},
 	})
 	decide := func(ctx context.Context, c Click) Outcome {
@@ -220,6 +241,46 @@ func addChangeHandlers(r *Registry, d Deps) {
 			}
 		},
 	})
+}
+
+// ResultCallbackID is the change form's results view (and the view shown
+// while it is submitted): nothing to submit, only to read.
+const ResultCallbackID = "door_change_result"
+
+// submitChange applies the structured fields onto the end state (the
+// proposal merged with the live state, where every tunnel and connection
+// is listed), submits it, and answers with the results: in the form, which
+// is still open, and in a direct message that outlasts it.
+func submitChange(ctx context.Context, d Deps, name string, p changes.Proposed, changed edits) *Answer {
+	var said []string
+	p.Tell = func(_ context.Context, r handlers.Reply) { said = append(said, r.Text) }
+	if len(changed) > 0 {
+		live, err := d.Service.LiveProposal(ctx, name)
+		if err != nil {
+			said = append(said, "Your change for "+name+" could not be validated: "+err.Error())
+			return changeResults(name, nil, said)
+		}
+		end := vpn.Merge(p.Proposal, live)
+		changed.apply(&end)
+		p.Proposal = end
+	}
+	req, err := d.Changes.Submit(ctx, p)
+	if err != nil && req.ID == "" && !errors.Is(err, changes.ErrDuplicate) {
+		return changeResults(name, nil, said)
+	}
+	return changeResults(name, &req, said)
+}
+
+// changeResults is the answer to a submitted change form: the results view
+// (with the diff) and the same results, without it, for a direct message.
+func changeResults(name string, req *approval.Request, said []string) *Answer {
+	title := "Change submitted"
+	if req == nil {
+		title = "Change not submitted"
+	}
+	form := Form{CallbackID: ResultCallbackID, Title: title, Metadata: name,
+		Intro: handlers.SubmitResultReply(name, req, said, true).Blocks}
+	return &Answer{Reply: handlers.SubmitResultReply(name, req, said, false), Form: &form}
 }
 
 // submissionKey identifies one submission of one form: its ID and a hash

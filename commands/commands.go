@@ -35,6 +35,11 @@ type Request struct {
 	// FormID identifies the submitted form (Slack: the view ID); with the
 	// values it makes a submission idempotent. Empty when unknown.
 	FormID string
+	// Initial are a submitted form's inputs as the form showed them (block
+	// ID → action ID → value), which tells an edited input from one left
+	// alone. Empty when the platform does not say; like Values, it comes
+	// from the client and decides nothing on its own.
+	Initial map[string]map[string]string
 }
 
 // Value reads a submitted input; absent reads as empty.
@@ -98,15 +103,26 @@ type Input struct {
 	// MaxLength bounds the input; an Initial value longer than it is left
 	// out rather than refused by the platform. 0 means MaxInput.
 	MaxLength int
-	// Kind is InputText (the default) or InputDateTime, a date and time
-	// picker whose value is Unix seconds, shown in the user's time zone.
-	Kind string
+	// Kind is InputText (the default), InputDateTime, a date and time
+	// picker whose value is Unix seconds, shown in the user's time zone,
+	// or InputSelect, one of Options (Initial is the chosen one's Value).
+	Kind    string
+	Options []Option
+	// Hint is shown under the input.
+	Hint string
+}
+
+// Option is one choice of an InputSelect.
+type Option struct {
+	Value string
+	Label string
 }
 
 // Input kinds.
 const (
 	InputText     = ""
 	InputDateTime = "datetime"
+	InputSelect   = "select"
 )
 
 // MaxInput is the longest text input Slack accepts.
@@ -117,6 +133,10 @@ const MaxInput = 3000
 type Answer struct {
 	Reply   handlers.Reply
 	Channel string
+	// Form, for a submission kept open (Submission.Pending), replaces the
+	// pending form with the results. Reply is told as well: it outlasts the
+	// form, which the user may already have closed.
+	Form *Form
 }
 
 // Work is what a form submission or a button does after the ack.
@@ -138,6 +158,10 @@ type Submission struct {
 	// transport secures a worker before it calls Accept, so that nothing
 	// recorded is then refused as busy.
 	Durable bool
+	// Pending, when set, keeps the form open while Work runs, showing the
+	// form it returns (Slack: response_action update); Work's Answer.Form
+	// then replaces it with the results.
+	Pending func(req Request) Form
 }
 
 // Click is one button press.

@@ -159,6 +159,7 @@ type viewState struct {
 	user       string // owner of a home tab
 	hash       string
 	externalID string
+	closed     bool // the user closed the modal
 }
 
 type envelope struct {
@@ -443,6 +444,18 @@ func (s *Slack) WaitMessage(ctx context.Context, match func(Message) bool) (Mess
 			return Message{}, ErrClosed
 		}
 	}
+}
+
+// CloseView is the user closing a modal: later views.update calls on it
+// fail with not_found, as Slack's do for a view that is gone (a race any
+// app meets, not a misuse: it is not recorded as a violation).
+func (s *Slack) CloseView(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.viewStates[id]; st != nil {
+		st.closed = true
+	}
+	s.bumpLocked()
 }
 
 // Views returns all recorded views calls in arrival order.

@@ -166,25 +166,47 @@ func BlockActionsPayload(userID, channelID, messageTS, actionID, value, response
 
 // ViewSubmissionPayload is a view_submission as Slack sends it when a user
 // submits a modal: values holds, per input block ID and action ID, the
-// typed text (plain_text_input) or, for a datetimepicker in the view, the
-// chosen moment in Unix seconds, sent as Slack sends it (selected_date_time).
+// typed text (plain_text_input), the chosen option's value (static_select)
+// or, for a datetimepicker, the chosen moment in Unix seconds, each sent as
+// Slack sends it. An input of the view that values leaves out is sent as
+// the form showed it (its initial value), as Slack does for an input the
+// user did not touch; and the view's blocks go with it, as they do in
+// Slack's payload.
 func ViewSubmissionPayload(userID string, v View, values map[string]map[string]string) map[string]any {
-	kinds := inputKinds(v.View)
+	inputs := viewInputs(v.View)
 	state := map[string]any{}
+	for _, in := range inputs {
+		if _, given := values[in.blockID]; given || !in.hasInitial {
+			continue
+		}
+		state[in.blockID] = map[string]any{in.actionID: stateValue(in.typ, in.initial, in.optionText)}
+	}
 	for block, actions := range values {
 		m := map[string]any{}
-		for action, value := range actions {
-			m[action] = map[string]any{"type": "plain_text_input", "value": value}
-			if kinds[block] == "datetimepicker" {
-				n, _ := strconv.ParseInt(value, 10, 64)
-				m[action] = map[string]any{"type": "datetimepicker", "selected_date_time": n}
+		typ := ""
+		for _, in := range inputs {
+			if in.blockID == block {
+				typ = in.typ
 			}
+		}
+		for action, value := range actions {
+			m[action] = stateValue(typ, value, value)
 		}
 		state[block] = m
 	}
 	id := v.ID
 	if id == "" {
 		id = "V" + randHex(8)
+	}
+	view := map[string]any{
+		"id": id, "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata,
+		"hash": v.Hash, "state": map[string]any{"values": state},
+	}
+	var shown struct {
+		Blocks json.RawMessage `json:"blocks"`
+	}
+	if json.Unmarshal(v.View, &shown) == nil && len(shown.Blocks) > 0 {
+		view["blocks"] = shown.Blocks
 	}
 	return map[string]any{
 		"type":       "view_submission",
@@ -193,27 +215,70 @@ func ViewSubmissionPayload(userID string, v View, values map[string]map[string]s
 		"api_app_id": AppID,
 		"token":      VerificationToken,
 		"trigger_id": newTriggerID(),
-		"view": map[string]any{
-			"id": id, "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata,
-			"hash": v.Hash, "state": map[string]any{"values": state},
-		},
+		"view":       view,
 	}
 }
 
-// inputKinds maps a view's input blocks to their element types.
-func inputKinds(raw json.RawMessage) map[string]string {
+// stateValue is one input's entry in a view's state, shaped by its element
+// type.
+func stateValue(typ, value, optionText string) map[string]any {
+	switch typ {
+	case "datetimepicker":
+		n, _ := strconv.ParseInt(value, 10, 64)
+		return map[string]any{"type": "datetimepicker", "selected_date_time": n}
+	case "static_select":
+		if value == "" {
+			return map[string]any{"type": "static_select", "selected_option": nil}
+		}
+		return map[string]any{"type": "static_select", "selected_option": map[string]any{
+			"text": map[string]any{"type": "plain_text", "text": optionText, "emoji": true}, "value": value}}
+	}
+	return map[string]any{"type": "plain_text_input", "value": value}
+}
+
+// viewInput is one input block of a view as the form showed it.
+type viewInput struct {
+	blockID, actionID, typ string
+	initial, optionText    string
+	hasInitial             bool
+}
+
+// viewInputs lists a view's input blocks with their initial values.
+func viewInputs(raw json.RawMessage) []viewInput {
 	var v struct {
 		Blocks []struct {
+			Type    string `json:"type"`
 			BlockID string `json:"block_id"`
 			Element struct {
-				Type string `json:"type"`
+				Type          string  `json:"type"`
+				ActionID      string  `json:"action_id"`
+				InitialValue  *string `json:"initial_value"`
+				InitialOption *struct {
+					Value string `json:"value"`
+					Text  struct {
+						Text string `json:"text"`
+					} `json:"text"`
+				} `json:"initial_option"`
+				InitialDateTime int64 `json:"initial_date_time"`
 			} `json:"element"`
 		} `json:"blocks"`
 	}
 	_ = json.Unmarshal(raw, &v)
-	out := map[string]string{}
+	var out []viewInput
 	for _, b := range v.Blocks {
-		out[b.BlockID] = b.Element.Type
+		if b.Type != "input" {
+			continue
+		}
+		in := viewInput{blockID: b.BlockID, actionID: b.Element.ActionID, typ: b.Element.Type}
+		switch {
+		case b.Element.InitialValue != nil:
+			in.initial, in.hasInitial = *b.Element.InitialValue, true
+		case b.Element.InitialOption != nil:
+			in.initial, in.optionText, in.hasInitial = b.Element.InitialOption.Value, b.Element.InitialOption.Text.Text, true
+		case b.Element.InitialDateTime != 0:
+			in.initial, in.hasInitial = strconv.FormatInt(b.Element.InitialDateTime, 10), true
+		}
+		out = append(out, in)
 	}
 	return out
 }

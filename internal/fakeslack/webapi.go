@@ -419,6 +419,11 @@ func (s *Slack) viewsUpdate(w http.ResponseWriter, p params) {
 		s.refuseCode(w, method, "not_found", fmt.Sprintf("no view with view_id %q / external_id %q", p.str("view_id"), ext))
 		return
 	}
+	if st.closed {
+		s.mu.Unlock()
+		writeErr(w, "not_found", nil)
+		return
+	}
 	if hash != "" && hash != st.hash {
 		// A stale hash is a legitimate race Slack reports, not a misuse.
 		s.mu.Unlock()

@@ -2,6 +2,7 @@ package fakeslack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -510,4 +511,62 @@ func TestMetadataAndBroadcast(t *testing.T) {
 	for _, v := range []string{"event_type", "to reply to", "reply_broadcast without thread_ts"} {
 		hasViolation(t, f, v)
 	}
+}
+
+// A view submission carries the view's blocks and a state for every input,
+// as Slack's does: a select's chosen option, and an input the user left
+// alone as the form showed it; slack-go decodes all of it. A closed view
+// cannot be updated (not_found), which is no misuse.
+func TestViewSubmissionAndClosedView(t *testing.T) {
+	f, api := newFake(t)
+	ctx := testCtx(t)
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, nil, "select",
+		slack.NewOptionBlockObject("static", plain("static"), nil), slack.NewOptionBlockObject("bgp", plain("bgp"), nil))
+	sel.InitialOption = slack.NewOptionBlockObject("static", plain("static"), nil)
+	text := slack.NewPlainTextInputBlockElement(nil, "seconds")
+	text.InitialValue = "30"
+	resp, err := api.OpenViewContext(ctx, f.TriggerID(), slack.ModalViewRequest{
+		Type: slack.VTModal, Title: plain("Change"), Submit: plain("Go"), CallbackID: "door_change",
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewInputBlock("routing", plain("Routing"), nil, sel),
+			slack.NewInputBlock("dpd", plain("DPD"), nil, text),
+			slack.NewInputBlock("other", plain("Other"), nil, slack.NewPlainTextInputBlockElement(nil, "text")),
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	views, _ := f.WaitViews(ctx, 1)
+	for _, tc := range []struct {
+		values       map[string]map[string]string
+		routing, dpd string
+	}{
+		{nil, "static", "30"},
+		{map[string]map[string]string{"routing": {"select": "bgp"}, "dpd": {"seconds": "35"}}, "bgp", "35"},
+	} {
+		raw, _ := json.Marshal(ViewSubmissionPayload("U1", views[0], tc.values))
+		var cb slack.InteractionCallback
+		if err := json.Unmarshal(raw, &cb); err != nil {
+			t.Fatal(err)
+		}
+		st := cb.View.State.Values
+		if got := st["routing"]["select"]; got.Type != "static_select" || got.SelectedOption.Value != tc.routing {
+			t.Errorf("%v: routing state %+v", tc.values, got)
+		}
+		if got := st["dpd"]["seconds"].Value; got != tc.dpd {
+			t.Errorf("%v: dpd state %q", tc.values, got)
+		}
+		if _, ok := st["other"]; ok {
+			t.Errorf("%v: an input without an initial value has a state", tc.values)
+		}
+		if len(cb.View.Blocks.BlockSet) != 3 {
+			t.Errorf("%v: the submission carries %d blocks", tc.values, len(cb.View.Blocks.BlockSet))
+		}
+	}
+	f.CloseView(resp.ID)
+	if _, err := api.UpdateViewContext(ctx, slack.ModalViewRequest{Type: slack.VTModal, Title: plain("Done"), CallbackID: "door_change_result",
+		Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewDividerBlock()}}}, "", "", resp.ID); slackErr(err) != "not_found" {
+		t.Errorf("update of a closed view: %v", err)
+	}
+	noViolations(t, f)
 }

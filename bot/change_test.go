@@ -76,6 +76,10 @@ func submitChangeWith(t *testing.T, h *harness, st store.Store, name, yaml, reas
 		reqs, _ := st.List(ctx)
 		for _, r := range reqs {
 			if !known[r.ID] && r.ThreadTS != "" {
+				// Settled once the form shows the results.
+				waitView(t, h, 0, func(v fakeslack.View) bool {
+					return v.Method == "views.update" && v.ID == form.ID && strings.Contains(string(v.View), r.ID)
+				})
 				return r
 			}
 		}

@@ -19,11 +19,25 @@ func openChangeForm(t *testing.T, h *harness, name string) fakeslack.View {
 	ctx := wait(t)
 	before := len(h.slack.Views())
 	h.slash(t, ctx, "UREQ", "C0TEAM", "change "+name)
-	views, err := h.slack.WaitViews(ctx, before+2)
-	if err != nil {
-		t.Fatal(err)
+	opened := waitView(t, h, before, func(v fakeslack.View) bool { return v.Method == "views.open" && v.CallbackID == "door_change" })
+	return waitView(t, h, before, func(v fakeslack.View) bool { return v.Method == "views.update" && v.ID == opened.ID })
+}
+
+// waitView waits for a view call after the first `after` that matches.
+func waitView(t *testing.T, h *harness, after int, match func(fakeslack.View) bool) fakeslack.View {
+	t.Helper()
+	ctx := wait(t)
+	for {
+		views := h.slack.Views()
+		for _, v := range views[min(after, len(views)):] {
+			if match(v) {
+				return v
+			}
+		}
+		if _, err := h.slack.WaitViews(ctx, len(views)+1); err != nil {
+			t.Fatalf("no such view: %v", err)
+		}
 	}
-	return views[before+1]
 }
 
 // submitForm submits the form with values (every input left out is sent
@@ -88,14 +102,9 @@ func TestChangeFormStructuredDPD(t *testing.T) {
 	}
 	waitText(t, h, func(m fakeslack.Message) bool { return m.Channel == approvalsChannel && m.TS == req.ThreadTS },
 		"dpd_timeout_seconds: 30 → 35")
-	results, err := h.slack.WaitViews(wait(t), views+1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	last := results[len(results)-1]
-	if last.Method != "views.update" || last.ID != form.ID || last.CallbackID != "door_change_result" ||
-		!strings.Contains(string(last.View), req.ID) || !strings.Contains(string(last.View), "30 → 35") {
-		t.Errorf("results view: %s %s %s", last.Method, last.CallbackID, last.View)
+	last := waitView(t, h, views, func(v fakeslack.View) bool { return v.Method == "views.update" && v.ID == form.ID })
+	if last.CallbackID != "door_change_result" || !strings.Contains(string(last.View), req.ID) || !strings.Contains(string(last.View), "30 → 35") {
+		t.Errorf("results view: %s %s", last.CallbackID, last.View)
 	}
 	waitText(t, h, func(m fakeslack.Message) bool { return m.Channel == "UREQ" }, req.ID, "posted for approval")
 	if v := h.slack.Violations(); len(v) > 0 {
@@ -151,11 +160,7 @@ func TestChangeFormFailVerdictStaysVisible(t *testing.T) {
 	if req.Verdict != "fail" {
 		t.Fatalf("verdict %s; the test needs a failing change", req.Verdict)
 	}
-	results, err := h.slack.WaitViews(wait(t), views+1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	last := string(results[len(results)-1].View)
+	last := string(waitView(t, h, views, func(v fakeslack.View) bool { return v.Method == "views.update" && v.ID == form.ID }).View)
 	for _, want := range []string{"validation FAIL", "bgp-needs-active-active", "cannot be approved as proposed"} {
 		if !strings.Contains(last, want) {
 			t.Errorf("results view lacks %q: %s", want, last)

@@ -13,7 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+
+	"github.com/doorbot/doorbot/approval"
 	"github.com/doorbot/doorbot/changes"
+	"github.com/doorbot/doorbot/changes/changestest"
 	"github.com/doorbot/doorbot/cloud"
 	"github.com/doorbot/doorbot/internal/fakeslack"
 	"github.com/doorbot/doorbot/internal/sim"
@@ -299,5 +303,77 @@ func TestLeaderJobsOneReader(t *testing.T) {
 		if got := strings.Join(names, ","); got != tc.want {
 			t.Errorf("%s: leader jobs %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// Issue 15, 3: a click journaled by a process that died before deciding
+// it is completed by the next doorbot serve at start (its leader job),
+// once, and the clicker is told.
+func TestServeReplaysAJournaledClickAtStart(t *testing.T) {
+	srv, scenarios := startDemoWorld(t)
+	realCloudEnv(t, srv)
+	fs := fakeslack.New(fakeslack.Options{BotToken: "xoxb-replay", AppToken: "xapp-replay"})
+	defer fs.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	// What the dead process left: a pending request posted in its thread,
+	// and an Approve click journaled before its ack an hour ago.
+	_, ts, err := slack.New("xoxb-replay", slack.OptionAPIURL(fs.APIURL())).PostMessageContext(ctx, "C0APPROVALS", slack.MsgOptionText("change CR-00000000AA", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := filepath.Join(t.TempDir(), "doorbot.db")
+	st, err := store.Open(ctx, "sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	req := approval.Request{ID: "CR-00000000AA", Connection: scenarios[0].Connection.Name, State: approval.Pending, Requester: "U0REQ",
+		RequiredApprovals: 1, CreatedAt: now.Add(-time.Hour), ExpiresAt: now.Add(time.Hour), Channel: "C0APPROVALS", ThreadTS: ts}
+	if err := st.Create(ctx, req, approval.Event{Kind: "created", Actor: "U0REQ", At: req.CreatedAt}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.JournalClick(ctx, store.Click{ID: "CK-DEAD", Action: "change_approve", RequestID: req.ID, User: "U0APPROVER",
+		Channel: "C0APPROVALS", MessageTS: ts, At: now.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	cfg := writeConfig(t, srv, scenarios, fmt.Sprintf("slack:\n  mode: socket\n  listen: %q\n  api_url: %s\n  approvals_channel: C0APPROVALS\n  approvers: [U0APPROVER]\nstore:\n  dsn: %s\n",
+		freeAddr(t), fs.APIURL(), dsn))
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-replay")
+	t.Setenv("SLACK_APP_TOKEN", "xapp-replay")
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	sctx, stop := context.WithCancel(context.Background())
+	go func() {
+		done <- run(sctx, []string{"serve", "--config", cfg}, strings.NewReader(""), io.Discard, &stderr, os.Getenv)
+	}()
+	if _, err := fs.WaitMessage(ctx, func(m fakeslack.Message) bool {
+		return m.Via == "chat.postEphemeral" && m.User == "U0APPROVER" && strings.Contains(m.Text+string(m.Blocks), "interrupted by a doorbot restart and has now been completed")
+	}); err != nil {
+		t.Fatalf("the clicker was not told: %v\n%s", err, stderr.String())
+	}
+	stop()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop on cancellation")
+	}
+	st, err = store.OpenReadOnly(ctx, "sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got, _ := st.Get(ctx, req.ID)
+	if got.State != approval.Approved || len(got.Approvals) != 1 {
+		t.Errorf("after serve's replay: %s %v", got.State, got.Approvals)
+	}
+	if k := changestest.AuditKinds(t, st, req.ID); k["approved"] != 1 || k["refused"] != 0 {
+		t.Errorf("audit %v: want one approval, no refusal", k)
+	}
+	if v := fs.Violations(); len(v) > 0 {
+		t.Errorf("Slack would have refused: %v", v)
 	}
 }

@@ -54,7 +54,8 @@ type change struct {
 	slots     []*slot
 	phases    []Phase
 	steps     int      // steps so far: the next one is number steps+1
-	notes     []string // changes this runbook has no in-place step for
+	notes     []string // for the summary: changes without a step, values not read
+	gaps      int      // notes that are changes without an in-place step
 	done      map[*slot]bool
 }
 
@@ -118,7 +119,10 @@ func (c *change) build() Runbook {
 	c.push(removes)
 
 	if c.steps == 0 {
-		rb.Summary = []string{"No change: the end state is the live state for everything doorbot can apply. Nothing to run."}
+		rb.Summary = []string{"No change: the end state is the live state. Nothing to run."}
+		if c.gaps > 0 {
+			rb.Summary[0] = "No step: nothing this change does can be applied in place (below)."
+		}
 		rb.Summary = append(rb.Summary, c.notes...)
 		rb.Summary = append(rb.Summary, c.f.stateLines()...)
 		return rb
@@ -126,7 +130,7 @@ func (c *change) build() Runbook {
 	c.push(Phase{Title: "Check the end state", Steps: []Step{{
 		Title:    "Check that every field of the approved end state is live",
 		Side:     SideBoth,
-		Commands: []string{"doorbot runbook verify " + name},
+		Commands: []string{"doorbot runbook verify " + word(name)},
 		Expect:   "Every check passes, \"the approved end state is live\" among them (or press Verify now in the change thread).",
 		Rollback: "Nothing to undo: read-only.",
 	}}})
@@ -151,6 +155,12 @@ func (c *change) push(ph Phase) {
 
 func (c *change) note(format string, args ...any) {
 	c.notes = append(c.notes, fmt.Sprintf(format, args...))
+}
+
+// gap notes a change this runbook has no in-place step for.
+func (c *change) gap(format string, args ...any) {
+	c.gaps++
+	c.note("Not in this runbook: "+format, args...)
 }
 
 // upWarning says when the tunnels up now cannot carry the traffic while
@@ -234,36 +244,36 @@ func (c *change) buildSlots() {
 func (c *change) unmatched() {
 	for _, t := range c.end.AWS.Tunnels {
 		if !slices.ContainsFunc(c.slots, func(s *slot) bool { return s.awsEnd != nil && vpn.SameIP(s.awsEnd.OutsideIP, t.OutsideIP) }) {
-			c.note("Not in this runbook: AWS tunnel %s is not a tunnel today. New outside IPs come only with a new VPN connection: see the findings and `doorbot runbook static %s`.", orDash(t.OutsideIP), c.f.conn.Name)
+			c.gap("AWS tunnel %s is not a tunnel today. New outside IPs come only with a new VPN connection: see the findings and `doorbot runbook static %s`.", orDash(t.OutsideIP), c.f.conn.Name)
 		}
 	}
 	for _, s := range c.slots {
 		if s.awsLive != nil && s.awsEnd == nil && c.end.AWS.Tunnels != nil {
-			c.note("Not in this runbook: the end state drops AWS %s; AWS tunnels are removed only with their VPN connection.", s.label())
+			c.gap("the end state drops AWS %s; AWS tunnels are removed only with their VPN connection.", s.label())
 		}
 		if s.connLive != nil && s.connEnd == nil {
-			c.note("Not in this runbook: the end state drops Azure connection %s (az network vpn-connection delete -g {azure_resource_group} -n %s removes it; do it last, once nothing depends on it).", s.connLive.Name, s.connLive.Name)
+			c.gap("the end state drops Azure connection %s (az network vpn-connection delete -g {azure_resource_group} -n %s removes it; do it last, once nothing depends on it).", s.connLive.Name, s.connLive.Name)
 		}
 		if s.connLive != nil && s.connEnd != nil && s.connLive.LocalNetworkGateway != s.connEnd.LocalNetworkGateway {
-			c.note("Not in this runbook: connection %s moves from local network gateway %s to %s; Azure cannot change that in place (delete and recreate the connection).", s.connLive.Name, orDash(s.connLive.LocalNetworkGateway), orDash(s.connEnd.LocalNetworkGateway))
+			c.gap("connection %s moves from local network gateway %s to %s; Azure cannot change that in place (delete and recreate the connection).", s.connLive.Name, orDash(s.connLive.LocalNetworkGateway), orDash(s.connEnd.LocalNetworkGateway))
 		}
 	}
 	for _, e := range c.end.Azure.Connections {
 		if !slices.ContainsFunc(c.live.Azure.Connections, func(l vpn.ProposedConnection) bool { return l.Name == e.Name }) {
-			c.note("Not in this runbook: Azure connection %s is new; create it (and its local network gateway) as in `doorbot runbook static %s`.", orDash(e.Name), c.f.conn.Name)
+			c.gap("Azure connection %s is new; create it (and its local network gateway) as in `doorbot runbook static %s`.", orDash(e.Name), c.f.conn.Name)
 		}
 	}
 	if a, b := c.live.AWS.ASN, c.end.AWS.ASN; a != nil && b != nil && *a != *b {
-		c.note("Not in this runbook: aws.asn %d → %d belongs to the virtual private gateway (or the Door connection) and cannot change in place: see the findings.", *a, *b)
+		c.gap("aws.asn %d → %d belongs to the virtual private gateway (or the Door connection) and cannot change in place: see the findings.", *a, *b)
 	}
 	if a, b := c.live.AWS.CustomerASN, c.end.AWS.CustomerASN; a != nil && b != nil && *a != *b {
-		c.note("Not in this runbook: aws.customer_asn %d → %d is a new customer gateway: see the findings.", *a, *b)
+		c.gap("aws.customer_asn %d → %d is a new customer gateway: see the findings.", *a, *b)
 	}
 	if l, e := c.live.Azure.Gateway, c.end.Azure.Gateway; l != nil && e != nil && gatewayChanged(*l, *e) {
-		c.note("Not in this runbook: the Azure gateway itself changes (SKU, type, active-active, public IPs, ASN or APIPA addresses): see the findings; gateway updates take up to 45 minutes and are done in a window.")
+		c.gap("the Azure gateway itself changes (SKU, type, active-active, public IPs, ASN or APIPA addresses): see the findings; gateway updates take up to 45 minutes and are done in a window.")
 	}
 	if l, e := c.live.Soracom, c.end.Soracom; (l.DeviceSubnet != "" && e.DeviceSubnet != l.DeviceSubnet) || (l.VPGSubnet != "" && e.VPGSubnet != l.VPGSubnet) {
-		c.note("Not in this runbook: a VPG's device subnet and IP range are fixed when it is created; changing them means a new VPG.")
+		c.gap("a VPG's device subnet and IP range are fixed when it is created; changing them means a new VPG.")
 	}
 	var unread []string
 	if len(c.end.Azure.VNetPrefixes) > 0 && c.live.Azure.VNetPrefixes == nil {
@@ -319,9 +329,9 @@ func (c *change) tunnelPhase(s *slot) bool {
 	next := func() int { return c.steps + len(ph.Steps) + 1 }
 
 	ph.Steps = append(ph.Steps, lngSteps...)
-	if c.f.door && (len(opts) > 0 || key != nil) {
-		ph.Steps = append(ph.Steps, c.soracomTunnelStep(s, opts, key != nil))
-		opts, key = nil, nil
+	if c.f.door && len(opts) > 0 {
+		ph.Steps = append(ph.Steps, c.soracomTunnelStep(s, opts))
+		opts = nil
 	}
 	negotiates := az.negotiates()
 	switch {
@@ -596,13 +606,10 @@ func (c *change) keyStep(s *slot, azureStep int) Step {
 	}
 }
 
-func (c *change) soracomTunnelStep(s *slot, opts []awsOpt, key bool) Step {
+func (c *change) soracomTunnelStep(s *slot, opts []awsOpt) Step {
 	var fields []string
 	for _, o := range opts {
 		fields = append(fields, o.field+" "+showVals(o.end, ""))
-	}
-	if key {
-		fields = append(fields, "a new pre-shared key (type it only where SORACOM asks; never in Slack)")
 	}
 	return Step{
 		Title:  "SORACOM: change Door " + s.label() + ": " + strings.Join(fields, "; "),

@@ -228,6 +228,15 @@ func TestForChange(t *testing.T) {
 			},
 		},
 		{
+			name: "a new tunnel has no in-place step", s: h,
+			p: vpn.Proposal{AWS: tunnels(vpn.ProposedTunnel{OutsideIP: ip1}, vpn.ProposedTunnel{OutsideIP: ip2}, vpn.ProposedTunnel{OutsideIP: "192.0.2.99"})},
+			check: func(t *testing.T, rb Runbook) {
+				if len(rb.Phases) != 0 || !strings.HasPrefix(rb.Summary[0], "No step") || !contains(rb.Summary, "AWS tunnel 192.0.2.99 is not a tunnel today") {
+					t.Errorf("phases %d, summary %q", len(rb.Phases), rb.Summary)
+				}
+			},
+		},
+		{
 			name: "bgp to static is the migration", s: bgpSingle, p: vpn.Proposal{Routing: vpn.RoutingStatic},
 			check: func(t *testing.T, rb Runbook) {
 				if rb.Kind != KindMigrate || !strings.HasPrefix(rb.Title, "Migrate BGP → static") || len(rb.Phases) == 0 {
@@ -276,7 +285,7 @@ func TestForChange(t *testing.T) {
 			p: vpn.Proposal{
 				Soracom: vpn.ProposalSoracom{RoutingFilter: []vpn.RoutingFilterEntry{{Action: "allow", IPRange: "10.1.0.0/16"}, {Action: "allow", IPRange: "10.2.0.0/16"}}},
 				Azure:   vpn.ProposalAzure{Connections: []vpn.ProposedConnection{{Name: "cn-door-tunnel1", DPDTimeoutSeconds: ip(30)}, {Name: "cn-door-tunnel2"}}},
-				AWS:     tunnels(vpn.ProposedTunnel{OutsideIP: door.IP(0), DPDTimeoutSeconds: ip(30)}, vpn.ProposedTunnel{OutsideIP: door.IP(1)}),
+				AWS:     tunnels(vpn.ProposedTunnel{OutsideIP: door.IP(0), DPDTimeoutSeconds: ip(30)}, vpn.ProposedTunnel{OutsideIP: door.IP(1), PSK: "Sekrit.Door.5678"}),
 			},
 			check: func(t *testing.T, rb Runbook) {
 				if stepWith(rb, `soracom vpg set-routing-filter --vpg-id vpg-door`, `'[{"action":"allow","ipRange":"10.1.0.0/16"},{"action":"allow","ipRange":"10.2.0.0/16"}]'`) < 0 {
@@ -294,6 +303,11 @@ func TestForChange(t *testing.T) {
 				}
 				if !found {
 					t.Error("the Door tunnel's DPD change is not asked of SORACOM")
+				}
+				// A new key: SORACOM sets it on Door's side, then Azure at once.
+				az := stepWith(rb, "shared-key update -g rg-soracom-door --connection-name cn-door-tunnel2", "--value {aws_tunnel2_psk}")
+				if az < 1 || flat(rb)[az-1].Side != SideSoracom || !strings.Contains(flat(rb)[az-1].Impact, "until step "+strconv.Itoa(az+1)) {
+					t.Errorf("the Door key change: Azure step %d after %+v", az, flat(rb)[max(az-1, 0)])
 				}
 			},
 		},

@@ -39,6 +39,14 @@ func (s *Service) LiveRunbook(ctx context.Context, name string) (runbook.Runbook
 	return rb, kind, err
 }
 
+// LiveRunbookReply is LiveRunbook's answer: the runbook, and which of the
+// others to ask for when the routing chosen is not the one meant.
+func LiveRunbookReply(rb runbook.Runbook, kind, name string) Reply {
+	rep := RunbookReply(rb)
+	rep.Blocks = append(rep.Blocks, notes("The "+kind+" runbook, for the routing "+name+" runs now. Others: /door runbook static|migrate|verify "+name))
+	return rep
+}
+
 // Verify re-reads the live state and checks the expected end state; p,
 // when given, is the intended end state (an approved proposal).
 func (s *Service) Verify(ctx context.Context, name string, p *vpn.Proposal) (runbook.Verification, error) {

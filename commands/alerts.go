@@ -82,7 +82,7 @@ func historyCommand(r *Registry, svc *handlers.Service, d AlertDeps) Command {
 				return r.usage("usage: /door history NAME")
 			}
 			if err := svc.CheckNames(req.Args); err != nil {
-				return r.usage(err.Error())
+				return r.usageOf(err)
 			}
 			if d.Store == nil {
 				return r.usage("tunnel history is recorded by the watcher (doorbot serve with alerts.channel set); none here")
@@ -92,7 +92,7 @@ func historyCommand(r *Registry, svc *handlers.Service, d AlertDeps) Command {
 		Run: func(ctx context.Context, req Request) handlers.Reply {
 			h, err := History(ctx, d.Store, req.Args[0], DefaultHistory, d.now())
 			if err != nil {
-				return r.Usage(err.Error())
+				return r.UsageOf(err)
 			}
 			return handlers.HistoryReply(h, d.now())
 		},

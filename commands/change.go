@@ -57,7 +57,7 @@ func changeCommand(r *Registry, d Deps) Command {
 				return r.usage("usage: /door change NAME")
 			}
 			if _, err := d.Service.Select(req.Args); err != nil {
-				return r.usage(err.Error())
+				return r.usageOf(err)
 			}
 			return nil
 		},

@@ -322,7 +322,7 @@ type Call struct {
 func (r *Registry) Route(ctx context.Context, text string, base Request) Call {
 	p, err := Parse(text)
 	if err != nil {
-		ans := r.Usage(err.Error())
+		ans := r.UsageOf(err)
 		return Call{Answer: &ans, Label: "invalid", Request: base}
 	}
 	base.Args = p.Args
@@ -364,11 +364,21 @@ func (r *Registry) Handle(ctx context.Context, text string, base Request) handle
 }
 
 // Usage is what went wrong, in one line, for the requester alone, with
-// the configured connection names when the line does not already list
-// them: not the whole help again.
+// the configured connection names: not the whole help again.
 func (r *Registry) Usage(problem string) handlers.Reply {
+	return r.usageNaming(problem, true)
+}
+
+// UsageOf is Usage for an error; an unknown connection's error already
+// lists the known ones, so they are not listed twice.
+func (r *Registry) UsageOf(err error) handlers.Reply {
+	var unknown *handlers.UnknownConnectionError
+	return r.usageNaming(err.Error(), !errors.As(err, &unknown))
+}
+
+func (r *Registry) usageNaming(problem string, withNames bool) handlers.Reply {
 	small := "/door help lists every command"
-	if names := r.connectionNames(); len(names) > 0 && !strings.Contains(problem, "known: ") {
+	if names := r.connectionNames(); withNames && len(names) > 0 {
 		small = "known: " + strings.Join(names, ", ") + " · " + small
 	}
 	return refusal(problem, problem, small)
@@ -406,9 +416,14 @@ func (r *Registry) connectionNames() []string {
 	return r.names()
 }
 
-// usage is a refusal for a Check.
+// usage and usageOf are refusals for a Check.
 func (r *Registry) usage(problem string) *handlers.Reply {
 	rep := r.Usage(problem)
+	return &rep
+}
+
+func (r *Registry) usageOf(err error) *handlers.Reply {
+	rep := r.UsageOf(err)
 	return &rep
 }
 

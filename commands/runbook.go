@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/doorbot/doorbot/handlers"
@@ -13,7 +14,7 @@ func runbookCommand(r *Registry, svc *handlers.Service) Command {
 			return r.usage("usage: /door runbook static|migrate|verify NAME")
 		}
 		if err := svc.CheckNames(req.Args[1:]); err != nil {
-			return r.usage(err.Error())
+			return r.usageOf(err)
 		}
 		return nil
 	}
@@ -34,13 +35,13 @@ func runbookCommand(r *Registry, svc *handlers.Service) Command {
 			if kind == "verify" {
 				v, err := svc.VerifyApproved(ctx, name)
 				if err != nil {
-					return r.Usage("verify failed: " + err.Error())
+					return r.UsageOf(fmt.Errorf("verify failed: %w", err))
 				}
 				return handlers.VerifyReply(v)
 			}
 			rb, err := svc.Runbook(ctx, kind, name)
 			if err != nil {
-				return r.Usage("runbook failed: " + err.Error())
+				return r.UsageOf(fmt.Errorf("runbook failed: %w", err))
 			}
 			return handlers.RunbookReply(rb)
 		},

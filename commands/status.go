@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/doorbot/doorbot/handlers"
@@ -19,7 +20,7 @@ func statusCommand(r *Registry, svc *handlers.Service) Command {
 		},
 		Check: func(_ context.Context, req Request) *handlers.Reply {
 			if err := svc.CheckNames(req.Args); err != nil {
-				return r.usage(err.Error())
+				return r.usageOf(err)
 			}
 			return nil
 		},
@@ -28,9 +29,9 @@ func statusCommand(r *Registry, svc *handlers.Service) Command {
 			if err != nil {
 				var unknown *handlers.UnknownConnectionError
 				if errors.As(err, &unknown) {
-					return r.Usage(err.Error())
+					return r.UsageOf(err)
 				}
-				return r.Usage("status failed: " + err.Error())
+				return r.UsageOf(fmt.Errorf("status failed: %w", err))
 			}
 			return svc.StatusReplyWithActions(report)
 		},

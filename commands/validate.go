@@ -38,7 +38,7 @@ func validateCommand(r *Registry, svc *handlers.Service) Command {
 			}
 			if len(req.Args) == 1 {
 				if _, err := svc.Select(req.Args); err != nil {
-					return r.usage(err.Error())
+					return r.usageOf(err)
 				}
 			}
 			return nil
@@ -141,7 +141,7 @@ func validateSubmission(r *Registry, svc *handlers.Service) Submission {
 			return nil, func(ctx context.Context) *Answer {
 				res, err := svc.Validate(ctx, p)
 				if err != nil {
-					return &Answer{Channel: meta.Channel, Reply: r.Usage("validate failed: " + err.Error())}
+					return &Answer{Channel: meta.Channel, Reply: r.UsageOf(fmt.Errorf("validate failed: %w", err))}
 				}
 				return &Answer{Channel: meta.Channel, Reply: handlers.ValidateReply(res)}
 			}

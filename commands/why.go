@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/doorbot/doorbot/handlers"
 )
@@ -23,7 +24,7 @@ func whyCommand(r *Registry, svc *handlers.Service) Command {
 				return r.usage("usage: /door why NAME [TUNNEL] (TUNNEL: an index such as 2, or the AWS outside IP)")
 			}
 			if err := svc.CheckNames(req.Args[:1]); err != nil {
-				return r.usage(err.Error())
+				return r.usageOf(err)
 			}
 			return nil
 		},
@@ -37,9 +38,9 @@ func whyCommand(r *Registry, svc *handlers.Service) Command {
 				var bad *handlers.BadTunnelError
 				var unknown *handlers.UnknownConnectionError
 				if errors.As(err, &bad) || errors.As(err, &unknown) {
-					return r.Usage(err.Error())
+					return r.UsageOf(err)
 				}
-				return r.Usage("why failed: " + err.Error())
+				return r.UsageOf(fmt.Errorf("why failed: %w", err))
 			}
 			return handlers.WhyReply(a)
 		},

@@ -136,9 +136,15 @@ func TestChangeApprovalFlow(t *testing.T) {
 
 	req := submitChange(t, h, st, "healthy-static", "routing: static\nazure:\n  vnet_prefixes: [10.1.0.0/16]\n")
 	root := waitText(t, h, func(m fakeslack.Message) bool { return m.Channel == approvalsChannel && m.TS == req.ThreadTS },
-		req.ID, "healthy-static", "PENDING", "@UREQ", "CHG-42", "Sat 02:00 JST", "change_approve", "change_reject")
+		req.ID, "healthy-static", "PENDING", "requested by <@UREQ>", "approvers: <@UAPP1>, <@UAPP2>, <@UREQ>, <!subteam^S0NETOPS>",
+		"CHG-42", "Sat 02:00 JST", "change_approve", "change_reject")
 	if !strings.Contains(string(root.Blocks), `"value":"`+req.ID+`"`) {
 		t.Errorf("buttons do not carry the request ID")
+	}
+	// Real mentions: the post notifies the requester and every approver,
+	// the user group too.
+	if got := root.Mentions(); strings.Join(got, ",") != "UREQ,UAPP1,UAPP2,S0NETOPS" {
+		t.Errorf("the root mentions %q, want the requester and the approvers", got)
 	}
 	waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS }, "Runbook for this change: healthy-static", "No change")
 	waitText(t, h, func(m fakeslack.Message) bool { return m.Channel == "UREQ" }, req.ID, "posted for approval")
@@ -159,18 +165,36 @@ func TestChangeApprovalFlow(t *testing.T) {
 	}
 
 	click(t, h, "UAPP1", req.ThreadTS, "change_approve", req.ID)
-	waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS }, "Approved by @UAPP1 (1 of 2)")
+	first := waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS }, "Approved by <@UAPP1> (1 of 2)")
+	if got := first.Mentions(); strings.Join(got, ",") != "UAPP1" {
+		t.Errorf("a first approval of two mentions %q, want the approver alone", got)
+	}
 	click(t, h, "UAPP1", req.ThreadTS, "change_approve", req.ID)
 	waitText(t, h, ephemeralTo("UAPP1"), "already approved")
 
 	// A member of an approver user group counts.
 	click(t, h, "UGRP", req.ThreadTS, "change_approve", req.ID)
-	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS && m.Updated > 0 }, "APPROVED", "change_verify")
+	root = waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS && m.Updated > 0 }, "APPROVED", "change_verify",
+		"approvals: 2 of 2 (<@UAPP1>, <@UGRP>)")
+	if strings.Contains(visible(root), "approvers:") {
+		t.Errorf("an approved root still asks the approvers: %s", visible(root))
+	}
+	// The requester is told in the thread, by a mention that notifies them.
+	told := waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS && m.Mentioned("UREQ") },
+		"Approved by <@UGRP> (2 of 2).", "<@UREQ>: change "+req.ID+" is approved")
+	if !strings.HasPrefix(told.Text, "<@UREQ>: change "+req.ID+" is approved") {
+		t.Errorf("the notification text %q does not lead with the requester", told.Text)
+	}
 	click(t, h, "UAPP2", req.ThreadTS, "change_approve", req.ID)
 	waitText(t, h, ephemeralTo("UAPP2"), "already approved")
 
 	click(t, h, "UAPP2", req.ThreadTS, "change_verify", req.ID)
-	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS }, "last verification by @UAPP2")
+	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS }, "last verification by <@UAPP2>")
+	// A passed verification is no news for the requester: only the
+	// approval named them in the thread.
+	if n := len(find(h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS && m.Mentioned("UREQ") })); n != 1 {
+		t.Errorf("%d thread replies mention the requester, want the approval's alone", n)
+	}
 	got, _ := st.Get(context.Background(), req.ID)
 	if got.State != approval.Approved || strings.Join(got.Approvals, ",") != "UAPP1,UGRP" || got.Verification == nil {
 		t.Errorf("stored request %+v", got)
@@ -223,7 +247,10 @@ func TestChangeRejectAndExpire(t *testing.T) {
 	if _, err := h.slack.WaitAck(ctx, env); err != nil {
 		t.Fatal(err)
 	}
-	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS && m.Updated > 0 }, "REJECTED", "clashes with the SORACOM maintenance")
+	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS && m.Updated > 0 }, "REJECTED", "clashes with the SORACOM maintenance",
+		"rejected by <@UAPP1>")
+	waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS && m.Mentioned("UREQ") },
+		"Rejected by <@UAPP1>.", "<@UREQ>: change "+req.ID+" will not go ahead.", "rejection reason:", "clashes with the SORACOM maintenance")
 
 	second := submitChange(t, h, st, "healthy-static", "routing: static\n")
 	clk.Add(2 * time.Hour)
@@ -232,6 +259,8 @@ func TestChangeRejectAndExpire(t *testing.T) {
 	if got, _ := st.Get(ctx, second.ID); got.State != approval.Expired {
 		t.Errorf("state %s after the window", got.State)
 	}
+	waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == second.ThreadTS && m.Mentioned("UREQ") },
+		"<@UREQ>: change "+second.ID+" expired without a decision")
 
 	// Nobody clicks: the sweep closes the request and its thread says so.
 	third := submitChange(t, h, st, "healthy-static", "routing: static\n")
@@ -240,7 +269,8 @@ func TestChangeRejectAndExpire(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == third.ThreadTS && m.Updated > 0 }, "EXPIRED")
-	waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == third.ThreadTS }, "expired without a decision")
+	waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == third.ThreadTS && m.Mentioned("UREQ") },
+		"<@UREQ>: change "+third.ID+" expired without a decision")
 }
 
 // A restarted bot on the same store carries on, and two bot processes on
@@ -302,6 +332,14 @@ func TestChangeRestartAndConcurrentDecisions(t *testing.T) {
 			t.Fatalf("decisions incomplete: approved %d refused %d", approved, refused)
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+	// The process that approved tells the requester, then updates the
+	// root; the other was refused and says nothing in the thread. Once
+	// both are seen, the requester has been told exactly once.
+	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS && m.Updated > 0 }, "APPROVED")
+	waitText(t, h, func(m fakeslack.Message) bool { return m.Via == "chat.postEphemeral" }, "already approved")
+	if n := len(find(h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS && m.Mentioned("UREQ") })); n != 1 {
+		t.Errorf("the requester was told of the approval %d times, want once", n)
 	}
 }
 

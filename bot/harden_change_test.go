@@ -88,7 +88,7 @@ func TestVerifyByABystanderIsRefused(t *testing.T) {
 	click(t, h, "UAPP1", req.ThreadTS, "change_approve", req.ID)
 	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS && m.Updated > 0 }, "APPROVED", "change_verify")
 	click(t, h, "UAPP1", req.ThreadTS, "change_verify", req.ID)
-	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS }, "last verification by @UAPP1")
+	waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS }, "last verification by <@UAPP1>")
 	before, _ := st.Get(context.Background(), req.ID)
 
 	click(t, h, "UBYSTANDER", req.ThreadTS, "change_verify", req.ID)
@@ -283,6 +283,6 @@ func TestForgedStateLinesStayQuoted(t *testing.T) {
 	}
 	root = waitText(t, h, func(m fakeslack.Message) bool { return m.TS == req.ThreadTS && m.Updated > 0 }, "REJECTED")
 	check(root, "reason", "window", "rejection reason")
-	note := waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS }, "Rejected by @UAPP1:")
-	check(note, "Rejected by @UAPP1")
+	note := waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS }, "Rejected by <@UAPP1>.")
+	check(note, "rejection reason")
 }

@@ -86,11 +86,15 @@ func Render(r handlers.Reply) []Message {
 	if len(msgs) == 0 {
 		msgs = []Message{{Blocks: []slack.Block{section(" ")}}}
 	}
-	fallback := truncate(Escape(r.Text), maxFallback)
+	text := Escape(r.Text)
+	if len(r.TextSpans) > 0 {
+		// The notification names whom it is for, so Slack notifies them.
+		text = renderSpans(r.TextSpans)
+	}
 	for i := range msgs {
-		msgs[i].Text = fallback
+		msgs[i].Text = truncate(text, maxFallback)
 		if len(msgs) > 1 {
-			msgs[i].Text = truncate(fmt.Sprintf("(%d/%d) %s", i+1, len(msgs), Escape(r.Text)), maxFallback)
+			msgs[i].Text = truncate(fmt.Sprintf("(%d/%d) %s", i+1, len(msgs), text), maxFallback)
 		}
 	}
 	return msgs
@@ -119,8 +123,8 @@ func renderBlock(b handlers.Block) []slack.Block {
 		return []slack.Block{slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, truncate(orSpace(mark(b)+text), maxHeaderText), true, false))}
 	case handlers.Paragraph:
 		lines := make([]string, len(b.Lines))
-		for i, l := range b.Lines {
-			lines[i] = Escape(l)
+		for i := range b.Lines {
+			lines[i] = line(b, i)
 		}
 		if len(lines) > 0 {
 			lines[0] = mark(b) + lines[0]
@@ -132,8 +136,8 @@ func renderBlock(b handlers.Block) []slack.Block {
 		var elems []slack.MixedElement
 		var blocks []slack.Block
 		texts := make([]string, 0, len(b.Lines)+len(b.Fields)+len(b.Links))
-		for _, l := range b.Lines {
-			texts = append(texts, Escape(l))
+		for i := range b.Lines {
+			texts = append(texts, line(b, i))
 		}
 		for _, f := range b.Fields {
 			texts = append(texts, strings.TrimSpace(Escape(f.Label)+" "+fieldValue(f)))
@@ -306,6 +310,9 @@ func fieldSections(b handlers.Block) []slack.Block {
 // fieldValue is a field's value; a moment becomes a Slack date token, which
 // each reader sees in their own time zone, with the UTC text as fallback.
 func fieldValue(f handlers.Field) string {
+	if f.Person != "" {
+		return mention(f.Person)
+	}
 	if f.At != "" {
 		if t, err := time.Parse(time.RFC3339, f.At); err == nil {
 			return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC"))
@@ -347,8 +354,11 @@ func truncate(s string, n int) string {
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	// Never leave half an escape entity behind.
+	// Never leave half an escape entity or mention behind.
 	if i := strings.LastIndexByte(s[:cut], '&'); i >= 0 && !strings.Contains(s[i:cut], ";") {
+		cut = i
+	}
+	if i := strings.LastIndexByte(s[:cut], '<'); i >= 0 && !strings.Contains(s[i:cut], ">") {
 		cut = i
 	}
 	return s[:cut] + "…"

@@ -63,6 +63,10 @@ type groupEntry struct {
 	at      time.Time
 }
 
+// Named lists the configured approvers, user and user-group IDs, in the
+// configuration's order.
+func (a *Approvers) Named() []string { return slices.Clone(a.IDs) }
+
 // IsApprover checks the configured user IDs, then the members of the
 // configured user groups.
 func (a *Approvers) IsApprover(ctx context.Context, user string) bool {

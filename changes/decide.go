@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,7 +92,14 @@ func (s *Service) Decide(ctx context.Context, d Decision) (approval.Request, err
 			return current, s.refuse(ctx, d, "verification could not run: "+err.Error())
 		}
 		verified, verification = v.Passed, v.Failed()
-		if err := s.Notify.PostInThread(ctx, current.Channel, current.ThreadTS, handlers.VerifyReply(v)); err != nil {
+		msg := handlers.VerifyReply(v)
+		if !v.Passed {
+			// A failed verification is the requester's to act on: they are
+			// named in it, so Slack notifies them.
+			msg = tellRequester(msg, current, handlers.Text("verification by "), handlers.Person(d.User),
+				handlers.Text(" found change "+current.ID+" is not all live, as marked ✗ above."))
+		}
+		if err := s.Notify.PostInThread(ctx, current.Channel, current.ThreadTS, msg); err != nil {
 			s.log().Warn("verification not posted in the change thread", "request", current.ID, "err", err)
 		}
 	}
@@ -129,21 +137,27 @@ func (s *Service) Decide(ctx context.Context, d Decision) (approval.Request, err
 	var msg handlers.Reply
 	switch {
 	case updated.State == approval.Expired:
-		// The click found the request past its time: the expiry is stored,
-		// the click refused.
-		s.updateRoot(ctx, updated)
+		// The click found the request past its time: the expiry is stored
+		// (by this click alone), the click refused.
+		s.expired(ctx, updated)
 		return updated, s.refuse(ctx, d, fmt.Sprintf("Change %s expired before this decision; nothing was approved.", d.RequestID))
 	case d.Action == handlers.ActionApprove:
-		text := fmt.Sprintf("Approved by @%s (%d of %d).", d.User, len(updated.Approvals), max(updated.RequiredApprovals, 1))
+		line := []handlers.Span{handlers.Text("Approved by "), handlers.Person(d.User),
+			handlers.Text(fmt.Sprintf(" (%d of %d).", len(updated.Approvals), max(updated.RequiredApprovals, 1)))}
+		msg = handlers.Mentioning(handlers.ToneNone, line...)
 		if updated.State == approval.Approved {
-			text += " The change is approved; after it, press Verify now or run /door runbook verify " + updated.Connection + "."
+			// Only the click that made it approved gets here (the store
+			// refuses every later one), so the requester is told once.
+			msg = tellRequester(msg, updated, handlers.Text("change "+updated.ID+" is approved; after it, press Verify now or run /door runbook verify "+updated.Connection+"."))
 		}
-		msg = note(text)
 	case d.Action == handlers.ActionReject:
 		// The reason is the rejecter's words: quoted, never part of
 		// doorbot's line (or of the notification text).
-		by := "Rejected by @" + d.User
-		msg = handlers.Reply{Text: by + ".", Blocks: []handlers.Block{handlers.QuoteBlock(by, d.Reason)}}
+		msg = handlers.Mentioning(handlers.ToneNone, handlers.Text("Rejected by "), handlers.Person(d.User), handlers.Text("."))
+		if d.User != updated.Requester {
+			msg = tellRequester(msg, updated, handlers.Text("change "+updated.ID+" will not go ahead."))
+		}
+		msg.Blocks = append(msg.Blocks, handlers.QuoteBlock("rejection reason", d.Reason))
 	}
 	if len(msg.Blocks) > 0 {
 		if err := s.Notify.PostInThread(ctx, updated.Channel, updated.ThreadTS, msg); err != nil {
@@ -208,7 +222,7 @@ func (s *Service) updateRoot(ctx context.Context, r approval.Request) {
 	if r.ThreadTS == "" {
 		return
 	}
-	if err := s.Notify.UpdateRoot(ctx, r.Channel, r.ThreadTS, handlers.ChangeReply(r)); err != nil {
+	if err := s.Notify.UpdateRoot(ctx, r.Channel, r.ThreadTS, handlers.ChangeReply(r, s.approverIDs()...)); err != nil {
 		s.log().Error("change root not updated", "request", r.ID, "err", err)
 	}
 }
@@ -229,14 +243,41 @@ func (s *Service) ExpireDue(ctx context.Context) error {
 		if err != nil {
 			continue // decided or expired by another process meanwhile
 		}
-		if updated.ThreadTS != "" {
-			s.updateRoot(ctx, updated)
-			if err := s.Notify.PostInThread(ctx, updated.Channel, updated.ThreadTS, note("Change "+updated.ID+" expired without a decision; submit a new /door change to go ahead.")); err != nil {
-				s.log().Warn("expiry not posted in the change thread", "request", updated.ID, "err", err)
-			}
-		}
+		s.expired(ctx, updated)
 	}
 	return nil
+}
+
+// expired updates the thread of a request that has just expired and tells
+// the requester there by name. Its callers hold the one transaction that
+// stored the expiry, so it is said once.
+func (s *Service) expired(ctx context.Context, r approval.Request) {
+	if r.ThreadTS == "" {
+		return
+	}
+	s.updateRoot(ctx, r)
+	msg := tellRequester(handlers.Reply{}, r, handlers.Text("change "+r.ID+" expired without a decision; submit a new /door change to go ahead."))
+	if err := s.Notify.PostInThread(ctx, r.Channel, r.ThreadTS, msg); err != nil {
+		s.log().Warn("expiry not posted in the change thread", "request", r.ID, "err", err)
+	}
+}
+
+// tellRequester adds a line naming the requester ("@U…: what") after
+// msg's blocks and at the head of its notification text, so that Slack
+// notifies them of a thread reply they would otherwise not see.
+func tellRequester(msg handlers.Reply, r approval.Request, what ...handlers.Span) handlers.Reply {
+	told := handlers.Mentioning(handlers.ToneNone, append([]handlers.Span{handlers.Person(r.Requester), handlers.Text(": ")}, what...)...)
+	msg.Blocks = append(msg.Blocks, told.Blocks...)
+	text := told.TextSpans
+	if msg.Text != "" {
+		was := msg.TextSpans
+		if len(was) == 0 {
+			was = []handlers.Span{handlers.Text(msg.Text)}
+		}
+		text = slices.Concat(text, []handlers.Span{handlers.Text(" ")}, was)
+	}
+	msg.Text, msg.TextSpans = handlers.PlainText(text), text
+	return msg
 }
 
 // SweepEvery is how often Sweep checks for expired requests.

@@ -33,9 +33,20 @@ type Notifier interface {
 	TellUser(ctx context.Context, user, channel string, r handlers.Reply) error
 }
 
-// Directory says who may approve.
+// Directory says who may approve. One that can also list the configured
+// approvers (Named: user and user-group IDs) has them named in each
+// pending thread root, so that the post notifies them.
 type Directory interface {
 	IsApprover(ctx context.Context, user string) bool
+}
+
+// approverIDs are the approvers a thread root names; none when the
+// Directory does not list them.
+func (s *Service) approverIDs() []string {
+	if n, ok := s.Approvers.(interface{ Named() []string }); ok {
+		return n.Named()
+	}
+	return nil
 }
 
 // Checker validates a proposal against the live state and verifies a
@@ -165,7 +176,7 @@ func (s *Service) Submit(ctx context.Context, p Proposed) (approval.Request, err
 		s.tellRequester(ctx, p, "Your change for "+name+" could not be recorded in the change store; nothing was posted. Try again.")
 		return approval.Request{}, fmt.Errorf("changes: store %s: %w", req.ID, err)
 	}
-	ts, err := s.Notify.PostRoot(ctx, s.Channel, handlers.ChangeReply(req))
+	ts, err := s.Notify.PostRoot(ctx, s.Channel, handlers.ChangeReply(req, s.approverIDs()...))
 	if err != nil {
 		s.log().Error("change request not posted", "request", req.ID, "channel", s.Channel, "err", err)
 		s.tellRequester(ctx, p, fmt.Sprintf("Change %s is recorded but could not be posted in the approvals channel (%v): invite doorbot there.", req.ID, err))

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,9 +78,14 @@ func TestSubmitPostsForApproval(t *testing.T) {
 	if err != nil || stored.State != approval.Pending || stored.ThreadTS == "" || stored.Channel != channel || stored.Verdict == "" {
 		t.Fatalf("stored %+v, %v", stored, err)
 	}
-	roots := f.notify.Find("root", req.ID, "healthy-static", "PENDING", "@UREQ", "CHG-42", "Sat 02:00 JST", "[Approve] [Reject]")
+	roots := f.notify.Find("root", req.ID, "healthy-static", "PENDING", "requested by @UREQ", "approvers: @UAPP1, @UAPP2, @UREQ", "CHG-42", "Sat 02:00 JST", "[Approve] [Reject]")
 	if len(roots) != 1 || roots[0].TS != stored.ThreadTS || roots[0].Channel != channel {
 		t.Errorf("thread root: %+v", f.notify.Messages())
+	}
+	// The requester and every configured approver are named as people, so
+	// that the post reaches them.
+	if len(roots) == 1 && strings.Join(roots[0].Named, ",") != "UREQ,UAPP1,UAPP2" {
+		t.Errorf("the root names %q, want the requester and the approvers", roots[0].Named)
 	}
 	if len(f.notify.Find("thread", "Runbook for this change: healthy-static", "No change")) == 0 {
 		t.Error("the runbook is not in the thread")
@@ -122,12 +129,23 @@ func TestDecisions(t *testing.T) {
 	if err != nil || got.State != approval.Pending || len(f.notify.Find("thread", "Approved by @UAPP1 (1 of 2)")) != 1 {
 		t.Fatalf("first approval: %+v %v", got, err)
 	}
+	if m := f.notify.Find("thread", "Approved by @UAPP1 (1 of 2)"); len(m) == 1 && strings.Join(m[0].Named, ",") != "UAPP1" {
+		t.Errorf("a first approval of two names %q, want the approver alone", m[0].Named)
+	}
 	if _, err := f.click(handlers.ActionApprove, "UAPP1", req); err == nil || len(f.notify.Find("private", "already approved")) != 1 {
 		t.Errorf("a double click counted: %v", err)
 	}
 	got, err = f.click(handlers.ActionApprove, "UAPP2", req)
 	if err != nil || got.State != approval.Approved || len(f.notify.Find("update", "APPROVED", "[Verify now]")) == 0 {
 		t.Fatalf("second approval: %+v %v", got, err)
+	}
+	// The approval that decides it tells the requester in the thread; a
+	// click after it is refused and tells nobody again.
+	if _, err := f.click(handlers.ActionApprove, "UAPP1", req); err == nil {
+		t.Error("a click on an approved change counted")
+	}
+	if told := toldRequester(f, "Approved by @UAPP2 (2 of 2).", "@UREQ: change "+req.ID+" is approved; after it, press Verify now"); told != 1 {
+		t.Errorf("the requester was told of the approval %d times, want once: %+v", told, f.notify.Find("thread"))
 	}
 	got, err = f.click(handlers.ActionVerify, "UAPP2", req)
 	if err != nil || got.Verification == nil || len(f.notify.Find("update", "last verification by @UAPP2")) == 0 ||
@@ -139,8 +157,61 @@ func TestDecisions(t *testing.T) {
 	for _, e := range events {
 		kinds[e.Kind]++
 	}
-	if kinds["created"] != 1 || kinds["approval"] != 1 || kinds["approved"] != 1 || kinds["refused"] != 6 || kinds["verified"] != 1 {
+	if kinds["created"] != 1 || kinds["approval"] != 1 || kinds["approved"] != 1 || kinds["refused"] != 7 || kinds["verified"] != 1 {
 		t.Errorf("audit %v", kinds)
+	}
+	if told := toldRequester(f); told != 1 {
+		t.Errorf("the requester was named in %d thread replies; a passed verification should not name them", told)
+	}
+}
+
+// toldRequester counts the thread replies that name the requester UREQ
+// as a person and contain every want.
+func toldRequester(f *fixture, want ...string) int {
+	n := 0
+	for _, m := range f.notify.Find("thread", want...) {
+		if slices.Contains(m.Named, "UREQ") {
+			n++
+		}
+	}
+	return n
+}
+
+// Concurrent approvals of a change that needs one: one of them decides
+// it, and the requester is told once.
+func TestRequesterToldOnceOnConcurrentApprovals(t *testing.T) {
+	f := newFixture(t, 1)
+	req := f.submit(t, "healthy-static", "routing: static\n")
+	var wg sync.WaitGroup
+	for _, user := range []string{"UAPP1", "UAPP2", "UAPP1", "UAPP2"} {
+		wg.Go(func() { _, _ = f.click(handlers.ActionApprove, user, req) })
+	}
+	wg.Wait()
+	got, _ := f.store.Get(context.Background(), req.ID)
+	if got.State != approval.Approved || len(got.Approvals) != 1 {
+		t.Fatalf("after concurrent clicks: %s with approvals %v", got.State, got.Approvals)
+	}
+	if told := toldRequester(f, "is approved"); told != 1 {
+		t.Errorf("the requester was told %d times, want once: %+v", told, f.notify.Find("thread"))
+	}
+}
+
+// A verification that fails names the requester, who has a change to
+// finish; one that passes does not (TestDecisions).
+func TestRequesterToldOfAFailedVerification(t *testing.T) {
+	f := newFixture(t, 1)
+	// Approved but never applied: the live DPD timeout is 30.
+	req := f.submit(t, "healthy-static", "aws:\n  tunnels:\n    - outside_ip: 198.51.100.11\n      dpd_timeout_seconds: 40\n    - outside_ip: 203.0.113.11\n")
+	if _, err := f.click(handlers.ActionApprove, "UAPP1", req); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.click(handlers.ActionVerify, "UAPP1", req)
+	if err != nil || got.Verification == nil || got.Verification.Passed {
+		t.Fatalf("verify of a change never applied: %+v %v", got.Verification, err)
+	}
+	msgs := f.notify.Find("thread", "verify healthy-static: FAILED", "dpd_timeout_seconds", "@UREQ: verification by @UAPP1 found change "+req.ID+" is not all live")
+	if len(msgs) != 1 || !slices.Contains(msgs[0].Named, "UREQ") || !slices.Contains(msgs[0].Named, "UAPP1") {
+		t.Errorf("failed verification in the thread: %+v", f.notify.Find("thread"))
 	}
 }
 
@@ -163,8 +234,11 @@ func TestRejectAndErrorFindings(t *testing.T) {
 	d.Reason = "clashes with the SORACOM maintenance"
 	got, err := f.svc.Decide(context.Background(), d)
 	if err != nil || got.State != approval.Rejected || len(f.notify.Find("update", "REJECTED", d.Reason)) != 1 ||
-		len(f.notify.Find("thread", "Rejected by @UAPP1: "+d.Reason)) != 1 {
+		len(f.notify.Find("thread", "Rejected by @UAPP1.", "rejection reason: "+d.Reason)) != 1 {
 		t.Errorf("reject: %+v %v", got, err)
+	}
+	if told := toldRequester(f, "@UREQ: change "+bad.ID+" will not go ahead.", "rejection reason: "+d.Reason); told != 1 {
+		t.Errorf("the requester was told of the rejection %d times, want once: %+v", told, f.notify.Find("thread"))
 	}
 }
 
@@ -187,6 +261,17 @@ func TestExpiry(t *testing.T) {
 	}
 	if len(f.notify.Find("update", swept.ID, "EXPIRED")) != 1 || len(f.notify.Find("thread", swept.ID, "expired without a decision")) != 1 {
 		t.Errorf("the sweep did not say so in the thread: %+v", f.notify.Messages())
+	}
+	// Expired by a click or by the sweep, each request's requester is told
+	// once in its thread, however often the sweep runs or people click.
+	if err := f.svc.ExpireDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.click(handlers.ActionApprove, "UAPP1", swept)
+	for _, r := range []approval.Request{clicked, swept} {
+		if told := toldRequester(f, "@UREQ: change "+r.ID+" expired without a decision"); told != 1 {
+			t.Errorf("%s: the requester was told of the expiry %d times, want once", r.ID, told)
+		}
 	}
 }
 

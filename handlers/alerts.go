@@ -50,7 +50,7 @@ func AlertRoot(a alerts.Alert, now time.Time) Reply {
 			rep.Blocks = append(rep.Blocks, Block{Kind: Code, Lines: strings.Split(a.Context.Next, "\n")})
 		}
 	}
-	rep.Blocks = append(rep.Blocks, notes(alertStateLine(a)))
+	rep.Blocks = append(rep.Blocks, WithPeople(Block{Kind: Notes}, alertState(a)))
 	if a.State != alerts.Resolved {
 		var bs []Button
 		if a.AckedBy == "" {
@@ -67,16 +67,25 @@ func AlertRoot(a alerts.Alert, now time.Time) Reply {
 }
 
 // AlertNote is one transition told in the alert's thread (or in a change
-// thread): the note, and the one-line state.
-func AlertNote(a alerts.Alert, note string, now time.Time) Reply {
-	text := fmt.Sprintf("%s %s: %s", alertIcon(a), a.Connection, note)
-	line := paragraph(alertTone(a), fmt.Sprintf("%s: %s", a.Connection, note))
-	line.Icon = alertIcon(a)
-	rep := Reply{Text: text, Blocks: []Block{line}}
-	if a.Change != "" && a.State != alerts.Resolved && !a.Rooted {
+// thread): the action's note, and the one-line state. An acknowledgement
+// or a silence is told as the state, which names who did it.
+func AlertNote(act alerts.Action, now time.Time) Reply {
+	a := act.Alert
+	line := []Span{Text(a.Connection + ": " + act.Note)}
+	byPerson := act.Event == alerts.EventAcknowledged || act.Event == alerts.EventSilenced
+	if byPerson {
+		line = append([]Span{Text(a.Connection + ": ")}, alertState(a)...)
+	}
+	b := WithPeople(Block{Kind: Paragraph, Tone: alertTone(a), Icon: alertIcon(a)}, line)
+	text := append([]Span{Text(alertIcon(a) + " ")}, line...)
+	rep := Reply{Text: PlainText(text), TextSpans: text, Blocks: []Block{b}}
+	switch {
+	case a.Change != "" && a.State != alerts.Resolved && !a.Rooted:
 		rep.Blocks = append(rep.Blocks, notes(fmt.Sprintf("alert %s · routed to change %s while its window is open; not paging", a.ID, a.Change)))
-	} else {
-		rep.Blocks = append(rep.Blocks, notes(fmt.Sprintf("alert %s · %s", a.ID, alertStateLine(a))))
+	case byPerson:
+		rep.Blocks = append(rep.Blocks, notes("alert "+a.ID))
+	default:
+		rep.Blocks = append(rep.Blocks, WithPeople(Block{Kind: Notes}, append([]Span{Text("alert " + a.ID + " · ")}, alertState(a)...)))
 	}
 	return rep
 }
@@ -112,24 +121,26 @@ func alertFallback(a alerts.Alert, now time.Time) string {
 	return s
 }
 
-func alertStateLine(a alerts.Alert) string {
+// alertState is the alert's state in one line, naming who acknowledged
+// or silenced it.
+func alertState(a alerts.Alert) []Span {
 	switch a.State {
 	case alerts.Acknowledged:
-		return fmt.Sprintf("acknowledged by %s at %s", mention(a.AckedBy), a.AckedAt.UTC().Format("15:04 MST"))
+		return []Span{Text("acknowledged by "), Person(a.AckedBy), Text(" at " + a.AckedAt.UTC().Format("15:04 MST"))}
 	case alerts.Silenced:
-		s := fmt.Sprintf("silenced by %s until %s", mention(a.SilencedBy), a.SilencedUntil.UTC().Format("15:04 MST"))
+		s := []Span{Text("silenced by "), Person(a.SilencedBy), Text(" until " + a.SilencedUntil.UTC().Format("15:04 MST"))}
 		if a.AckedBy != "" {
-			s += fmt.Sprintf("; acknowledged by %s", mention(a.AckedBy))
+			s = append(s, Text("; acknowledged by "), Person(a.AckedBy))
 		}
 		return s
 	case alerts.Resolved:
-		s := "resolved at " + a.ResolvedAt.UTC().Format("2006-01-02 15:04 MST")
+		s := []Span{Text("resolved at " + a.ResolvedAt.UTC().Format("2006-01-02 15:04 MST"))}
 		if a.AckedBy != "" {
-			s += fmt.Sprintf("; acknowledged by %s", mention(a.AckedBy))
+			s = append(s, Text("; acknowledged by "), Person(a.AckedBy))
 		}
 		return s
 	}
-	return "firing, not acknowledged"
+	return []Span{Text("firing, not acknowledged")}
 }
 
 func alertIcon(a alerts.Alert) string {

@@ -23,8 +23,9 @@ const (
 // ChangeReply is the thread root of a change request: who, what, the
 // diff, the findings and verdict, the decisions so far, and the buttons
 // that still make sense. It is re-rendered and updated in place on every
-// decision.
-func ChangeReply(r approval.Request) Reply {
+// decision. While the request is pending it names approvers (the
+// configured user and user-group IDs), so that the post notifies them.
+func ChangeReply(r approval.Request, approvers ...string) Reply {
 	tone := ToneWarning
 	switch r.State {
 	case approval.Approved:
@@ -38,10 +39,19 @@ func ChangeReply(r approval.Request) Reply {
 	// The state lines are doorbot's; what the requester typed (reason,
 	// window) is quoted apart from them, so no typed line can pass for an
 	// approval count or a decision.
-	state := paragraph(ToneNone,
-		"requested by "+mention(r.Requester),
-		fmt.Sprintf("approvals: %d of %d%s", len(r.Approvals), need, mentions(r.Approvals)),
+	state := WithPeople(Block{Kind: Paragraph},
+		[]Span{Text("requested by "), Person(r.Requester)},
+		append([]Span{Text(fmt.Sprintf("approvals: %d of %d", len(r.Approvals), need))}, inParens(people(r.Approvals))...),
 	)
+	if r.State == approval.Pending && len(approvers) > 0 {
+		// The approvers are asked by name, so the post reaches them.
+		shown := approvers[:min(len(approvers), maxNamedApprovers)]
+		line := append([]Span{Text("approvers: ")}, people(shown)...)
+		if n := len(approvers) - len(shown); n > 0 {
+			line = append(line, Text(fmt.Sprintf(" and %d more", n)))
+		}
+		state = WithPeople(state, line)
+	}
 	if strings.TrimSpace(r.Window) == "" {
 		state.Lines = append(state.Lines, "window: not stated")
 	}
@@ -88,19 +98,19 @@ func ChangeReply(r approval.Request) Reply {
 				{ActionID: ActionReject, Label: "Reject", Value: r.ID, Style: "danger"},
 			}})
 	case approval.Approved:
-		line := "approved " + r.DecidedAt.UTC().Format(time.RFC3339)
+		line := []Span{Text("approved " + r.DecidedAt.UTC().Format(time.RFC3339))}
 		if v := r.Verification; v != nil {
 			result := "passed"
 			if !v.Passed {
 				result = "FAILED: " + v.Summary
 			}
-			line += fmt.Sprintf("; last verification by %s at %s: %s", mention(v.By), v.At.UTC().Format(time.RFC3339), result)
+			line = append(line, Text("; last verification by "), Person(v.By), Text(fmt.Sprintf(" at %s: %s", v.At.UTC().Format(time.RFC3339), result)))
 		}
-		rep.Blocks = append(rep.Blocks, notes(line), Block{Kind: Buttons, Buttons: []Button{
+		rep.Blocks = append(rep.Blocks, WithPeople(Block{Kind: Notes}, line), Block{Kind: Buttons, Buttons: []Button{
 			{ActionID: ActionVerify, Label: "Verify now", Value: r.ID},
 		}})
 	case approval.Rejected:
-		rep.Blocks = append(rep.Blocks, notes(fmt.Sprintf("rejected by %s at %s", mention(r.RejectedBy), r.DecidedAt.UTC().Format(time.RFC3339))),
+		rep.Blocks = append(rep.Blocks, WithPeople(Block{Kind: Notes}, []Span{Text("rejected by "), Person(r.RejectedBy), Text(" at " + r.DecidedAt.UTC().Format(time.RFC3339))}),
 			QuoteBlock("rejection reason", r.RejectionReason))
 	case approval.Expired:
 		rep.Blocks = append(rep.Blocks, notes("expired "+r.ExpiresAt.UTC().Format(time.RFC3339)+" without a decision"))
@@ -118,24 +128,15 @@ func countFindings(fs []vpn.Finding) int {
 	return n
 }
 
-// mention is a Slack user reference. IDs come from Slack itself (never
-// from typed text), so the renderer keeps <@…> for them alone.
-func mention(user string) string {
-	if user == "" {
-		return "someone"
-	}
-	return "@" + user
-}
+// maxNamedApprovers bounds the approvers a thread root names.
+const maxNamedApprovers = 10
 
-func mentions(users []string) string {
-	if len(users) == 0 {
-		return ""
+// inParens is spans in parentheses after a space; nothing for none.
+func inParens(spans []Span) []Span {
+	if len(spans) == 0 {
+		return nil
 	}
-	out := make([]string, len(users))
-	for i, u := range users {
-		out[i] = mention(u)
-	}
-	return " (" + strings.Join(out, ", ") + ")"
+	return append(append([]Span{Text(" (")}, spans...), Text(")"))
 }
 
 func verdictTone(v string) Tone {

@@ -63,7 +63,7 @@ func HomeView(r vpn.Report, statusErr error, open []alerts.Alert, alertsErr erro
 				{Label: "For", Value: alerts.Human(a.Duration(now))},
 			}}
 			if a.AckedBy != "" {
-				f.Fields = append(f.Fields, Field{Label: "Acknowledged by", Value: a.AckedBy})
+				f.Fields = append(f.Fields, Field{Label: "Acknowledged by", Value: "@" + a.AckedBy, Person: a.AckedBy})
 			}
 			blocks = append(blocks, f)
 		}

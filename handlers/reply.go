@@ -7,6 +7,8 @@
 // here is the plain-text renderer), and must never import bot or slack-go.
 package handlers
 
+import "strings"
+
 // Reply is what a command answers, independent of where it is shown.
 // All text is plain: renderers escape it for their medium.
 type Reply struct {
@@ -22,6 +24,9 @@ type Reply struct {
 	// their own. Chat media (Slack) render it instead of Blocks; terminals
 	// keep Blocks, whose tables line up in a wide window.
 	Compact []Block
+	// TextSpans, when set, is Text naming people in parts (see Span);
+	// Text is then its plain form.
+	TextSpans []Span
 }
 
 // BlockKind is the shape of a block.
@@ -105,6 +110,79 @@ type Block struct {
 	// checks numbered, each command in a code block of its own): chat
 	// media show these blocks instead; terminals show the block itself.
 	Narrow []Block
+	// Spans holds the lines of a Paragraph or Notes block that name people,
+	// in parts (Spans[i] is line i; nil for a line naming nobody). Lines
+	// keep every line as plain text, which is what terminals show. Build
+	// both with WithPeople.
+	Spans [][]Span
+}
+
+// Span is a part of a line that names people: plain text, or one person
+// or user group. A person is named by the ID Slack gave doorbot (the user
+// of a click, an event or a form; slack.approvers) and never by anything
+// read from typed text, so only doorbot decides whom a message notifies.
+type Span struct {
+	Text string
+	// Person is a Slack user ID (U…, W…) or user-group ID (S…). Media that
+	// can mention show a mention, which notifies them; the others, and
+	// Slack for an ID that is not of Slack's form, show "@" and the ID.
+	Person string
+}
+
+// Text is a span of plain text.
+func Text(s string) Span { return Span{Text: s} }
+
+// Person is a span naming a person or user group by Slack ID; "someone"
+// when there is no ID.
+func Person(id string) Span {
+	if id == "" {
+		return Span{Text: "someone"}
+	}
+	return Span{Person: id}
+}
+
+// PlainText is spans as plain text: a person as "@" and the ID.
+func PlainText(spans []Span) string {
+	var b strings.Builder
+	for _, s := range spans {
+		if s.Person != "" {
+			b.WriteString("@" + s.Person)
+			continue
+		}
+		b.WriteString(s.Text)
+	}
+	return b.String()
+}
+
+// WithPeople is b with lines that name people appended: as plain text in
+// Lines and in parts in Spans, line for line.
+func WithPeople(b Block, lines ...[]Span) Block {
+	if len(b.Spans) < len(b.Lines) {
+		b.Spans = append(b.Spans, make([][]Span, len(b.Lines)-len(b.Spans))...)
+	}
+	for _, l := range lines {
+		b.Lines = append(b.Lines, PlainText(l))
+		b.Spans = append(b.Spans, l)
+	}
+	return b
+}
+
+// Mentioning is a one-paragraph reply whose line names people, in its
+// notification text too (so that Slack notifies them).
+func Mentioning(tone Tone, line ...Span) Reply {
+	return Reply{Text: PlainText(line), TextSpans: line, Blocks: []Block{WithPeople(Block{Kind: Paragraph, Tone: tone}, line)}}
+}
+
+// people are spans naming each of ids, separated by ", ".
+func people(ids []string) []Span {
+	var out []Span
+	for i, id := range ids {
+		if i > 0 {
+			out = append(out, Text(", "))
+		}
+		out = append(out, Person(id))
+	}
+	return out
 }
 
 // Icons of verdicts and severities, in plain text.
@@ -119,11 +197,13 @@ const (
 
 // Field is one labelled value. When At is set (RFC 3339) the value is a
 // moment, which media that can show it in the reader's time zone do;
-// Value is then its fallback.
+// Value is then its fallback. When Person is set the value is that person
+// (a Slack ID, as in Span), shown as a mention where the medium can.
 type Field struct {
-	Label string
-	Value string
-	At    string
+	Label  string
+	Value  string
+	At     string
+	Person string
 }
 
 // Link is a reference to read: media that can link show Label linked to

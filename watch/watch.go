@@ -427,7 +427,7 @@ func (w *Watcher) message(a alerts.Action, now time.Time) (store.AlertMessage, e
 	case alerts.PostRoot, alerts.UpdateRoot:
 		m.Reply = handlers.AlertRoot(a.Alert, now)
 	default:
-		m.Reply = handlers.AlertNote(a.Alert, a.Note, now)
+		m.Reply = handlers.AlertNote(a, now)
 	}
 	body, err := json.Marshal(m)
 	if err != nil {

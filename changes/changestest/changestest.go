@@ -26,6 +26,30 @@ type Message struct {
 	TS   string
 	User string // private messages
 	Text string // the reply as a terminal shows it
+	// Named are the people and user groups the reply names as such
+	// (handlers.Span), each once: whom Slack would notify.
+	Named []string
+}
+
+// named lists the people a reply names, in its text and its blocks.
+func named(r handlers.Reply) []string {
+	var out []string
+	add := func(spans []handlers.Span) {
+		for _, s := range spans {
+			if s.Person != "" && !slices.Contains(out, s.Person) {
+				out = append(out, s.Person)
+			}
+		}
+	}
+	add(r.TextSpans)
+	for _, part := range append([]handlers.Reply{r}, r.Thread...) {
+		for _, b := range part.Blocks {
+			for _, l := range b.Spans {
+				add(l)
+			}
+		}
+	}
+	return out
 }
 
 // Notifier records messages in memory. Fail, when set, makes calls of a
@@ -54,6 +78,7 @@ func (n *Notifier) add(m Message, r handlers.Reply) error {
 		return err
 	}
 	m.Text = b.String()
+	m.Named = named(r)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if err := n.fail[m.Kind]; err != nil {
@@ -136,6 +161,9 @@ type Directory []string
 
 // IsApprover reports whether user is in the set.
 func (d Directory) IsApprover(_ context.Context, user string) bool { return slices.Contains(d, user) }
+
+// Named lists the set, as configured approvers are.
+func (d Directory) Named() []string { return slices.Clone(d) }
 
 // Clock is a clock a test moves by hand (fakeclock.Clock).
 type Clock = fakeclock.Clock

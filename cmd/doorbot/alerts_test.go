@@ -187,7 +187,16 @@ func TestAlertsEndToEnd(t *testing.T) {
 	}
 	eventually(t, ctx, "root shows the acknowledgement", func() bool {
 		m, _ := fs.Message(alertsChannel, root.TS)
-		return strings.Contains(string(m.Blocks), "acknowledged by @U0ONCALL") && !strings.Contains(string(m.Blocks), `"action_id":"alert_ack"`)
+		return strings.Contains(string(m.Blocks), `acknowledged by \u003c@U0ONCALL\u003e`) && m.Mentioned("U0ONCALL") &&
+			!strings.Contains(string(m.Blocks), `"action_id":"alert_ack"`)
+	})
+	eventually(t, ctx, "the thread names who acknowledged, as a mention", func() bool {
+		for _, r := range fs.Thread(alertsChannel, root.TS) {
+			if strings.Contains(r.Text, "acknowledged by <@U0ONCALL>") && r.Mentioned("U0ONCALL") {
+				return true
+			}
+		}
+		return false
 	})
 
 	// Recover → the same root says resolved, loses its buttons, and the

@@ -96,3 +96,28 @@ func TestTruncateKeepsEntitiesWhole(t *testing.T) {
 		}
 	}
 }
+
+// Whatever the text and the ID, a line holds at most the one entity of a
+// well-formed ID, and never one that the text brought.
+func FuzzSpans(f *testing.F) {
+	for _, seed := range [][2]string{{"by ", "U0123ABCD"}, {"<@U0BOSS>", "S0NETOPS"}, {"<!channel>", "U0>|<!here"}, {"&lt;@U1&gt;", ""}, {"a", "W1"}} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, text, id string) {
+		out := renderSpans([]handlers.Span{handlers.Text(text), handlers.Person(id), handlers.Text(text)})
+		want := ""
+		switch {
+		case slackID(id, "UW"):
+			want = "<@" + id + ">"
+		case slackID(id, "S"):
+			want = "<!subteam^" + id + ">"
+		}
+		rest := strings.Replace(out, want, "", 1)
+		if want != "" && rest == out {
+			t.Fatalf("%q: no mention of %q", out, id)
+		}
+		if strings.ContainsAny(rest, "<>") {
+			t.Fatalf("%q: an entity besides the person's", out)
+		}
+	})
+}

@@ -87,7 +87,12 @@ func TestClickKilledAfterItsAckIsReplayedOnce(t *testing.T) {
 			if k := changestest.AuditKinds(t, st, req.ID); k["approved"] != 1 || k["refused"] != 0 {
 				t.Errorf("audit %v: want one approval, no refusal", k)
 			}
-			waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS }, "Approved by @UAPP1")
+			// The replayed approval tells the requester, once.
+			waitText(t, h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS && m.Mentioned("UREQ") },
+				"Approved by <@UAPP1>", "<@UREQ>: change "+req.ID+" is approved")
+			if n := len(find(h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS && m.Mentioned("UREQ") })); n != 1 {
+				t.Errorf("the requester was told %d times, want once", n)
+			}
 			told := waitText(t, h, ephemeralTo("UAPP1"), "Your approval of change "+req.ID, "interrupted by a doorbot restart and has now been completed")
 			if told.Channel != approvalsChannel {
 				t.Errorf("told in %s, want the approvals channel", told.Channel)

@@ -181,7 +181,7 @@ func (c *change) upWarning(changed int) string {
 	if known == 0 || up >= 2 {
 		return ""
 	}
-	return fmt.Sprintf("Only %d of %d tunnels is up now: changing the tunnel that is up is an outage until it is back. Bring another tunnel up first, or run this in a maintenance window.", up, len(c.slots))
+	return fmt.Sprintf("Only %d of %d tunnels is up now: the tunnels that are down are changed first, and if none of them comes back, changing the one that is up is an outage until it is back. Bring another tunnel up first, or run this in a maintenance window.", up, len(c.slots))
 }
 
 // --- tunnels -----------------------------------------------------------------
@@ -228,6 +228,19 @@ func (c *change) buildSlots() {
 				s.awsEnd = t
 				break
 			}
+		}
+	}
+	// One VPN connection names every tunnel: placeholder descriptions
+	// (where a key is kept) can then name it too.
+	ids := map[string]bool{}
+	for _, s := range c.slots {
+		if s.vpnID != "" {
+			ids[s.vpnID] = true
+		}
+	}
+	if len(ids) == 1 {
+		for id := range ids {
+			c.f.set("aws_vpn_connection_id", id)
 		}
 	}
 	for _, r := range vpn.Pair(c.f.obs) {

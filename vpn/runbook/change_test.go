@@ -270,6 +270,9 @@ func TestForChange(t *testing.T) {
 				if aws < 0 || az != aws+1 {
 					t.Fatalf("key steps aws %d azure %d", aws, az)
 				}
+				if listed := checkPlaceholders(t, rb); listed["aws_vpn_connection_id"] || !listed["aws_tunnel1_psk"] {
+					t.Errorf("placeholders %v: the key only, never the VPN connection doorbot read", listed)
+				}
 				if st := flat(rb)[aws]; !strings.Contains(st.Impact, "down from this step until step "+strconv.Itoa(az+1)) {
 					t.Errorf("impact %q does not say the tunnel is down until the Azure step", st.Impact)
 				}

@@ -49,7 +49,7 @@ func RenderForm(f commands.Form) slack.ModalViewRequest {
 	// them, and a results view has none.
 	room := maxModalBlocks - len(f.Inputs)
 	if len(blocks) > room {
-		blocks = append(blocks[:max(room-1, 0)], section("_Cut to fit the form: the rest is in the direct message._"))
+		blocks = append(blocks[:max(room-1, 0)], section("_Cut to fit the form: the rest is in the message doorbot sent you._"))
 	}
 	for _, in := range f.Inputs {
 		switch in.Kind {
@@ -68,7 +68,7 @@ func RenderForm(f commands.Form) slack.ModalViewRequest {
 // closeLabel is "Cancel" on a form that takes input, "Close" on one that
 // only shows results.
 func closeLabel(f commands.Form) string {
-	if len(f.Inputs) == 0 && f.Submit == "" && f.CallbackID == commands.ResultCallbackID {
+	if len(f.Inputs) == 0 && f.Submit == "" && (f.CallbackID == commands.ResultCallbackID || f.CallbackID == commands.ValidateResultCallbackID) {
 		return "Close"
 	}
 	return "Cancel"

@@ -106,4 +106,15 @@ func TestValidateSubmission(t *testing.T) {
 			t.Errorf("verdict lacks %q: %s", want, visible(m))
 		}
 	}
+	// The form stayed open and shows the same verdict, which outlasts the
+	// ephemeral message.
+	if !strings.Contains(string(ack.Payload), `"response_action":"update"`) {
+		t.Errorf("the form closed on a readable proposal: %s", ack.Payload)
+	}
+	results := waitView(t, h, 0, func(v fakeslack.View) bool { return v.Method == "views.update" && v.ID == form.ID })
+	for _, want := range []string{`"callback_id":"door_validate_result"`, "FAIL", "bgp-needs-active-active"} {
+		if !strings.Contains(string(results.View), want) {
+			t.Errorf("results view lacks %q: %s", want, results.View)
+		}
+	}
 }

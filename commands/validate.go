@@ -141,12 +141,29 @@ func validateSubmission(r *Registry, svc *handlers.Service) Submission {
 			return nil, func(ctx context.Context) *Answer {
 				res, err := svc.Validate(ctx, p)
 				if err != nil {
-					return &Answer{Channel: meta.Channel, Reply: r.UsageOf(fmt.Errorf("validate failed: %w", err))}
+					rep := r.UsageOf(fmt.Errorf("validate failed: %w", err))
+					return &Answer{Channel: meta.Channel, Reply: rep, Form: validateResult(req.Metadata, "Not validated", rep)}
 				}
-				return &Answer{Channel: meta.Channel, Reply: handlers.ValidateReply(res)}
+				rep := handlers.ValidateReply(res)
+				return &Answer{Channel: meta.Channel, Reply: rep, Form: validateResult(req.Metadata, "Validation results", rep)}
 			}
 		},
+		// The form stays open and shows the verdict and findings, which an
+		// ephemeral message alone would lose from sight.
+		Pending: func(req Request) Form {
+			return *validateResult(req.Metadata, "Validate a VPN change", handlers.Reply{Blocks: []handlers.Block{{Kind: handlers.Paragraph,
+				Lines: []string{"⏳ Validating the proposal against the rule catalog and the live state…"}}}})
+		},
 	}
+}
+
+// ValidateResultCallbackID is the validate form's results view (and the
+// view shown while it is validated).
+const ValidateResultCallbackID = "door_validate_result"
+
+// validateResult is the validate form's results view: nothing to submit.
+func validateResult(meta, title string, rep handlers.Reply) *Form {
+	return &Form{CallbackID: ValidateResultCallbackID, Title: title, Metadata: meta, Intro: rep.Blocks}
 }
 
 func fieldError(msg string) map[string]string {

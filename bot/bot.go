@@ -50,7 +50,16 @@ type Options struct {
 	Metrics    *Metrics
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// FormSettle is how long after its ack a form kept open (its pending
+	// view sent as response_action update) waits at least before its
+	// results replace that view: a views.update that reached Slack before
+	// the ack would be overwritten by the pending view. 0 means
+	// DefaultFormSettle; negative, no wait.
+	FormSettle time.Duration
 }
+
+// DefaultFormSettle is Options.FormSettle's default.
+const DefaultFormSettle = 250 * time.Millisecond
 
 // Bot answers /door from Slack. It owns no Slack connection itself: the
 // Socket Mode loop and the HTTP handlers feed it commands and carry its

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -245,7 +246,8 @@ func (b *Bot) submit(ctx context.Context, s commands.Submission, cb slack.Intera
 	if s.Pending != nil && validViewID(cb.View.ID) {
 		viewID = cb.View.ID
 	}
-	j := func(ctx context.Context) { b.answerForm(ctx, s.Name, req.User, viewID, work(ctx)) }
+	acked := b.opts.Now()
+	j := func(ctx context.Context) { b.answerForm(ctx, s.Name, req.User, viewID, acked, work(ctx)) }
 	if hand != nil {
 		hand(j)
 	} else if !b.enqueue(j) {
@@ -289,8 +291,20 @@ func (b *Bot) reserve(slow bool) (hand func(job), ok bool) {
 // answerForm shows a submission's results in its view, still open, and
 // tells them privately as well: the view may have been closed, and what
 // it says must outlast it.
-func (b *Bot) answerForm(ctx context.Context, name, user, viewID string, a *commands.Answer) {
+func (b *Bot) answerForm(ctx context.Context, name, user, viewID string, acked time.Time, a *commands.Answer) {
 	if a != nil && a.Form != nil && viewID != "" {
+		settle := b.opts.FormSettle
+		if settle == 0 {
+			settle = DefaultFormSettle
+		}
+		if d := settle - b.opts.Now().Sub(acked); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
 		_, err := b.api.UpdateViewContext(ctx, RenderForm(*a.Form), "", "", viewID)
 		b.opts.Metrics.slackCall("views.update", err)
 		if err != nil {

@@ -197,3 +197,33 @@ func FuzzFormValues(f *testing.F) {
 		_, _ = structuredEdits(req, vpn.Proposal{}, true)
 	})
 }
+
+// The structured fields are read in the ack (Slack's 3 s): a whole form,
+// every field submitted and the policy changed.
+func BenchmarkStructuredEdits(b *testing.B) {
+	_, svc := simRegistry(b)
+	live, err := svc.LiveProposal(context.Background(), "healthy-static")
+	if err != nil {
+		b.Fatal(err)
+	}
+	yaml := string(proposal.Marshal(live))
+	initial := map[string]map[string]string{}
+	values := map[string]map[string]string{}
+	for _, i := range structuredInputs(live) {
+		initial[i.BlockID] = map[string]string{i.ActionID: i.Initial}
+		values[i.BlockID] = map[string]string{i.ActionID: i.Initial}
+	}
+	values["dh_group"]["select"] = "19"
+	values["dpd_aws:198.51.100.11"]["seconds"] = "35"
+	req := Request{Values: values, Initial: initial}
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := proposal.ParseInput(yaml, "proposal")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got, errs := structuredEdits(req, p, true); len(errs) > 0 || len(got) != 7 {
+			b.Fatalf("%v %v", got, errs)
+		}
+	}
+}

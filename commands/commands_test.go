@@ -70,7 +70,7 @@ func FuzzParse(f *testing.F) {
 }
 
 // simRegistry is doorbot's registry on the demo's simulated clouds.
-func simRegistry(t *testing.T) (*Registry, *handlers.Service) {
+func simRegistry(t testing.TB) (*Registry, *handlers.Service) {
 	t.Helper()
 	svc, _ := simclient.DemoService(t, simclient.Options{})
 	return New(Deps{Service: svc}), svc

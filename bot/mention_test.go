@@ -1,10 +1,14 @@
 package bot
 
 import (
+	"bytes"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/doorbot/doorbot/alerts"
 	"github.com/doorbot/doorbot/handlers"
+	"github.com/doorbot/doorbot/vpn"
 )
 
 // Only a person doorbot names by ID becomes a mention, and only when the
@@ -120,4 +124,35 @@ func FuzzSpans(f *testing.F) {
 			t.Fatalf("%q: an entity besides the person's", out)
 		}
 	})
+}
+
+// Who acknowledged or silenced an alert is a mention on the root, in the
+// thread reply for the click and on the Home tab; the terminal keeps @ID.
+func TestAlertActorsAreMentions(t *testing.T) {
+	now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+	a := alerts.Alert{ID: "AL-1", Connection: "prod", Kind: alerts.KindDown, State: alerts.Silenced, Since: now.Add(-time.Hour),
+		AckedBy: "U0ONCALL", AckedAt: now, SilencedBy: "W0LEAD", SilencedUntil: now.Add(time.Hour)}
+	unescape := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace
+	for name, c := range map[string]struct {
+		reply handlers.Reply
+		want  []string
+	}{
+		"root":  {handlers.AlertRoot(a, now), []string{"silenced by <@W0LEAD> until 04:00 UTC; acknowledged by <@U0ONCALL>"}},
+		"reply": {handlers.AlertNote(alerts.Action{Event: alerts.EventSilenced, Alert: a, Note: "silenced by @W0LEAD until 04:00 UTC"}, now), []string{"prod: silenced by <@W0LEAD>"}},
+		"home":  {handlers.Reply{Blocks: handlers.HomeView(vpn.Report{}, nil, []alerts.Alert{a}, nil, now)}, []string{`*Acknowledged by*\n<@U0ONCALL>`}},
+	} {
+		out := unescape(blocksJSON(t, Render(c.reply)))
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s lacks %q:\n%s", name, w, out)
+			}
+		}
+		var text bytes.Buffer
+		if err := handlers.RenderText(&text, c.reply); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(text.String(), "<@") || !strings.Contains(text.String(), "@U0ONCALL") {
+			t.Errorf("%s in a terminal:\n%s", name, text.String())
+		}
+	}
 }

@@ -107,8 +107,22 @@ func (s *Service) DecideRecorded(ctx context.Context, id string, d Decision) (ap
 		return approval.Request{}, nil
 	}
 	r, err := s.Decide(ctx, d)
+	if ctx.Err() != nil {
+		s.leaveForReplay(id, d, ctx.Err())
+		return r, err
+	}
 	s.clickDone(ctx, id)
 	return r, err
+}
+
+// leaveForReplay keeps a click in the journal whose worker or replay ran
+// out of context (doorbot stopping, or the time given to one click) while
+// deciding it: the decision may be stored without its thread note, or
+// not at all, and nothing can be said to the clicker on a spent context.
+// The next replay, past the grace, finds it: it applies nothing already
+// stored, refreshes the thread root, and tells the clicker either way.
+func (s *Service) leaveForReplay(id string, d Decision, why error) {
+	s.log().Warn("click interrupted; left in the journal for the replay", "click", id, "request", d.RequestID, "user", d.User, "err", why)
 }
 
 // clickDone removes a click from the journal, on a context of its own:
@@ -133,7 +147,12 @@ func (s *Service) ReplayClicks(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("changes: replay clicks: %w", err)
 	}
-	for _, c := range clicks {
+	for i, c := range clicks {
+		if ctx.Err() != nil {
+			// Stopping: the clicks not begun stay in the journal, taken
+			// (counted) but untouched, for a replay past the grace.
+			return i, nil
+		}
 		s.replay(ctx, c)
 	}
 	return len(clicks), nil
@@ -166,7 +185,13 @@ func (s *Service) ReplayLoop(ctx context.Context, every time.Duration) {
 func (s *Service) replay(ctx context.Context, c store.Click) {
 	d := Decision{Action: c.Action, RequestID: c.RequestID, User: c.User, Team: c.Team, Channel: c.Channel, MessageTS: c.MessageTS, Reason: c.Reason}
 	what := fmt.Sprintf("Your %s of change %s (clicked at %s)", noun(d.Action), d.RequestID, c.At.UTC().Format("2006-01-02 15:04:05 UTC"))
-	defer s.clickDone(ctx, c.ID)
+	defer func() {
+		if ctx.Err() != nil {
+			s.leaveForReplay(c.ID, d, ctx.Err())
+			return
+		}
+		s.clickDone(ctx, c.ID)
+	}()
 	if c.Attempts > maxClickTakes {
 		s.count(d.Action, "replay_given_up")
 		s.tell(ctx, d.User, s.replyChannel(d), what+fmt.Sprintf(" could not be completed in %d tries across doorbot restarts; nothing more will be tried. Look at the change's thread and click again if your decision is not there.", maxClickTakes))

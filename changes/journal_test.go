@@ -171,3 +171,85 @@ func TestRecordBounds(t *testing.T) {
 		t.Errorf("recorded on a locked store: %q %v", id, err)
 	}
 }
+
+// Issue 15, 3: a worker stopped while deciding (doorbot shutting down
+// cancels its jobs, and a worker may even start one on a spent context)
+// leaves its click in the journal: the next replay completes it and tells
+// the clicker, instead of the click vanishing with nobody told.
+func TestInterruptedWorkerLeavesItsClickForTheReplay(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 1)
+	req := f.submit(t, "healthy-static", "routing: static\n")
+	d := decisionOn(handlers.ActionApprove, "UAPP1", req)
+	id, err := f.svc.Record(ctx, d)
+	if err != nil || id == "" {
+		t.Fatalf("record: %q %v", id, err)
+	}
+	stopped, stop := context.WithCancel(ctx)
+	stop()
+	if _, err := f.svc.DecideRecorded(stopped, id, d); err == nil {
+		t.Fatal("decided on a spent context")
+	}
+	f.clock.Add(changes.DefaultReplayGrace + time.Second)
+	if n := replay(t, f); n != 1 {
+		t.Fatalf("replayed %d clicks, want the interrupted one", n)
+	}
+	if got, _ := f.store.Get(ctx, req.ID); got.State != approval.Approved {
+		t.Errorf("state %s after the replay, want approved", got.State)
+	}
+	if len(f.notify.Find("private", "has now been completed", req.ID)) != 1 {
+		t.Errorf("the clicker was not told: %+v", f.notify.Messages())
+	}
+}
+
+// stopAtThreadPost is a notifier that stops the replay (as losing the
+// lead or shutting down does) once a decision is stored and its thread
+// note posted.
+type stopAtThreadPost struct {
+	*changestest.Notifier
+	stop func()
+}
+
+func (n stopAtThreadPost) PostInThread(ctx context.Context, channel, ts string, r handlers.Reply) error {
+	defer n.stop()
+	return n.Notifier.PostInThread(ctx, channel, ts, r)
+}
+
+// A replay stopped in the middle of its batch leaves the clicks it had
+// not finished in the journal, for the next replay: none is dropped, none
+// is applied twice.
+func TestStoppedReplayLeavesTheRestOfItsBatch(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 2)
+	req := f.submit(t, "healthy-static", "routing: static\n")
+	for _, user := range []string{"UAPP1", "UAPP2"} {
+		if _, err := f.svc.Record(ctx, decisionOn(handlers.ActionApprove, user, req)); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Add(time.Second) // in this order
+	}
+	f.clock.Add(changes.DefaultReplayGrace)
+	leading, stop := context.WithCancel(ctx)
+	svc := *f.svc
+	svc.Notify = stopAtThreadPost{Notifier: f.notify, stop: stop}
+	if _, err := svc.ReplayClicks(leading); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.store.Get(ctx, req.ID); len(got.Approvals) != 1 {
+		t.Fatalf("approvals %v after the stopped replay, want the first click's", got.Approvals)
+	}
+	f.clock.Add(changes.DefaultReplayGrace + time.Second)
+	if n := replay(t, f); n != 2 {
+		t.Fatalf("the next replay took %d clicks, want both again", n)
+	}
+	got, _ := f.store.Get(ctx, req.ID)
+	if got.State != approval.Approved || len(got.Approvals) != 2 {
+		t.Errorf("after the next replay: %s %v", got.State, got.Approvals)
+	}
+	if k := changestest.AuditKinds(t, f.store, req.ID); k["approval"] != 1 || k["approved"] != 1 || k["refused"] != 0 {
+		t.Errorf("audit %v: want each approval once, no refusal", k)
+	}
+	if m := f.notify.Find("private", req.ID, "was recorded before doorbot restarted"); len(m) != 1 || m[0].User != "UAPP1" {
+		t.Errorf("the first clicker was not told their click was recorded: %+v", m)
+	}
+}

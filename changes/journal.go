@@ -198,6 +198,11 @@ func (s *Service) replay(ctx context.Context, c store.Click) {
 		return
 	}
 	if r, err := s.Store.Get(ctx, d.RequestID); err == nil && recorded(r, d, c.At) {
+		// Its worker may have died between storing the decision and
+		// updating the thread root, which would still show the request
+		// as it was to the approvers; replacing the root is harmless if
+		// it had.
+		s.updateRoot(ctx, r)
 		s.count(d.Action, "replayed")
 		s.tell(ctx, d.User, s.replyChannel(d), what+" was recorded before doorbot restarted; nothing more was done.")
 		return

@@ -253,3 +253,33 @@ func TestStoppedReplayLeavesTheRestOfItsBatch(t *testing.T) {
 		t.Errorf("the first clicker was not told their click was recorded: %+v", m)
 	}
 }
+
+// A worker killed after storing its decision but before updating the
+// thread root leaves a root that misleads the approvers (still no
+// approval): the replay, which applies nothing, brings the root up to
+// date.
+func TestReplayOfAStoredDecisionUpdatesTheRoot(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 2)
+	req := f.submit(t, "healthy-static", "routing: static\n")
+	d := decisionOn(handlers.ActionApprove, "UAPP1", req)
+	if _, err := f.svc.Record(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	// The worker's transaction, and then the kill.
+	if _, err := f.store.Update(ctx, req.ID, func(r *approval.Request) ([]approval.Event, error) {
+		return approval.Approve(r, approval.Decider{User: "UAPP1", IsApprover: true}, f.clock.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(changes.DefaultReplayGrace + time.Second)
+	if n := replay(t, f); n != 1 {
+		t.Fatalf("replayed %d", n)
+	}
+	if u := f.notify.Find("update", req.ID, "approvals: 1 of 2", "UAPP1"); len(u) != 1 || u[0].TS != req.ThreadTS {
+		t.Errorf("the thread root was not brought up to date: %+v", f.notify.Find("update"))
+	}
+	if k := changestest.AuditKinds(t, f.store, req.ID); k["approval"] != 1 || k["refused"] != 0 {
+		t.Errorf("audit %v: want one approval, no refusal", k)
+	}
+}

@@ -17,6 +17,20 @@ func decisionOn(action, user string, r approval.Request) changes.Decision {
 	return changes.Decision{Action: action, RequestID: r.ID, User: user, Team: "T1", Channel: r.Channel, MessageTS: r.ThreadTS}
 }
 
+// approvalRecorded is a change needing required approvals and UAPP1's
+// Approve click on it, journaled as before its ack (id).
+func approvalRecorded(t *testing.T, required int) (f *fixture, req approval.Request, d changes.Decision, id string) {
+	t.Helper()
+	f = newFixture(t, required)
+	req = f.submit(t, "healthy-static", "routing: static\n")
+	d = decisionOn(handlers.ActionApprove, "UAPP1", req)
+	id, err := f.svc.Record(context.Background(), d)
+	if err != nil || id == "" {
+		t.Fatalf("record: %q %v", id, err)
+	}
+	return f, req, d, id
+}
+
 func replay(t *testing.T, f *fixture) int {
 	t.Helper()
 	n, err := f.svc.ReplayClicks(context.Background())
@@ -80,10 +94,7 @@ func TestReplayCompletesAClickWhoseWorkerDied(t *testing.T) {
 // late, finds nothing to do.
 func TestWorkerAndReplayDecideOnce(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t, 2)
-	req := f.submit(t, "healthy-static", "routing: static\n")
-	d := decisionOn(handlers.ActionApprove, "UAPP1", req)
-	id, _ := f.svc.Record(ctx, d)
+	f, req, d, id := approvalRecorded(t, 2)
 	if _, err := f.svc.DecideRecorded(ctx, id, d); err != nil {
 		t.Fatal(err)
 	}
@@ -98,27 +109,46 @@ func TestWorkerAndReplayDecideOnce(t *testing.T) {
 
 // A worker that recorded the decision but died before removing the click
 // leaves a click whose decision is stored: the replay applies nothing
-// (no second vote, no refusal in the audit) and says it was recorded.
+// (no second vote, no refusal in the audit) and says it was recorded. A
+// worker killed between its transaction and the thread root's update
+// left a root that misleads the approvers (no approval shown): the replay
+// brings it up to date.
 func TestReplayOfARecordedDecisionAppliesNothing(t *testing.T) {
-	ctx := context.Background()
-	f := newFixture(t, 2)
-	req := f.submit(t, "healthy-static", "routing: static\n")
-	d := decisionOn(handlers.ActionApprove, "UAPP1", req)
-	if _, err := f.svc.Record(ctx, d); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.Decide(ctx, d); err != nil { // the worker's decision, without its removal
-		t.Fatal(err)
-	}
-	f.clock.Add(changes.DefaultReplayGrace + time.Second)
-	if n := replay(t, f); n != 1 {
-		t.Fatalf("replayed %d", n)
-	}
-	if k := changestest.AuditKinds(t, f.store, req.ID); k["approval"] != 1 || k["refused"] != 0 {
-		t.Errorf("audit %v: want one approval, no refusal", k)
-	}
-	if len(f.notify.Find("private", "was recorded before doorbot restarted", req.ID)) != 1 {
-		t.Errorf("the clicker was not told: %+v", f.notify.Messages())
+	for _, tc := range []struct {
+		name   string
+		worker func(ctx context.Context, f *fixture, d changes.Decision) error
+	}{
+		{"decided", func(ctx context.Context, f *fixture, d changes.Decision) error {
+			_, err := f.svc.Decide(ctx, d)
+			return err
+		}},
+		{"killed after its transaction", func(ctx context.Context, f *fixture, d changes.Decision) error {
+			_, err := f.store.Update(ctx, d.RequestID, func(r *approval.Request) ([]approval.Event, error) {
+				return approval.Approve(r, approval.Decider{User: d.User, IsApprover: true}, f.clock.Now())
+			})
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			f, req, d, _ := approvalRecorded(t, 2)
+			if err := tc.worker(ctx, f, d); err != nil { // without the click's removal
+				t.Fatal(err)
+			}
+			f.clock.Add(changes.DefaultReplayGrace + time.Second)
+			if n := replay(t, f); n != 1 {
+				t.Fatalf("replayed %d", n)
+			}
+			if k := changestest.AuditKinds(t, f.store, req.ID); k["approval"] != 1 || k["refused"] != 0 {
+				t.Errorf("audit %v: want one approval, no refusal", k)
+			}
+			if len(f.notify.Find("private", "was recorded before doorbot restarted", req.ID)) != 1 {
+				t.Errorf("the clicker was not told: %+v", f.notify.Messages())
+			}
+			if u := f.notify.Find("update", req.ID); len(u) == 0 || u[len(u)-1].TS != req.ThreadTS || !strings.Contains(u[len(u)-1].Text, "approvals: 1 of 2") {
+				t.Errorf("the thread root does not show the approval: %+v", u)
+			}
+		})
 	}
 }
 
@@ -126,10 +156,7 @@ func TestReplayOfARecordedDecisionAppliesNothing(t *testing.T) {
 // after three takes, and its clicker is told to click again.
 func TestReplayGivesUpAfterThreeTakes(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t, 1)
-	req := f.submit(t, "healthy-static", "routing: static\n")
-	d := decisionOn(handlers.ActionApprove, "UAPP1", req)
-	id, _ := f.svc.Record(ctx, d)
+	f, req, _, id := approvalRecorded(t, 1)
 	for range 3 {
 		f.clock.Add(changes.DefaultReplayGrace + time.Second)
 		now := f.clock.Now()
@@ -178,13 +205,7 @@ func TestRecordBounds(t *testing.T) {
 // the clicker, instead of the click vanishing with nobody told.
 func TestInterruptedWorkerLeavesItsClickForTheReplay(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t, 1)
-	req := f.submit(t, "healthy-static", "routing: static\n")
-	d := decisionOn(handlers.ActionApprove, "UAPP1", req)
-	id, err := f.svc.Record(ctx, d)
-	if err != nil || id == "" {
-		t.Fatalf("record: %q %v", id, err)
-	}
+	f, req, d, id := approvalRecorded(t, 1)
 	stopped, stop := context.WithCancel(ctx)
 	stop()
 	if _, err := f.svc.DecideRecorded(stopped, id, d); err == nil {
@@ -251,35 +272,5 @@ func TestStoppedReplayLeavesTheRestOfItsBatch(t *testing.T) {
 	}
 	if m := f.notify.Find("private", req.ID, "was recorded before doorbot restarted"); len(m) != 1 || m[0].User != "UAPP1" {
 		t.Errorf("the first clicker was not told their click was recorded: %+v", m)
-	}
-}
-
-// A worker killed after storing its decision but before updating the
-// thread root leaves a root that misleads the approvers (still no
-// approval): the replay, which applies nothing, brings the root up to
-// date.
-func TestReplayOfAStoredDecisionUpdatesTheRoot(t *testing.T) {
-	ctx := context.Background()
-	f := newFixture(t, 2)
-	req := f.submit(t, "healthy-static", "routing: static\n")
-	d := decisionOn(handlers.ActionApprove, "UAPP1", req)
-	if _, err := f.svc.Record(ctx, d); err != nil {
-		t.Fatal(err)
-	}
-	// The worker's transaction, and then the kill.
-	if _, err := f.store.Update(ctx, req.ID, func(r *approval.Request) ([]approval.Event, error) {
-		return approval.Approve(r, approval.Decider{User: "UAPP1", IsApprover: true}, f.clock.Now())
-	}); err != nil {
-		t.Fatal(err)
-	}
-	f.clock.Add(changes.DefaultReplayGrace + time.Second)
-	if n := replay(t, f); n != 1 {
-		t.Fatalf("replayed %d", n)
-	}
-	if u := f.notify.Find("update", req.ID, "approvals: 1 of 2", "UAPP1"); len(u) != 1 || u[0].TS != req.ThreadTS {
-		t.Errorf("the thread root was not brought up to date: %+v", f.notify.Find("update"))
-	}
-	if k := changestest.AuditKinds(t, f.store, req.ID); k["approval"] != 1 || k["refused"] != 0 {
-		t.Errorf("audit %v: want one approval, no refusal", k)
 	}
 }

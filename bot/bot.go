@@ -50,11 +50,12 @@ type Options struct {
 	Metrics    *Metrics
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// FormSettle is how long after its ack a form kept open (its pending
-	// view sent as response_action update) waits at least before its
-	// results replace that view: a views.update that reached Slack before
-	// the ack would be overwritten by the pending view. 0 means
-	// DefaultFormSettle; negative, no wait.
+	// FormSettle is how long a form kept open (its pending view sent as
+	// response_action update) waits, after its ack is written, before its
+	// results replace that view: a margin for Slack applying the ack, as a
+	// views.update that Slack applied first would be overwritten by the
+	// pending view. 0 means DefaultFormSettle; negative, no margin (the
+	// results still wait for the ack to be written).
 	FormSettle time.Duration
 }
 

@@ -2,12 +2,14 @@ package bot_test
 
 import (
 	"context"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/doorbot/doorbot/approval"
+	"github.com/doorbot/doorbot/bot"
 	"github.com/doorbot/doorbot/internal/fakeslack"
 	"github.com/doorbot/doorbot/store"
 )
@@ -174,4 +176,67 @@ func TestChangeFormFailVerdictStaysVisible(t *testing.T) {
 	submitForm(t, h, form, map[string]map[string]string{"reason": {"text": "CHG-12"}})
 	again := newRequest(t, st, 1)
 	waitText(t, h, func(m fakeslack.Message) bool { return m.Channel == "UREQ" }, again.ID, "bgp-needs-active-active")
+}
+
+// heldWriter is an HTTP response whose body is written only once released:
+// an ack on a slow connection.
+type heldWriter struct {
+	*httptest.ResponseRecorder
+	release chan struct{}
+}
+
+func (w heldWriter) Write(p []byte) (int, error) {
+	<-w.release
+	return w.ResponseRecorder.Write(p)
+}
+
+// A kept-open form's results never reach Slack before the ack that shows
+// its pending view, however long the ack takes to be written and with no
+// settle margin at all: sent first, they would be overwritten by it.
+func TestChangeFormResultsFollowTheAck(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
+	h := newHarness(t, setup{changes: approvals(st, 1), options: bot.Options{FormSettle: -1}})
+	h.runSocketMode(t)
+	form := openChangeForm(t, h, "healthy-static")
+	updates := func() int {
+		n := 0
+		for _, v := range h.slack.Views() {
+			if v.Method == "views.update" && v.ID == form.ID && v.CallbackID == "door_change_result" {
+				n++
+			}
+		}
+		return n
+	}
+	payload := fakeslack.ViewSubmissionPayload("UREQ", form, map[string]map[string]string{
+		"reason": {"text": "CHG-13"}, "dpd_aws:198.51.100.11": {"seconds": "35"}})
+	w := heldWriter{httptest.NewRecorder(), make(chan struct{})}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r := signed(t, "http://doorbot.test", "/slack/interactive", fakeslack.InteractiveForm(payload), time.Now())
+		h.bot.HTTPHandler(bot.Verifier{Secret: []byte(signingSecret)}).ServeHTTP(w, r)
+	}()
+	newRequest(t, st, 0)
+	// The work is done; give results sent too early the time to arrive.
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	for updates() == 0 {
+		if _, err := h.slack.WaitViews(ctx, len(h.slack.Views())+1); err != nil {
+			break
+		}
+	}
+	cancel()
+	if n := updates(); n > 0 {
+		t.Errorf("%d results views.update before the ack was written: the ack's pending view would overwrite them", n)
+	}
+	close(w.release)
+	<-done
+	if body := w.Body.String(); !strings.Contains(body, `"response_action":"update"`) {
+		t.Fatalf("ack: %s", body)
+	}
+	last := waitView(t, h, 0, func(v fakeslack.View) bool {
+		return v.Method == "views.update" && v.ID == form.ID && v.CallbackID == "door_change_result"
+	})
+	if !strings.Contains(string(last.View), "30 → 35") {
+		t.Errorf("results view: %s", last.View)
+	}
 }

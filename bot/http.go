@@ -105,8 +105,13 @@ func (b *Bot) serveInteractive(w http.ResponseWriter, r *http.Request, _ []byte,
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if resp := b.Interact(r.Context(), cb); resp != nil {
+	resp, sent := b.Interact(r.Context(), cb)
+	defer sent()
+	if resp != nil {
 		writeJSON(w, resp)
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
 		return
 	}
 	w.WriteHeader(http.StatusOK)
@@ -183,8 +188,17 @@ func ParseInteraction(payload []byte) (slack.InteractionCallback, error) {
 
 // Interact decides an interaction's ack without touching a cloud and
 // queues any slow work. The returned value, when not nil, is the ack's
-// payload (a modal's response_action).
-func (b *Bot) Interact(ctx context.Context, cb slack.InteractionCallback) (resp any) {
+// payload (a modal's response_action). The caller calls sent once the ack
+// is written (or given up): work that updates the acked view waits for it,
+// so that the ack's pending view can never arrive after the results.
+func (b *Bot) Interact(ctx context.Context, cb slack.InteractionCallback) (resp any, sent func()) {
+	out := make(chan struct{})
+	var once sync.Once
+	sent = func() { once.Do(func() { close(out) }) }
+	return b.interact(ctx, cb, out), sent
+}
+
+func (b *Bot) interact(ctx context.Context, cb slack.InteractionCallback, sent <-chan struct{}) (resp any) {
 	began := b.opts.Now()
 	defer func() { b.opts.Metrics.AckSeconds.Observe(b.opts.Now().Sub(began).Seconds()) }()
 	// A payload doorbot cannot make sense of is acked and dropped: it must
@@ -198,7 +212,7 @@ func (b *Bot) Interact(ctx context.Context, cb slack.InteractionCallback) (resp 
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
 		if s, ok := b.cmds.Submission(cb.View.CallbackID); ok {
-			return b.submit(ctx, s, cb)
+			return b.submit(ctx, s, cb, sent)
 		}
 	case slack.InteractionTypeBlockActions:
 		if len(cb.ActionCallback.BlockActions) > 0 && cb.ActionCallback.BlockActions[0] != nil {
@@ -216,7 +230,7 @@ func (b *Bot) Interact(ctx context.Context, cb slack.InteractionCallback) (resp 
 
 // submit checks a form in the ack (field errors show on the form) and
 // queues what it does.
-func (b *Bot) submit(ctx context.Context, s commands.Submission, cb slack.InteractionCallback) any {
+func (b *Bot) submit(ctx context.Context, s commands.Submission, cb slack.InteractionCallback, sent <-chan struct{}) any {
 	req := commands.Request{User: cb.User.ID, Team: cb.Team.ID, Values: formValues(cb), Metadata: cb.View.PrivateMetadata, FormID: cb.View.ID,
 		Initial: formInitials(cb)}
 	busy := func() any {
@@ -246,8 +260,7 @@ func (b *Bot) submit(ctx context.Context, s commands.Submission, cb slack.Intera
 	if s.Pending != nil && validViewID(cb.View.ID) {
 		viewID = cb.View.ID
 	}
-	acked := b.opts.Now()
-	j := func(ctx context.Context) { b.answerForm(ctx, s.Name, req.User, viewID, acked, work(ctx)) }
+	j := func(ctx context.Context) { b.answerForm(ctx, s.Name, req.User, viewID, sent, work(ctx)) }
 	if hand != nil {
 		hand(j)
 	} else if !b.enqueue(j) {
@@ -291,14 +304,21 @@ func (b *Bot) reserve(slow bool) (hand func(job), ok bool) {
 // answerForm shows a submission's results in its view, still open, and
 // tells them privately as well: the view may have been closed, and what
 // it says must outlast it.
-func (b *Bot) answerForm(ctx context.Context, name, user, viewID string, acked time.Time, a *commands.Answer) {
+func (b *Bot) answerForm(ctx context.Context, name, user, viewID string, sent <-chan struct{}, a *commands.Answer) {
 	if a != nil && a.Form != nil && viewID != "" {
+		// The results go out only after the ack that shows the pending
+		// view: sent before it, they would be overwritten by it. The
+		// settle time is a margin for Slack applying the ack.
+		select {
+		case <-sent:
+		case <-ctx.Done():
+		}
 		settle := b.opts.FormSettle
 		if settle == 0 {
 			settle = DefaultFormSettle
 		}
-		if d := settle - b.opts.Now().Sub(acked); d > 0 {
-			t := time.NewTimer(d)
+		if settle > 0 {
+			t := time.NewTimer(settle)
 			select {
 			case <-t.C:
 			case <-ctx.Done():

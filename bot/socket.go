@@ -100,7 +100,9 @@ func (b *Bot) socketInteractive(ctx context.Context, client *socketmode.Client, 
 		_ = client.Ack(*evt.Request)
 		return
 	}
-	if resp := b.Interact(ctx, cb); resp != nil {
+	resp, sent := b.Interact(ctx, cb)
+	defer sent()
+	if resp != nil {
 		_ = client.Ack(*evt.Request, resp)
 		return
 	}

@@ -74,7 +74,11 @@ func changeCommand(r *Registry, d Deps) Command {
 				f := changeForm(name, string(proposal.Marshal(live)))
 				// The structured fields sit under the YAML, above the
 				// reason and the window.
-				f.Inputs = slices.Insert(f.Inputs, 1, structuredInputs(live)...)
+				inputs, left := structuredInputs(live)
+				f.Inputs = slices.Insert(f.Inputs, 1, inputs...)
+				if len(left) > 0 {
+					f.Intro = append(f.Intro, handlers.Block{Kind: handlers.Paragraph, Lines: []string{leftOutNote(left)}})
+				}
 				return f
 			}
 		},

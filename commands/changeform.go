@@ -55,7 +55,9 @@ const (
 	awsDPDMin, azureDPDMin, dpdMax = 30, 9, 3600
 	maxPrefixes                    = 100
 	maxStructuredConnections       = 16
-	differs                        = "(differs)"
+	// maxBlockID is Slack's limit for a block_id.
+	maxBlockID = 255
+	differs    = "(differs)"
 )
 
 // field is one structured input, named by its block ID: how it reads a
@@ -627,9 +629,13 @@ func applyPolicy(p *vpn.Proposal, e edits) {
 }
 
 // structuredInputs are the structured fields for a live state, prefilled
-// from it, in form order.
-func structuredInputs(live vpn.Proposal) []Input {
+// from it, in form order, and the tunnels and connections left without a
+// DPD field: beyond the first maxStructuredConnections of a side, or
+// whose block ID would be longer than Slack takes or not unique (a name
+// used twice), which Slack would refuse with the whole form.
+func structuredInputs(live vpn.Proposal) ([]Input, []string) {
 	var out []Input
+	var left []string
 	add := func(id, label, hint string, in Input) {
 		f, _ := fieldFor(id)
 		in.BlockID, in.ActionID, in.Label, in.Hint, in.Optional = id, f.action, label, hint, true
@@ -640,15 +646,33 @@ func structuredInputs(live vpn.Proposal) []Input {
 	}
 	add(RoutingBlockID, "Routing", "static: routes you list; bgp: routes learned over BGP.",
 		Input{Kind: InputSelect, Options: []Option{{"static", "static"}, {"bgp", "bgp"}}})
+	uses := map[string]int{}
+	for _, t := range live.AWS.Tunnels {
+		uses[DPDAWSBlockPrefix+t.OutsideIP]++
+	}
+	for _, c := range live.Azure.Connections {
+		uses[DPDAzureBlockPrefix+c.Name]++
+	}
+	fits := func(id string, i int) bool {
+		return i < maxStructuredConnections && len(id) <= maxBlockID && uses[id] == 1
+	}
 	for i, t := range live.AWS.Tunnels {
-		if t.OutsideIP == "" || i >= maxStructuredConnections {
+		if t.OutsideIP == "" {
+			continue
+		}
+		if id := DPDAWSBlockPrefix + t.OutsideIP; !fits(id, i) {
+			left = append(left, "AWS tunnel "+clip(t.OutsideIP))
 			continue
 		}
 		hint := fmt.Sprintf("AWS takes %d-%d s; empty keeps AWS's default (40 s).", awsDPDMin, dpdMax)
 		add(DPDAWSBlockPrefix+t.OutsideIP, "DPD timeout (s), AWS tunnel "+t.OutsideIP, hint, Input{Placeholder: "40", MaxLength: 6})
 	}
 	for k, c := range live.Azure.Connections {
-		if c.Name == "" || k >= maxStructuredConnections {
+		if c.Name == "" {
+			continue
+		}
+		if id := DPDAzureBlockPrefix + c.Name; !fits(id, k) {
+			left = append(left, "Azure "+clip(c.Name))
 			continue
 		}
 		hint := fmt.Sprintf("Azure takes %d-%d s (45 s is its default).", azureDPDMin, dpdMax)
@@ -679,5 +703,17 @@ func structuredInputs(live vpn.Proposal) []Input {
 		add(OnPremPrefixesBlockID, "On-prem prefixes (Azure local network gateways)", "One CIDR per line, set on every local network gateway (static routing).",
 			Input{Multiline: true, Placeholder: "172.31.0.0/16", MaxLength: 2000})
 	}
-	return out
+	return out, left
+}
+
+// leftOutNote tells the requester which DPD timeouts have no field, so
+// that the YAML is where they change.
+func leftOutNote(left []string) string {
+	const shown = 5
+	names := strings.Join(left[:min(len(left), shown)], ", ")
+	if len(left) > shown {
+		names += fmt.Sprintf(" and %d more", len(left)-shown)
+	}
+	return fmt.Sprintf("No DPD field for %s (more than %d on a side, a name used twice, or one too long for a Slack field): change their DPD in the YAML.",
+		names, maxStructuredConnections)
 }

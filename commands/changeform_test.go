@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -25,7 +26,7 @@ func liveOf(t *testing.T, name string) vpn.Proposal {
 // is one, the prefixes.
 func TestStructuredInputsPrefilled(t *testing.T) {
 	in := map[string]Input{}
-	for _, i := range structuredInputs(liveOf(t, "healthy-static")) {
+	for _, i := range first(structuredInputs(liveOf(t, "healthy-static"))) {
 		in[i.BlockID] = i
 	}
 	for id, want := range map[string]string{
@@ -43,7 +44,7 @@ func TestStructuredInputsPrefilled(t *testing.T) {
 	// A policy that differs between tunnels shows as it is ("as now").
 	mixed := liveOf(t, "healthy-static")
 	mixed.AWS.Tunnels[1].Phase1 = &vpn.PhaseParams{Encryption: []string{"AES128"}}
-	for _, i := range structuredInputs(mixed) {
+	for _, i := range first(structuredInputs(mixed)) {
 		if i.BlockID == "encryption" && (i.Initial != KeepValue || i.Options[0].Value != KeepValue) {
 			t.Errorf("differing encryption: initial %q, options %+v", i.Initial, i.Options)
 		}
@@ -59,7 +60,7 @@ func TestStructuredEdits(t *testing.T) {
 	live := liveOf(t, "healthy-static")
 	liveYAML := string(proposal.Marshal(live))
 	initial := map[string]map[string]string{}
-	for _, i := range structuredInputs(live) {
+	for _, i := range first(structuredInputs(live)) {
 		initial[i.BlockID] = map[string]string{i.ActionID: i.Initial}
 	}
 	policy := func(over map[string]string) map[string]map[string]string {
@@ -209,7 +210,7 @@ func BenchmarkStructuredEdits(b *testing.B) {
 	yaml := string(proposal.Marshal(live))
 	initial := map[string]map[string]string{}
 	values := map[string]map[string]string{}
-	for _, i := range structuredInputs(live) {
+	for _, i := range first(structuredInputs(live)) {
 		initial[i.BlockID] = map[string]string{i.ActionID: i.Initial}
 		values[i.BlockID] = map[string]string{i.ActionID: i.Initial}
 	}
@@ -225,5 +226,50 @@ func BenchmarkStructuredEdits(b *testing.B) {
 		if got, errs := structuredEdits(req, p, true); len(errs) > 0 || len(got) != 7 {
 			b.Fatalf("%v %v", got, errs)
 		}
+	}
+}
+
+func first[A, B any](a A, _ B) A { return a }
+
+// A tunnel or connection whose DPD field Slack would refuse (a block ID
+// over 255 characters or used twice, which fails the whole form) or one
+// beyond the form's 16 per side gets no field, and the form says which
+// to change in the YAML instead.
+func TestStructuredInputsBlockIDs(t *testing.T) {
+	long := strings.Repeat("c", 300)
+	many := make([]vpn.ProposedTunnel, 20)
+	for i := range many {
+		many[i].OutsideIP = fmt.Sprintf("198.51.100.%d", i+1)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(p *vpn.Proposal)
+		left []string
+	}{
+		{"a long name", func(p *vpn.Proposal) { p.Azure.Connections[0].Name = long }, []string{"Azure " + clip(long)}},
+		{"a name used twice", func(p *vpn.Proposal) {
+			p.Azure.Connections = append(p.Azure.Connections, p.Azure.Connections[0])
+		}, []string{"Azure cn-aws-tunnel1", "Azure cn-aws-tunnel1"}},
+		{"twenty tunnels", func(p *vpn.Proposal) { p.AWS.Tunnels = many },
+			[]string{"AWS tunnel 198.51.100.17", "AWS tunnel 198.51.100.18", "AWS tunnel 198.51.100.19", "AWS tunnel 198.51.100.20"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			live := liveOf(t, "healthy-static")
+			tc.edit(&live)
+			inputs, left := structuredInputs(live)
+			seen := map[string]bool{}
+			for _, in := range inputs {
+				if len(in.BlockID) > 255 || seen[in.BlockID] {
+					t.Errorf("block_id %.40q… (%d characters, repeated %v): Slack refuses the form", in.BlockID, len(in.BlockID), seen[in.BlockID])
+				}
+				seen[in.BlockID] = true
+			}
+			if strings.Join(left, "|") != strings.Join(tc.left, "|") {
+				t.Errorf("left out %q, want %q", left, tc.left)
+			}
+			if note := leftOutNote(left); !strings.Contains(note, "in the YAML") || !strings.Contains(note, strings.TrimPrefix(tc.left[0], "Azure ")) {
+				t.Errorf("note %q", note)
+			}
+		})
 	}
 }

@@ -142,20 +142,25 @@ func (s *Service) clickDone(ctx context.Context, id string) {
 // restart. A decision already stored is not applied again. It returns the
 // number of clicks it took.
 func (s *Service) ReplayClicks(ctx context.Context) (int, error) {
-	now := s.now()
-	clicks, err := s.Store.ClaimClicks(ctx, now, now.Add(-s.replayGrace()), replayBatch)
-	if err != nil {
-		return 0, fmt.Errorf("changes: replay clicks: %w", err)
-	}
-	for i, c := range clicks {
-		if ctx.Err() != nil {
-			// Stopping: the clicks not begun stay in the journal, taken
-			// (counted) but untouched, for a replay past the grace.
-			return i, nil
+	n := 0
+	for n < replayBatch && ctx.Err() == nil {
+		// One click at a time, taken just before it is worked on: a take
+		// lasts the grace, and a batch taken at once would outlive it
+		// while its first clicks are decided, so that another replica's
+		// replay (or a late worker) took its tail too and its clickers
+		// were told twice. A stopped replay leaves the rest untaken.
+		now := s.now()
+		clicks, err := s.Store.ClaimClicks(ctx, now, now.Add(-s.replayGrace()), 1)
+		if err != nil {
+			return n, fmt.Errorf("changes: replay clicks: %w", err)
 		}
-		s.replay(ctx, c)
+		if len(clicks) == 0 {
+			break
+		}
+		n++
+		s.replay(ctx, clicks[0])
 	}
-	return len(clicks), nil
+	return n, nil
 }
 
 // ReplayLoop replays at once, then every interval until ctx ends: the

@@ -223,16 +223,16 @@ func TestInterruptedWorkerLeavesItsClickForTheReplay(t *testing.T) {
 	}
 }
 
-// stopAtThreadPost is a notifier that stops the replay (as losing the
-// lead or shutting down does) once a decision is stored and its thread
-// note posted.
-type stopAtThreadPost struct {
+// atThreadPost is a notifier that calls after once each decision is
+// stored and its thread note posted: a test's way to stop a replay (as
+// losing the lead or shutting down does) or to let time pass in it.
+type atThreadPost struct {
 	*changestest.Notifier
-	stop func()
+	after func()
 }
 
-func (n stopAtThreadPost) PostInThread(ctx context.Context, channel, ts string, r handlers.Reply) error {
-	defer n.stop()
+func (n atThreadPost) PostInThread(ctx context.Context, channel, ts string, r handlers.Reply) error {
+	defer n.after()
 	return n.Notifier.PostInThread(ctx, channel, ts, r)
 }
 
@@ -252,7 +252,7 @@ func TestStoppedReplayLeavesTheRestOfItsBatch(t *testing.T) {
 	f.clock.Add(changes.DefaultReplayGrace)
 	leading, stop := context.WithCancel(ctx)
 	svc := *f.svc
-	svc.Notify = stopAtThreadPost{Notifier: f.notify, stop: stop}
+	svc.Notify = atThreadPost{Notifier: f.notify, after: stop}
 	if _, err := svc.ReplayClicks(leading); err != nil {
 		t.Fatal(err)
 	}
@@ -272,5 +272,63 @@ func TestStoppedReplayLeavesTheRestOfItsBatch(t *testing.T) {
 	}
 	if m := f.notify.Find("private", req.ID, "was recorded before doorbot restarted"); len(m) != 1 || m[0].User != "UAPP1" {
 		t.Errorf("the first clicker was not told their click was recorded: %+v", m)
+	}
+}
+
+// Two replicas replaying one journal (the lead moved while the old
+// leader was still at work): a click is taken just before it is worked
+// on, so a replay whose earlier clicks took long does not hold its later
+// ones past the grace, where the other replica takes them too and both
+// decide. Each click is decided once, by one replay, and its clicker told
+// once.
+func TestSlowReplayAndAnotherReplicaDecideEachClickOnce(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 3)
+	f.svc.Approvers = changestest.Directory{"UAPP1", "UAPP2", "UAPP3"}
+	req := f.submit(t, "healthy-static", "routing: static\n")
+	users := []string{"UAPP1", "UAPP2", "UAPP3"}
+	for _, user := range users {
+		if _, err := f.svc.Record(ctx, decisionOn(handlers.ActionApprove, user, req)); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Add(time.Second) // in this order
+	}
+	f.clock.Add(changes.DefaultReplayGrace)
+
+	other := *f.svc // the other replica, on the same store
+	slow := *f.svc
+	posts := 0
+	slow.Notify = atThreadPost{Notifier: f.notify, after: func() {
+		// Each click takes just over half the grace; after the second,
+		// the other replica replays.
+		if posts++; posts <= 2 {
+			f.clock.Add(changes.DefaultReplayGrace/2 + time.Second)
+		}
+		if posts == 2 {
+			if _, err := other.ReplayClicks(ctx); err != nil {
+				t.Error(err)
+			}
+		}
+	}}
+	if _, err := slow.ReplayClicks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.store.Get(ctx, req.ID)
+	if got.State != approval.Approved || len(got.Approvals) != 3 {
+		t.Errorf("after both replays: %s %v", got.State, got.Approvals)
+	}
+	if k := changestest.AuditKinds(t, f.store, req.ID); k["approval"] != 2 || k["approved"] != 1 || k["refused"] != 0 {
+		t.Errorf("audit %v: want each approval once, no refusal", k)
+	}
+	for _, user := range users {
+		var told []changestest.Message
+		for _, m := range f.notify.Find("private", req.ID) {
+			if m.User == user {
+				told = append(told, m)
+			}
+		}
+		if len(told) != 1 {
+			t.Errorf("%s told %d times: %+v", user, len(told), told)
+		}
 	}
 }

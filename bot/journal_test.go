@@ -115,7 +115,9 @@ func TestUnrecordedClickIsToldAtOnce(t *testing.T) {
 func testUnrecordedClick(t *testing.T, driver string) {
 	dsn := pgtest.FreshDSN(t, driver)
 	st := openDriver(t, driver, dsn)
-	h := newHarness(t, setup{changes: &changeSetup{store: st, required: 1, recordWait: 100 * time.Millisecond, replayGrace: time.Millisecond}})
+	metrics := bot.NewMetrics()
+	h := newHarness(t, setup{options: bot.Options{Metrics: metrics},
+		changes: &changeSetup{store: st, required: 1, recordWait: 100 * time.Millisecond, replayGrace: time.Millisecond, count: metrics.Count}})
 	h.runSocketMode(t)
 	req := submitChange(t, h, st, "healthy-static", "routing: static\n")
 	ctx := wait(t)
@@ -145,6 +147,16 @@ func testUnrecordedClick(t *testing.T, driver string) {
 		t.Errorf("the rejection form was closed: %s", p)
 	}
 	unlock()
+	// Each unrecorded click is counted once, as serve wires the
+	// workflow's counts and the bot's into one metric.
+	rec := httptest.NewRecorder()
+	metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{`doorbot_commands_total{command="change_approve",outcome="unrecorded"} 1`,
+		`doorbot_commands_total{command="change_reject",outcome="unrecorded"} 1`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s:\n%s", want, grepLines(rec.Body.String(), "unrecorded"))
+		}
+	}
 	// Nothing runs later either: no worker had the click, and the journal
 	// holds nothing to replay.
 	time.Sleep(2 * time.Millisecond)
@@ -182,4 +194,15 @@ func lockJournal(t *testing.T, driver, dsn string) (unlock func()) {
 	}
 	t.Cleanup(unlock)
 	return unlock
+}
+
+// grepLines is the lines of text that contain sub.
+func grepLines(text, sub string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -70,6 +70,9 @@ type changeSetup struct {
 	// recordWait and replayGrace set the click journal's
 	// (changes.Service); 0 leaves the defaults.
 	recordWait, replayGrace time.Duration
+	// count, when set, counts the workflow's outcomes, as serve wires
+	// it to the bot's metrics.
+	count func(command, outcome string)
 }
 
 // wire builds the command layer as doorbot serve does: the commands on
@@ -82,7 +85,7 @@ func wire(api *slack.Client, svc *handlers.Service, cs *changeSetup) (*commands.
 			Store: cs.store, Checks: svc, Notify: n, Channel: approvalsChannel,
 			Approvers: &changes.Approvers{IDs: []string{"UAPP1", "UAPP2", "UREQ", "S0NETOPS"}, Members: n.GroupMembers},
 			Required:  cs.required, TTL: time.Hour, Now: cs.now,
-			RecordWait: cs.recordWait, ReplayGrace: cs.replayGrace,
+			RecordWait: cs.recordWait, ReplayGrace: cs.replayGrace, Count: cs.count,
 		}
 	}
 	return commands.New(deps), deps.Changes

@@ -2,7 +2,10 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -80,5 +83,77 @@ func testClickJournal(t *testing.T, driver, dsn string) {
 	if _, err := db.ExecContext(ctx, `INSERT INTO click_journal (id, action, request_id, user_id, team_id, channel, message_ts, reason, clicked_at)
 		VALUES ('K4', 'change_approve', 'CR-0123456789', $1, '', '', '', '', '2026-12-03T15:00:00.000000000Z')`, strings.Repeat("U", 1000)); err == nil {
 		t.Error("the table took a 1000-character user ID")
+	}
+}
+
+func TestClickClaimsRace(t *testing.T) { eachDriver(t, testClickClaimsRace) }
+
+// Replicas replaying one journal at once (each its own connection pool,
+// PostgreSQL's row locks or SQLite's one writer between them), and
+// workers racing for one click: every click is taken exactly once.
+func testClickClaimsRace(t *testing.T, driver, dsn string) {
+	ctx := t.Context()
+	replicas := []Store{openTest(t, driver, dsn), openTest(t, driver, dsn), openTest(t, driver, dsn)}
+	t0 := time.Date(2026, 12, 3, 15, 0, 0, 0, time.UTC)
+	const clicks = 30
+	for i := range clicks {
+		c := Click{ID: fmt.Sprintf("K%02d", i), Action: "change_approve", RequestID: "CR-0123456789", User: "UAPP1", At: t0.Add(time.Duration(i) * time.Millisecond)}
+		if err := replicas[0].JournalClick(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now, stale := t0.Add(5*time.Minute), t0.Add(3*time.Minute)
+	var mu sync.Mutex
+	taken := map[string]int{}
+	var wg sync.WaitGroup
+	for _, s := range replicas {
+		for range 2 {
+			wg.Go(func() {
+				for {
+					got, err := s.ClaimClicks(ctx, now, stale, 4)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(got) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, c := range got {
+						taken[c.ID]++
+					}
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for i := range clicks {
+		if id := fmt.Sprintf("K%02d", i); taken[id] != 1 {
+			t.Errorf("click %s taken %d times", id, taken[id])
+		}
+	}
+
+	// Workers of three replicas race for one new click: one takes it.
+	if err := replicas[0].JournalClick(ctx, Click{ID: "W1", Action: "change_approve", RequestID: "CR-0123456789", User: "UAPP1", At: now}); err != nil {
+		t.Fatal(err)
+	}
+	var wins atomic.Int32
+	for _, s := range replicas {
+		for range 3 {
+			wg.Go(func() {
+				ok, err := s.TakeClick(ctx, "W1", now, stale)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					wins.Add(1)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if n := wins.Load(); n != 1 {
+		t.Errorf("the click was taken by %d workers, want 1", n)
 	}
 }

@@ -350,7 +350,7 @@ func (c *change) tunnelPhase(s *slot) bool {
 	switch {
 	case len(opts) == 0:
 	case !negotiates:
-		ph.Steps = append(ph.Steps, c.awsStep(s, opts, live, "", "It comes back with Azure's current settings, which the new values still accept."))
+		ph.Steps = append(ph.Steps, c.awsStep(s, opts, live, "", c.comesBack(s, opts)))
 	default:
 		widen, narrow := widenNarrow(opts)
 		if len(widen) > 0 {
@@ -455,6 +455,25 @@ func tunnelOpts(live, end vpn.ProposedTunnel) []awsOpt {
 		out = append(out, awsOpt{field: vpn.FieldPSK, key: "PreSharedKey", secret: true})
 	}
 	return out
+}
+
+// comesBack is what brings s back after AWS options change while Azure's
+// proposals stay: a negotiated list that only grows still accepts what the
+// tunnel uses now; one that drops values (or replaces AWS's accept-all
+// default) accepts Azure's proposals only if they are among the new ones,
+// which doorbot cannot promise for Azure's defaults.
+func (c *change) comesBack(s *slot, opts []awsOpt) string {
+	narrows := slices.ContainsFunc(opts, func(o awsOpt) bool {
+		return o.negotiated && (len(o.live) == 0 || !sameFold(unionFold(o.end, o.live), o.end))
+	})
+	if !narrows {
+		return "It comes back with Azure's current settings, which the new values still accept."
+	}
+	var pol *vpn.IPsecPolicy
+	if s.connLive != nil {
+		pol = s.connLive.IPsecPolicy
+	}
+	return "It comes back only if " + policyLine(pol) + " (Azure's side, unchanged) are among the new values (a custom policy that is not fails validation: ike-params-incompatible); if it is still down after 10 minutes, run the rollback."
 }
 
 // widenNarrow splits tunnel options for a change both sides must agree

@@ -379,3 +379,40 @@ func BenchmarkForChange(b *testing.B) {
 		ForChange(in, live, end)
 	}
 }
+
+// An AWS list that drops values while Azure keeps its proposals comes back
+// only if Azure's proposals are among the new values: the impact says so
+// instead of promising it; a list that only grows keeps the promise.
+func TestForChangeNarrowedAWSListImpact(t *testing.T) {
+	h := healthy
+	ip1, ip2 := h.IP(0), h.IP(1)
+	live := func(o *vpn.Observation) {
+		for i := range o.AWS.VPNConnections[0].Tunnels {
+			o.AWS.VPNConnections[0].Tunnels[i].Options.Phase1Encryption = []string{"AES128", "AES256"}
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		enc     []string
+		promise bool
+	}{
+		{"narrowed", []string{"AES256"}, false},
+		{"widened", []string{"AES128", "AES256", "AES256-GCM-16"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rb := forChange(h, live, vpn.Proposal{AWS: tunnels(
+				vpn.ProposedTunnel{OutsideIP: ip1, Phase1: &vpn.PhaseParams{Encryption: tc.enc}}, vpn.ProposedTunnel{OutsideIP: ip2})})
+			i := stepWith(rb, "modify-vpn-tunnel-options", ip1, "Phase1EncryptionAlgorithms")
+			if i < 0 {
+				t.Fatal("no modify-vpn-tunnel-options for tunnel 1")
+			}
+			imp := flat(rb)[i].Impact
+			if got := strings.Contains(imp, "which the new values still accept"); got != tc.promise {
+				t.Errorf("impact %q: promises the tunnel comes back = %v, want %v", imp, got, tc.promise)
+			}
+			if !tc.promise && !strings.Contains(imp, "only if Azure's default proposals") {
+				t.Errorf("impact %q does not say the tunnel may stay down", imp)
+			}
+		})
+	}
+}

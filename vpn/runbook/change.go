@@ -515,12 +515,12 @@ func (c *change) awsStep(s *slot, opts []awsOpt, live vpn.ProposedTunnel, purpos
 		Side:     SideAWS,
 		Commands: []string{c.modifyCmd(s, opts, false)},
 		Impact:   "AWS takes " + s.label() + " down while it applies the options (typically a few minutes); " + c.meanwhile(s) + ". " + back,
-		Expect:   "The command returns the VPN connection with State modifying; the tunnel is UP again once the modification ends.",
+		Expect:   "The command prints the tunnels' telemetry; " + s.ip + " goes DOWN while AWS applies the options, then UP again (a few minutes).",
 		Check:    c.awsTelemetry(s),
 	}
 	if s.awsLive == nil {
-		st.Rollback = "AWS was not read when the change was submitted: before this step record the tunnel's options (aws ec2 describe-vpn-connections --vpn-connection-ids " +
-			word(c.vpnID(s)) + " --region {aws_region} --query 'VpnConnections[0].Options.TunnelOptions'), then set them back the same way."
+		st.Rollback = "AWS was not read when the change was submitted: before this step record the options it changes (aws ec2 describe-vpn-connections --vpn-connection-ids " +
+			word(c.vpnID(s)) + " --region {aws_region} --query " + shq("VpnConnections[0].Options.TunnelOptions[*]."+recordFields(opts)) + "), then set them back the same way."
 		return st
 	}
 	var rb []awsOpt
@@ -555,9 +555,28 @@ func (c *change) modifyCmd(s *slot, opts []awsOpt, undo bool) string {
 		}
 		parts = append(parts, strconv.Quote(o.key)+":"+o.json(vals, s))
 	}
+	// AWS answers with every tunnel option, keys in clear text: the
+	// telemetry alone is printed, which is what the engineer checks next.
 	return "aws ec2 modify-vpn-tunnel-options --vpn-connection-id " + word(c.vpnID(s)) + " --region {aws_region} \\\n" +
 		"  --vpn-tunnel-outside-ip-address " + word(s.ip) + " \\\n" +
-		"  --tunnel-options " + shq("{"+strings.Join(parts, ",")+"}")
+		"  --tunnel-options " + shq("{"+strings.Join(parts, ",")+"}") + " \\\n" +
+		"  --query 'VpnConnection.VgwTelemetry[*].[OutsideIpAddress,Status,StatusMessage]' --output table"
+}
+
+// recordFields is a JMESPath multiselect of the options opts change, as
+// DescribeVpnConnections names them, and the outside IP: what a rollback
+// needs, without the key that TunnelOptions holds beside them.
+func recordFields(opts []awsOpt) string {
+	fields := []string{"OutsideIpAddress:OutsideIpAddress"}
+	for _, o := range opts {
+		if o.secret {
+			continue
+		}
+		// The described TunnelOption spells two members differently.
+		name := strings.NewReplacer("DPDTimeoutSeconds", "DpdTimeoutSeconds", "IKEVersions", "IkeVersions").Replace(o.key)
+		fields = append(fields, name+":"+name)
+	}
+	return "{" + strings.Join(fields, ",") + "}"
 }
 
 func (o awsOpt) json(vals []string, s *slot) string {
@@ -632,7 +651,7 @@ func (c *change) keyStep(s *slot, azureStep int) Step {
 		Side:     SideAWS,
 		Commands: []string{c.modifyCmd(s, []awsOpt{{field: vpn.FieldPSK, key: "PreSharedKey", secret: true}}, false)},
 		Impact:   fmt.Sprintf("Both ends must hold the same key: expect %s down from this step until step %d sets it on Azure; %s.", s.label(), azureStep, c.meanwhile(s)),
-		Expect:   "State modifying, then the tunnel stays DOWN until Azure has the same key.",
+		Expect:   "The command prints the tunnels' telemetry; " + s.ip + " goes DOWN and stays DOWN until Azure has the same key.",
 		Check:    c.awsTelemetry(s),
 		Rollback: "Set the previous key back the same way (it is in your secret store, never in Slack).",
 	}

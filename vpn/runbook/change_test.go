@@ -3,6 +3,7 @@ package runbook
 import (
 	"encoding/json"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -412,6 +413,42 @@ func TestForChangeNarrowedAWSListImpact(t *testing.T) {
 			}
 			if !tc.promise && !strings.Contains(imp, "only if Azure's default proposals") {
 				t.Errorf("impact %q does not say the tunnel may stay down", imp)
+			}
+		})
+	}
+}
+
+// No AWS command of a change runbook prints the tunnels' pre-shared keys:
+// modify-vpn-tunnel-options answers with every tunnel option, keys in
+// clear text, unless its output is narrowed, and so does a describe that
+// selects TunnelOptions whole. AWS has no "modifying" VPN state to expect.
+func TestForChangeAWSOutputKeepsKeysOut(t *testing.T) {
+	h := healthy
+	ip1, ip2 := h.IP(0), h.IP(1)
+	p := vpn.Proposal{AWS: tunnels(
+		vpn.ProposedTunnel{OutsideIP: ip1, DPDTimeoutSeconds: ip(40), PSK: vpn.Secret("k3yk3yk3y")}, vpn.ProposedTunnel{OutsideIP: ip2})}
+	unread := func(o *vpn.Observation) { o.AWS = nil }
+	for name, rb := range map[string]Runbook{"read": forChange(h, nil, p), "aws unread": forChange(h, unread, p)} {
+		t.Run(name, func(t *testing.T) {
+			n := 0
+			for _, st := range flat(rb) {
+				for _, text := range append(slices.Clone(st.Commands), st.Rollback, st.Check) {
+					for _, cmd := range strings.Split(text, "; ") {
+						if !strings.Contains(cmd, "aws ec2 modify-vpn-tunnel-options") && !strings.Contains(cmd, "aws ec2 describe-vpn-connections") {
+							continue
+						}
+						n++
+						if !strings.Contains(cmd, "--query ") || strings.Contains(cmd, "TunnelOptions'") || strings.Contains(cmd, "PreSharedKey'") {
+							t.Errorf("step %q: %q prints the tunnels' keys", st.Title, cmd)
+						}
+					}
+				}
+				if strings.Contains(st.Expect, "State modifying") {
+					t.Errorf("step %q expects a VPN state AWS does not have: %q", st.Title, st.Expect)
+				}
+			}
+			if n == 0 {
+				t.Fatal("no AWS command checked")
 			}
 		})
 	}

@@ -165,6 +165,8 @@ type viewState struct {
 type envelope struct {
 	typ    string
 	sentAt time.Time
+	// inputs are a view submission's input block IDs (checkAckPayload).
+	inputs map[string]bool
 }
 
 // Slack is a running fake. Create it with New and stop it with Close.

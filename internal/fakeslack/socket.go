@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -253,7 +255,7 @@ func (s *Slack) handleClientFrame(data []byte) {
 	payload := json.RawMessage(nil)
 	if t := strings.TrimSpace(string(f.Payload)); t != "" && t != "null" {
 		payload = append(json.RawMessage(nil), f.Payload...)
-		if c := checkAckPayload(env.typ, payload); c.err() != "" {
+		if c := checkAckPayload(env.typ, payload, env.inputs); c.err() != "" {
 			for _, r := range c.reasons() {
 				s.violateLocked("socket mode: ack payload for %s: %s", id, r)
 			}
@@ -266,14 +268,16 @@ func (s *Slack) handleClientFrame(data []byte) {
 
 // checkAckPayload validates what Slack would show or do with an ack's
 // payload: a message for slash commands, a response_action for view
-// submissions.
-func checkAckPayload(envType string, payload json.RawMessage) *checker {
+// submissions. inputs are the submitted view's input block IDs (nil when
+// the payload carried no blocks): Slack refuses errors on any other block.
+func checkAckPayload(envType string, payload json.RawMessage, inputs map[string]bool) *checker {
 	var m struct {
-		Text           string          `json:"text"`
-		Blocks         json.RawMessage `json:"blocks"`
-		ResponseType   string          `json:"response_type"`
-		ResponseAction string          `json:"response_action"`
-		View           json.RawMessage `json:"view"`
+		Text           string            `json:"text"`
+		Blocks         json.RawMessage   `json:"blocks"`
+		ResponseType   string            `json:"response_type"`
+		ResponseAction string            `json:"response_action"`
+		View           json.RawMessage   `json:"view"`
+		Errors         map[string]string `json:"errors"`
 	}
 	if err := json.Unmarshal(payload, &m); err != nil {
 		c := &checker{}
@@ -292,8 +296,39 @@ func checkAckPayload(envType string, payload json.RawMessage) *checker {
 	case m.ResponseAction == "update" || m.ResponseAction == "push":
 		c, _ := checkView(m.View, "modal")
 		return c
+	case m.ResponseAction == "errors":
+		c := &checker{}
+		if len(m.Errors) == 0 {
+			c.addf("invalid_payload", "response_action errors names no block")
+		}
+		for _, id := range slices.Sorted(maps.Keys(m.Errors)) {
+			if inputs != nil && !inputs[id] {
+				c.addf("invalid_payload", "response_action errors names block %q, which is not an input block of the submitted view", id)
+			}
+		}
+		return c
 	}
 	return &checker{}
+}
+
+// submittedInputs are the input block IDs of a view_submission's view,
+// nil when it is no view submission or carries no blocks.
+func submittedInputs(payload json.RawMessage) map[string]bool {
+	var p struct {
+		Type string          `json:"type"`
+		View json.RawMessage `json:"view"`
+	}
+	if json.Unmarshal(payload, &p) != nil || p.Type != "view_submission" {
+		return nil
+	}
+	var out map[string]bool
+	for _, in := range viewInputs(p.View) {
+		if out == nil {
+			out = map[string]bool{}
+		}
+		out[in.blockID] = true
+	}
+	return out
 }
 
 func (s *Slack) sendEnvelope(ctx context.Context, typ string, payload json.RawMessage, accepts bool, triggerID string) (string, error) {
@@ -317,7 +352,7 @@ func (s *Slack) sendEnvelope(ctx context.Context, typ string, payload json.RawMe
 		// WriteMessage returns.
 		s.mu.Lock()
 		now := s.now()
-		s.envelopes[id] = envelope{typ: typ, sentAt: now}
+		s.envelopes[id] = envelope{typ: typ, sentAt: now, inputs: submittedInputs(payload)}
 		if t := s.triggers[triggerID]; triggerID != "" && (t == nil || !t.used) {
 			s.triggers[triggerID] = &trigger{issued: now}
 		}

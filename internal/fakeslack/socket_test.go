@@ -303,3 +303,60 @@ func TestCloseWithWaiters(t *testing.T) {
 		t.Fatal("waiter not released by Close")
 	}
 }
+
+// A view submission's response_action errors must name input blocks of
+// the submitted view: Slack refuses the ack otherwise and the user sees
+// the form fail, not the error under the field.
+func TestViewSubmissionErrorsNameInputs(t *testing.T) {
+	f, api := newFake(t)
+	ctx := testCtx(t)
+	_, wsURL, err := api.StartSocketModeContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, _, err := websocket.DefaultDialer.DialContext(ctx, wsURL, http.Header{"Origin": {"https://api.slack.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var hello map[string]any
+	if err := conn.ReadJSON(&hello); err != nil {
+		t.Fatal(err)
+	}
+	view, _ := json.Marshal(map[string]any{"blocks": []any{
+		map[string]any{"type": "input", "block_id": "reason", "element": map[string]any{"type": "plain_text_input", "action_id": "text"}},
+		map[string]any{"type": "section", "block_id": "intro", "text": map[string]any{"type": "mrkdwn", "text": "x"}},
+	}})
+	for _, tc := range []struct {
+		errors map[string]string
+		want   string // "" means accepted
+	}{
+		{map[string]string{"reason": "Say why."}, ""},
+		{map[string]string{"intro": "x"}, `names block "intro", which is not an input block`},
+		{map[string]string{"dpd_azure:gone": "x"}, `names block "dpd_azure:gone"`},
+		{map[string]string{}, "names no block"},
+	} {
+		before := len(f.Violations())
+		env, err := f.SendInteractive(ctx, ViewSubmissionPayload("U1", View{ID: "V1", CallbackID: "door_change", View: view}, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var frame map[string]any
+		if err := conn.ReadJSON(&frame); err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.WriteJSON(map[string]any{"envelope_id": env, "payload": map[string]any{"response_action": "errors", "errors": tc.errors}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WaitAck(ctx, env); err != nil {
+			t.Fatal(err)
+		}
+		got := f.Violations()[before:]
+		switch {
+		case tc.want == "" && len(got) > 0:
+			t.Errorf("%v: refused: %q", tc.errors, got)
+		case tc.want != "" && (len(got) == 0 || !strings.Contains(got[0], tc.want)):
+			t.Errorf("%v: violations %q, want one mentioning %q", tc.errors, got, tc.want)
+		}
+	}
+}

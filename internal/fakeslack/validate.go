@@ -320,6 +320,9 @@ func (c *checker) element(where string, v any) {
 			c.addf(c.code, "%s: %d options; limit %d", where, len(opts), maxSelectOptions)
 		}
 		c.options(where, opts)
+		if init, ok := present(m, "initial_option"); ok && typ == "static_select" && !hasOption(opts, init) {
+			c.addf(c.code, "%s: initial_option is not one of its options", where)
+		}
 	case "overflow":
 		opts, _ := m["options"].([]any)
 		if len(opts) > maxOverflowOptions {
@@ -336,6 +339,18 @@ func (c *checker) element(where string, v any) {
 	case "image":
 		c.image(where, m)
 	}
+}
+
+// hasOption reports whether an initial option is one of opts (Slack
+// matches it by value).
+func hasOption(opts []any, init any) bool {
+	im, _ := init.(map[string]any)
+	for _, o := range opts {
+		if m, _ := o.(map[string]any); m != nil && im != nil && m["value"] == im["value"] {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *checker) options(where string, opts []any) {

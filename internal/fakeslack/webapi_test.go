@@ -422,6 +422,15 @@ func TestViews(t *testing.T) {
 			m.Blocks.BlockSet = append(m.Blocks.BlockSet, repeat(100, func(int) slack.Block { return slack.NewDividerBlock() })...)
 			return m
 		}(), "101 blocks"},
+		{"initial option not offered", func() slack.ModalViewRequest {
+			m := modal("T", "", "cb")
+			el := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, nil, "select",
+				slack.NewOptionBlockObject("static", plain("static"), nil))
+			el.InitialOption = slack.NewOptionBlockObject("bgp", plain("bgp"), nil)
+			m.Blocks.BlockSet = append(m.Blocks.BlockSet, slack.NewInputBlock("routing", plain("Routing"), nil, el))
+			m.Submit = plain("Go")
+			return m
+		}(), "initial_option is not one of its options"},
 	} {
 		_, err := api.OpenViewContext(ctx, f.TriggerID(), tc.view)
 		if slackErr(err) != "invalid_arguments" {

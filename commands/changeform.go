@@ -661,7 +661,7 @@ func structuredInputs(live vpn.Proposal) ([]Input, []string) {
 			continue
 		}
 		if id := DPDAWSBlockPrefix + t.OutsideIP; !fits(id, i) {
-			left = append(left, "AWS tunnel "+clip(t.OutsideIP))
+			left = append(left, "the DPD timeout of AWS tunnel "+clip(t.OutsideIP))
 			continue
 		}
 		hint := fmt.Sprintf("AWS takes %d-%d s; empty keeps AWS's default (40 s).", awsDPDMin, dpdMax)
@@ -672,7 +672,7 @@ func structuredInputs(live vpn.Proposal) ([]Input, []string) {
 			continue
 		}
 		if id := DPDAzureBlockPrefix + c.Name; !fits(id, k) {
-			left = append(left, "Azure "+clip(c.Name))
+			left = append(left, "the DPD timeout of Azure "+clip(c.Name))
 			continue
 		}
 		hint := fmt.Sprintf("Azure takes %d-%d s (45 s is its default).", azureDPDMin, dpdMax)
@@ -696,24 +696,52 @@ func structuredInputs(live vpn.Proposal) ([]Input, []string) {
 		}
 	}
 	if len(live.AWS.Tunnels) > 0 {
-		add(VNetPrefixesBlockID, "VNet prefixes (AWS static routes)", "One CIDR per line: what AWS routes into the tunnels (static routing).",
-			Input{Multiline: true, Placeholder: "10.1.0.0/16", MaxLength: 2000})
+		if v, _ := fieldOf(VNetPrefixesBlockID, live); fitsPrefixes(v) {
+			add(VNetPrefixesBlockID, "VNet prefixes (AWS static routes)", "One CIDR per line: what AWS routes into the tunnels (static routing).",
+				Input{Multiline: true, Placeholder: "10.1.0.0/16", MaxLength: prefixesLength})
+		} else {
+			left = append(left, "the VNet prefixes (more than the field holds)")
+		}
 	}
-	if v, ok := lngPrefixes(live); len(live.Azure.LocalNetworkGateways) > 0 && (!ok || v != differs) {
-		add(OnPremPrefixesBlockID, "On-prem prefixes (Azure local network gateways)", "One CIDR per line, set on every local network gateway (static routing).",
-			Input{Multiline: true, Placeholder: "172.31.0.0/16", MaxLength: 2000})
+	if v, ok := lngPrefixes(live); len(live.Azure.LocalNetworkGateways) > 0 {
+		switch {
+		case ok && v == differs:
+			left = append(left, "the on-prem prefixes (they differ between local network gateways)")
+		case !fitsPrefixes(v):
+			left = append(left, "the on-prem prefixes (more than the field holds)")
+		default:
+			add(OnPremPrefixesBlockID, "On-prem prefixes (Azure local network gateways)", "One CIDR per line, set on every local network gateway (static routing).",
+				Input{Multiline: true, Placeholder: "172.31.0.0/16", MaxLength: prefixesLength})
+		}
 	}
 	return out, left
 }
 
-// leftOutNote tells the requester which DPD timeouts have no field, so
-// that the YAML is where they change.
+// prefixesLength bounds a prefixes field.
+const prefixesLength = 2000
+
+// fieldOf reads a structured field from a proposal.
+func fieldOf(id string, p vpn.Proposal) (string, bool) {
+	f, _ := fieldFor(id)
+	return f.of(p)
+}
+
+// fitsPrefixes reports whether a live list of prefixes can be shown whole
+// in its field: shown cut or empty, the field would read as "no
+// prefixes", and a line typed into it would replace them all.
+func fitsPrefixes(v string) bool {
+	_, err := parseCIDRs(v)
+	return err == nil && len(v) <= prefixesLength
+}
+
+// leftOutNote tells the requester which settings have no field, so that
+// the YAML is where they change.
 func leftOutNote(left []string) string {
 	const shown = 5
-	names := strings.Join(left[:min(len(left), shown)], ", ")
+	names := strings.Join(left[:min(len(left), shown)], "; ")
 	if len(left) > shown {
-		names += fmt.Sprintf(" and %d more", len(left)-shown)
+		names += fmt.Sprintf("; and %d more", len(left)-shown)
 	}
-	return fmt.Sprintf("No DPD field for %s (more than %d on a side, a name used twice, or one too long for a Slack field): change their DPD in the YAML.",
+	return fmt.Sprintf("No field below for %s (at most %d tunnels or connections a side; a name used twice or too long for a Slack field has none): change these in the YAML.",
 		names, maxStructuredConnections)
 }

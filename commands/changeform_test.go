@@ -233,25 +233,45 @@ func first[A, B any](a A, _ B) A { return a }
 
 // A tunnel or connection whose DPD field Slack would refuse (a block ID
 // over 255 characters or used twice, which fails the whole form) or one
-// beyond the form's 16 per side gets no field, and the form says which
-// to change in the YAML instead.
-func TestStructuredInputsBlockIDs(t *testing.T) {
+// beyond the form's 16 per side gets no field, nor do prefixes that a
+// field cannot show whole (it would read as empty, and a line typed into
+// it would replace them all); the form says what to change in the YAML.
+func TestStructuredInputsLeftToYAML(t *testing.T) {
 	long := strings.Repeat("c", 300)
 	many := make([]vpn.ProposedTunnel, 20)
 	for i := range many {
 		many[i].OutsideIP = fmt.Sprintf("198.51.100.%d", i+1)
 	}
+	var prefixes []string
+	for i := range 150 {
+		prefixes = append(prefixes, fmt.Sprintf("10.%d.0.0/16", i))
+	}
 	for _, tc := range []struct {
-		name string
-		edit func(p *vpn.Proposal)
-		left []string
+		name    string
+		edit    func(p *vpn.Proposal)
+		left    []string
+		without string
 	}{
-		{"a long name", func(p *vpn.Proposal) { p.Azure.Connections[0].Name = long }, []string{"Azure " + clip(long)}},
+		{"150 on-prem prefixes", func(p *vpn.Proposal) {
+			for i := range p.Azure.LocalNetworkGateways {
+				p.Azure.LocalNetworkGateways[i].AddressPrefixes = prefixes
+			}
+		},
+			[]string{"the on-prem prefixes (more than the field holds)"}, OnPremPrefixesBlockID},
+		{"150 VNet prefixes", func(p *vpn.Proposal) { p.AWS.StaticRoutes = prefixes },
+			[]string{"the VNet prefixes (more than the field holds)"}, VNetPrefixesBlockID},
+		{"gateways that differ", func(p *vpn.Proposal) {
+			other := p.Azure.LocalNetworkGateways[0]
+			other.AddressPrefixes = []string{"192.168.0.0/24"}
+			p.Azure.LocalNetworkGateways = append(p.Azure.LocalNetworkGateways, other)
+		}, []string{"the on-prem prefixes (they differ between local network gateways)"}, OnPremPrefixesBlockID},
+		{"a long name", func(p *vpn.Proposal) { p.Azure.Connections[0].Name = long }, []string{"the DPD timeout of Azure " + clip(long)}, ""},
 		{"a name used twice", func(p *vpn.Proposal) {
 			p.Azure.Connections = append(p.Azure.Connections, p.Azure.Connections[0])
-		}, []string{"Azure cn-aws-tunnel1", "Azure cn-aws-tunnel1"}},
+		}, []string{"the DPD timeout of Azure cn-aws-tunnel1", "the DPD timeout of Azure cn-aws-tunnel1"}, ""},
 		{"twenty tunnels", func(p *vpn.Proposal) { p.AWS.Tunnels = many },
-			[]string{"AWS tunnel 198.51.100.17", "AWS tunnel 198.51.100.18", "AWS tunnel 198.51.100.19", "AWS tunnel 198.51.100.20"}},
+			[]string{"the DPD timeout of AWS tunnel 198.51.100.17", "the DPD timeout of AWS tunnel 198.51.100.18",
+				"the DPD timeout of AWS tunnel 198.51.100.19", "the DPD timeout of AWS tunnel 198.51.100.20"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			live := liveOf(t, "healthy-static")
@@ -264,10 +284,13 @@ func TestStructuredInputsBlockIDs(t *testing.T) {
 				}
 				seen[in.BlockID] = true
 			}
+			if tc.without != "" && seen[tc.without] {
+				t.Errorf("%s is offered as a field", tc.without)
+			}
 			if strings.Join(left, "|") != strings.Join(tc.left, "|") {
 				t.Errorf("left out %q, want %q", left, tc.left)
 			}
-			if note := leftOutNote(left); !strings.Contains(note, "in the YAML") || !strings.Contains(note, strings.TrimPrefix(tc.left[0], "Azure ")) {
+			if note := leftOutNote(left); !strings.Contains(note, "in the YAML") || !strings.Contains(note, tc.left[0]) {
 				t.Errorf("note %q", note)
 			}
 		})

@@ -240,3 +240,36 @@ func TestChangeFormResultsFollowTheAck(t *testing.T) {
 		t.Errorf("results view: %s", last.View)
 	}
 }
+
+// A proposal's keys never reach the results view or the direct message,
+// with a structured field applied on top of the YAML that carries them.
+func TestChangeFormResultsKeepKeysOut(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "doorbot.db"))
+	h := newHarness(t, setup{changes: approvals(st, 1)})
+	h.runSocketMode(t)
+	form := openChangeForm(t, h, "healthy-static")
+	const psk = "Sup3rSecretPSKvalue_1"
+	views := len(h.slack.Views())
+	submitForm(t, h, form, map[string]map[string]string{
+		"reason":                   {"text": "CHG-14: rotate the key"},
+		"proposal":                 {"yaml": "aws:\n  tunnels:\n    - {outside_ip: 198.51.100.11, psk: " + psk + "}\n    - {outside_ip: 203.0.113.11}\n"},
+		"dpd_azure:cn-aws-tunnel1": {"seconds": "40"}})
+	req := newRequest(t, st, 0)
+	waitView(t, h, views, func(v fakeslack.View) bool {
+		return v.Method == "views.update" && v.ID == form.ID && v.CallbackID == "door_change_result"
+	})
+	waitText(t, h, func(m fakeslack.Message) bool { return m.Channel == "UREQ" }, req.ID)
+	for _, v := range h.slack.Views() {
+		if strings.Contains(string(v.View), psk) {
+			t.Errorf("%s %s shows the key", v.Method, v.CallbackID)
+		}
+	}
+	for _, m := range h.slack.Messages() {
+		if strings.Contains(m.Text+string(m.Blocks), psk) {
+			t.Errorf("message in %s shows the key", m.Channel)
+		}
+	}
+	if strings.Contains(strings.Join(req.Diff, "\n"), psk) || strings.Contains(req.Proposal, psk) {
+		t.Errorf("the stored request carries the key")
+	}
+}

@@ -185,16 +185,8 @@ func TestSocketModeRoundTrip(t *testing.T) {
 func TestSocketProtocolRules(t *testing.T) {
 	f, api := newFake(t)
 	ctx := testCtx(t)
-	_, wsURL, err := api.StartSocketModeContext(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, wsURL := dialSocket(t, ctx, api)
 	origin := http.Header{"Origin": {"https://api.slack.com"}}
-	conn, _, err := websocket.DefaultDialer.DialContext(ctx, wsURL, origin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
 	var hello struct {
 		Type           string         `json:"type"`
 		NumConnections int            `json:"num_connections"`
@@ -310,15 +302,7 @@ func TestCloseWithWaiters(t *testing.T) {
 func TestViewSubmissionErrorsNameInputs(t *testing.T) {
 	f, api := newFake(t)
 	ctx := testCtx(t)
-	_, wsURL, err := api.StartSocketModeContext(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, _, err := websocket.DefaultDialer.DialContext(ctx, wsURL, http.Header{"Origin": {"https://api.slack.com"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn, _ := dialSocket(t, ctx, api)
 	var hello map[string]any
 	if err := conn.ReadJSON(&hello); err != nil {
 		t.Fatal(err)
@@ -359,4 +343,20 @@ func TestViewSubmissionErrorsNameInputs(t *testing.T) {
 			t.Errorf("%v: violations %q, want one mentioning %q", tc.errors, got, tc.want)
 		}
 	}
+}
+
+// dialSocket opens a Socket Mode connection by hand, as an app that
+// writes its own frames, and returns it with its URL.
+func dialSocket(t *testing.T, ctx context.Context, api *slack.Client) (*websocket.Conn, string) {
+	t.Helper()
+	_, wsURL, err := api.StartSocketModeContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, _, err := websocket.DefaultDialer.DialContext(ctx, wsURL, http.Header{"Origin": {"https://api.slack.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn, wsURL
 }

@@ -93,9 +93,11 @@ func (s *Service) Decide(ctx context.Context, d Decision) (approval.Request, err
 		}
 		verified, verification = v.Passed, v.Failed()
 		msg := handlers.VerifyReply(v)
-		if !v.Passed {
-			// A failed verification is the requester's to act on: they are
-			// named in it, so Slack notifies them.
+		// A failed verification is the requester's to act on: they are
+		// named in it, so Slack notifies them, once per failure: pressing
+		// Verify now again on the same failure (a double click, another
+		// approver, a replay) notifies nobody again.
+		if was := current.Verification; !v.Passed && (was == nil || was.Passed || was.Summary != v.Failed()) {
 			msg = tellRequester(msg, current, handlers.Text("verification by "), handlers.Person(d.User),
 				handlers.Text(" found change "+current.ID+" is not all live, as marked ✗ above."))
 		}

@@ -215,6 +215,28 @@ func TestRequesterToldOfAFailedVerification(t *testing.T) {
 	}
 }
 
+// Verify now pressed again (a double click, a second approver, a replay)
+// on the same failure posts the result again but names the requester only
+// the first time: the failure is one transition, not one per press.
+func TestRequesterToldOnceOfARepeatedFailure(t *testing.T) {
+	f := newFixture(t, 1)
+	req := f.submit(t, "healthy-static", "aws:\n  tunnels:\n    - outside_ip: 198.51.100.11\n      dpd_timeout_seconds: 40\n    - outside_ip: 203.0.113.11\n")
+	if _, err := f.click(handlers.ActionApprove, "UAPP1", req); err != nil {
+		t.Fatal(err)
+	}
+	for _, user := range []string{"UAPP1", "UAPP2", "UAPP1"} {
+		if got, err := f.click(handlers.ActionVerify, user, req); err != nil || got.Verification == nil || got.Verification.Passed {
+			t.Fatalf("verify by %s of a change never applied: %+v %v", user, got.Verification, err)
+		}
+	}
+	if n := len(f.notify.Find("thread", "verify healthy-static: FAILED")); n != 3 {
+		t.Errorf("%d verification results in the thread, want one per press (3)", n)
+	}
+	if told := toldRequester(f, "is not all live"); told != 1 {
+		t.Errorf("the requester was told %d times of the same failure, want once: %+v", told, f.notify.Find("thread"))
+	}
+}
+
 func TestRejectAndErrorFindings(t *testing.T) {
 	f := newFixture(t, 1)
 	bad := f.submit(t, "bgp-single-ip", "routing: bgp\n")

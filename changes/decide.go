@@ -29,6 +29,10 @@ type Decision struct {
 	MessageTS string
 	// Reason is a rejection's reason.
 	Reason string
+	// journaled says the click is in the click journal (DecideRecorded,
+	// a replay), which keeps it when the job ends before the decision is
+	// stored.
+	journaled bool
 }
 
 // CheckClick checks a click against the stored request without deciding
@@ -128,6 +132,13 @@ func (s *Service) Decide(ctx context.Context, d Decision) (approval.Request, err
 	switch {
 	case errors.As(err, &refusal):
 		return current, s.refuse(ctx, d, refusal.Reason)
+	case err != nil && d.journaled && ctx.Err() != nil:
+		// The job's own time ended (doorbot stopping, or the command
+		// timeout), not the store's wait: the click journal keeps the
+		// click and its replay tells the clicker, so "click again" here
+		// would contradict it.
+		s.log().Warn("decision interrupted while it waited for the store; left to the click replay", "request", d.RequestID, "user", d.User, "err", err)
+		return current, fmt.Errorf("changes: record %s on %s: %w", d.Action, d.RequestID, err)
 	case err != nil:
 		s.log().Error("decision not stored", "request", d.RequestID, "user", d.User, "err", err)
 		tctx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -106,6 +106,7 @@ func (s *Service) DecideRecorded(ctx context.Context, id string, d Decision) (ap
 		s.log().Info("journaled click already taken by a replay", "click", id, "request", d.RequestID)
 		return approval.Request{}, nil
 	}
+	d.journaled = true
 	r, err := s.Decide(ctx, d)
 	if ctx.Err() != nil {
 		s.leaveForReplay(id, d, ctx.Err())
@@ -188,7 +189,7 @@ func (s *Service) ReplayLoop(ctx context.Context, every time.Duration) {
 }
 
 func (s *Service) replay(ctx context.Context, c store.Click) {
-	d := Decision{Action: c.Action, RequestID: c.RequestID, User: c.User, Team: c.Team, Channel: c.Channel, MessageTS: c.MessageTS, Reason: c.Reason}
+	d := Decision{Action: c.Action, RequestID: c.RequestID, User: c.User, Team: c.Team, Channel: c.Channel, MessageTS: c.MessageTS, Reason: c.Reason, journaled: true}
 	what := fmt.Sprintf("Your %s of change %s (clicked at %s)", noun(d.Action), d.RequestID, c.At.UTC().Format("2006-01-02 15:04:05 UTC"))
 	defer func() {
 		if ctx.Err() != nil {

@@ -332,3 +332,57 @@ func TestSlowReplayAndAnotherReplicaDecideEachClickOnce(t *testing.T) {
 		}
 	}
 }
+
+// lockingDirectory locks the SQLite store (another process's write
+// transaction) when asked about an approver, that is while a decision is
+// under way, between its reading and its writing.
+type lockingDirectory struct {
+	changestest.Directory
+	lock func()
+}
+
+func (d lockingDirectory) IsApprover(ctx context.Context, user string) bool {
+	d.lock()
+	return d.Directory.IsApprover(ctx, user)
+}
+
+// A worker whose own time ends (doorbot stopping, or the command timeout)
+// while its decision waits for a busy store leaves the click for the
+// replay, so it must not also tell the clicker "nothing was decided,
+// click again": the replay decides it and says so, once.
+func TestWorkerOutOfTimeAtTheStoreIsNotToldToClickAgain(t *testing.T) {
+	f, req, d, id := approvalRecorded(t, 1)
+	f.svc.StoreWait = time.Hour // the job's time ends first
+	var unlock func()
+	f.svc.Approvers = lockingDirectory{Directory: changestest.Directory{"UAPP1", "UAPP2"}, lock: func() {
+		if unlock == nil {
+			unlock = changestest.LockSQLite(t, f.path)
+		}
+	}}
+	job, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := f.svc.DecideRecorded(job, id, d); err == nil {
+		t.Fatal("decided on a locked store")
+	}
+	if m := f.notify.Find("private", "Click again"); len(m) != 0 {
+		t.Errorf("told to click again although the click is kept for the replay: %+v", m)
+	}
+	unlock()
+	f.svc.Approvers = changestest.Directory{"UAPP1", "UAPP2"}
+	f.clock.Add(changes.DefaultReplayGrace + time.Second)
+	if n := replay(t, f); n != 1 {
+		t.Fatalf("replayed %d clicks, want the kept one", n)
+	}
+	if got, _ := f.store.Get(context.Background(), req.ID); got.State != approval.Approved {
+		t.Errorf("state %s after the replay, want approved", got.State)
+	}
+	var told []changestest.Message
+	for _, m := range f.notify.Find("private", req.ID) {
+		if m.User == "UAPP1" {
+			told = append(told, m)
+		}
+	}
+	if m := told; len(m) != 1 || !strings.Contains(m[0].Text, "has now been completed") {
+		t.Errorf("the clicker was told %+v, want once that it was completed", m)
+	}
+}

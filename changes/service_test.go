@@ -360,23 +360,12 @@ func TestStaleGroupMembershipFailsClosed(t *testing.T) {
 	}
 }
 
-// ctxNotifier refuses to tell anybody on a spent context, as Slack would.
-type ctxNotifier struct{ *changestest.Notifier }
-
-func (n ctxNotifier) TellUser(ctx context.Context, user, channel string, r handlers.Reply) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return n.Notifier.TellUser(ctx, user, channel, r)
-}
-
 // With the store locked by another process past the wait, a decision is
 // not recorded and the clicker is told so, even when the job's own time
 // has run out meanwhile.
 func TestDecisionOnALockedStoreIsToldToTheClicker(t *testing.T) {
 	f := newFixture(t, 1)
 	req := f.submit(t, "healthy-static", "routing: static\n")
-	f.svc.Notify = ctxNotifier{f.notify}
 	f.svc.StoreWait = 300 * time.Millisecond
 	unlock := changestest.LockSQLite(t, f.path)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)

@@ -72,7 +72,12 @@ func (n *Notifier) Fail(kind string, err error) {
 	n.fail[kind] = err
 }
 
-func (n *Notifier) add(m Message, r handlers.Reply) error {
+// add records m; like a call to Slack, it fails on a spent context (a
+// message said on the context of a stopped job never arrives).
+func (n *Notifier) add(ctx context.Context, m Message, r handlers.Reply) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	var b bytes.Buffer
 	if err := handlers.RenderText(&b, r); err != nil {
 		return err
@@ -93,9 +98,9 @@ func (n *Notifier) add(m Message, r handlers.Reply) error {
 }
 
 // PostRoot records a thread root and gives it a ts.
-func (n *Notifier) PostRoot(_ context.Context, channel string, r handlers.Reply) (string, error) {
+func (n *Notifier) PostRoot(ctx context.Context, channel string, r handlers.Reply) (string, error) {
 	m := Message{Kind: "root", Channel: channel}
-	if err := n.add(m, r); err != nil {
+	if err := n.add(ctx, m, r); err != nil {
 		return "", err
 	}
 	n.mu.Lock()
@@ -104,24 +109,24 @@ func (n *Notifier) PostRoot(_ context.Context, channel string, r handlers.Reply)
 }
 
 // UpdateRoot records an update of a root, which must have been posted.
-func (n *Notifier) UpdateRoot(_ context.Context, channel, ts string, r handlers.Reply) error {
+func (n *Notifier) UpdateRoot(ctx context.Context, channel, ts string, r handlers.Reply) error {
 	if !n.posted(channel, ts) {
 		return errors.New("message_not_found")
 	}
-	return n.add(Message{Kind: "update", Channel: channel, TS: ts}, r)
+	return n.add(ctx, Message{Kind: "update", Channel: channel, TS: ts}, r)
 }
 
 // PostInThread records a thread reply under a posted root.
-func (n *Notifier) PostInThread(_ context.Context, channel, ts string, r handlers.Reply) error {
+func (n *Notifier) PostInThread(ctx context.Context, channel, ts string, r handlers.Reply) error {
 	if !n.posted(channel, ts) {
 		return errors.New("thread_not_found")
 	}
-	return n.add(Message{Kind: "thread", Channel: channel, TS: ts}, r)
+	return n.add(ctx, Message{Kind: "thread", Channel: channel, TS: ts}, r)
 }
 
 // TellUser records a private message.
-func (n *Notifier) TellUser(_ context.Context, user, channel string, r handlers.Reply) error {
-	return n.add(Message{Kind: "private", Channel: channel, User: user}, r)
+func (n *Notifier) TellUser(ctx context.Context, user, channel string, r handlers.Reply) error {
+	return n.add(ctx, Message{Kind: "private", Channel: channel, User: user}, r)
 }
 
 func (n *Notifier) posted(channel, ts string) bool {

@@ -1,5 +1,11 @@
 package rules
 
+import (
+	"maps"
+	"slices"
+	"strconv"
+)
+
 // Choice is one IKE/IPsec setting that both clouds accept, in each cloud's
 // name. The change form offers these in its structured policy fields, so
 // a policy picked there is never one either side refuses.
@@ -49,3 +55,39 @@ func Phase1LifetimeChoices() []int { return []int{awsP1Default, 14400, 7200} }
 
 // Phase2LifetimeChoices: see Phase1LifetimeChoices.
 func Phase2LifetimeChoices() []int { return []int{awsP2Default, 2700, 1800, 900} }
+
+// AWSTunnelDefault is what AWS applies to a tunnel option left unset, named
+// as ModifyVpnTunnelOptions names it (Phase1DHGroupNumbers), as the values
+// that set it explicitly: a rollback of an option that was at its default
+// sets these. Nil where AWS fixes no documented default: the DPD timeout
+// (30 in the older guide, 40 in the current one), the inside CIDR (picked
+// at random) and the key.
+func AWSTunnelDefault(member string) []string {
+	names := func(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+	groups := func(gs []int) []string {
+		out := make([]string, len(gs))
+		for i, g := range gs {
+			out[i] = strconv.Itoa(g)
+		}
+		return out
+	}
+	switch member {
+	case "IKEVersions":
+		return slices.Clone(awsIKE)
+	case "Phase1EncryptionAlgorithms", "Phase2EncryptionAlgorithms":
+		return names(awsEncryption)
+	case "Phase1IntegrityAlgorithms", "Phase2IntegrityAlgorithms":
+		return names(awsIntegrity)
+	case "Phase1DHGroupNumbers":
+		return groups(awsPhase1DH)
+	case "Phase2DHGroupNumbers":
+		return groups(awsPhase2DH)
+	case "Phase1LifetimeSeconds":
+		return []string{strconv.Itoa(awsP1Default)}
+	case "Phase2LifetimeSeconds":
+		return []string{strconv.Itoa(awsP2Default)}
+	case "StartupAction":
+		return []string{"add"}
+	}
+	return nil
+}

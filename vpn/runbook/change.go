@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/doorbot/doorbot/vpn"
+	"github.com/doorbot/doorbot/vpn/rules"
 )
 
 // KindChange is the runbook of one change request (ForChange). Users do
@@ -527,22 +528,37 @@ func (c *change) awsStep(s *slot, opts []awsOpt, live vpn.ProposedTunnel, purpos
 	var defaults []string
 	for _, o := range opts {
 		if len(o.live) == 0 {
+			// An option at its default goes back to the default's values,
+			// where AWS documents one.
+			if d := rules.AWSTunnelDefault(o.key); d != nil {
+				o.live = d
+				rb = append(rb, o)
+				continue
+			}
 			defaults = append(defaults, o.field)
 			continue
 		}
 		rb = append(rb, o)
 	}
+	were := " were AWS's defaults"
+	if len(defaults) == 1 {
+		were = " was AWS's default"
+	}
 	switch {
 	case len(rb) > 0:
 		st.Rollback = c.modifyCmd(s, rb, true)
 		if len(defaults) > 0 {
-			st.Rollback += "; " + strings.Join(defaults, ", ") + " were AWS's defaults: set AWS's documented default values to undo them"
+			st.Rollback += "; " + strings.Join(defaults, ", ") + were + noDefault
 		}
 	default:
-		st.Rollback = strings.Join(defaults, ", ") + " were AWS's defaults: set AWS's documented default values with the same command to undo them."
+		st.Rollback = strings.Join(defaults, ", ") + were + noDefault + "."
 	}
 	return st
 }
+
+// noDefault ends the rollback of options whose default AWS does not pin
+// down (in practice the DPD timeout).
+const noDefault = ", which AWS documents inconsistently (DPD timeout: 40 s in the current guide, 30 s in older ones): set the value you find in the VPN's downloaded configuration or the AWS console with the same command"
 
 // modifyCmd is modify-vpn-tunnel-options for opts, with the old values
 // when undo.

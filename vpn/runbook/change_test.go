@@ -453,3 +453,37 @@ func TestForChangeAWSOutputKeepsKeysOut(t *testing.T) {
 		})
 	}
 }
+
+// An option AWS had at its default is rolled back with AWS's default
+// values in the command, which a person at 3 a.m. need not look up; only
+// the DPD timeout, whose default AWS's guides disagree on, is named.
+func TestForChangeRollbackSetsAWSDefaults(t *testing.T) {
+	h := healthy
+	ip1, ip2 := h.IP(0), h.IP(1)
+	rb := forChange(h, nil, vpn.Proposal{AWS: tunnels(vpn.ProposedTunnel{OutsideIP: ip1, IKEVersions: []string{"ikev2"},
+		Phase1: &vpn.PhaseParams{DHGroups: []int{14}, LifetimeSeconds: ip(14400)}, DPDTimeoutSeconds: ip(45)}, vpn.ProposedTunnel{OutsideIP: ip2})})
+	i := stepWith(rb, "modify-vpn-tunnel-options", ip1)
+	if i < 0 {
+		t.Fatal("no modify-vpn-tunnel-options for tunnel 1")
+	}
+	back := flat(rb)[i].Rollback
+	for _, want := range []string{
+		"aws ec2 modify-vpn-tunnel-options", "--vpn-tunnel-outside-ip-address " + ip1,
+		`"IKEVersions":[{"Value":"ikev1"},{"Value":"ikev2"}]`,
+		`"Phase1DHGroupNumbers":[{"Value":2},{"Value":14},{"Value":15},`,
+		`"Phase1LifetimeSeconds":28800`,
+		"dpd_timeout_seconds was AWS's default",
+	} {
+		if !strings.Contains(back, want) {
+			t.Errorf("rollback %q lacks %q", back, want)
+		}
+	}
+	if strings.Contains(back, `"DPDTimeoutSeconds"`) {
+		t.Errorf("rollback %q sets a DPD default AWS documents two ways", back)
+	}
+	for _, cmd := range strings.Split(back, "; ") {
+		if strings.HasPrefix(cmd, "aws ") {
+			shelltest.Parses(t, cmd)
+		}
+	}
+}

@@ -93,7 +93,7 @@ func TestClickKilledAfterItsAckIsReplayedOnce(t *testing.T) {
 			if n := len(find(h, func(m fakeslack.Message) bool { return m.ThreadTS == req.ThreadTS && m.Mentioned("UREQ") })); n != 1 {
 				t.Errorf("the requester was told %d times, want once", n)
 			}
-			told := waitText(t, h, ephemeralTo("UAPP1"), "Your approval of change "+req.ID, "interrupted by a doorbot restart and has now been completed")
+			told := waitText(t, h, ephemeralTo("UAPP1"), "Your approval of change "+req.ID, "was interrupted", "has now been completed")
 			if told.Channel != approvalsChannel {
 				t.Errorf("told in %s, want the approvals channel", told.Channel)
 			}

@@ -200,7 +200,7 @@ func (s *Service) replay(ctx context.Context, c store.Click) {
 	}()
 	if c.Attempts > maxClickTakes {
 		s.count(d.Action, "replay_given_up")
-		s.tell(ctx, d.User, s.replyChannel(d), what+fmt.Sprintf(" could not be completed in %d tries across doorbot restarts; nothing more will be tried. Look at the change's thread and click again if your decision is not there.", maxClickTakes))
+		s.tell(ctx, d.User, s.replyChannel(d), what+fmt.Sprintf(" could not be completed in %d tries (doorbot restarted or ran out of time each time); nothing more will be tried. Look at the change's thread and click again if your decision is not there.", maxClickTakes))
 		return
 	}
 	if r, err := s.Store.Get(ctx, d.RequestID); err == nil && recorded(r, d, c.At) {
@@ -210,7 +210,7 @@ func (s *Service) replay(ctx context.Context, c store.Click) {
 		// it had.
 		s.updateRoot(ctx, r)
 		s.count(d.Action, "replayed")
-		s.tell(ctx, d.User, s.replyChannel(d), what+" was recorded before doorbot restarted; nothing more was done.")
+		s.tell(ctx, d.User, s.replyChannel(d), what+" was already recorded when doorbot came back to it; nothing more was done.")
 		return
 	}
 	_, err := s.Decide(ctx, d)
@@ -218,11 +218,11 @@ func (s *Service) replay(ctx context.Context, c store.Click) {
 	switch {
 	case err == nil:
 		s.count(d.Action, "replayed")
-		s.tell(ctx, d.User, s.replyChannel(d), what+" was interrupted by a doorbot restart and has now been completed.")
+		s.tell(ctx, d.User, s.replyChannel(d), what+interrupted+" and has now been completed.")
 	case errors.As(err, &refusal):
 		// Decide told the clicker why.
 		s.count(d.Action, "replayed")
-		s.tell(ctx, d.User, s.replyChannel(d), what+" was interrupted by a doorbot restart and has now been answered: refused, as the message above says.")
+		s.tell(ctx, d.User, s.replyChannel(d), what+interrupted+" and has now been answered: refused, as the message above says.")
 	default:
 		// Decide told the clicker it was not recorded and to click again.
 		s.log().Error("replayed click not decided", "request", d.RequestID, "user", d.User, "err", err)
@@ -242,6 +242,12 @@ func recorded(r approval.Request, d Decision, at time.Time) bool {
 	}
 	return false
 }
+
+// interrupted is what a replay can say of why a click waited for it:
+// doorbot restarted (killed, stopped, lost the lead) or its worker ran
+// out of time, or the click waited in a queue longer than the grace. A
+// replay cannot tell which, so it claims no restart.
+const interrupted = " was interrupted (doorbot restarted, or fell behind)"
 
 func noun(action string) string {
 	switch action {

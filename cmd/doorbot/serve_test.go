@@ -351,7 +351,7 @@ func TestServeReplaysAJournaledClickAtStart(t *testing.T) {
 		done <- run(sctx, []string{"serve", "--config", cfg}, strings.NewReader(""), io.Discard, &stderr, os.Getenv)
 	}()
 	if _, err := fs.WaitMessage(ctx, func(m fakeslack.Message) bool {
-		return m.Via == "chat.postEphemeral" && m.User == "U0APPROVER" && strings.Contains(m.Text+string(m.Blocks), "interrupted by a doorbot restart and has now been completed")
+		return m.Via == "chat.postEphemeral" && m.User == "U0APPROVER" && strings.Contains(m.Text+string(m.Blocks), "has now been completed")
 	}); err != nil {
 		t.Fatalf("the clicker was not told: %v\n%s", err, stderr.String())
 	}

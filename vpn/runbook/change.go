@@ -787,7 +787,7 @@ func (c *change) azureStep(s *slot, a azureChange) Step {
 	case a.policy != "":
 		st.Impact = "IKE restarts on " + s.connEnd.Name + ": " + s.label() + " is down until it renegotiates with the new policy (about a minute); " + c.meanwhile(s) + "."
 		if l := s.connLive.IPsecPolicy; l != nil {
-			st.Rollback = joinSentences(st.Rollback, "az network vpn-connection ipsec-policy clear -g "+rg+" --connection-name "+name+", then add the previous policy ("+policyLine(l)+")")
+			st.Rollback = joinSentences(st.Rollback, "az network vpn-connection ipsec-policy clear -g "+rg+" --connection-name "+name+"; "+policyAddCmd(rg, name, l))
 		} else {
 			st.Rollback = joinSentences(st.Rollback, "az network vpn-connection ipsec-policy clear -g "+rg+" --connection-name "+name+" (back to Azure's default proposals)")
 		}
@@ -855,19 +855,24 @@ func (c *change) azureKeyStep(s *slot) Step {
 // policyAdd is ipsec-policy add for p; a field p lacks is left out and
 // said in st, since every field is required and a guess would be wrong.
 func policyAdd(rg, name string, p *vpn.IPsecPolicy, st *Step) string {
-	life := 27000
-	if p.SALifetimeSeconds != nil {
-		life = *p.SALifetimeSeconds
-	}
-	cmd := "az network vpn-connection ipsec-policy add -g " + rg + " --connection-name " + name + " \\\n" +
-		"  --ike-encryption " + word(orDash(p.IKEEncryption)) + " --ike-integrity " + word(orDash(p.IKEIntegrity)) + " --dh-group " + word(orDash(p.DHGroup)) + " \\\n" +
-		"  --ipsec-encryption " + word(orDash(p.IPsecEncryption)) + " --ipsec-integrity " + word(orDash(p.IPsecIntegrity)) + " --pfs-group " + word(orDash(p.PFSGroup)) + " \\\n" +
-		fmt.Sprintf("  --sa-lifetime %d --sa-max-size 102400000", life)
+	cmd := policyAddCmd(rg, name, p)
 	st.Expect = joinSentences(st.Expect, "--sa-max-size is Azure's default (102400000 KB): the proposal format does not state it.")
 	if gaps := policyGaps(p); len(gaps) > 0 {
 		st.Expect = joinSentences(st.Expect, "The end state's policy lacks "+strings.Join(gaps, ", ")+" (shown as -): validation reports it; fix the proposal before running this.")
 	}
 	return cmd
+}
+
+// policyAddCmd is ipsec-policy add for p, a field p lacks shown as -.
+func policyAddCmd(rg, name string, p *vpn.IPsecPolicy) string {
+	life := 27000
+	if p.SALifetimeSeconds != nil {
+		life = *p.SALifetimeSeconds
+	}
+	return "az network vpn-connection ipsec-policy add -g " + rg + " --connection-name " + name + " \\\n" +
+		"  --ike-encryption " + word(orDash(p.IKEEncryption)) + " --ike-integrity " + word(orDash(p.IKEIntegrity)) + " --dh-group " + word(orDash(p.DHGroup)) + " \\\n" +
+		"  --ipsec-encryption " + word(orDash(p.IPsecEncryption)) + " --ipsec-integrity " + word(orDash(p.IPsecIntegrity)) + " --pfs-group " + word(orDash(p.PFSGroup)) + " \\\n" +
+		fmt.Sprintf("  --sa-lifetime %d --sa-max-size 102400000", life)
 }
 
 func policyGaps(p *vpn.IPsecPolicy) []string {

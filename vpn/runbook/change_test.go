@@ -154,6 +154,13 @@ func TestForChange(t *testing.T) {
 					if tc.conn == "cn-aws-tunnel2" && clear >= 0 {
 						t.Errorf("a connection without a policy is cleared")
 					}
+					// The rollback pastes: clear, then add the live policy with every field.
+					if back := "ipsec-policy add -g " + rg + " --connection-name cn-aws-tunnel1 \\\n  --ike-encryption AES128"; tc.conn == "cn-aws-tunnel1" && !strings.Contains(st.Rollback, back) {
+						t.Errorf("rollback %q does not add the live policy back (%q)", st.Rollback, back)
+					}
+					if tc.conn == "cn-aws-tunnel1" {
+						shelltest.Parses(t, st.Rollback)
+					}
 					if !strings.Contains(st.Impact, "IKE restarts on "+tc.conn) {
 						t.Errorf("impact %q", st.Impact)
 					}

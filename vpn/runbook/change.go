@@ -605,7 +605,7 @@ func (o awsOpt) json(vals []string, s *slot) string {
 				return v
 			}
 		}
-		return strconv.Quote(v)
+		return strconv.Quote(awsSpelling(o.key, v))
 	}
 	if !o.list {
 		if len(vals) == 0 {
@@ -618,6 +618,21 @@ func (o awsOpt) json(vals []string, s *slot) string {
 		items[i] = `{"Value":` + one(v) + `}`
 	}
 	return "[" + strings.Join(items, ",") + "]"
+}
+
+// awsSpelling is v as AWS's API spells it: the checks compare values
+// case-blind, so a proposal may say aes256 or IKEv2 where AWS documents
+// AES256 and ikev2.
+func awsSpelling(member, v string) string {
+	if member == "StartupAction" {
+		return strings.ToLower(strings.TrimSpace(v)) // add | start
+	}
+	for _, d := range rules.AWSTunnelDefault(member) {
+		if strings.EqualFold(d, strings.TrimSpace(v)) {
+			return d
+		}
+	}
+	return v
 }
 
 func (c *change) vpnID(s *slot) string {

@@ -494,3 +494,21 @@ func TestForChangeRollbackSetsAWSDefaults(t *testing.T) {
 		}
 	}
 }
+
+// Values typed in another case (the checks compare them case-blind) are
+// printed in AWS's spelling, the one its API documents.
+func TestForChangeAWSSpelling(t *testing.T) {
+	h := healthy
+	ip1, ip2 := h.IP(0), h.IP(1)
+	rb := forChange(h, nil, vpn.Proposal{AWS: tunnels(vpn.ProposedTunnel{OutsideIP: ip1, IKEVersions: []string{"IKEv2"},
+		Phase1: &vpn.PhaseParams{Encryption: []string{"aes256-gcm-16"}, Integrity: []string{"sha2-256"}}, StartupAction: "Start"}, vpn.ProposedTunnel{OutsideIP: ip2})})
+	want := []string{`"IKEVersions":[{"Value":"ikev2"}]`, `"Phase1EncryptionAlgorithms":[{"Value":"AES256-GCM-16"}]`,
+		`"Phase1IntegrityAlgorithms":[{"Value":"SHA2-256"}]`, `"StartupAction":"start"`}
+	if stepWith(rb, append([]string{ip1}, want...)...) < 0 {
+		var cmds []string
+		for _, st := range flat(rb) {
+			cmds = append(cmds, st.Commands...)
+		}
+		t.Errorf("no command with AWS's spelling %q in %q", want, cmds)
+	}
+}

@@ -147,38 +147,88 @@ func (s *Service) Decide(ctx context.Context, d Decision) (approval.Request, err
 		return current, fmt.Errorf("changes: record %s on %s: %w", d.Action, d.RequestID, err)
 	}
 	s.count(d.Action, "ok")
-	var msg handlers.Reply
-	switch {
-	case updated.State == approval.Expired:
+	if updated.State == approval.Expired {
 		// The click found the request past its time: the expiry is stored
 		// (by this click alone), the click refused.
 		s.expired(ctx, updated)
 		return updated, s.refuse(ctx, d, fmt.Sprintf("Change %s expired before this decision; nothing was approved.", d.RequestID))
-	case d.Action == handlers.ActionApprove:
-		line := []handlers.Span{handlers.Text("Approved by "), handlers.Person(d.User),
-			handlers.Text(fmt.Sprintf(" (%d of %d).", len(updated.Approvals), max(updated.RequiredApprovals, 1)))}
-		msg = handlers.Mentioning(handlers.ToneNone, line...)
-		if updated.State == approval.Approved {
-			// Only the click that made it approved gets here (the store
-			// refuses every later one), so the requester is told once.
-			msg = tellRequester(msg, updated, handlers.Text("change "+updated.ID+" is approved; after it, press Verify now or run /door runbook verify "+updated.Connection+"."))
-		}
-	case d.Action == handlers.ActionReject:
-		// The reason is the rejecter's words: quoted, never part of
-		// doorbot's line (or of the notification text).
-		msg = handlers.Mentioning(handlers.ToneNone, handlers.Text("Rejected by "), handlers.Person(d.User), handlers.Text("."))
-		if d.User != updated.Requester {
-			msg = tellRequester(msg, updated, handlers.Text("change "+updated.ID+" will not go ahead."))
-		}
-		msg.Blocks = append(msg.Blocks, handlers.QuoteBlock("rejection reason", d.Reason))
 	}
-	if len(msg.Blocks) > 0 {
-		if err := s.Notify.PostInThread(ctx, updated.Channel, updated.ThreadTS, msg); err != nil {
-			s.log().Warn("decision not posted in the change thread", "request", updated.ID, "err", err)
-		}
-	}
+	s.postNote(ctx, d, updated)
 	s.updateRoot(ctx, updated)
 	return updated, nil
+}
+
+// decisionNote is the thread note of a stored decision (none for a
+// verification, whose result is posted before it is stored): the worker
+// and a replay that finds the note unposted build it alike from the
+// stored request.
+func decisionNote(d Decision, r approval.Request) handlers.Reply {
+	switch d.Action {
+	case handlers.ActionApprove:
+		n := slices.Index(r.Approvals, d.User) + 1
+		line := []handlers.Span{handlers.Text("Approved by "), handlers.Person(d.User),
+			handlers.Text(fmt.Sprintf(" (%d of %d).", n, max(r.RequiredApprovals, 1)))}
+		msg := handlers.Mentioning(handlers.ToneNone, line...)
+		if r.State == approval.Approved && n == len(r.Approvals) {
+			// Only the click that made it approved is its last approval
+			// (the store refuses every later one), so the requester is
+			// told once.
+			msg = tellRequester(msg, r, handlers.Text("change "+r.ID+" is approved; after it, press Verify now or run /door runbook verify "+r.Connection+"."))
+		}
+		return msg
+	case handlers.ActionReject:
+		// The reason is the rejecter's words: quoted, never part of
+		// doorbot's line (or of the notification text).
+		msg := handlers.Mentioning(handlers.ToneNone, handlers.Text("Rejected by "), handlers.Person(d.User), handlers.Text("."))
+		if d.User != r.Requester {
+			msg = tellRequester(msg, r, handlers.Text("change "+r.ID+" will not go ahead."))
+		}
+		msg.Blocks = append(msg.Blocks, handlers.QuoteBlock("rejection reason", d.Reason))
+		return msg
+	}
+	return handlers.Reply{}
+}
+
+// notified is the audit event recorded once a decision's thread note is
+// posted: a replay that finds the decision stored and no such event (the
+// worker died between its transaction and the post) posts the note.
+const notified = "notified"
+
+// noteDetail names the note of one decision in its "notified" event.
+func noteDetail(d Decision) string {
+	return "thread note of the " + noun(d.Action) + " posted"
+}
+
+// postNote posts a stored decision's thread note and records that it was
+// posted. A note not posted is not recorded, but its click is gone from
+// the journal once its worker completes: only a dead worker's note is
+// posted again, by the replay.
+func (s *Service) postNote(ctx context.Context, d Decision, r approval.Request) {
+	msg := decisionNote(d, r)
+	if len(msg.Blocks) == 0 {
+		return
+	}
+	if err := s.Notify.PostInThread(ctx, r.Channel, r.ThreadTS, msg); err != nil {
+		s.log().Warn("decision not posted in the change thread", "request", r.ID, "err", err)
+		return
+	}
+	if err := s.Store.AppendEvent(ctx, approval.Event{RequestID: r.ID, Kind: notified, Actor: d.User, At: s.now(), TeamID: d.Team, Channel: d.Channel, Detail: noteDetail(d)}); err != nil {
+		s.log().Warn("posted thread note not audited; a replay of its click would post it again", "request", r.ID, "err", err)
+	}
+}
+
+// noted reports whether a decision's thread note is recorded as posted.
+// An audit that cannot be read counts as not posted: a note twice is
+// better than a requester never told.
+func (s *Service) noted(ctx context.Context, d Decision) bool {
+	evs, err := s.Store.Audit(ctx)
+	if err != nil {
+		s.log().Warn("audit not read; the thread note is posted again", "request", d.RequestID, "err", err)
+		return false
+	}
+	return slices.ContainsFunc(evs, func(e approval.Event) bool {
+		return e.RequestID == d.RequestID && e.Kind == notified && e.Actor == d.User && e.Detail == noteDetail(d)
+	})
 }
 
 // screenOrRefuse checks a decision's identifiers (screen); a malformed

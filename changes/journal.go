@@ -205,9 +205,13 @@ func (s *Service) replay(ctx context.Context, c store.Click) {
 	}
 	if r, err := s.Store.Get(ctx, d.RequestID); err == nil && recorded(r, d, c.At) {
 		// Its worker may have died between storing the decision and
-		// updating the thread root, which would still show the request
-		// as it was to the approvers; replacing the root is harmless if
-		// it had.
+		// posting its thread note (the requester never told) or updating
+		// the thread root, which would still show the request as it was
+		// to the approvers: the note is posted unless it is recorded as
+		// posted, and replacing the root is harmless if it had been.
+		if !s.noted(ctx, d) {
+			s.postNote(ctx, d, r)
+		}
 		s.updateRoot(ctx, r)
 		s.count(d.Action, "replayed")
 		s.tell(ctx, d.User, s.replyChannel(d), what+" was already recorded when doorbot came back to it; nothing more was done.")

@@ -2,6 +2,7 @@ package changes_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -111,27 +112,36 @@ func TestWorkerAndReplayDecideOnce(t *testing.T) {
 // leaves a click whose decision is stored: the replay applies nothing
 // (no second vote, no refusal in the audit) and says it was recorded. A
 // worker killed between its transaction and the thread root's update
-// left a root that misleads the approvers (no approval shown): the replay
-// brings it up to date.
+// left a root that misleads the approvers (no approval shown), and its
+// thread note unposted: the replay brings the root up to date and posts
+// the note, once (the requester of a change it approved is told in it).
 func TestReplayOfARecordedDecisionAppliesNothing(t *testing.T) {
+	decided := func(ctx context.Context, f *fixture, d changes.Decision) error {
+		_, err := f.svc.Decide(ctx, d)
+		return err
+	}
+	killed := func(ctx context.Context, f *fixture, d changes.Decision) error {
+		_, err := f.store.Update(ctx, d.RequestID, func(r *approval.Request) ([]approval.Event, error) {
+			return approval.Approve(r, approval.Decider{User: d.User, IsApprover: true}, f.clock.Now())
+		})
+		return err
+	}
 	for _, tc := range []struct {
-		name   string
-		worker func(ctx context.Context, f *fixture, d changes.Decision) error
+		name     string
+		required int
+		worker   func(ctx context.Context, f *fixture, d changes.Decision) error
+		// note is the thread note's text, posted once, by the worker or
+		// by the replay.
+		note string
 	}{
-		{"decided", func(ctx context.Context, f *fixture, d changes.Decision) error {
-			_, err := f.svc.Decide(ctx, d)
-			return err
-		}},
-		{"killed after its transaction", func(ctx context.Context, f *fixture, d changes.Decision) error {
-			_, err := f.store.Update(ctx, d.RequestID, func(r *approval.Request) ([]approval.Event, error) {
-				return approval.Approve(r, approval.Decider{User: d.User, IsApprover: true}, f.clock.Now())
-			})
-			return err
-		}},
+		{"decided", 2, decided, "Approved by @UAPP1 (1 of 2)."},
+		{"killed after its transaction", 2, killed, "Approved by @UAPP1 (1 of 2)."},
+		{"decided, approving it", 1, decided, "@UREQ: change %s is approved"},
+		{"killed after its transaction and before the note", 1, killed, "@UREQ: change %s is approved"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			f, req, d, _ := approvalRecorded(t, 2)
+			f, req, d, _ := approvalRecorded(t, tc.required)
 			if err := tc.worker(ctx, f, d); err != nil { // without the click's removal
 				t.Fatal(err)
 			}
@@ -139,13 +149,32 @@ func TestReplayOfARecordedDecisionAppliesNothing(t *testing.T) {
 			if n := replay(t, f); n != 1 {
 				t.Fatalf("replayed %d", n)
 			}
-			if k := changestest.AuditKinds(t, f.store, req.ID); k["approval"] != 1 || k["refused"] != 0 {
-				t.Errorf("audit %v: want one approval, no refusal", k)
+			note := tc.note
+			if strings.Contains(note, "%s") {
+				note = fmt.Sprintf(note, req.ID)
 			}
-			if len(f.notify.Find("private", "was already recorded", req.ID)) != 1 {
-				t.Errorf("the clicker was not told: %+v", f.notify.Messages())
+			if m := f.notify.Find("thread", "Approved by @UAPP1", note); len(m) != 1 {
+				t.Errorf("thread notes %q: %d, want 1: %+v", note, len(m), f.notify.Find("thread"))
 			}
-			if u := f.notify.Find("update", req.ID); len(u) == 0 || u[len(u)-1].TS != req.ThreadTS || !strings.Contains(u[len(u)-1].Text, "approvals: 1 of 2") {
+			// A second replay of the same click (its first died before
+			// removing it) posts nothing more.
+			if _, err := f.svc.Record(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+			f.clock.Add(changes.DefaultReplayGrace + time.Second)
+			if n := replay(t, f); n != 1 {
+				t.Fatalf("second replay took %d", n)
+			}
+			if m := f.notify.Find("thread", "Approved by @UAPP1"); len(m) != 1 {
+				t.Errorf("the thread note was posted %d times, want once: %+v", len(m), m)
+			}
+			if k := changestest.AuditKinds(t, f.store, req.ID); k["approval"]+k["approved"] != 1 || k["refused"] != 0 || k["notified"] != 1 {
+				t.Errorf("audit %v: want one approval, one thread note, no refusal", k)
+			}
+			if len(f.notify.Find("private", "was already recorded", req.ID)) != 2 {
+				t.Errorf("the clicker was not told of each replay: %+v", f.notify.Messages())
+			}
+			if u := f.notify.Find("update", req.ID); len(u) == 0 || u[len(u)-1].TS != req.ThreadTS || !strings.Contains(u[len(u)-1].Text, fmt.Sprintf("approvals: 1 of %d", tc.required)) && !strings.Contains(u[len(u)-1].Text, "APPROVED") {
 				t.Errorf("the thread root does not show the approval: %+v", u)
 			}
 		})

@@ -653,30 +653,25 @@ func structuredInputs(live vpn.Proposal) ([]Input, []string) {
 	for _, c := range live.Azure.Connections {
 		uses[DPDAzureBlockPrefix+c.Name]++
 	}
-	fits := func(id string, i int) bool {
-		return i < maxStructuredConnections && len(id) <= maxBlockID && uses[id] == 1
+	// dpd adds the DPD field of the i-th tunnel or connection of a side
+	// (what names it, key is its outside IP or name), or notes it left out.
+	dpd := func(prefix, what string, i int, key, hint, placeholder string) {
+		id := prefix + key
+		switch {
+		case key == "":
+		case i >= maxStructuredConnections || len(id) > maxBlockID || uses[id] != 1:
+			left = append(left, "the DPD timeout of "+what+clip(key))
+		default:
+			add(id, "DPD timeout (s), "+what+key, hint, Input{Placeholder: placeholder, MaxLength: 6})
+		}
 	}
+	hint := fmt.Sprintf("AWS takes %d-%d s; empty keeps AWS's default (40 s).", awsDPDMin, dpdMax)
 	for i, t := range live.AWS.Tunnels {
-		if t.OutsideIP == "" {
-			continue
-		}
-		if id := DPDAWSBlockPrefix + t.OutsideIP; !fits(id, i) {
-			left = append(left, "the DPD timeout of AWS tunnel "+clip(t.OutsideIP))
-			continue
-		}
-		hint := fmt.Sprintf("AWS takes %d-%d s; empty keeps AWS's default (40 s).", awsDPDMin, dpdMax)
-		add(DPDAWSBlockPrefix+t.OutsideIP, "DPD timeout (s), AWS tunnel "+t.OutsideIP, hint, Input{Placeholder: "40", MaxLength: 6})
+		dpd(DPDAWSBlockPrefix, "AWS tunnel ", i, t.OutsideIP, hint, "40")
 	}
+	hint = fmt.Sprintf("Azure takes %d-%d s (45 s is its default).", azureDPDMin, dpdMax)
 	for k, c := range live.Azure.Connections {
-		if c.Name == "" {
-			continue
-		}
-		if id := DPDAzureBlockPrefix + c.Name; !fits(id, k) {
-			left = append(left, "the DPD timeout of Azure "+clip(c.Name))
-			continue
-		}
-		hint := fmt.Sprintf("Azure takes %d-%d s (45 s is its default).", azureDPDMin, dpdMax)
-		add(DPDAzureBlockPrefix+c.Name, "DPD timeout (s), Azure "+c.Name, hint, Input{Placeholder: "45", MaxLength: 6})
+		dpd(DPDAzureBlockPrefix, "Azure ", k, c.Name, hint, "45")
 	}
 	if len(live.AWS.Tunnels) > 0 || len(live.Azure.Connections) > 0 {
 		for i, id := range policyBlocks {

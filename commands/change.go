@@ -67,11 +67,11 @@ func changeCommand(r *Registry, d Deps) Command {
 			loading.Intro = []handlers.Block{{Kind: handlers.Paragraph, Lines: []string{
 				fmt.Sprintf("⏳ Reading the live state of %s to start the proposal…", name)}}}
 			return loading, func(ctx context.Context) Form {
-				live, err := d.Service.LiveProposal(ctx, name)
+				prefill, live, err := liveYAML(ctx, d.Service, name)
+				f := changeForm(name, prefill)
 				if err != nil {
-					return changeForm(name, "connection: "+name+"\n")
+					return f
 				}
-				f := changeForm(name, string(proposal.Marshal(live)))
 				// The structured fields sit under the YAML, above the
 				// reason and the window.
 				inputs, left := structuredInputs(live)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/proposal"
+	"github.com/doorbot/doorbot/vpn"
 )
 
 // Identifiers of the /door validate form (interface: docs/slack.md).
@@ -53,20 +54,27 @@ func validateCommand(r *Registry, svc *handlers.Service) Command {
 			loading.Intro = []handlers.Block{{Kind: handlers.Paragraph, Lines: []string{
 				fmt.Sprintf("⏳ Reading the live state of %s from AWS and Azure to fill in the form…", meta.Connection)}}}
 			return loading, func(ctx context.Context) Form {
-				return validateForm(meta, liveYAML(ctx, svc, meta.Connection))
+				prefill, _, _ := liveYAML(ctx, svc, meta.Connection)
+				return validateForm(meta, prefill)
 			}
 		},
 	}
 }
 
-// liveYAML is a connection's live state as a proposal to start from; when
-// the clouds cannot be read, just the connection's name.
-func liveYAML(ctx context.Context, svc *handlers.Service, name string) string {
+// liveYAML is a connection's live state as a proposal to start from, and
+// that state; when the clouds cannot be read, just the connection's name,
+// and the error.
+func liveYAML(ctx context.Context, svc *handlers.Service, name string) (string, vpn.Proposal, error) {
 	live, err := svc.LiveProposal(ctx, name)
 	if err != nil {
-		return "connection: " + name + "\n"
+		return nameOnly(name), live, err
 	}
-	return string(proposal.Marshal(live))
+	return string(proposal.Marshal(live)), live, nil
+}
+
+// nameOnly is a proposal that states only its connection.
+func nameOnly(name string) string {
+	return "connection: " + name + "\n"
 }
 
 func validateBase(meta validateMeta) Form {
@@ -97,7 +105,7 @@ func fitPrefill(name, prefill string, intro []handlers.Block) (string, []handler
 	if len(prefill) <= MaxInput {
 		return prefill, intro
 	}
-	return "connection: " + name + "\n", []handlers.Block{{Kind: handlers.Paragraph, Tone: handlers.ToneWarning, Icon: handlers.IconWarning, Lines: []string{
+	return nameOnly(name), []handlers.Block{{Kind: handlers.Paragraph, Tone: handlers.ToneWarning, Icon: handlers.IconWarning, Lines: []string{
 		fmt.Sprintf("The live state of %s is %d characters, more than the %d a Slack form holds, so it is not filled in.", name, len(prefill), MaxInput),
 		"State only what changes: every part you leave out is taken from the live state. For the whole state, use a file: doorbot validate FILE with connection: " + name + " in it.",
 	}}}

@@ -22,6 +22,17 @@ import (
 // fails, hangs or is not enabled becomes a not_read entry; the others'
 // evidence is kept. It never enables anything.
 func (o *Observer) Evidence(ctx context.Context, conn vpn.Connection) why.Input {
+	return o.evidence(ctx, conn, func(ctx context.Context) vpn.Observation { return o.Observe(ctx, []vpn.Connection{conn})[0] })
+}
+
+// EvidenceOf is Evidence for an observation already read (the alert
+// watcher's of this cycle): only the evidence sources are read, not the
+// connection again.
+func (o *Observer) EvidenceOf(ctx context.Context, obs vpn.Observation) why.Input {
+	return o.evidence(ctx, obs.Connection, func(context.Context) vpn.Observation { return obs })
+}
+
+func (o *Observer) evidence(ctx context.Context, conn vpn.Connection, observe func(context.Context) vpn.Observation) why.Input {
 	ctx, cancel := context.WithTimeout(ctx, o.opts.StatusTimeout)
 	defer cancel()
 	now := o.opts.Now().UTC()
@@ -34,7 +45,7 @@ func (o *Observer) Evidence(ctx context.Context, conn vpn.Connection) why.Input 
 	if o.azure != nil {
 		wg.Go(func() { e.azureDiagnostics(ctx, since, now) })
 	}
-	obs := o.Observe(ctx, []vpn.Connection{conn})[0]
+	obs := observe(ctx)
 	e.in.Observation = obs
 	e.observed()
 	if obs.AWS != nil && o.aws != nil {

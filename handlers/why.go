@@ -47,7 +47,19 @@ func (s *Service) Why(ctx context.Context, name, tunnel string) (why.Answer, err
 	if s.Observer == nil {
 		return why.Answer{}, errNoObserver
 	}
-	in := s.Observer.Evidence(ctx, conns[0])
+	return explain(s.Observer.Evidence(ctx, conns[0]), name, tunnel)
+}
+
+// WhyOf is Why, for every tunnel, of an observation already read (the
+// alert watcher's): the connection is not read again, only the evidence.
+func (s *Service) WhyOf(ctx context.Context, o vpn.Observation) (why.Answer, error) {
+	if s.Observer == nil {
+		return why.Answer{}, errNoObserver
+	}
+	return explain(s.Observer.EvidenceOf(ctx, o), o.Connection.Name, "")
+}
+
+func explain(in why.Input, name, tunnel string) (why.Answer, error) {
 	st := Assess(in.Observation)
 	in.Tunnels, in.Health = st.Tunnels, st.Health
 	if tunnel != "" {

@@ -119,12 +119,14 @@ type Options struct {
 	OnEvent func(Event)
 	// OnCycle sees every cycle.
 	OnCycle func(Cycle)
-	// Explain is doorbot why for one connection (handlers.Service.Why).
-	// When a connection turns down or degraded the watcher asks it once,
+	// Explain is doorbot why for one connection, of the observation this
+	// cycle read (handlers.Service.WhyOf: only the evidence is read, not
+	// the connection again). When a connection turns down or degraded the
+	// watcher asks it once,
 	// so that the alert names the cause the clouds' own records show
 	// (a pre-shared key mismatch in the tunnel log), not only the likely
 	// one. Nil: the likely causes only.
-	Explain func(ctx context.Context, connection string) (why.Answer, error)
+	Explain func(ctx context.Context, o vpn.Observation) (why.Answer, error)
 	// onObserved sees every cycle's observations (the live model's Put).
 	onObserved func(ctx context.Context, obs []vpn.Observation, at time.Time)
 }
@@ -225,7 +227,7 @@ func (w *Watcher) RunCycle(ctx context.Context) Cycle {
 	for i, o := range obs {
 		statuses[i] = handlers.Assess(o)
 	}
-	w.explain(ctx, statuses)
+	w.explain(ctx, obs, statuses)
 	for i, o := range obs {
 		cs := statuses[i]
 		sample := alerts.SampleOf(o, cs.Tunnels, now, messageContext(o, cs, w.evidence(o.Connection.Name)))
@@ -272,14 +274,17 @@ const maxExplain = 5
 // most 20 s). The cycle waits: the root posted after debounce then
 // already names the cause. A failed explanation is not retried until the
 // tunnels down change; the alert keeps its likely causes.
-func (w *Watcher) explain(ctx context.Context, statuses []vpn.ConnectionStatus) {
+func (w *Watcher) explain(ctx context.Context, obs []vpn.Observation, statuses []vpn.ConnectionStatus) {
 	if w.opts.Explain == nil {
 		return
 	}
-	type job struct{ name, key string }
+	type job struct {
+		name, key string
+		obs       vpn.Observation
+	}
 	var jobs []job
 	w.explainMu.Lock()
-	for _, cs := range statuses {
+	for i, cs := range statuses {
 		key := downKey(cs)
 		if key == "" {
 			delete(w.explained, cs.Name)
@@ -288,7 +293,7 @@ func (w *Watcher) explain(ctx context.Context, statuses []vpn.ConnectionStatus) 
 		if e, ok := w.explained[cs.Name]; ok && e.key == key || len(jobs) == maxExplain {
 			continue
 		}
-		jobs = append(jobs, job{cs.Name, key})
+		jobs = append(jobs, job{cs.Name, key, obs[i]})
 	}
 	w.explainMu.Unlock()
 	if len(jobs) == 0 {
@@ -301,7 +306,7 @@ func (w *Watcher) explain(ctx context.Context, statuses []vpn.ConnectionStatus) 
 	for i, j := range jobs {
 		wg.Go(func() {
 			results[i].key = j.key
-			ans, err := w.opts.Explain(ctx, j.name)
+			ans, err := w.opts.Explain(ctx, j.obs)
 			if err != nil {
 				w.log.Warn("why not read for the alert; it names the likely causes only", "connection", j.name, "error", err)
 				return

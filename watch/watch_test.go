@@ -309,16 +309,30 @@ func TestAlertNamesTheRecordedCause(t *testing.T) {
 		t.Fatal("no psk-mismatch scenario")
 	}
 	psk := sc.Connection
-	_, obs := simObserver(t, world, simclient.Options{})
+	srv, obs := simObserver(t, world, simclient.Options{})
 	st := openStore(t)
 	svc := &handlers.Service{Connections: []vpn.Connection{psk}, Observer: obs}
 	explained := 0
 	n := &notifier{}
 	w := New(Options{Connections: svc.Connections, Observer: obs, Store: st, Notifier: n, Channel: "C0ALERTS01",
 		Interval: time.Minute, Settings: alerts.DefaultSettings(),
-		Explain: func(ctx context.Context, name string) (why.Answer, error) { explained++; return svc.Why(ctx, name, "") }})
+		Explain: func(ctx context.Context, o vpn.Observation) (why.Answer, error) {
+			explained++
+			return svc.WhyOf(ctx, o)
+		}})
 	for range 4 {
 		w.RunCycle(t.Context())
+	}
+	// why judges the cycle's own observation: the connection is read once
+	// a cycle (the cache is off here), not again for the explanation.
+	reads := 0
+	for _, r := range srv.Requests() {
+		if r.Action == "DescribeVpnConnections" {
+			reads++
+		}
+	}
+	if reads != 4 {
+		t.Errorf("DescribeVpnConnections %d times in 4 cycles, want 4: why read the connection again", reads)
 	}
 	if len(n.roots) != 1 {
 		t.Fatalf("%d roots, want 1", len(n.roots))

@@ -17,7 +17,6 @@ import (
 	"github.com/doorbot/doorbot/handlers"
 	"github.com/doorbot/doorbot/store"
 	"github.com/doorbot/doorbot/vpn"
-	"github.com/doorbot/doorbot/vpn/why"
 	"github.com/doorbot/doorbot/watch"
 )
 
@@ -27,12 +26,6 @@ func alertSettings(a config.Alerts) alerts.Settings {
 		Debounce: a.Debounce, Repeat: a.Repeat, UnobservedAfter: a.UnobservedAfter,
 		FlapWindow: a.Flap.Window, FlapHigh: a.Flap.High, FlapLow: a.Flap.Low, SilenceFor: time.Hour,
 	}
-}
-
-// explainer is doorbot why for the watcher: an alert names the cause the
-// clouds recorded.
-func explainer(svc *handlers.Service) func(ctx context.Context, name string) (why.Answer, error) {
-	return func(ctx context.Context, name string) (why.Answer, error) { return svc.Why(ctx, name, "") }
 }
 
 // activeChange routes alerts of a connection under change to the change's
@@ -83,7 +76,7 @@ func (a *app) watch(ctx context.Context, ac config.Alerts, svc *handlers.Service
 	enc := json.NewEncoder(a.stdout)
 	w := watch.New(watch.Options{
 		Connections: conns, Observer: svc.Observer, Interval: ac.Interval, Settings: alertSettings(ac),
-		Logger: a.logger, Now: svc.Now, Explain: explainer(svc),
+		Logger: a.logger, Now: svc.Now, Explain: svc.WhyOf,
 		OnEvent: func(e watch.Event) {
 			if a.output == "json" {
 				_ = enc.Encode(e)

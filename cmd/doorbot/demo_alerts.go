@@ -131,7 +131,7 @@ func (a *app) newAlertDemo(ctx context.Context, srv *sim.Server, world *sim.Worl
 		Connections: []vpn.Connection{sc.Connection}, Observer: obs, Store: st, Notifier: ch,
 		Channel: demoAlertsChannel, Interval: demoInterval, Settings: alerts.DefaultSettings(),
 		Now: clk.Now, Logger: a.logger,
-		Explain: explainer(&handlers.Service{Connections: []vpn.Connection{sc.Connection}, Observer: obs, Clock: clk.Now}),
+		Explain: (&handlers.Service{Connections: []vpn.Connection{sc.Connection}, Observer: obs, Clock: clk.Now}).WhyOf,
 	})
 	return &alertDemo{scenario: sc, world: world, clock: clk, store: st, watcher: w, channel: ch}, nil
 }

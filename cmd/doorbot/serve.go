@@ -118,7 +118,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, secrets config.Secr
 			Notifier: bot.NewAlertNotifier(api, metrics, a.logger), Channel: cfg.Alerts.Channel,
 			Interval: cfg.Alerts.Interval, Settings: alertSettings(cfg.Alerts),
 			ActiveChange: activeChange(deps.Changes), Now: svc.Now, Logger: a.logger,
-			OnCycle: metrics.Watch, Explain: explainer(svc),
+			OnCycle: metrics.Watch, Explain: svc.WhyOf,
 		})
 		if svc.Model != nil {
 			watcher.OnObserved(svc.Model.Observed)

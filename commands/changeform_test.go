@@ -44,10 +44,18 @@ func TestStructuredInputsPrefilled(t *testing.T) {
 	// A policy that differs between tunnels shows as it is ("as now").
 	mixed := liveOf(t, "healthy-static")
 	mixed.AWS.Tunnels[1].Phase1 = &vpn.PhaseParams{Encryption: []string{"AES128"}}
+	found := false
 	for _, i := range first(structuredInputs(mixed)) {
-		if i.BlockID == "encryption" && (i.Initial != KeepValue || i.Options[0].Value != KeepValue) {
+		if i.BlockID != "encryption" {
+			continue
+		}
+		found = true
+		if i.Initial != KeepValue || i.Options[0].Value != KeepValue {
 			t.Errorf("differing encryption: initial %q, options %+v", i.Initial, i.Options)
 		}
+	}
+	if !found {
+		t.Error("a policy that differs between tunnels has no encryption field")
 	}
 	if in["routing"].Kind != InputSelect || !in["dpd_aws:198.51.100.11"].Optional {
 		t.Errorf("kinds: %+v", in["routing"])

@@ -22,10 +22,12 @@ func home(svc *handlers.Service, d AlertDeps) HomeFunc {
 		var open []alerts.Alert
 		var aerr error
 		if d.Store != nil {
+			// Alerts returns every open alert whatever its age: since now,
+			// it reads no resolved ones only to drop them.
 			var list []alerts.Alert
-			list, aerr = d.Store.Alerts(ctx, d.now().Add(-RecentAlerts))
+			list, aerr = d.Store.Alerts(ctx, d.now())
 			for _, a := range list {
-				if a.State != alerts.Resolved {
+				if a.Open() {
 					open = append(open, a)
 				}
 			}

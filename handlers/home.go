@@ -9,8 +9,12 @@ import (
 	"github.com/doorbot/doorbot/vpn"
 )
 
-// maxHomeConnections keeps the Home tab within Slack's 100 blocks.
-const maxHomeConnections = 60
+// maxHomeConnections and maxHomeAlerts keep the Home tab within Slack's
+// 100 blocks.
+const (
+	maxHomeConnections = 60
+	maxHomeAlerts      = 20
+)
 
 // HomeView is the App Home tab: every configured connection's verdict,
 // worst first, and the open alerts. statusErr and alertsErr, when set,
@@ -53,7 +57,7 @@ func HomeView(r vpn.Report, statusErr error, open []alerts.Alert, alertsErr erro
 	default:
 		blocks = append(blocks, heading(ToneNone, fmt.Sprintf("Open alerts (%d)", len(open))))
 		for i, a := range open {
-			if i == 20 {
+			if i == maxHomeAlerts {
 				blocks = append(blocks, notes(fmt.Sprintf("%d more: /door alerts", len(open)-i)))
 				break
 			}

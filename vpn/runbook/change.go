@@ -324,20 +324,12 @@ func (c *change) tunnelPhase(s *slot) bool {
 		end = *s.awsEnd
 	}
 	opts := tunnelOpts(live, end)
-	var key *awsOpt
-	if i := slices.IndexFunc(opts, func(o awsOpt) bool { return o.secret }); i >= 0 {
-		key = &opts[i]
-		opts = slices.Delete(opts, i, i+1)
-	}
 	az := c.azureChange(s)
-	if az.shared {
-		az.shared = false
-		if key == nil {
-			key = &awsOpt{field: vpn.FieldPSK, key: "PreSharedKey", secret: true}
-		}
-	}
+	// A key stated on either side is never observed, so stating it is
+	// changing it on both, in steps of their own.
+	rekey := end.PSK.Set() || az.shared
 	lngSteps := c.lngTunnelSteps(s)
-	if len(opts) == 0 && key == nil && az.empty() && len(lngSteps) == 0 {
+	if len(opts) == 0 && !rekey && az.empty() && len(lngSteps) == 0 {
 		return false
 	}
 	next := func() int { return c.steps + len(ph.Steps) + 1 }
@@ -368,7 +360,7 @@ func (c *change) tunnelPhase(s *slot) bool {
 	if !az.empty() {
 		ph.Steps = append(ph.Steps, c.azureStep(s, az))
 	}
-	if key != nil {
+	if rekey {
 		aws := c.keyStep(s, next()+1)
 		ph.Steps = append(ph.Steps, aws, c.azureKeyStep(s))
 	}
@@ -409,10 +401,13 @@ type awsOpt struct {
 	list, num bool
 	// negotiated: both ends must share a value (algorithms, IKE versions).
 	negotiated bool
-	secret     bool
-	live, end  []string
+	// secret: the key, written as its placeholder (keyStep alone).
+	secret    bool
+	live, end []string
 }
 
+// tunnelOpts are the options end changes on live, the key aside: it has
+// steps of its own (tunnelPhase).
 func tunnelOpts(live, end vpn.ProposedTunnel) []awsOpt {
 	var out []awsOpt
 	str := func(field, key, l, e string) {
@@ -450,11 +445,6 @@ func tunnelOpts(live, end vpn.ProposedTunnel) []awsOpt {
 	}
 	num(vpn.FieldDPDTimeoutSeconds, "DPDTimeoutSeconds", live.DPDTimeoutSeconds, end.DPDTimeoutSeconds)
 	str(vpn.FieldStartupAction, "StartupAction", live.StartupAction, end.StartupAction)
-	if end.PSK.Set() {
-		// Never observed, so stating a key is changing it; its value stays
-		// out of every text.
-		out = append(out, awsOpt{field: vpn.FieldPSK, key: "PreSharedKey", secret: true})
-	}
 	return out
 }
 
@@ -711,12 +701,12 @@ type azureChange struct {
 	undo     []string
 	policy   string // "", "add", "clear", "replace"
 	recreate bool   // protocol change
-	shared   bool   // the key is stated
+	shared   bool   // the key is stated: tunnelPhase's key steps, not azureStep
 	missing  []string
 }
 
 func (a azureChange) empty() bool {
-	return len(a.sets) == 0 && a.policy == "" && !a.recreate && !a.shared
+	return len(a.sets) == 0 && a.policy == "" && !a.recreate
 }
 
 // negotiates: the change alters what IKE must agree on.

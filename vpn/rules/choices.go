@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"maps"
 	"slices"
 	"strconv"
 )
@@ -63,7 +62,6 @@ func Phase2LifetimeChoices() []int { return []int{awsP2Default, 2700, 1800, 900}
 // (30 in the older guide, 40 in the current one), the inside CIDR (picked
 // at random) and the key.
 func AWSTunnelDefault(member string) []string {
-	names := func(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 	groups := func(gs []int) []string {
 		out := make([]string, len(gs))
 		for i, g := range gs {
@@ -75,9 +73,9 @@ func AWSTunnelDefault(member string) []string {
 	case "IKEVersions":
 		return slices.Clone(awsIKE)
 	case "Phase1EncryptionAlgorithms", "Phase2EncryptionAlgorithms":
-		return names(awsEncryption)
+		return slices.Clone(awsEncryptionNames)
 	case "Phase1IntegrityAlgorithms", "Phase2IntegrityAlgorithms":
-		return names(awsIntegrity)
+		return slices.Clone(awsIntegrityNames)
 	case "Phase1DHGroupNumbers":
 		return groups(awsPhase1DH)
 	case "Phase2DHGroupNumbers":

@@ -468,7 +468,7 @@ func TestForChangeRollbackSetsAWSDefaults(t *testing.T) {
 	h := healthy
 	ip1, ip2 := h.IP(0), h.IP(1)
 	rb := forChange(h, nil, vpn.Proposal{AWS: tunnels(vpn.ProposedTunnel{OutsideIP: ip1, IKEVersions: []string{"ikev2"},
-		Phase1: &vpn.PhaseParams{DHGroups: []int{14}, LifetimeSeconds: ip(14400)}, DPDTimeoutSeconds: ip(45)}, vpn.ProposedTunnel{OutsideIP: ip2})})
+		Phase1: &vpn.PhaseParams{Encryption: []string{"AES256"}, DHGroups: []int{14}, LifetimeSeconds: ip(14400)}, DPDTimeoutSeconds: ip(45)}, vpn.ProposedTunnel{OutsideIP: ip2})})
 	i := stepWith(rb, "modify-vpn-tunnel-options", ip1)
 	if i < 0 {
 		t.Fatal("no modify-vpn-tunnel-options for tunnel 1")
@@ -479,6 +479,7 @@ func TestForChangeRollbackSetsAWSDefaults(t *testing.T) {
 		`"IKEVersions":[{"Value":"ikev1"},{"Value":"ikev2"}]`,
 		`"Phase1DHGroupNumbers":[{"Value":2},{"Value":14},{"Value":15},`,
 		`"Phase1LifetimeSeconds":28800`,
+		`"Phase1EncryptionAlgorithms":[{"Value":"AES128"},{"Value":"AES128-GCM-16"},{"Value":"AES256"},{"Value":"AES256-GCM-16"}]`,
 		"dpd_timeout_seconds was AWS's default",
 	} {
 		if !strings.Contains(back, want) {

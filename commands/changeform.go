@@ -691,7 +691,7 @@ func structuredInputs(live vpn.Proposal) ([]Input, []string) {
 		}
 	}
 	if len(live.AWS.Tunnels) > 0 {
-		if v, _ := fieldOf(VNetPrefixesBlockID, live); fitsPrefixes(v) {
+		if fitsPrefixes(normCIDRs(live.AWS.StaticRoutes)) {
 			add(VNetPrefixesBlockID, "VNet prefixes (AWS static routes)", "One CIDR per line: what AWS routes into the tunnels (static routing).",
 				Input{Multiline: true, Placeholder: "10.1.0.0/16", MaxLength: prefixesLength})
 		} else {
@@ -714,12 +714,6 @@ func structuredInputs(live vpn.Proposal) ([]Input, []string) {
 
 // prefixesLength bounds a prefixes field.
 const prefixesLength = 2000
-
-// fieldOf reads a structured field from a proposal.
-func fieldOf(id string, p vpn.Proposal) (string, bool) {
-	f, _ := fieldFor(id)
-	return f.of(p)
-}
 
 // fitsPrefixes reports whether a live list of prefixes can be shown whole
 // in its field: shown cut or empty, the field would read as "no

@@ -221,13 +221,13 @@ func (s *Service) postNote(ctx context.Context, d Decision, r approval.Request) 
 // An audit that cannot be read counts as not posted: a note twice is
 // better than a requester never told.
 func (s *Service) noted(ctx context.Context, d Decision) bool {
-	evs, err := s.Store.Audit(ctx)
+	evs, err := s.Store.AuditOf(ctx, d.RequestID)
 	if err != nil {
 		s.log().Warn("audit not read; the thread note is posted again", "request", d.RequestID, "err", err)
 		return false
 	}
 	return slices.ContainsFunc(evs, func(e approval.Event) bool {
-		return e.RequestID == d.RequestID && e.Kind == notified && e.Actor == d.User && e.Detail == noteDetail(d)
+		return e.Kind == notified && e.Actor == d.User && e.Detail == noteDetail(d)
 	})
 }
 

@@ -320,8 +320,18 @@ func (s *sqlStore) AppendEvent(ctx context.Context, ev approval.Event) error {
 }
 
 func (s *sqlStore) Audit(ctx context.Context) ([]approval.Event, error) {
+	return s.events(ctx, "")
+}
+
+func (s *sqlStore) AuditOf(ctx context.Context, requestID string) ([]approval.Event, error) {
+	return s.events(ctx, " WHERE request_id = $1", requestID)
+}
+
+// events reads audit events in order of insertion, all or those where
+// says (one request's, through its index).
+func (s *sqlStore) events(ctx context.Context, where string, args ...any) ([]approval.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT request_id, kind, actor, at, team_id, channel, detail
-		FROM audit_events ORDER BY seq`)
+		FROM audit_events`+where+` ORDER BY seq`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit: %w", err)
 	}

@@ -99,6 +99,9 @@ type Store interface {
 	AppendEvent(ctx context.Context, ev approval.Event) error
 	// Audit returns every event in order of insertion.
 	Audit(ctx context.Context) ([]approval.Event, error)
+	// AuditOf returns the events of one request in order of insertion
+	// (through its index: the log grows for ever).
+	AuditOf(ctx context.Context, requestID string) ([]approval.Event, error)
 	AlertStore
 	ModelStore
 	JournalStore

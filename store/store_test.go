@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -167,6 +168,17 @@ func testRoundTrip(t *testing.T, driver, dsn string) {
 	}
 	if evs[3].At.IsZero() || evs[0].TeamID != "T1" || evs[3].Detail != "already approved" {
 		t.Fatalf("Audit fields = %+v", evs)
+	}
+	// One request's events, in the same order, with the same fields.
+	of, err := s.AuditOf(ctx, "cr-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []approval.Event{evs[0], evs[2], evs[3]}; !reflect.DeepEqual(of, want) {
+		t.Fatalf("AuditOf(cr-a) = %+v, want %+v", of, want)
+	}
+	if none, err := s.AuditOf(ctx, "cr-none"); err != nil || len(none) != 0 {
+		t.Fatalf("AuditOf(cr-none) = %+v, %v", none, err)
 	}
 }
 

@@ -40,9 +40,6 @@ const ReplayEvery = time.Minute
 // before it is given up and its clicker told to click again.
 const maxClickTakes = 3
 
-// replayBatch bounds the clicks one replay takes.
-const replayBatch = 20
-
 // NotRecordedText is what a clicker is told when their click could not
 // be written to the journal before its ack: nothing was done.
 const NotRecordedText = "doorbot could not record your click (its change store is busy or failing), so nothing was done. Click again in a moment."
@@ -141,10 +138,11 @@ func (s *Service) clickDone(ctx context.Context, id string) {
 // (their process died between the ack and the decision), each through
 // Decide, and tells each clicker that their click was completed after a
 // restart. A decision already stored is not applied again. It returns the
-// number of clicks it took.
+// number of clicks it took; it ends when none is left to take (a click it
+// took is not taken again within the grace) or ctx ends.
 func (s *Service) ReplayClicks(ctx context.Context) (int, error) {
 	n := 0
-	for n < replayBatch && ctx.Err() == nil {
+	for ctx.Err() == nil {
 		// One click at a time, taken just before it is worked on: a take
 		// lasts the grace, and a batch taken at once would outlive it
 		// while its first clicks are decided, so that another replica's
@@ -171,14 +169,8 @@ func (s *Service) ReplayLoop(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		for {
-			n, err := s.ReplayClicks(ctx)
-			if err != nil {
-				s.log().Warn("click replay", "err", err)
-			}
-			if err != nil || n < replayBatch {
-				break
-			}
+		if _, err := s.ReplayClicks(ctx); err != nil {
+			s.log().Warn("click replay", "err", err)
 		}
 		select {
 		case <-ctx.Done():

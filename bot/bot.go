@@ -310,11 +310,7 @@ type notice struct {
 func (b *Bot) busyClick(action string, n notice) {
 	b.opts.Metrics.Commands.WithLabelValues(action, "busy").Inc()
 	b.log.Warn("no worker free for a click", "action", action, "user", n.user)
-	select {
-	case b.notices <- n:
-	default:
-		b.log.Warn("too many busy answers waiting; this clicker is not told", "action", action, "user", n.user)
-	}
+	b.queueNotice(action, n)
 }
 
 // notRecorded answers a click that could not be recorded before its ack
@@ -322,11 +318,24 @@ func (b *Bot) busyClick(action string, n notice) {
 // at once by the notice sender, never left believing it counted.
 func (b *Bot) notRecorded(action string, n notice) {
 	n.unrecorded = true
+	b.queueNotice(action, n)
+}
+
+// queueNotice hands n to the notice sender without waiting: the ack must
+// not wait on Slack, so a full queue leaves this clicker untold, and says so.
+func (b *Bot) queueNotice(action string, n notice) {
 	select {
 	case b.notices <- n:
 	default:
-		b.log.Error("too many answers waiting; this clicker is not told their click was not recorded", "action", action, "user", n.user)
+		b.log.Error("too many answers to clicks waiting; this clicker is not told", "answer", n.kind(), "action", action, "user", n.user)
 	}
+}
+
+func (n notice) kind() string {
+	if n.unrecorded {
+		return "not recorded"
+	}
+	return "busy"
 }
 
 // sendNotices posts the busy and not-recorded answers to clicks until ctx
@@ -355,7 +364,7 @@ func (b *Bot) sendNotices(ctx context.Context) {
 			}
 			cancel()
 			if err != nil {
-				b.log.Warn("busy answer not delivered", "user", n.user, "err", err)
+				b.log.Warn("answer to a click not delivered", "answer", n.kind(), "user", n.user, "err", err)
 			}
 		}
 	}
